@@ -1,0 +1,53 @@
+import type { WorkflowEvent } from '../../workflows/resync/events.js';
+import type { ActorRole, TicketSnapshot, TicketStatus } from '../../workflows/resync/model.js';
+import type { EffectOf } from '../../workflows/resync/effects.js';
+
+export interface TicketComment {
+  id: string;
+  authorId: string;
+  authorRole: ActorRole;
+  public: boolean;
+  body: string;
+  createdAt: number;
+}
+
+export interface TicketSummary {
+  id: string;
+  updatedAt: number;
+}
+
+/** A webhook request as the intake received it: the raw body is needed to check signatures. */
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  rawBody: Buffer;
+}
+
+/** Events for the workflow without `text` on comments: stored events never hold comment text. */
+export type StoredEvent = WorkflowEvent;
+
+/** A ticket update as the workflow asks for it (one step). */
+export type TicketUpdate = Omit<EffectOf<'updateTicket'>, 'type' | 'id'>;
+
+/**
+ * A ticket system (the embedded desk, Zendesk …). Every call is safe to repeat with the same
+ * idempotency key: an update whose outcome was unknown is looked for before it is sent again.
+ */
+export interface TicketSystem {
+  readonly name: string;
+  getTicket(ticketId: string): Promise<TicketSnapshot & { updatedAt: number }>;
+  listComments(ticketId: string): Promise<TicketComment[]>;
+  getComment(ticketId: string, commentId: string): Promise<TicketComment>;
+  /** applies one workflow step; `idempotencyKey` is unique per effect and marks the bot's comments */
+  applyUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<void>;
+  /** throws InvalidWebhook (with a reason) when the signature, timestamp or shape is wrong */
+  verifyWebhook(req: WebhookRequest, now: number): void;
+  /** turns a verified webhook into workflow events (comment events without text) */
+  eventsFromWebhook(req: WebhookRequest, now: number): Promise<StoredEvent[]>;
+  /** tickets carrying the watch tag that are not solved, for the poller (the safety net for lost webhooks) */
+  listWatchedTickets(): Promise<TicketSummary[]>;
+  /** events that describe a ticket's current state, for the poller: ticketTagged and its comments (ids deterministic) */
+  eventsFromTicket(ticketId: string, now: number): Promise<StoredEvent[]>;
+  close?(): Promise<void>;
+}
+
+export type { TicketStatus };

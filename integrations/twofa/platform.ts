@@ -1,0 +1,48 @@
+import type { PlatformUser, TokenInfo } from '../../workflows/resync/model.js';
+
+/** What an adapter can do through its platform's public APIs; a step it cannot do is escalated with console steps. */
+export interface PlatformCapabilities {
+  readonly canAddToGroup: boolean;
+  readonly canResync: boolean;
+  readonly canChallenge: boolean;
+  readonly canReadAuthLog: boolean;
+}
+
+export interface UserQuery {
+  email?: string;
+  userName?: string;
+  lastName?: string;
+}
+
+/** The outcome of a resync the platform answered (a refusal is an answer, not an error). */
+export type ResyncOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'codes_not_in_window' | 'codes_already_used' | 'token_locked' };
+
+export interface AuthRecord {
+  at: number;
+  success: boolean;
+  serial?: string;
+}
+
+/**
+ * A 2FA platform (the embedded one, SafeNet Trusted Access, privacyIDEA …). The workflow never knows which.
+ * Failures throw the typed errors of `errors.ts`; answers the workflow acts on are return values.
+ */
+export interface TwoFactorPlatform {
+  readonly name: string;
+  readonly capabilities: PlatformCapabilities;
+  findUsers(query: UserQuery): Promise<PlatformUser[]>;
+  getGroups(userId: string): Promise<string[]>;
+  addToGroup(userId: string, group: string): Promise<void>;
+  listTokens(userId: string): Promise<TokenInfo[]>;
+  /** issues a fresh numeric challenge for a challenge/response token (KT-4) */
+  startChallenge(userId: string, serial: string): Promise<{ challenge: string }>;
+  /** RFC 4226 §7.4: two consecutive codes searched in the look-ahead window; the counter moves past them */
+  resyncOtp(userId: string, serial: string, code1: string, code2: string): Promise<ResyncOutcome>;
+  /** the token's response to `challenge` searched in the look-ahead window */
+  resyncChallenge(userId: string, serial: string, challenge: string, response: string): Promise<ResyncOutcome>;
+  /** authentications of the user at or after `since` (ms), newest first */
+  recentAuthentications(userId: string, since: number): Promise<AuthRecord[]>;
+  close?(): Promise<void>;
+}

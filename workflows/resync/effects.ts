@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { RequesterSchema, TicketStatusSchema } from './model.js';
+
+/**
+ * Effects are instructions a worker carries out through an integration. Their ids are made by the
+ * transition (`<round>.<seq>.<index>`), so the result event can name the effect it answers. Effects never
+ * carry OTP codes: a resync names the comment that holds them and the worker reads it at the time of use.
+ */
+const base = { id: z.string().min(1) };
+
+export const LocateUserSchema = z.object({ type: z.literal('locateUser'), ...base, requester: RequesterSchema });
+export const ReadGroupsSchema = z.object({ type: z.literal('readGroups'), ...base, userId: z.string() });
+export const AddToGroupSchema = z.object({ type: z.literal('addToGroup'), ...base, userId: z.string(), group: z.string() });
+export const ReadTokensSchema = z.object({ type: z.literal('readTokens'), ...base, userId: z.string() });
+export const StartChallengeSchema = z.object({ type: z.literal('startChallenge'), ...base, userId: z.string(), serial: z.string() });
+export const ResyncOtpSchema = z.object({
+  type: z.literal('resyncOtp'),
+  ...base,
+  userId: z.string(),
+  serial: z.string(),
+  /** the end user's comment that holds the two codes */
+  commentId: z.string(),
+  codeLength: z.union([z.literal(6), z.literal(8)]),
+});
+export const ResyncChallengeSchema = z.object({
+  type: z.literal('resyncChallenge'),
+  ...base,
+  userId: z.string(),
+  serial: z.string(),
+  challenge: z.string(),
+  /** the end user's comment that holds the response */
+  commentId: z.string(),
+  codeLength: z.union([z.literal(6), z.literal(8)]),
+});
+export const CheckAuthLogSchema = z.object({
+  type: z.literal('checkAuthLog'),
+  ...base,
+  userId: z.string(),
+  /** only authentications at or after this time (ms) count */
+  since: z.number().int(),
+});
+/** One ticket update per step: folded so that a ticket system that allows it makes it one API call. */
+export const UpdateTicketSchema = z.object({
+  type: z.literal('updateTicket'),
+  ...base,
+  publicReply: z.string().optional(),
+  internalNote: z.string().optional(),
+  status: TicketStatusSchema.optional(),
+  addTags: z.array(z.string()).default([]),
+  removeTags: z.array(z.string()).default([]),
+  /** assign the ticket to the configured escalation group */
+  escalate: z.boolean().default(false),
+});
+export const SetTimerSchema = z.object({
+  type: z.literal('setTimer'),
+  ...base,
+  timerId: z.string().min(1),
+  kind: z.enum(['reminder', 'timeout']),
+  dueAt: z.number().int(),
+});
+
+export const EffectSchema = z.discriminatedUnion('type', [
+  LocateUserSchema,
+  ReadGroupsSchema,
+  AddToGroupSchema,
+  ReadTokensSchema,
+  StartChallengeSchema,
+  ResyncOtpSchema,
+  ResyncChallengeSchema,
+  CheckAuthLogSchema,
+  UpdateTicketSchema,
+  SetTimerSchema,
+]);
+
+export type Effect = z.infer<typeof EffectSchema>;
+export type EffectType = Effect['type'];
+export type EffectOf<T extends EffectType> = Extract<Effect, { type: T }>;
+/** Effects whose outcome comes back as an event the workflow waits for. */
+export const AWAITED_EFFECTS = [
+  'locateUser',
+  'readGroups',
+  'addToGroup',
+  'readTokens',
+  'startChallenge',
+  'resyncOtp',
+  'resyncChallenge',
+  'checkAuthLog',
+] as const satisfies readonly EffectType[];

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { ActorRoleSchema, PlatformUserSchema, TicketSnapshotSchema, TicketStatusSchema, TokenInfoSchema } from './model.js';
+
+/** Every event carries a unique id (the same event applied twice changes nothing) and its time in ms. */
+const base = { id: z.string().min(1), at: z.number().int().nonnegative() };
+/** Effect results name the effect they answer; a result for an effect the state no longer waits for is stale. */
+const result = { ...base, effectId: z.string().min(1) };
+
+export const TicketTaggedSchema = z.object({ type: z.literal('ticketTagged'), ...base, ticket: TicketSnapshotSchema });
+
+/**
+ * A comment on the ticket. `text` is present only in memory (the worker reads it from the ticket system
+ * just before the transition): comments can hold OTP codes, so stored events never carry it.
+ */
+export const CommentAddedSchema = z.object({
+  type: z.literal('commentAdded'),
+  ...base,
+  commentId: z.string().min(1),
+  authorId: z.string().min(1),
+  authorRole: ActorRoleSchema,
+  public: z.boolean(),
+  text: z.string().optional(),
+});
+
+export const TagsChangedSchema = z.object({
+  type: z.literal('tagsChanged'),
+  ...base,
+  tags: z.array(z.string()),
+  added: z.array(z.string()).default([]),
+  removed: z.array(z.string()).default([]),
+  byRole: ActorRoleSchema,
+});
+
+export const StatusChangedSchema = z.object({
+  type: z.literal('statusChanged'),
+  ...base,
+  status: TicketStatusSchema,
+  byRole: ActorRoleSchema,
+});
+
+export const MatchedBySchema = z.enum(['email', 'userName', 'lastName']);
+export type MatchedBy = z.infer<typeof MatchedBySchema>;
+
+export const UserLocatedSchema = z.object({ type: z.literal('userLocated'), ...result, user: PlatformUserSchema, matchedBy: MatchedBySchema });
+export const UserNotFoundSchema = z.object({ type: z.literal('userNotFound'), ...result, tried: z.array(z.string()).default([]) });
+export const UsersAmbiguousSchema = z.object({ type: z.literal('usersAmbiguous'), ...result, candidates: z.array(PlatformUserSchema) });
+export const GroupsReadSchema = z.object({ type: z.literal('groupsRead'), ...result, groups: z.array(z.string()) });
+export const GroupAddedSchema = z.object({ type: z.literal('groupAdded'), ...result, group: z.string() });
+export const TokensReadSchema = z.object({ type: z.literal('tokensRead'), ...result, tokens: z.array(TokenInfoSchema) });
+export const ChallengeIssuedSchema = z.object({ type: z.literal('challengeIssued'), ...result, challenge: z.string().min(1) });
+export const ResyncSucceededSchema = z.object({ type: z.literal('resyncSucceeded'), ...result });
+/** codes did not match (or the reply no longer holds usable codes); `reason` is safe to show agents */
+export const ResyncRejectedSchema = z.object({
+  type: z.literal('resyncRejected'),
+  ...result,
+  reason: z.enum(['codes_not_in_window', 'codes_already_used', 'reply_unusable', 'token_locked']),
+});
+export const AuthObservedSchema = z.object({
+  type: z.literal('authObserved'),
+  ...result,
+  success: z.boolean(),
+  lastSuccessAt: z.number().int().optional(),
+});
+/** an effect failed after all its retries; `reason` is the typed error's reason, for the agents' note */
+export const EffectFailedSchema = z.object({
+  type: z.literal('effectFailed'),
+  ...result,
+  effectType: z.string(),
+  reason: z.string(),
+});
+
+export const ReminderDueSchema = z.object({ type: z.literal('reminderDue'), ...base, timerId: z.string().min(1) });
+export const TimeoutDueSchema = z.object({ type: z.literal('timeoutDue'), ...base, timerId: z.string().min(1) });
+
+export const EventSchema = z.discriminatedUnion('type', [
+  TicketTaggedSchema,
+  CommentAddedSchema,
+  TagsChangedSchema,
+  StatusChangedSchema,
+  UserLocatedSchema,
+  UserNotFoundSchema,
+  UsersAmbiguousSchema,
+  GroupsReadSchema,
+  GroupAddedSchema,
+  TokensReadSchema,
+  ChallengeIssuedSchema,
+  ResyncSucceededSchema,
+  ResyncRejectedSchema,
+  AuthObservedSchema,
+  EffectFailedSchema,
+  ReminderDueSchema,
+  TimeoutDueSchema,
+]);
+
+export type WorkflowEvent = z.infer<typeof EventSchema>;
+export type EventType = WorkflowEvent['type'];
+export type EventOf<T extends EventType> = Extract<WorkflowEvent, { type: T }>;
+export const EVENT_TYPES = EventSchema.options.map((o) => o.shape.type.value) as EventType[];
+
+/** Results of effects: these carry `effectId`. */
+export type ResultEvent = Extract<WorkflowEvent, { effectId: string }>;

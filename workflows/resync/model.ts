@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/** A person as the 2FA platform knows them. */
+export const PlatformUserSchema = z.object({
+  id: z.string().min(1),
+  userName: z.string().min(1),
+  email: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+});
+export type PlatformUser = z.infer<typeof PlatformUserSchema>;
+
+/**
+ * A token (authenticator) as the workflow sees it. `mode` decides the flow:
+ * otp = MobilePASS-like (two consecutive codes), challenge = KT-4-like (challenge/response).
+ */
+export const TokenInfoSchema = z.object({
+  serial: z.string().min(1),
+  /** what the platform calls it, shown to agents: "MobilePASS", "KT-4", "hotp" */
+  type: z.string().min(1),
+  mode: z.enum(['otp', 'challenge', 'other']),
+  state: z.enum(['active', 'locked', 'revoked', 'disabled']),
+  codeLength: z.union([z.literal(6), z.literal(8)]),
+});
+export type TokenInfo = z.infer<typeof TokenInfoSchema>;
+
+/** Who wrote a comment or changed a ticket, relative to the ticket. */
+export const ActorRoleSchema = z.enum(['requester', 'end-user', 'agent', 'bot', 'system']);
+export type ActorRole = z.infer<typeof ActorRoleSchema>;
+
+export const TicketStatusSchema = z.enum(['new', 'open', 'pending', 'hold', 'solved', 'closed']);
+export type TicketStatus = z.infer<typeof TicketStatusSchema>;
+
+export const RequesterSchema = z.object({
+  id: z.string().min(1),
+  email: z.string().optional(),
+  name: z.string().optional(),
+  /** the ticket system's external id for the person, tried as the platform user name */
+  externalId: z.string().optional(),
+});
+export type Requester = z.infer<typeof RequesterSchema>;
+
+/** What the workflow needs of a ticket when it starts. */
+export const TicketSnapshotSchema = z.object({
+  system: z.string().min(1),
+  id: z.string().min(1),
+  subject: z.string().default(''),
+  status: TicketStatusSchema,
+  tags: z.array(z.string()),
+  requester: RequesterSchema,
+});
+export type TicketSnapshot = z.infer<typeof TicketSnapshotSchema>;

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { MatchedBySchema } from './events.js';
+import { PlatformUserSchema, RequesterSchema, TokenInfoSchema } from './model.js';
+
+export const StateNameSchema = z.enum([
+  'received',
+  'locating_user',
+  'awaiting_approval',
+  'checking_group',
+  'inspecting_tokens',
+  'awaiting_codes',
+  'awaiting_response',
+  'resyncing',
+  'awaiting_retest',
+  'resolved',
+  'timed_out',
+  'escalated',
+  'handed_off',
+]);
+export type StateName = z.infer<typeof StateNameSchema>;
+export const STATE_NAMES = StateNameSchema.options;
+
+/** States in which the bot waits for a person (end user or agent); each has reminder and time-out timers. */
+export const WAITING_STATES = ['awaiting_approval', 'awaiting_codes', 'awaiting_response', 'awaiting_retest'] as const satisfies readonly StateName[];
+/** States the bot does not leave by itself. resolved and timed_out start a new round when the requester writes again. */
+export const TERMINAL_STATES = ['resolved', 'timed_out', 'escalated', 'handed_off'] as const satisfies readonly StateName[];
+
+export const EscalationReasonSchema = z.enum([
+  'user_not_found',
+  'users_ambiguous',
+  'identity_mismatch',
+  'no_group_mapping',
+  'no_token',
+  'several_tokens',
+  'token_locked',
+  'token_unsupported',
+  'max_attempts',
+  'retest_failed',
+  'no_response',
+  'effect_failed',
+  'not_requester',
+]);
+export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
+
+export const HistoryEntrySchema = z.object({
+  at: z.number().int(),
+  event: z.string(),
+  from: StateNameSchema,
+  to: StateNameSchema,
+  note: z.string().optional(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+export const TimerSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['reminder', 'timeout']),
+  dueAt: z.number().int(),
+});
+
+/**
+ * The whole of one ticket's workflow, as stored (JSON in Redis). Holds no OTP code or challenge response:
+ * a reply with codes is remembered by its comment id only.
+ */
+export const WorkflowStateSchema = z.object({
+  ticket: z.object({ system: z.string(), id: z.string(), subject: z.string().default(''), requester: RequesterSchema }),
+  status: StateNameSchema,
+  /** 1 for the first pass; a reopen by the requester after resolved/timed_out starts the next */
+  round: z.number().int().positive(),
+  /** counts transitions that emitted effects; effect ids are `<round>.<seq>.<index>` */
+  seq: z.number().int().nonnegative(),
+  /** id of the effect whose result the state waits for; other results are stale */
+  awaiting: z.string().optional(),
+  user: PlatformUserSchema.optional(),
+  matchedBy: MatchedBySchema.optional(),
+  approval: z.enum(['pending', 'approved', 'rejected']).optional(),
+  token: TokenInfoSchema.optional(),
+  /** the KT-4 challenge shown to the user (public, not a secret) */
+  challenge: z.string().optional(),
+  /** failed attempts in this round (unusable replies and rejected resyncs) */
+  attempts: z.number().int().nonnegative(),
+  /** reminders sent in the current waiting state */
+  reminders: z.number().int().nonnegative(),
+  /** when the current waiting state began (ms) */
+  waitingSince: z.number().int().optional(),
+  timer: TimerSchema.optional(),
+  resyncedAt: z.number().int().optional(),
+  groupAdded: z.string().optional(),
+  escalation: z.object({ reason: EscalationReasonSchema, detail: z.string() }).optional(),
+  /** ids of the last events applied (bounded), so a duplicate changes nothing */
+  appliedEventIds: z.array(z.string()),
+  /** bounded trail of transitions, for the agents' note and `ticket show` */
+  history: z.array(HistoryEntrySchema),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  /** SLA facts taken from the workflow's own events */
+  sla: z.object({
+    firstPublicReplyAt: z.number().int().optional(),
+    resolvedAt: z.number().int().optional(),
+    /** replies from the end user that the bot acted on */
+    endUserRoundTrips: z.number().int().nonnegative(),
+    /** ms spent in waiting states, summed */
+    waitingMs: z.number().int().nonnegative(),
+  }),
+});
+export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
+
+export const MAX_APPLIED_EVENT_IDS = 200;
+export const MAX_HISTORY = 100;
