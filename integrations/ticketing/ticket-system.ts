@@ -25,6 +25,12 @@ export interface WebhookRequest {
 /** Events for the workflow without `text` on comments: stored events never hold comment text. */
 export type StoredEvent = WorkflowEvent;
 
+/** Events for one ticket (a webhook delivery may concern several tickets). */
+export interface TicketEvents {
+  ticketId: string;
+  events: StoredEvent[];
+}
+
 /** A ticket update as the workflow asks for it (one step). */
 export type TicketUpdate = Omit<EffectOf<'updateTicket'>, 'type' | 'id'>;
 
@@ -41,8 +47,8 @@ export interface TicketSystem {
   applyUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<void>;
   /** throws InvalidWebhook (with a reason) when the signature, timestamp or shape is wrong */
   verifyWebhook(req: WebhookRequest, now: number): void;
-  /** turns a verified webhook into workflow events (comment events without text) */
-  eventsFromWebhook(req: WebhookRequest, now: number): Promise<StoredEvent[]>;
+  /** turns a verified webhook into workflow events per ticket (comment events without text) */
+  eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]>;
   /** tickets carrying the watch tag that are not solved, for the poller (the safety net for lost webhooks) */
   listWatchedTickets(): Promise<TicketSummary[]>;
   /** events that describe a ticket's current state, for the poller: ticketTagged and its comments (ids deterministic) */

@@ -1,0 +1,216 @@
+import type { EventOf } from '../../../workflows/resync/events.js';
+import type { TicketSnapshot } from '../../../workflows/resync/model.js';
+import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
+import { DeskClient } from './client.js';
+import { BOT_AUTHOR_ID, WebhookPayloadSchema, type DeskComment, type DeskTicket, type WebhookPayload } from './schemas.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, deskSignatureMatches } from './webhook-signature.js';
+
+export interface LocalDeskAdapterOptions {
+  /** where the desk routes are mounted, e.g. `http://127.0.0.1:3000/desk` */
+  baseUrl: string;
+  /** the secret the desk signs its webhooks with */
+  webhookSecret: string;
+  /** the tag that hands a ticket to the bot */
+  watchTag: string;
+  apiToken?: string | undefined;
+  /** per API request (default 5 s) */
+  timeoutMs?: number;
+  /** API retries after the first try (default 3) */
+  retries?: number;
+  /** first API retry backoff (default 200 ms) */
+  retryBaseDelayMs?: number;
+  /** a webhook signed longer ago than this is refused as a possible replay (default 5 min) */
+  maxWebhookAgeMs?: number;
+}
+
+const SYSTEM = 'local';
+/** Clocks drift: a timestamp this far ahead is still taken, anything further is not from a sane sender. */
+const MAX_FUTURE_SKEW_MS = 60_000;
+
+/**
+ * The embedded desk behind the `TicketSystem` interface. A webhook is only a notification: what the workflow
+ * starts from (the ticket) and what it parses (comment text) is read from the API, which is the truth.
+ */
+export class LocalDeskAdapter implements TicketSystem {
+  readonly name = SYSTEM;
+  private readonly client: DeskClient;
+  private readonly secret: string;
+  private readonly watchTag: string;
+  private readonly maxWebhookAgeMs: number;
+
+  constructor(opts: LocalDeskAdapterOptions) {
+    this.client = new DeskClient({
+      baseUrl: opts.baseUrl,
+      apiToken: opts.apiToken,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+      ...(opts.retryBaseDelayMs !== undefined ? { retryBaseDelayMs: opts.retryBaseDelayMs } : {}),
+    });
+    this.secret = opts.webhookSecret;
+    // The desk stores tags in lower case, as Zendesk does.
+    this.watchTag = opts.watchTag.toLowerCase();
+    this.maxWebhookAgeMs = opts.maxWebhookAgeMs ?? 5 * 60_000;
+  }
+
+  async getTicket(ticketId: string): Promise<TicketSnapshot & { updatedAt: number }> {
+    const ticket = await this.client.getTicket(ticketId);
+    return { ...snapshot(ticket), updatedAt: ticket.updatedAt };
+  }
+
+  async listComments(ticketId: string): Promise<TicketComment[]> {
+    return (await this.client.getTicket(ticketId)).comments.map(toComment);
+  }
+
+  async getComment(ticketId: string, commentId: string): Promise<TicketComment> {
+    return toComment(await this.client.getComment(ticketId, commentId));
+  }
+
+  async applyUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<void> {
+    await this.client.botUpdate(ticketId, update, idempotencyKey);
+  }
+
+  verifyWebhook(req: WebhookRequest, now: number): void {
+    const signature = header(req, SIGNATURE_HEADER);
+    const timestamp = header(req, TIMESTAMP_HEADER);
+    if (signature === undefined || timestamp === undefined) {
+      throw new InvalidWebhook('missing_signature', `send both ${SIGNATURE_HEADER} and ${TIMESTAMP_HEADER}`, 401);
+    }
+    if (!deskSignatureMatches(this.secret, timestamp, req.rawBody, signature)) {
+      throw new InvalidWebhook('bad_signature', `${SIGNATURE_HEADER} does not match the body: check the shared webhook secret`, 401);
+    }
+    const sentAt = /^\d+$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+    if (Number.isNaN(sentAt)) throw new InvalidWebhook('stale_timestamp', `${TIMESTAMP_HEADER} must be the signing time in ms`, 401);
+    if (now - sentAt > this.maxWebhookAgeMs) {
+      throw new InvalidWebhook('stale_timestamp', `signed ${now - sentAt} ms ago, more than ${this.maxWebhookAgeMs} ms: refused as a possible replay`, 401);
+    }
+    if (sentAt - now > MAX_FUTURE_SKEW_MS) {
+      throw new InvalidWebhook('stale_timestamp', `signed ${sentAt - now} ms in the future: check the sender's clock`, 401);
+    }
+  }
+
+  async eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]> {
+    const payload = parsePayload(req.rawBody);
+    const events = await this.eventsFor(payload, now);
+    return events.length > 0 ? [{ ticketId: payload.ticketId, events }] : [];
+  }
+
+  async listWatchedTickets(): Promise<TicketSummary[]> {
+    return this.client.listTickets({ tag: this.watchTag, unsolved: true });
+  }
+
+  async eventsFromTicket(ticketId: string, now: number): Promise<StoredEvent[]> {
+    const ticket = await this.client.getTicket(ticketId);
+    const events: StoredEvent[] = [];
+    if (ticket.tags.includes(this.watchTag)) events.push(tagged(snapshot(ticket), now));
+    for (const c of ticket.comments) {
+      if (!isBot(c.authorRole, c.authorId)) events.push(commentAdded(ticket.id, c, now));
+    }
+    return events;
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  /**
+   * The bot's own changes come back as webhooks too; they make no events, so the bot never reacts to itself
+   * (the loop guard Zendesk triggers spell "current user is not the bot").
+   */
+  private async eventsFor(payload: WebhookPayload, now: number): Promise<StoredEvent[]> {
+    const { ticketId, deliveryId } = payload;
+    switch (payload.type) {
+      case 'ticket.created':
+        return payload.ticket.tags.includes(this.watchTag) ? this.taggedFromApi(ticketId, now) : [];
+      case 'comment.created':
+        if (isBot(payload.authorRole, payload.authorId)) return [];
+        return [commentAdded(ticketId, { id: payload.commentId, authorId: payload.authorId, authorRole: payload.authorRole, public: payload.public }, now)];
+      case 'ticket.tags_changed': {
+        if (payload.byRole === 'bot') return [];
+        const changed: EventOf<'tagsChanged'> = {
+          type: 'tagsChanged',
+          id: `${SYSTEM}:${ticketId}:tags:${deliveryId}`,
+          at: now,
+          tags: payload.tags,
+          added: payload.added,
+          removed: payload.removed,
+          byRole: payload.byRole,
+        };
+        const tagging = payload.added.includes(this.watchTag) ? await this.taggedFromApi(ticketId, now) : [];
+        return [...tagging, changed];
+      }
+      case 'ticket.status_changed':
+        if (payload.byRole === 'bot') return [];
+        return [{ type: 'statusChanged', id: `${SYSTEM}:${ticketId}:status:${deliveryId}`, at: now, status: payload.status, byRole: payload.byRole }];
+      case 'ticket.assigned':
+        return [];
+    }
+  }
+
+  /** The ticket as it is now: the tag may be gone again, and the webhook's copy may be old. */
+  private async taggedFromApi(ticketId: string, now: number): Promise<StoredEvent[]> {
+    let ticket: DeskTicket;
+    try {
+      ticket = await this.client.getTicket(ticketId);
+    } catch (err) {
+      if (err instanceof TicketNotFound) return [];
+      throw err;
+    }
+    return ticket.tags.includes(this.watchTag) ? [tagged(snapshot(ticket), now)] : [];
+  }
+}
+
+function parsePayload(rawBody: Buffer): WebhookPayload {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw new InvalidWebhook('bad_json', 'the body is not JSON', 400);
+  }
+  const parsed = WebhookPayloadSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidWebhook('bad_shape', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, 400);
+  }
+  return parsed.data;
+}
+
+function header(req: WebhookRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+function isBot(role: string, authorId: string): boolean {
+  return role === 'bot' || authorId === BOT_AUTHOR_ID;
+}
+
+function snapshot(ticket: DeskTicket): TicketSnapshot {
+  const { requester } = ticket;
+  return {
+    system: SYSTEM,
+    id: ticket.id,
+    subject: ticket.subject,
+    status: ticket.status,
+    tags: ticket.tags,
+    requester: {
+      id: requester.id,
+      email: requester.email,
+      name: requester.name,
+      ...(requester.externalId !== undefined ? { externalId: requester.externalId } : {}),
+    },
+  };
+}
+
+/** One id per ticket: the webhook and the poller both say "this ticket is tagged", and the second is a duplicate. */
+function tagged(ticket: TicketSnapshot, now: number): EventOf<'ticketTagged'> {
+  return { type: 'ticketTagged', id: `${SYSTEM}:${ticket.id}:tagged`, at: now, ticket };
+}
+
+function commentAdded(ticketId: string, c: Pick<DeskComment, 'id' | 'authorId' | 'authorRole' | 'public'>, now: number): EventOf<'commentAdded'> {
+  return { type: 'commentAdded', id: `${SYSTEM}:${ticketId}:comment:${c.id}`, at: now, commentId: c.id, authorId: c.authorId, authorRole: c.authorRole, public: c.public };
+}
+
+function toComment(c: DeskComment): TicketComment {
+  return { id: c.id, authorId: c.authorId, authorRole: c.authorRole, public: c.public, body: c.body, createdAt: c.createdAt };
+}

@@ -1,0 +1,453 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { TicketStatus } from '../../../workflows/resync/model.js';
+import { TicketNotFound } from '../errors.js';
+import type { TicketSummary, TicketUpdate } from '../ticket-system.js';
+import {
+  BOT_AUTHOR_ID,
+  BotUpdateResultSchema,
+  CommentIdSchema,
+  DeskCommentSchema,
+  DeskTicketSchema,
+  TicketIdSchema,
+  type BotUpdateResult,
+  type CreateTicketInput,
+  type DeskChange,
+  type DeskComment,
+  type DeskRole,
+  type DeskTicket,
+  type TicketWithComments,
+} from './schemas.js';
+
+/** Told of every saved change. `notify` must return at once and never throw: it runs after the write is final. */
+export interface DeskNotifier {
+  notify(change: DeskChange): void;
+  close?(): Promise<void>;
+}
+
+export interface DeskStoreOptions {
+  redis: Redis;
+  /** every key starts with this (e.g. `td:desk`); a `{hash tag}` in it keeps the desk on one Cluster slot */
+  prefix: string;
+  /** none: changes are saved but nobody is told */
+  notifier?: DeskNotifier | undefined;
+  /** the group a bot escalation assigns the ticket to (default `Service Desk L2`) */
+  escalationGroup?: string;
+  now?: () => number;
+}
+
+export interface NewComment {
+  authorId: string;
+  authorRole: DeskRole;
+  public: boolean;
+  body: string;
+}
+
+export interface ListTicketsFilter {
+  tag?: string | undefined;
+  unsolvedOnly?: boolean | undefined;
+}
+
+const SYSTEM = 'local';
+const UNSOLVED: ReadonlySet<TicketStatus> = new Set(['new', 'open', 'pending', 'hold']);
+/** Zendesk: a requester's public reply reopens a solved ticket and answers a pending one (closed stays closed). */
+const REOPENED_BY_REQUESTER: ReadonlySet<TicketStatus> = new Set(['solved', 'pending']);
+/** Optimistic writes retry on a concurrent change; this many conflicts in a row means something is wrong. */
+const MAX_CONFLICTS = 50;
+
+/**
+ * Saves one change of a ticket if nobody changed the ticket since it was read (version check), together with
+ * its new comments, indexes and, for bot updates, the idempotency record; a key already recorded wins instead.
+ * The change itself is computed in TypeScript: Lua only makes the write conditional and all-or-nothing.
+ *
+ * KEYS: 1 ticket hash, 2 comments zset, 3 bot-update records, 4 all tickets zset, 5 unsolved set,
+ *       6.. tag sets (first ARGV[8] gain the ticket, the rest lose it)
+ * ARGV: 1 expected version, 2 ticket JSON, 3 ticket id, 4 updatedAt, 5 unsolved 1/0, 6 idempotency key or '',
+ *       7 idempotency record, 8 tag sets gained, 9 comment count, then (id, JSON) per comment
+ * Returns {1, ''} saved, {0, ''} conflict, {2, record} key already applied.
+ */
+const COMMIT_LUA = `
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if ARGV[6] ~= '' then
+  local done = redis.call('HGET', KEYS[3], ARGV[6])
+  if done then return {2, done} end
+end
+if v ~= tonumber(ARGV[1]) then return {0, ''} end
+redis.call('HSET', KEYS[1], 'v', v + 1, 'data', ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+if ARGV[5] == '1' then redis.call('SADD', KEYS[5], ARGV[3]) else redis.call('SREM', KEYS[5], ARGV[3]) end
+local gained = tonumber(ARGV[8])
+for i = 6, #KEYS do
+  if i - 5 <= gained then redis.call('SADD', KEYS[i], ARGV[3]) else redis.call('SREM', KEYS[i], ARGV[3]) end
+end
+local n = tonumber(ARGV[9])
+for i = 0, n - 1 do
+  redis.call('ZADD', KEYS[2], ARGV[10 + 2 * i], ARGV[11 + 2 * i])
+end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
+return {1, ''}
+`;
+const COMMIT_SHA = createHash('sha1').update(COMMIT_LUA).digest('hex');
+const CommitReplySchema = z.tuple([z.number(), z.string()]);
+
+interface Plan<R> {
+  ticket: DeskTicket;
+  comments: DeskComment[];
+  changes: DeskChange[];
+  result: R;
+}
+
+type Outcome<R> = { kind: 'saved'; result: R } | { kind: 'replayed'; record: string };
+
+/**
+ * The embedded desk's tickets and comments in Redis. Every write is one conditional Lua call, so concurrent
+ * writers (several intake processes) never lose each other's changes, and a bot update with an idempotency key
+ * already seen changes nothing and answers what the first call answered.
+ */
+export class DeskStore {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly notifier: DeskNotifier | undefined;
+  private readonly escalationGroup: string;
+  private readonly now: () => number;
+
+  constructor(opts: DeskStoreOptions) {
+    this.redis = opts.redis;
+    this.prefix = opts.prefix;
+    this.notifier = opts.notifier;
+    this.escalationGroup = opts.escalationGroup ?? 'Service Desk L2';
+    this.now = opts.now ?? Date.now;
+  }
+
+  async createTicket(input: CreateTicketInput): Promise<DeskTicket> {
+    const [id, requesterId] = await Promise.all([this.redis.incr(this.key('seq:ticket')).then(String), this.userId(input.requester.email)]);
+    const at = this.now();
+    const ticket: DeskTicket = {
+      id,
+      subject: input.subject,
+      description: input.description,
+      requester: {
+        id: requesterId,
+        email: input.requester.email,
+        name: input.requester.name,
+        ...(input.requester.externalId !== undefined ? { externalId: input.requester.externalId } : {}),
+      },
+      tags: unique(input.tags),
+      status: 'new',
+      createdAt: at,
+      updatedAt: at,
+    };
+    const { description: _description, ...announced } = ticket;
+    const plan: Plan<DeskTicket> = { ticket, comments: [], changes: [{ type: 'ticket.created', ticketId: id, at, ticket: announced }], result: ticket };
+    const outcome = await this.commit(0, undefined, plan, undefined);
+    if (outcome?.kind !== 'saved') throw new Error(`desk ticket id ${id} was taken: the ${this.key('seq:ticket')} counter went backwards`);
+    return ticket;
+  }
+
+  async getTicket(ticketId: string): Promise<DeskTicket | undefined> {
+    if (!TicketIdSchema.safeParse(ticketId).success) return undefined;
+    const data = await this.redis.hget(this.ticketKey(ticketId), 'data');
+    return data === null ? undefined : parseTicket(data);
+  }
+
+  /** One snapshot: the ticket and its comments read in one transaction. */
+  async getTicketWithComments(ticketId: string): Promise<TicketWithComments | undefined> {
+    if (!TicketIdSchema.safeParse(ticketId).success) return undefined;
+    const replies = await this.redis.multi().hget(this.ticketKey(ticketId), 'data').zrange(this.commentsKey(ticketId), 0, -1).exec();
+    const data = replyValue(replies, 0);
+    if (typeof data !== 'string') return undefined;
+    return { ...parseTicket(data), comments: parseComments(replyValue(replies, 1)) };
+  }
+
+  async listComments(ticketId: string): Promise<DeskComment[]> {
+    const found = await this.getTicketWithComments(ticketId);
+    if (!found) throw new TicketNotFound(SYSTEM, ticketId);
+    return found.comments;
+  }
+
+  async getComment(ticketId: string, commentId: string): Promise<DeskComment | undefined> {
+    if (!TicketIdSchema.safeParse(ticketId).success || !CommentIdSchema.safeParse(commentId).success) return undefined;
+    const [raw] = await this.redis.zrange(this.commentsKey(ticketId), commentId, commentId, 'BYSCORE');
+    return raw === undefined ? undefined : DeskCommentSchema.parse(JSON.parse(raw));
+  }
+
+  async listTickets(filter: ListTicketsFilter = {}): Promise<TicketSummary[]> {
+    const tag = filter.tag?.toLowerCase();
+    let ids: string[];
+    if (tag !== undefined && filter.unsolvedOnly) ids = await this.redis.sinter(this.tagKey(tag), this.key('unsolved'));
+    else if (tag !== undefined) ids = await this.redis.smembers(this.tagKey(tag));
+    else if (filter.unsolvedOnly) ids = await this.redis.smembers(this.key('unsolved'));
+    else ids = await this.redis.zrange(this.key('tickets'), 0, -1);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.zscore(this.key('tickets'), id);
+    const scores = (await pipeline.exec()) ?? [];
+    const summaries: TicketSummary[] = [];
+    ids.forEach((id, i) => {
+      const score = replyValue(scores, i);
+      if (typeof score === 'string') summaries.push({ id, updatedAt: Number(score) });
+    });
+    return summaries.sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  async addComment(ticketId: string, input: NewComment): Promise<DeskComment> {
+    const outcome = await this.update(ticketId, undefined, async (current, at) => {
+      const [id] = await this.commentIds(1);
+      // End users cannot write internal notes, whatever the caller asked.
+      const isPublic = input.authorRole === 'requester' || input.authorRole === 'end-user' ? true : input.public;
+      const comment = DeskCommentSchema.parse({ id, ticketId, authorId: input.authorId, authorRole: input.authorRole, public: isPublic, body: input.body, createdAt: at });
+      const changes: DeskChange[] = [commentCreated(comment, at)];
+      let status = current.status;
+      if (comment.authorRole === 'requester' && comment.public && REOPENED_BY_REQUESTER.has(current.status)) {
+        status = 'open';
+        changes.push({ type: 'ticket.status_changed', ticketId, at, status, byRole: 'requester' });
+      }
+      return { ticket: { ...current, status, updatedAt: at }, comments: [comment], changes, result: comment };
+    });
+    if (outcome.kind !== 'saved') throw new Error('a comment without idempotency key cannot be a replay');
+    return outcome.result;
+  }
+
+  async setTags(ticketId: string, tags: string[], byRole: DeskRole): Promise<DeskTicket> {
+    return this.changeTags(ticketId, () => unique(tags), byRole);
+  }
+
+  async addTags(ticketId: string, tags: string[], byRole: DeskRole): Promise<DeskTicket> {
+    return this.changeTags(ticketId, (current) => unique([...current, ...tags]), byRole);
+  }
+
+  async removeTags(ticketId: string, tags: string[], byRole: DeskRole): Promise<DeskTicket> {
+    const gone = new Set(tags);
+    return this.changeTags(ticketId, (current) => current.filter((t) => !gone.has(t)), byRole);
+  }
+
+  /** Adds, then removes (a tag in both ends up removed, as Zendesk's additional_tags/remove_tags). */
+  async editTags(ticketId: string, add: string[], remove: string[], byRole: DeskRole): Promise<DeskTicket> {
+    const gone = new Set(remove);
+    return this.changeTags(ticketId, (current) => unique([...current, ...add]).filter((t) => !gone.has(t)), byRole);
+  }
+
+  async setStatus(ticketId: string, status: TicketStatus, byRole: DeskRole): Promise<DeskTicket> {
+    return this.ticketOnly(ticketId, (current, at) => {
+      if (current.status === status) return { ticket: current, changes: [] };
+      return { ticket: { ...current, status, updatedAt: at }, changes: [{ type: 'ticket.status_changed', ticketId, at, status, byRole }] };
+    });
+  }
+
+  async assign(ticketId: string, group: string, byRole: DeskRole): Promise<DeskTicket> {
+    return this.ticketOnly(ticketId, (current, at) => {
+      if (current.assigneeGroup === group) return { ticket: current, changes: [] };
+      return { ticket: { ...current, assigneeGroup: group, updatedAt: at }, changes: [{ type: 'ticket.assigned', ticketId, at, group, byRole }] };
+    });
+  }
+
+  /**
+   * One workflow step as one write: public reply, internal note, tags, status and escalation together, all by
+   * the bot. The key is recorded with the write, so a retry after an unknown outcome cannot post twice.
+   */
+  async applyBotUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<BotUpdateResult> {
+    const outcome = await this.update(ticketId, idempotencyKey, async (current, at) => {
+      const texts = [
+        ...(update.publicReply ? [{ public: true, body: update.publicReply }] : []),
+        ...(update.internalNote ? [{ public: false, body: update.internalNote }] : []),
+      ];
+      const ids = await this.commentIds(texts.length);
+      const comments = texts.map((t, i) =>
+        DeskCommentSchema.parse({ id: ids[i], ticketId, authorId: BOT_AUTHOR_ID, authorRole: 'bot', public: t.public, body: t.body, createdAt: at, idempotencyKey }),
+      );
+      const changes: DeskChange[] = comments.map((c) => commentCreated(c, at));
+      const gone = new Set(update.removeTags);
+      const tags = unique([...current.tags, ...update.addTags]).filter((t) => !gone.has(t));
+      const tagChange = tagsChange(ticketId, at, current.tags, tags, 'bot');
+      if (tagChange) changes.push(tagChange);
+      const status = update.status ?? current.status;
+      if (status !== current.status) changes.push({ type: 'ticket.status_changed', ticketId, at, status, byRole: 'bot' });
+      const assigneeGroup = update.escalate ? this.escalationGroup : current.assigneeGroup;
+      if (assigneeGroup !== undefined && assigneeGroup !== current.assigneeGroup) changes.push({ type: 'ticket.assigned', ticketId, at, group: assigneeGroup, byRole: 'bot' });
+      const touched = changes.length > 0;
+      const ticket: DeskTicket = {
+        ...current,
+        tags,
+        status,
+        ...(assigneeGroup !== undefined ? { assigneeGroup } : {}),
+        updatedAt: touched ? at : current.updatedAt,
+      };
+      const reply = comments.find((c) => c.public);
+      const note = comments.find((c) => !c.public);
+      const result: BotUpdateResult = {
+        ticketId,
+        idempotencyKey,
+        ...(reply ? { publicCommentId: reply.id } : {}),
+        ...(note ? { noteCommentId: note.id } : {}),
+        status,
+        tags,
+        ...(assigneeGroup !== undefined ? { assigneeGroup } : {}),
+      };
+      return { ticket, comments, changes, result };
+    });
+    return outcome.kind === 'saved' ? outcome.result : BotUpdateResultSchema.parse(JSON.parse(outcome.record));
+  }
+
+  async close(): Promise<void> {
+    await this.notifier?.close?.();
+  }
+
+  private async changeTags(ticketId: string, next: (current: string[]) => string[], byRole: DeskRole): Promise<DeskTicket> {
+    return this.ticketOnly(ticketId, (current, at) => {
+      const tags = next(current.tags);
+      const change = tagsChange(ticketId, at, current.tags, tags, byRole);
+      if (!change) return { ticket: current, changes: [] };
+      return { ticket: { ...current, tags, updatedAt: at }, changes: [change] };
+    });
+  }
+
+  private async ticketOnly(ticketId: string, build: (current: DeskTicket, at: number) => { ticket: DeskTicket; changes: DeskChange[] }): Promise<DeskTicket> {
+    const outcome = await this.update(ticketId, undefined, (current, at) => {
+      const { ticket, changes } = build(current, at);
+      return { ticket, comments: [], changes, result: ticket };
+    });
+    if (outcome.kind !== 'saved') throw new Error('a change without idempotency key cannot be a replay');
+    return outcome.result;
+  }
+
+  /** Read, compute, write if unchanged; on a concurrent change compute again from the newer ticket. */
+  private async update<R>(ticketId: string, idempotencyKey: string | undefined, build: (current: DeskTicket, at: number) => Plan<R> | Promise<Plan<R>>): Promise<Outcome<R>> {
+    if (!TicketIdSchema.safeParse(ticketId).success) throw new TicketNotFound(SYSTEM, ticketId);
+    for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
+      const read = this.redis.multi().hmget(this.ticketKey(ticketId), 'v', 'data');
+      if (idempotencyKey !== undefined) read.hget(this.botUpdatesKey(ticketId), idempotencyKey);
+      const replies = await read.exec();
+      const [version, data] = z.array(z.string().nullable()).parse(replyValue(replies, 0));
+      if (!data) throw new TicketNotFound(SYSTEM, ticketId);
+      const record = idempotencyKey !== undefined ? replyValue(replies, 1) : null;
+      if (typeof record === 'string') return { kind: 'replayed', record };
+      const current = parseTicket(data);
+      // Strictly increasing per ticket: a poller that saw updatedAt T must notice a second change in the same ms.
+      const at = Math.max(this.now(), current.updatedAt + 1);
+      const plan = await build(current, at);
+      if (plan.changes.length === 0 && idempotencyKey === undefined) return { kind: 'saved', result: plan.result };
+      const outcome = await this.commit(Number(version ?? '0'), current, plan, idempotencyKey);
+      if (outcome) return outcome;
+    }
+    throw new Error(`desk ticket ${ticketId} kept changing under ${MAX_CONFLICTS} attempts to update it`);
+  }
+
+  /** undefined: the ticket changed since it was read. */
+  private async commit<R>(version: number, before: DeskTicket | undefined, plan: Plan<R>, idempotencyKey: string | undefined): Promise<Outcome<R> | undefined> {
+    const { ticket } = plan;
+    const old = new Set(before?.tags ?? []);
+    const now = new Set(ticket.tags);
+    const gained = ticket.tags.filter((t) => !old.has(t));
+    const lost = [...old].filter((t) => !now.has(t));
+    const keys = [
+      this.ticketKey(ticket.id),
+      this.commentsKey(ticket.id),
+      this.botUpdatesKey(ticket.id),
+      this.key('tickets'),
+      this.key('unsolved'),
+      ...gained.map((t) => this.tagKey(t)),
+      ...lost.map((t) => this.tagKey(t)),
+    ];
+    const args = [
+      String(version),
+      JSON.stringify(DeskTicketSchema.parse(ticket)),
+      ticket.id,
+      String(ticket.updatedAt),
+      UNSOLVED.has(ticket.status) ? '1' : '0',
+      idempotencyKey ?? '',
+      idempotencyKey !== undefined ? JSON.stringify(plan.result) : '',
+      String(gained.length),
+      String(plan.comments.length),
+      ...plan.comments.flatMap((c) => [c.id, JSON.stringify(c)]),
+    ];
+    const [code, record] = CommitReplySchema.parse(await this.script(keys, args));
+    if (code === 0) return undefined;
+    if (code === 2) return { kind: 'replayed', record };
+    for (const change of plan.changes) this.notifier?.notify(change);
+    return { kind: 'saved', result: plan.result };
+  }
+
+  private async script(keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(COMMIT_SHA, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.redis.eval(COMMIT_LUA, keys.length, ...keys, ...args);
+    }
+  }
+
+  private async commentIds(n: number): Promise<string[]> {
+    if (n === 0) return [];
+    const last = await this.redis.incrby(this.key('seq:comment'), n);
+    return Array.from({ length: n }, (_, i) => String(last - n + 1 + i));
+  }
+
+  /** One id per email, as a desk knows its end users; the first ticket of a person creates it. */
+  private async userId(email: string): Promise<string> {
+    const users = this.key('users');
+    const known = await this.redis.hget(users, email);
+    if (known) return known;
+    const fresh = `user-${await this.redis.incr(this.key('seq:user'))}`;
+    if (await this.redis.hsetnx(users, email, fresh)) return fresh;
+    const winner = await this.redis.hget(users, email);
+    if (!winner) throw new Error(`desk user for ${email} vanished while it was created`);
+    return winner;
+  }
+
+  private key(suffix: string): string {
+    return `${this.prefix}:${suffix}`;
+  }
+
+  private ticketKey(id: string): string {
+    return this.key(`ticket:${id}`);
+  }
+
+  private commentsKey(id: string): string {
+    return this.key(`ticket:${id}:comments`);
+  }
+
+  private botUpdatesKey(id: string): string {
+    return this.key(`ticket:${id}:bot-updates`);
+  }
+
+  private tagKey(tag: string): string {
+    return this.key(`tag:${tag}`);
+  }
+}
+
+function parseTicket(data: string): DeskTicket {
+  return DeskTicketSchema.parse(JSON.parse(data));
+}
+
+function parseComments(raw: unknown): DeskComment[] {
+  return z
+    .array(z.string())
+    .parse(raw ?? [])
+    .map((c) => DeskCommentSchema.parse(JSON.parse(c)));
+}
+
+/** A MULTI/pipeline reply, with the command's own error thrown rather than read as a value. */
+function replyValue(replies: [error: Error | null, result: unknown][] | null, index: number): unknown {
+  const entry = replies?.[index];
+  if (!entry) throw new Error('redis transaction was aborted');
+  if (entry[0]) throw entry[0];
+  return entry[1];
+}
+
+function unique(tags: string[]): string[] {
+  return [...new Set(tags)];
+}
+
+function commentCreated(comment: DeskComment, at: number): DeskChange {
+  return { type: 'comment.created', ticketId: comment.ticketId, at, commentId: comment.id, authorId: comment.authorId, authorRole: comment.authorRole, public: comment.public };
+}
+
+function tagsChange(ticketId: string, at: number, before: string[], after: string[], byRole: DeskRole): DeskChange | undefined {
+  const old = new Set(before);
+  const now = new Set(after);
+  const added = after.filter((t) => !old.has(t));
+  const removed = before.filter((t) => !now.has(t));
+  if (added.length === 0 && removed.length === 0) return undefined;
+  return { type: 'ticket.tags_changed', ticketId, at, tags: after, added, removed, byRole };
+}

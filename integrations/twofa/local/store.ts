@@ -1,0 +1,230 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { PlatformUserSchema, type PlatformUser } from '../../../workflows/resync/model.js';
+import type { AuthRecord } from '../platform.js';
+import type { Seed } from './seed.js';
+
+/** A token as the embedded platform keeps it. Holds the secret: never log one. */
+export const StoredTokenSchema = z.object({
+  serial: z.string(),
+  userId: z.string(),
+  kind: z.enum(['mobilepass', 'kt4']),
+  secret: z.string(),
+  /** the next counter the server expects */
+  counter: z.coerce.number().int().nonnegative(),
+  state: z.enum(['active', 'locked', 'revoked', 'disabled']),
+  digits: z.coerce.number().pipe(z.union([z.literal(6), z.literal(8)])),
+  /** failed logins and refused resyncs since the last success */
+  failed: z.coerce.number().int().nonnegative().default(0),
+  /** the challenge issued and not yet answered (KT-4) */
+  challenge: z.string().optional(),
+  /** the last challenge answered, kept to tell a replay from a wrong response */
+  usedChallenge: z.string().optional(),
+});
+export type StoredToken = z.infer<typeof StoredTokenSchema>;
+
+const AuthRecordSchema = z.object({ at: z.number(), success: z.boolean(), serial: z.string().optional() });
+
+export type UserField = 'email' | 'userName' | 'lastName';
+
+export interface SeedOptions {
+  /** wipe everything of this platform first; otherwise tokens already stored keep their counter and state */
+  replace?: boolean;
+}
+
+export interface AdvanceRequest {
+  /** the counter the caller's search started from: the update applies only if it is still the same */
+  expectedCounter: number;
+  newCounter: number;
+  /** when set, the pending challenge must still be this one; it is then marked used */
+  challenge?: string;
+}
+
+/** 'moved': another process changed the counter or challenge first; search again from the new state */
+export type AdvanceResult = 'ok' | 'moved' | 'not_active' | 'gone';
+
+// Compare-and-set on the counter in one script, so that two processes that found the same codes
+// cannot both move the counter: the second sees 'moved', searches again and finds the codes used.
+const ADVANCE = `
+local t = redis.call('HMGET', KEYS[1], 'counter', 'state', 'challenge')
+if not t[1] then return 'gone' end
+if t[1] ~= ARGV[1] then return 'moved' end
+if ARGV[3] ~= '' and t[3] ~= ARGV[3] then return 'moved' end
+if t[2] ~= 'active' then return 'not_active' end
+redis.call('HSET', KEYS[1], 'counter', ARGV[2], 'failed', '0')
+if ARGV[3] ~= '' then
+  redis.call('HDEL', KEYS[1], 'challenge')
+  redis.call('HSET', KEYS[1], 'usedChallenge', ARGV[3])
+end
+return 'ok'
+`;
+
+// Writes only to a token that exists, so a late write after a wipe cannot leave half a token behind.
+const UPDATE_EXISTING = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] == 'incr' then redis.call('HINCRBY', KEYS[1], ARGV[2], 1) else redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
+return 1
+`;
+
+const PUT_TOKEN = `
+if ARGV[1] == '0' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+`;
+
+const USER_FIELDS: readonly UserField[] = ['email', 'userName', 'lastName'];
+
+function normalise(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/**
+ * The embedded 2FA platform's state in Redis, every key under `<prefix>:tfa:`. Namespaces
+ * (`user:`, `tokens-of:` …) keep an id containing a colon from colliding with another key.
+ */
+export class LocalPlatformStore {
+  private readonly root: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    /** authentications kept per user, newest first */
+    private readonly authLogSize = 100,
+  ) {
+    this.root = `${prefix}:tfa`;
+  }
+
+  private userKey(id: string): string {
+    return `${this.root}:user:${id}`;
+  }
+  private indexKey(field: UserField, value: string): string {
+    return `${this.root}:by-${field}:${normalise(value)}`;
+  }
+  private groupsOfKey(id: string): string {
+    return `${this.root}:groups-of:${id}`;
+  }
+  private tokensOfKey(id: string): string {
+    return `${this.root}:tokens-of:${id}`;
+  }
+  private authKey(id: string): string {
+    return `${this.root}:auth-of:${id}`;
+  }
+  private tokenKey(serial: string): string {
+    return `${this.root}:token:${serial}`;
+  }
+  private get groupsKey(): string {
+    return `${this.root}:groups`;
+  }
+
+  /** Loads a seed. Safe to run at every start: users, groups and memberships are merged in, tokens already stored are kept. */
+  async seed(data: Seed, options: SeedOptions = {}): Promise<void> {
+    if (options.replace) await this.clear();
+    for (const user of data.users) await this.putUser(user);
+    if (data.groups.length > 0) await this.redis.sadd(this.groupsKey, ...data.groups);
+    for (const m of data.memberships) await this.redis.sadd(this.groupsOfKey(m.userId), m.group);
+    for (const t of data.tokens) {
+      const fields = ['serial', t.serial, 'userId', t.userId, 'kind', t.kind, 'secret', t.secret, 'counter', String(t.counter), 'state', t.state, 'digits', String(t.digits), 'failed', '0'];
+      await this.redis.eval(PUT_TOKEN, 2, this.tokenKey(t.serial), this.tokensOfKey(t.userId), options.replace ? '1' : '0', t.serial, ...fields);
+    }
+  }
+
+  private async putUser(user: Seed['users'][number]): Promise<void> {
+    const previous = await this.getUser(user.id);
+    const tx = this.redis.multi();
+    if (previous) for (const field of USER_FIELDS) if (previous[field]) tx.srem(this.indexKey(field, previous[field]), user.id);
+    tx.del(this.userKey(user.id));
+    tx.hset(this.userKey(user.id), { id: user.id, userName: user.userName, firstName: user.firstName, lastName: user.lastName, ...(user.email ? { email: user.email } : {}) });
+    for (const field of USER_FIELDS) {
+      const value = user[field];
+      if (value) tx.sadd(this.indexKey(field, value), user.id);
+    }
+    await tx.exec();
+  }
+
+  /** Deletes every key of this platform under the prefix. */
+  async clear(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(this.root)}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await this.redis.unlink(...keys);
+    } while (cursor !== '0');
+  }
+
+  async getUser(id: string): Promise<PlatformUser | undefined> {
+    const hash = await this.redis.hgetall(this.userKey(id));
+    if (!hash.id) return undefined;
+    return PlatformUserSchema.parse(hash);
+  }
+
+  /** ids of the users whose `field` equals `value`, ignoring case and surrounding spaces */
+  async findUserIds(field: UserField, value: string): Promise<string[]> {
+    return this.redis.smembers(this.indexKey(field, value));
+  }
+
+  async groupExists(group: string): Promise<boolean> {
+    return (await this.redis.sismember(this.groupsKey, group)) === 1;
+  }
+
+  async getGroups(userId: string): Promise<string[]> {
+    return (await this.redis.smembers(this.groupsOfKey(userId))).sort();
+  }
+
+  async addMembership(userId: string, group: string): Promise<void> {
+    await this.redis.sadd(this.groupsOfKey(userId), group);
+  }
+
+  async getToken(serial: string): Promise<StoredToken | undefined> {
+    const hash = await this.redis.hgetall(this.tokenKey(serial));
+    if (!hash.serial) return undefined;
+    return StoredTokenSchema.parse(hash);
+  }
+
+  async listTokens(userId: string): Promise<StoredToken[]> {
+    const serials = (await this.redis.smembers(this.tokensOfKey(userId))).sort();
+    const tokens = await Promise.all(serials.map((s) => this.getToken(s)));
+    return tokens.filter((t): t is StoredToken => t !== undefined && t.userId === userId);
+  }
+
+  /** @returns false when the token no longer exists */
+  async setChallenge(serial: string, challenge: string): Promise<boolean> {
+    return (await this.redis.eval(UPDATE_EXISTING, 1, this.tokenKey(serial), 'set', 'challenge', challenge)) === 1;
+  }
+
+  async recordFailure(serial: string): Promise<void> {
+    await this.redis.eval(UPDATE_EXISTING, 1, this.tokenKey(serial), 'incr', 'failed');
+  }
+
+  /** Moves the counter past codes a search found, if nobody moved it since the search read it. Resets the failed count. */
+  async advanceCounter(serial: string, request: AdvanceRequest): Promise<AdvanceResult> {
+    const result = await this.redis.eval(
+      ADVANCE,
+      1,
+      this.tokenKey(serial),
+      String(request.expectedCounter),
+      String(request.newCounter),
+      request.challenge ?? '',
+    );
+    return z.enum(['ok', 'moved', 'not_active', 'gone']).parse(result);
+  }
+
+  async appendAuth(userId: string, record: AuthRecord): Promise<void> {
+    const key = this.authKey(userId);
+    await this.redis.multi().lpush(key, JSON.stringify(record)).ltrim(key, 0, this.authLogSize - 1).exec();
+  }
+
+  /** authentications at or after `since`, newest first */
+  async authSince(userId: string, since: number): Promise<AuthRecord[]> {
+    const raw = await this.redis.lrange(this.authKey(userId), 0, -1);
+    return raw
+      .map((entry) => AuthRecordSchema.parse(JSON.parse(entry)))
+      .filter((r) => r.at >= since)
+      .sort((a, b) => b.at - a.at);
+  }
+}

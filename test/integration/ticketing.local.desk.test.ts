@@ -1,0 +1,425 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  BotUpdateResultSchema,
+  DeskCommentSchema,
+  DeskTicketSchema,
+  TicketListSchema,
+  TicketWithCommentsSchema,
+  WebhookPayloadSchema,
+  type DeskTicket,
+  type WebhookPayload,
+} from '../../integrations/ticketing/local/schemas.js';
+import { signDeskWebhook } from '../../integrations/ticketing/local/webhook-signature.js';
+import type { TicketUpdate } from '../../integrations/ticketing/ticket-system.js';
+import { TEST_WEBHOOK_SECRET, deleteKeys, startLocalDesk, startWebhookReceiver, testPrefix, type LocalDesk, type WebhookReceiver } from '../support/local-desk.js';
+
+let redis: Redis;
+let prefix: string;
+let desk: LocalDesk;
+let receiver: WebhookReceiver;
+
+beforeAll(() => {
+  redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+});
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+beforeEach(async () => {
+  prefix = testPrefix('desk');
+  receiver = await startWebhookReceiver();
+  desk = await startLocalDesk({ redis, prefix, webhookUrl: receiver.url, escalationGroup: 'Service Desk L2' });
+});
+
+afterEach(async () => {
+  await desk.close();
+  await receiver.close();
+  await deleteKeys(redis, prefix);
+});
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(`${desk.url}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function newTicket(overrides: Record<string, unknown> = {}): Promise<DeskTicket> {
+  const res = await call('POST', '/api/tickets', {
+    subject: 'Cannot log in: token code rejected',
+    description: 'My MobilePASS codes stopped working this morning.',
+    requester: { email: 'Ada.Lovelace@example.com', name: 'Ada Lovelace', externalId: 'alovelace' },
+    tags: ['2FA_issue'],
+    ...overrides,
+  });
+  expect(res.status).toBe(201);
+  return DeskTicketSchema.parse(res.body);
+}
+
+async function ticketWithComments(id: string) {
+  const res = await call('GET', `/api/tickets/${id}`);
+  expect(res.status).toBe(200);
+  return TicketWithCommentsSchema.parse(res.body);
+}
+
+function message(res: Answer): string {
+  return (res.body as { message?: string }).message ?? '';
+}
+
+const step: TicketUpdate = {
+  publicReply: 'Please send two consecutive codes from your token.',
+  internalNote: 'twofa-desk: user found (ada), token MobilePASS, asked for codes.',
+  status: 'pending',
+  addTags: ['2fa_bot_active'],
+  removeTags: [],
+  escalate: false,
+};
+
+describe('local desk API: tickets', () => {
+  it('creates a new ticket with lower-case tags and the requester as a desk user', async () => {
+    const ticket = await newTicket();
+    expect(ticket).toMatchObject({
+      subject: 'Cannot log in: token code rejected',
+      status: 'new',
+      tags: ['2fa_issue'],
+      requester: { email: 'ada.lovelace@example.com', name: 'Ada Lovelace', externalId: 'alovelace' },
+    });
+    expect(ticket.id).toMatch(/^\d+$/);
+    expect(ticket.requester.id).toMatch(/^user-\d+$/);
+    expect(ticket.updatedAt).toBe(ticket.createdAt);
+  });
+
+  it('knows a requester again by email on their next ticket', async () => {
+    const first = await newTicket();
+    const second = await newTicket({ requester: { email: 'ada.lovelace@EXAMPLE.com', name: 'Ada L.' } });
+    expect(second.id).not.toBe(first.id);
+    expect(second.requester.id).toBe(first.requester.id);
+  });
+
+  it('reads a ticket with its comments in order', async () => {
+    const ticket = await newTicket();
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'requester', body: 'first' });
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'agent', body: 'second' });
+    const found = await ticketWithComments(ticket.id);
+    expect(found.description).toBe('My MobilePASS codes stopped working this morning.');
+    expect(found.comments.map((c) => c.body)).toEqual(['first', 'second']);
+  });
+
+  it('answers 404 for a ticket that does not exist, numeric or not', async () => {
+    for (const id of ['999999', 'abc', '0']) {
+      const res = await call('GET', `/api/tickets/${id}`);
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ error: 'not_found' });
+    }
+    expect((await call('POST', '/api/tickets/999999/comments', { as: 'agent', body: 'hi' })).status).toBe(404);
+    expect((await call('PUT', '/api/tickets/999999/tags', { add: ['x'] })).status).toBe(404);
+    expect((await call('PUT', '/api/tickets/999999/status', { status: 'open' })).status).toBe(404);
+    expect((await call('POST', '/api/tickets/999999/bot-update', { update: step, idempotencyKey: 'k' })).status).toBe(404);
+  });
+
+  it('lists tickets by tag, optionally only the unsolved ones', async () => {
+    const watched = await newTicket();
+    const solved = await newTicket();
+    const other = await newTicket({ tags: ['billing'] });
+    await call('PUT', `/api/tickets/${solved.id}/status`, { status: 'solved' });
+
+    const byTag = TicketListSchema.parse((await call('GET', '/api/tickets?tag=2fa_issue')).body);
+    expect(byTag.map((t) => t.id)).toEqual([watched.id, solved.id]);
+    const unsolved = TicketListSchema.parse((await call('GET', '/api/tickets?tag=2fa_issue&unsolved=true')).body);
+    expect(unsolved).toEqual([{ id: watched.id, updatedAt: watched.updatedAt }]);
+    const all = TicketListSchema.parse((await call('GET', '/api/tickets')).body);
+    expect(all.map((t) => t.id)).toEqual([watched.id, solved.id, other.id]);
+  });
+});
+
+describe('local desk API: comments', () => {
+  it('posts the requester reply as public, under the requester id', async () => {
+    const ticket = await newTicket();
+    const res = await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'requester', body: '287082 and 359152' });
+    expect(res.status).toBe(201);
+    const comment = DeskCommentSchema.parse(res.body);
+    expect(comment).toMatchObject({ ticketId: ticket.id, authorId: ticket.requester.id, authorRole: 'requester', public: true, body: '287082 and 359152' });
+    const read = await call('GET', `/api/tickets/${ticket.id}/comments/${comment.id}`);
+    expect(DeskCommentSchema.parse(read.body)).toEqual(comment);
+  });
+
+  it('lets agents write public replies by default and private notes on request', async () => {
+    const ticket = await newTicket();
+    const reply = DeskCommentSchema.parse((await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'agent', body: 'Looking into it' })).body);
+    const note = DeskCommentSchema.parse(
+      (await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'agent', authorId: 'agent-grace', body: '#approve', public: false })).body,
+    );
+    expect(reply).toMatchObject({ authorId: 'agent-desk', authorRole: 'agent', public: true });
+    expect(note).toMatchObject({ authorId: 'agent-grace', authorRole: 'agent', public: false });
+  });
+
+  it('takes CC end-user comments with their own id, always public', async () => {
+    const ticket = await newTicket();
+    const res = await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'end-user', authorId: 'user-cc-1', body: 'same problem here' });
+    expect(DeskCommentSchema.parse(res.body)).toMatchObject({ authorId: 'user-cc-1', authorRole: 'end-user', public: true });
+  });
+
+  it('refuses comments that misstate who wrote them, with the reason', async () => {
+    const ticket = await newTicket();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ as: 'end-user', body: 'x' }, 'authorId: required'],
+      [{ as: 'requester', body: 'x', public: false }, 'public: end users cannot write internal notes'],
+      [{ as: 'requester', authorId: 'user-someone-else', body: 'x' }, "is not this ticket's requester"],
+      [{ as: 'agent', authorId: 'grace', body: 'x' }, "agent ids start with 'agent-'"],
+      [{ as: 'agent', authorId: 'twofa-desk', body: 'x' }, 'is the bot'],
+      [{ as: 'bot', body: 'x' }, 'as:'],
+      [{ as: 'agent', body: '   ' }, 'body: body must not be blank'],
+    ];
+    for (const [body, reason] of cases) {
+      const res = await call('POST', `/api/tickets/${ticket.id}/comments`, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(message(res)).toContain(reason);
+    }
+    expect((await ticketWithComments(ticket.id)).comments).toEqual([]);
+  });
+
+  it('answers 404 for a comment of another ticket', async () => {
+    const a = await newTicket();
+    const b = await newTicket();
+    const comment = DeskCommentSchema.parse((await call('POST', `/api/tickets/${a.id}/comments`, { as: 'agent', body: 'x' })).body);
+    expect((await call('GET', `/api/tickets/${b.id}/comments/${comment.id}`)).status).toBe(404);
+    expect((await call('GET', `/api/tickets/${a.id}/comments/424242`)).status).toBe(404);
+  });
+});
+
+describe('local desk API: reopen rule', () => {
+  it('reopens a solved ticket when the requester replies in public', async () => {
+    const ticket = await newTicket();
+    await call('PUT', `/api/tickets/${ticket.id}/status`, { status: 'solved' });
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'requester', body: 'still failing' });
+    expect((await ticketWithComments(ticket.id)).status).toBe('open');
+  });
+
+  it('sets a pending ticket back to open when the requester answers', async () => {
+    const ticket = await newTicket();
+    await call('PUT', `/api/tickets/${ticket.id}/status`, { status: 'pending' });
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'requester', body: '123456 654321' });
+    expect((await ticketWithComments(ticket.id)).status).toBe('open');
+  });
+
+  it('leaves a solved ticket solved when an agent or a CC comments', async () => {
+    const ticket = await newTicket();
+    await call('PUT', `/api/tickets/${ticket.id}/status`, { status: 'solved' });
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'agent', body: 'closing note', public: false });
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'end-user', authorId: 'user-cc', body: 'thanks' });
+    expect((await ticketWithComments(ticket.id)).status).toBe('solved');
+  });
+
+  it('does not reopen a closed ticket', async () => {
+    const ticket = await newTicket();
+    await call('PUT', `/api/tickets/${ticket.id}/status`, { status: 'closed' });
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'requester', body: 'hello?' });
+    expect((await ticketWithComments(ticket.id)).status).toBe('closed');
+  });
+});
+
+describe('local desk API: tags and status', () => {
+  it('adds and removes tags without overwriting the others', async () => {
+    const ticket = await newTicket({ tags: ['2fa_issue', 'vip'] });
+    const res = await call('PUT', `/api/tickets/${ticket.id}/tags`, { add: ['2FA_approved', 'vip'], remove: ['2fa_issue'] });
+    expect(res.status).toBe(200);
+    expect(DeskTicketSchema.parse(res.body).tags).toEqual(['vip', '2fa_approved']);
+  });
+
+  it('changes status and moves updatedAt forward', async () => {
+    const ticket = await newTicket();
+    const res = await call('PUT', `/api/tickets/${ticket.id}/status`, { status: 'hold' });
+    const updated = DeskTicketSchema.parse(res.body);
+    expect(updated.status).toBe('hold');
+    expect(updated.updatedAt).toBeGreaterThan(ticket.updatedAt);
+  });
+
+  it('refuses bad bodies with 400 and the field at fault', async () => {
+    const ticket = await newTicket();
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '/api/tickets', { description: 'x', requester: { email: 'a@example.com', name: 'A' } }, 'subject'],
+      ['POST', '/api/tickets', { subject: 's', description: 'x', requester: { email: 'not-an-email', name: 'A' } }, 'requester.email'],
+      ['POST', '/api/tickets', { subject: 's', description: 'x', requester: { email: 'a@example.com', name: 'A' }, tags: ['two words'] }, 'tags.0'],
+      ['POST', '/api/tickets', '{"subject": ', ''],
+      ['PUT', `/api/tickets/${ticket.id}/status`, { status: 'done' }, 'status'],
+      ['PUT', `/api/tickets/${ticket.id}/tags`, { add: 'vip' }, 'add'],
+      ['POST', `/api/tickets/${ticket.id}/bot-update`, { update: step }, 'idempotencyKey'],
+      ['POST', `/api/tickets/${ticket.id}/bot-update`, { update: { ...step, status: 'finished' }, idempotencyKey: 'k' }, 'update.status'],
+      ['GET', '/api/tickets?unsolved=yes', undefined, 'unsolved'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await call(method, path, body);
+      expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.body).toMatchObject({ error: 'bad_request' });
+      expect(message(res)).toContain(field);
+    }
+  });
+});
+
+describe('local desk API: bot updates', () => {
+  it('writes reply, note, status, tags and escalation in one step, as the bot', async () => {
+    const ticket = await newTicket();
+    const res = await call('POST', `/api/tickets/${ticket.id}/bot-update`, { update: { ...step, escalate: true, removeTags: ['2fa_issue'] }, idempotencyKey: 't1:1.0.0' });
+    expect(res.status).toBe(200);
+    const result = BotUpdateResultSchema.parse(res.body);
+    expect(result).toMatchObject({ ticketId: ticket.id, status: 'pending', tags: ['2fa_bot_active'], assigneeGroup: 'Service Desk L2' });
+    const found = await ticketWithComments(ticket.id);
+    expect(found).toMatchObject({ status: 'pending', tags: ['2fa_bot_active'], assigneeGroup: 'Service Desk L2' });
+    expect(found.comments).toMatchObject([
+      { id: result.publicCommentId, authorId: 'twofa-desk', authorRole: 'bot', public: true, body: step.publicReply, idempotencyKey: 't1:1.0.0' },
+      { id: result.noteCommentId, authorId: 'twofa-desk', authorRole: 'bot', public: false, body: step.internalNote, idempotencyKey: 't1:1.0.0' },
+    ]);
+  });
+
+  it('applies the same idempotency key once and answers the same result again', async () => {
+    const ticket = await newTicket();
+    const body = { update: step, idempotencyKey: 'tk:1.2.0' };
+    const first = await call('POST', `/api/tickets/${ticket.id}/bot-update`, body);
+    const afterFirst = await ticketWithComments(ticket.id);
+    const second = await call('POST', `/api/tickets/${ticket.id}/bot-update`, body);
+    expect(second.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(await ticketWithComments(ticket.id)).toEqual(afterFirst);
+    expect(afterFirst.comments).toHaveLength(2);
+  });
+
+  it('applies a key once even when the same update races itself', async () => {
+    const ticket = await newTicket();
+    const body = { update: { ...step, internalNote: undefined }, idempotencyKey: 'race:1' };
+    const answers = await Promise.all(Array.from({ length: 8 }, () => call('POST', `/api/tickets/${ticket.id}/bot-update`, body)));
+    expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+    expect((await ticketWithComments(ticket.id)).comments).toHaveLength(1);
+  });
+
+  it('does not let a replayed key undo a later change', async () => {
+    const ticket = await newTicket();
+    const body = { update: step, idempotencyKey: 'k:1' };
+    await call('POST', `/api/tickets/${ticket.id}/bot-update`, body);
+    await call('PUT', `/api/tickets/${ticket.id}/status`, { status: 'open' });
+    await call('POST', `/api/tickets/${ticket.id}/bot-update`, body);
+    expect((await ticketWithComments(ticket.id)).status).toBe('open');
+  });
+});
+
+describe('local desk API: concurrent writers', () => {
+  it('loses no comment and no tag when many writes hit one ticket at once', async () => {
+    const ticket = await newTicket();
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'agent', body: `note ${i}`, public: false })),
+      ...Array.from({ length: 10 }, (_, i) => call('PUT', `/api/tickets/${ticket.id}/tags`, { add: [`t${i}`] })),
+    ]);
+    const found = await ticketWithComments(ticket.id);
+    expect(found.comments).toHaveLength(10);
+    expect(found.tags).toHaveLength(11);
+  });
+});
+
+describe('local desk API: bearer token', () => {
+  it('asks every route for the token when one is configured', async () => {
+    const guarded = await startLocalDesk({ redis, prefix: `${prefix}:guarded`, apiToken: 'desk-api-token-0123456789' });
+    try {
+      const get = (headers: Record<string, string>) => fetch(`${guarded.url}/api/tickets`, { headers });
+      expect((await get({})).status).toBe(401);
+      expect((await get({ authorization: 'Bearer wrong' })).status).toBe(401);
+      expect((await get({ authorization: 'Bearer desk-api-token-0123456789' })).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
+describe('local desk webhooks', () => {
+  function payloads(): WebhookPayload[] {
+    return receiver.received.map((w) => WebhookPayloadSchema.parse(JSON.parse(w.rawBody.toString('utf8'))));
+  }
+
+  it('signs every notification over timestamp and raw body', async () => {
+    const ticket = await newTicket();
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'requester', body: 'hi' });
+    const hooks = await receiver.waitFor(2);
+    for (const hook of hooks) {
+      const timestamp = String(hook.headers['x-desk-webhook-timestamp']);
+      expect(Math.abs(Date.now() - Number(timestamp))).toBeLessThan(10_000);
+      expect(hook.headers['x-desk-webhook-signature']).toBe(signDeskWebhook(TEST_WEBHOOK_SECRET, timestamp, hook.rawBody));
+      expect(hook.headers['content-type']).toContain('application/json');
+      const body = WebhookPayloadSchema.parse(JSON.parse(hook.rawBody.toString('utf8')));
+      expect(hook.headers['x-desk-delivery-id']).toBe(body.deliveryId);
+    }
+    expect(new Set(hooks.map((h) => h.headers['x-desk-delivery-id'])).size).toBe(2);
+  });
+
+  it('announces each kind of change, in order, without comment bodies or the description', async () => {
+    const ticket = await newTicket();
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'requester', body: 'codes 287082 359152' });
+    await call('PUT', `/api/tickets/${ticket.id}/tags`, { add: ['2fa_approved'], remove: ['2fa_issue'] });
+    await call('PUT', `/api/tickets/${ticket.id}/status`, { status: 'solved', as: 'agent' });
+    await call('POST', `/api/tickets/${ticket.id}/comments`, { as: 'requester', body: 'broken again' });
+    await receiver.waitFor(6);
+    const sent = payloads();
+    expect(sent.map((p) => p.type)).toEqual(['ticket.created', 'comment.created', 'ticket.tags_changed', 'ticket.status_changed', 'comment.created', 'ticket.status_changed']);
+    expect(sent[0]).toMatchObject({ ticketId: ticket.id, ticket: { id: ticket.id, tags: ['2fa_issue'], requester: { email: 'ada.lovelace@example.com' } } });
+    expect(sent[1]).toMatchObject({ ticketId: ticket.id, authorId: ticket.requester.id, authorRole: 'requester', public: true });
+    expect(sent[2]).toMatchObject({ tags: ['2fa_approved'], added: ['2fa_approved'], removed: ['2fa_issue'], byRole: 'agent' });
+    expect(sent[3]).toMatchObject({ status: 'solved', byRole: 'agent' });
+    expect(sent[5]).toMatchObject({ status: 'open', byRole: 'requester' });
+    const raw = receiver.received.map((w) => w.rawBody.toString('utf8')).join('\n');
+    expect(raw).not.toContain('287082');
+    expect(raw).not.toContain('MobilePASS codes stopped');
+  });
+
+  it('announces a bot update as the bot', async () => {
+    const ticket = await newTicket();
+    await receiver.waitFor(1);
+    await call('POST', `/api/tickets/${ticket.id}/bot-update`, { update: { ...step, escalate: true }, idempotencyKey: 'k' });
+    await call('POST', `/api/tickets/${ticket.id}/bot-update`, { update: { ...step, escalate: true }, idempotencyKey: 'k' });
+    await receiver.waitFor(6);
+    await desk.notifier?.idle();
+    const sent = payloads().slice(1);
+    expect(sent.map((p) => p.type)).toEqual(['comment.created', 'comment.created', 'ticket.tags_changed', 'ticket.status_changed', 'ticket.assigned']);
+    expect(sent[0]).toMatchObject({ authorId: 'twofa-desk', authorRole: 'bot', public: true });
+    expect(sent[1]).toMatchObject({ authorRole: 'bot', public: false });
+    expect(sent[4]).toMatchObject({ group: 'Service Desk L2', byRole: 'bot' });
+  });
+
+  it('retries a failed delivery with the same delivery id', async () => {
+    receiver.respondWith((attempt) => (attempt < 3 ? 503 : 202));
+    await newTicket();
+    const [hook] = await receiver.waitFor(1);
+    expect(payloads()[0]?.deliveryId).toBe(hook?.headers['x-desk-delivery-id']);
+  });
+
+  it('gives up after its retries and keeps the write', async () => {
+    receiver.respondWith(500);
+    const ticket = await newTicket();
+    await desk.notifier?.idle();
+    expect(receiver.received).toHaveLength(0);
+    expect((await ticketWithComments(ticket.id)).id).toBe(ticket.id);
+  });
+
+  it('sends nothing when no webhook URL is configured', async () => {
+    const silent = await startLocalDesk({ redis, prefix: `${prefix}:silent` });
+    try {
+      const res = await fetch(`${silent.url}/api/tickets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ subject: 's', description: 'd', requester: { email: 'a@example.com', name: 'A' } }),
+      });
+      expect(res.status).toBe(201);
+      expect(silent.notifier).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(receiver.received).toHaveLength(0);
+    } finally {
+      await silent.close();
+    }
+  });
+});
