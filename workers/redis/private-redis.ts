@@ -24,7 +24,8 @@ export interface PrivateRedis {
   restart(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on loopback, chosen by the kernel. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { runDemo, type DemoRun } from '../../workers/demo/run-demo.js';
+import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { capturedLogger } from '../support/log-capture.js';
+import { deletePrefix, dumpPrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
+
+describe('the demo scenarios, end to end (desk over HTTP, webhooks, BullMQ on real Redis, embedded platform)', () => {
+  let run: DemoRun;
+  let redis: Redis;
+  const { log, lines } = capturedLogger('debug');
+  const prefix = freshPrefix('e2e');
+
+  beforeAll(async () => {
+    redis = newRedis();
+    run = await runDemo({ redisUrl: testRedisUrl(), prefix, log, keepRunning: true, deadlineMs: 50_000 });
+  }, 90_000);
+
+  afterAll(async () => {
+    await run?.app.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  for (const scenario of SCENARIOS) {
+    it(`${scenario.title}: ends ${scenario.expect.final} with ${scenario.expect.publicReplies} public replies`, () => {
+      const result = run.results.find((r) => r.scenario.key === scenario.key);
+      expect(result?.state?.status).toBe(scenario.expect.final);
+      expect(result?.publicReplies).toBe(scenario.expect.publicReplies);
+      expect(result?.internalNotes).toBeGreaterThan(0);
+    });
+  }
+
+  it('escalates for the documented reasons', () => {
+    const reason = (key: string) => run.results.find((r) => r.scenario.key === key)?.state?.escalation?.reason;
+    expect(reason('unknown-requester')).toBe('user_not_found');
+    expect(reason('same-last-name')).toBe('users_ambiguous');
+    expect(reason('wrong-codes')).toBe('max_attempts');
+    expect(reason('retest-fails')).toBe('retest_failed');
+  });
+
+  it('added the mapped group for the user who had none', () => {
+    expect(run.results.find((r) => r.scenario.key === 'no-group')?.state?.groupAdded).toBe('VPN Users');
+  });
+
+  it('sent codes: the simulated users really sent some', () => {
+    expect(run.sent.size).toBeGreaterThan(10);
+  });
+
+  it('no OTP code or response appears in any log line', () => {
+    expect(lines.length).toBeGreaterThan(50);
+    const text = lines.join('\n');
+    const leaked = [...run.sent].filter((code) => text.includes(code));
+    expect(leaked).toEqual([]);
+  });
+
+  it('no OTP code appears in the workflow state, queues or any other key of ours (the desk keeps what users wrote)', async () => {
+    const ours = (await dumpPrefix(redis, prefix)).filter((e) => !e.key.startsWith(`${prefix}:desk:`));
+    expect(ours.length).toBeGreaterThan(20);
+    const text = ours.map((e) => `${e.key}\n${e.values.join('\n')}`).join('\n');
+    expect([...run.sent].filter((code) => text.includes(code))).toEqual([]);
+  });
+
+  it('no comment written by the bot contains a code', () => {
+    const botText = run.results.flatMap((r) => r.comments.filter((c) => c.authorRole === 'bot').map((c) => c.body)).join('\n');
+    expect(botText.length).toBeGreaterThan(100);
+    expect([...run.sent].filter((code) => botText.includes(code))).toEqual([]);
+  });
+});

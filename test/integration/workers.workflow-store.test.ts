@@ -1,0 +1,82 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { WorkflowEvent } from '../../workflows/resync/events.js';
+import type { Effect } from '../../workflows/resync/effects.js';
+import { CommitConflict, WorkflowStore } from '../../workers/workflow-store.js';
+import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
+
+const tk = 'local:1';
+const comment = (n: number, text?: string): WorkflowEvent => ({
+  type: 'commentAdded',
+  id: `c${n}`,
+  at: n,
+  commentId: String(n),
+  authorId: 'u1',
+  authorRole: 'requester',
+  public: true,
+  ...(text !== undefined ? { text } : {}),
+});
+
+describe('WorkflowStore', () => {
+  let redis: Redis;
+  let prefix: string;
+  let store: WorkflowStore;
+
+  beforeEach(() => {
+    redis = newRedis();
+    prefix = freshPrefix('store');
+    store = new WorkflowStore(redis, prefix);
+  });
+  afterEach(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('appends events in order and drops an event id it has seen', async () => {
+    expect(await store.append(tk, [comment(1), comment(2)])).toBe(2);
+    expect(await store.append(tk, [comment(2), comment(3)])).toBe(1);
+    const ids = (await redis.lrange(store.keys.inbox(tk), 0, -1)).map((e) => (JSON.parse(e) as WorkflowEvent).id);
+    expect(ids).toEqual(['c1', 'c2', 'c3']);
+    expect(await store.dirtyTickets()).toEqual([tk]);
+  });
+
+  it('never stores the text of a comment', async () => {
+    await store.append(tk, [comment(1, 'my codes are 123456 654321')]);
+    const raw = await redis.lrange(store.keys.inbox(tk), 0, -1);
+    expect(raw.join('')).not.toContain('123456');
+  });
+
+  it('commits with compare-and-set: a stale version or a moved head is a conflict', async () => {
+    await store.append(tk, [comment(1), comment(2)]);
+    const { version, head } = await store.load(tk);
+    expect(version).toBe(0);
+    const effect: Effect = { type: 'readGroups', id: '1.1.0', userId: 'u' };
+    const fakeState = { marker: 'state' } as unknown as Parameters<WorkflowStore['commit']>[2];
+    await redis.hset(store.keys.workflow(tk), 'v', '0');
+    expect(await store.commit(tk, 0, undefined, head as string, [effect], 10)).toBe(0);
+    await expect(store.commit(tk, 0, fakeState, head as string, [], 11)).rejects.toBeInstanceOf(CommitConflict);
+    const next = await store.load(tk);
+    expect(JSON.parse(next.head as string).id).toBe('c2');
+    await expect(store.commit(tk, 5, undefined, next.head as string, [], 12)).rejects.toBeInstanceOf(CommitConflict);
+    expect(await store.staleEffects(100)).toEqual([`${tk}|1.1.0`]);
+  });
+
+  it('completes an effect once and queues its result once', async () => {
+    await store.append(tk, [comment(1)]);
+    const { head } = await store.load(tk);
+    await store.commit(tk, 0, undefined, head as string, [{ type: 'readGroups', id: '1.1.0', userId: 'u' }], 1);
+    const key = `${tk}|1.1.0`;
+    expect((await store.getEffect(key))?.effect.type).toBe('readGroups');
+    const result: WorkflowEvent = { type: 'groupsRead', id: `fx:${key}`, effectId: '1.1.0', groups: ['VPN'], at: 2 };
+    expect(await store.completeEffect(key, tk, result)).toBe(true);
+    expect(await store.completeEffect(key, tk, result)).toBe(false);
+    expect(await redis.llen(store.keys.inbox(tk))).toBe(1);
+    expect(await store.staleEffects(Date.now())).toEqual([]);
+    expect(await store.getEffect(key)).toBeUndefined();
+  });
+
+  it('counts effect starts so a retry knows the first outcome is unknown', async () => {
+    expect(await store.markEffectStarted('k')).toBe(1);
+    expect(await store.markEffectStarted('k')).toBe(2);
+  });
+});

@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
+import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
+import { LocalDeskAdapter } from '../integrations/ticketing/local/adapter.js';
+import { DeskStore } from '../integrations/ticketing/local/desk-store.js';
+import { deskRoutes } from '../integrations/ticketing/local/desk-routes.js';
+import { WebhookNotifier } from '../integrations/ticketing/local/webhook-notifier.js';
+import { LocalPlatform } from '../integrations/twofa/local/adapter.js';
+import { parseSeed } from '../integrations/twofa/local/seed.js';
+import type { Config } from './config.js';
+import { EffectExecutor } from './effect-executor.js';
+import { EffectRunner } from './effect-runner.js';
+import { EventProcessor, type EventProcessorDeps } from './event-processor.js';
+import { createIntakeServer } from './intake-server.js';
+import { createLogger } from './logger.js';
+import { Poller } from './poller.js';
+import { bullPrefix, QUEUE, Queues, redisConnection, type DrainJob, type EffectJob, type TimerJob } from './queues.js';
+import { Sweeper } from './sweeper.js';
+import { fireTimer } from './timer-handler.js';
+import { WorkflowStore } from './workflow-store.js';
+import { freePort } from './redis/private-redis.js';
+
+export interface AppOptions {
+  log?: Logger;
+  /** replaces the platform chosen by TWOFA_PLATFORM (tests, other processes' fakes) */
+  platform?: TwoFactorPlatform;
+  now?: () => number;
+  onApplied?: EventProcessorDeps['onApplied'];
+}
+
+export interface App {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly redis: Redis;
+  readonly store: WorkflowStore;
+  readonly queues: Queues;
+  readonly platform: TwoFactorPlatform;
+  readonly ticketing: ReadonlyMap<string, TicketSystem>;
+  readonly processor: EventProcessor;
+  readonly sweeper: Sweeper;
+  readonly poller: Poller;
+  /** the embedded desk, when this process serves it */
+  readonly desk: DeskStore | undefined;
+  /** the HTTP address once started (intake role) */
+  url: string | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wires integrations and workflow into queues, workers and the HTTP intake. Nothing starts until start(). */
+export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
+  const { env, policy } = config;
+  const log = opts.log ?? createLogger(env.LOG_LEVEL);
+  const redis = redisConnection(env.REDIS_URL);
+  const store = new WorkflowStore(redis, env.REDIS_PREFIX);
+  const queues = new Queues(redis, env.REDIS_PREFIX, { attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS });
+
+  // PORT=0 (tests, the demo) takes a free port now, so the desk's webhooks and the adapter know where to go.
+  const port = env.PORT === 0 ? await freePort() : env.PORT;
+  const localDeskUrl = env.LOCAL_DESK_URL ?? `http://127.0.0.1:${port}/desk`;
+  const platform = opts.platform ?? (await localPlatform(config, redis));
+  const ticketing = new Map<string, TicketSystem>();
+  ticketing.set(
+    'local',
+    new LocalDeskAdapter({
+      baseUrl: localDeskUrl,
+      webhookSecret: env.LOCAL_DESK_WEBHOOK_SECRET,
+      watchTag: policy.watchTag,
+      ...(env.LOCAL_DESK_API_TOKEN ? { apiToken: env.LOCAL_DESK_API_TOKEN } : {}),
+    }),
+  );
+
+  const processor = new EventProcessor({ store, queues, policy, ticketing, log, ...(opts.now ? { now: opts.now } : {}), ...(opts.onApplied ? { onApplied: opts.onApplied } : {}) });
+  const executor = new EffectExecutor({ platform, ticketing, queues, ...(opts.now ? { now: opts.now } : {}) });
+  const runner = new EffectRunner({ store, queues, executor, log, attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS });
+  const sweeper = new Sweeper(store, queues, log);
+  const poller = new Poller(store, queues, ticketing, log);
+
+  const roles = new Set(env.ROLES);
+  let desk: DeskStore | undefined;
+  const workers: Worker[] = [];
+  let ready = false;
+  let server: ReturnType<typeof createIntakeServer> | undefined;
+
+  const app: App = {
+    config,
+    log,
+    redis,
+    store,
+    queues,
+    platform,
+    ticketing,
+    processor,
+    sweeper,
+    poller,
+    get desk() {
+      return desk;
+    },
+    url: undefined,
+    async start() {
+      if (roles.has('intake')) {
+        server = createIntakeServer({ store, queues, ticketing, log, isReady: () => ready || !roles.has('workers') });
+        if (env.TICKET_SYSTEM === 'local' && env.LOCAL_DESK_SERVE) {
+          const notifier = new WebhookNotifier({ webhookUrl: `http://127.0.0.1:${port}/webhooks/local`, secret: env.LOCAL_DESK_WEBHOOK_SECRET, log });
+          desk = new DeskStore({ redis, prefix: `${env.REDIS_PREFIX}:desk`, notifier, escalationGroup: env.LOCAL_DESK_ESCALATION_GROUP });
+          const deskStore = desk;
+          await server.register(deskRoutes, { prefix: '/desk', store: deskStore, ...(env.LOCAL_DESK_API_TOKEN ? { apiToken: env.LOCAL_DESK_API_TOKEN } : {}) });
+        }
+        app.url = (await server.listen({ port, host: env.HOST })).replace('0.0.0.0', '127.0.0.1');
+        log.info({ url: app.url, roles: [...roles] }, 'intake listening');
+      }
+      if (roles.has('workers')) {
+        const connection = redis;
+        const base = { connection, prefix: bullPrefix(env.REDIS_PREFIX), lockDuration: env.JOB_LOCK_MS, stalledInterval: env.JOB_LOCK_MS };
+        workers.push(
+          new Worker<DrainJob>(QUEUE.events, async (job) => void (await processor.drain(job.data.tk)), { ...base, concurrency: env.EVENT_CONCURRENCY }),
+          new Worker<EffectJob>(QUEUE.effects, (job, token) => runner.process(job, token), { ...base, concurrency: env.EFFECT_CONCURRENCY }),
+          new Worker<TimerJob>(QUEUE.timers, (job) => fireTimer(job, store, queues, (opts.now ?? Date.now)()), { ...base, concurrency: 4 }),
+          new Worker(
+            QUEUE.maintenance,
+            async (job) => {
+              if (job.name === 'poll') return poller.poll();
+              return sweeper.sweep();
+            },
+            { ...base, concurrency: 1 },
+          ),
+        );
+        for (const w of workers) {
+          w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.name, attempts: job?.attemptsMade, error: err.name, reason: (err as { reason?: string }).reason ?? err.message }, 'job failed'));
+          w.on('error', (err) => log.error({ queue: w.name, error: err.name, reason: err.message }, 'worker error'));
+        }
+        await queues.maintenance.upsertJobScheduler('poll', { every: env.POLL_INTERVAL_S * 1000 }, { name: 'poll', opts: { removeOnComplete: true, removeOnFail: 100 } });
+        await queues.maintenance.upsertJobScheduler('sweep', { every: env.SWEEP_INTERVAL_S * 1000 }, { name: 'sweep', opts: { removeOnComplete: true, removeOnFail: 100 } });
+        await Promise.all(workers.map((w) => w.waitUntilReady()));
+        // Work a crash left behind is picked up now rather than at the first sweep.
+        await sweeper.sweep();
+        ready = true;
+        log.info({ roles: [...roles], platform: platform.name, ticketSystems: [...ticketing.keys()] }, 'workers running');
+      }
+    },
+    async stop() {
+      ready = false;
+      await server?.close();
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      await platform.close?.();
+      for (const t of ticketing.values()) await t.close?.();
+      await desk?.close?.();
+      redis.disconnect();
+    },
+  };
+  return app;
+}
+
+async function localPlatform(config: Config, redis: Redis): Promise<LocalPlatform> {
+  const platform = new LocalPlatform({ redis, prefix: config.env.REDIS_PREFIX, lookAheadWindow: config.env.TWOFA_LOCAL_WINDOW });
+  const seed = parseSeed(JSON.parse(await readFile(config.env.TWOFA_LOCAL_SEED, 'utf8')), config.env.TWOFA_LOCAL_SEED);
+  await platform.seed(seed);
+  return platform;
+}

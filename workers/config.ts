@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { PolicySchema, type Policy } from '../workflows/resync/policy.js';
+
+export const DEFAULT_SEED = fileURLToPath(new URL('../integrations/twofa/local/demo-seed.json', import.meta.url));
+/** Only for the embedded desk on one machine; the README says to set LOCAL_DESK_WEBHOOK_SECRET anywhere else. */
+export const DEV_LOCAL_DESK_SECRET = 'twofa-desk-local-development-secret';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Every environment variable twofa-desk reads, with its default. The README lists the same. */
+export const EnvSchema = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_{}-]+$/).default('td'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  TICKET_SYSTEM: z.enum(['local']).default('local'),
+  TWOFA_PLATFORM: z.enum(['local']).default('local'),
+  TWOFA_LOCAL_SEED: z.string().default(DEFAULT_SEED),
+  TWOFA_LOCAL_WINDOW: z.coerce.number().int().min(1).max(100_000).default(1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  POLICY_FILE: z.string().optional(),
+  LOCAL_DESK_URL: z.string().url().optional(),
+  LOCAL_DESK_WEBHOOK_SECRET: z.string().min(16).default(DEV_LOCAL_DESK_SECRET),
+  LOCAL_DESK_API_TOKEN: z.string().min(16).optional(),
+  LOCAL_DESK_ESCALATION_GROUP: z.string().default('Service Desk L2'),
+  /** serve the embedded desk's API from this process (TICKET_SYSTEM=local) */
+  LOCAL_DESK_SERVE: bool.default(true),
+  /** what this process does: `intake` (HTTP: webhooks, health, desk), `workers` (events, effects, timers, poller, sweeper) */
+  ROLES: z
+    .string()
+    .default('intake,workers')
+    .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['intake', 'workers'])).min(1)),
+  EVENT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  EFFECT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  EFFECT_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  EFFECT_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+  POLL_INTERVAL_S: z.coerce.number().int().min(1).default(60),
+  SWEEP_INTERVAL_S: z.coerce.number().int().min(1).default(10),
+  /** a job whose worker stopped renewing its lock this long is taken over by another worker (BullMQ stalled jobs) */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly variable: string, readonly reason: string) {
+    super(`${variable}: ${reason}`);
+  }
+}
+
+export interface Config {
+  env: Env;
+  policy: Policy;
+}
+
+/** Parses the environment once at start-up; a bad value stops start-up with the variable's name. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: { policy?: Policy } = {}): Config {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'environment');
+    throw new ConfigError(variable, issue?.message ?? 'invalid');
+  }
+  const env = parsed.data;
+  let policy = overrides.policy;
+  if (!policy) {
+    let raw: unknown = {};
+    if (env.POLICY_FILE) {
+      try {
+        raw = JSON.parse(readFileSync(env.POLICY_FILE, 'utf8'));
+      } catch (err) {
+        throw new ConfigError('POLICY_FILE', `cannot read ${env.POLICY_FILE} as JSON: ${(err as Error).message}`);
+      }
+    }
+    const p = PolicySchema.safeParse(raw);
+    if (!p.success) {
+      const issue = p.error.issues[0];
+      throw new ConfigError('POLICY_FILE', `${issue?.path.join('.') || 'policy'}: ${issue?.message ?? 'invalid'}`);
+    }
+    policy = p.data;
+  }
+  return { env, policy };
+}

@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import axios from 'axios';
+import type { Logger } from 'pino';
+import { parsePolicy } from '../../workflows/resync/policy.js';
+import type { WorkflowState } from '../../workflows/resync/state.js';
+import { parseSeed } from '../../integrations/twofa/local/seed.js';
+import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
+import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-devices.js';
+import { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
+import { createApp, type App } from '../app.js';
+import { DEFAULT_SEED, loadConfig } from '../config.js';
+import { ticketKey } from '../keys.js';
+import { createLogger } from '../logger.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
+import { SimulatedUser, type DeskComment } from './simulated-user.js';
+
+export interface DemoResult {
+  scenario: Scenario;
+  ticketId: string;
+  state: WorkflowState | undefined;
+  publicReplies: number;
+  internalNotes: number;
+  seconds: number;
+  comments: DeskComment[];
+}
+
+export interface DemoRun {
+  results: DemoResult[];
+  /** every code and response the simulated users sent */
+  sent: Set<string>;
+  app: App;
+  prefix: string;
+}
+
+export interface DemoOptions {
+  redisUrl: string;
+  prefix?: string;
+  log?: Logger;
+  scenarios?: Scenario[];
+  deadlineMs?: number;
+  /** keep the app running after the run (tests read Redis, then stop it) */
+  keepRunning?: boolean;
+}
+
+/** Demo policy: the production defaults with timers in seconds, so "never replies" ends within the run. */
+export const DEMO_POLICY = parsePolicy({
+  reminderAfterMs: 2_000,
+  maxReminders: 1,
+  timeoutAfterMs: 5_000,
+  groupMapping: { byDomain: { 'example.com': 'VPN Users' } },
+});
+
+/**
+ * Runs every scenario at once through the whole system: the embedded desk over HTTP, webhooks to the intake,
+ * BullMQ workers on real Redis, the embedded 2FA platform, and simulated end users with their own tokens.
+ */
+export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
+  const prefix = opts.prefix ?? `demo-${Date.now().toString(36)}`;
+  const log = opts.log ?? createLogger('warn');
+  const config = loadConfig(
+    { REDIS_URL: opts.redisUrl, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', POLL_INTERVAL_S: '5', SWEEP_INTERVAL_S: '2', EFFECT_BACKOFF_MS: '200' },
+    { policy: DEMO_POLICY },
+  );
+  const app = await createApp(config, { log });
+  await app.start();
+
+  const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
+  const platform = app.platform as LocalPlatform;
+  const desk = axios.create({ baseURL: `${app.url}/desk`, timeout: 5_000 });
+  const sent = new Set<string>();
+  const deadline = Date.now() + (opts.deadlineMs ?? 45_000);
+
+  const results = await Promise.all(
+    (opts.scenarios ?? SCENARIOS).map(async (scenario): Promise<DemoResult> => {
+      const started = Date.now();
+      const user = scenario.userName ? seed.users.find((u) => u.userName === scenario.userName) : undefined;
+      const tokenSeed = user ? seed.tokens.find((t) => t.userId === user.id) : undefined;
+      const token = tokenSeed
+        ? new VirtualToken({ secret: tokenSeed.secret, kind: tokenSeed.kind, counter: DEMO_DEVICE_COUNTERS[tokenSeed.serial] ?? tokenSeed.counter, digits: tokenSeed.digits ?? (tokenSeed.kind === 'kt4' ? 8 : 6) })
+        : undefined;
+      const created = await desk.post<{ id: string }>('/api/tickets', {
+        subject: `2FA code not working (${scenario.title})`,
+        description: 'My 2FA code does not work, I cannot log in.',
+        requester: scenario.requester,
+        tags: [DEMO_POLICY.watchTag],
+      });
+      const ticketId = String(created.data.id);
+      const tk = ticketKey('local', ticketId);
+      const sim = new SimulatedUser({
+        desk,
+        ticketId,
+        scenario,
+        token,
+        sent,
+        readState: async () => (await app.store.getState(tk)).state,
+        hasPendingEffects: async () => (await app.store.pendingEffects(tk)).length > 0,
+        login: (code) => (user ? platform.authenticate(user.userName, code) : Promise.resolve(false)),
+      });
+      const state = await sim.run(deadline);
+      const seconds = (Date.now() - started) / 1000;
+      const { data } = await desk.get<{ comments: DeskComment[] }>(`/api/tickets/${ticketId}`);
+      const bot = data.comments.filter((c) => c.authorRole === 'bot');
+      return {
+        scenario,
+        ticketId,
+        state,
+        publicReplies: bot.filter((c) => c.public).length,
+        internalNotes: bot.filter((c) => !c.public).length,
+        seconds,
+        comments: data.comments,
+      };
+    }),
+  );
+  if (!opts.keepRunning) await app.stop();
+  return { results, sent, app, prefix };
+}

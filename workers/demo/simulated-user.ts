@@ -1,0 +1,104 @@
+import { randomInt } from 'node:crypto';
+import type { AxiosInstance } from 'axios';
+import type { WorkflowState } from '../../workflows/resync/state.js';
+import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
+import type { Scenario } from './scenarios.js';
+
+export interface DeskComment {
+  authorRole: string;
+  public: boolean;
+  body: string;
+}
+
+export interface SimulatedUserDeps {
+  desk: AxiosInstance;
+  ticketId: string;
+  scenario: Scenario;
+  token: VirtualToken | undefined;
+  readState: () => Promise<WorkflowState | undefined>;
+  /** true while effects the workflow asked for are not done (the last reply may still be on its way) */
+  hasPendingEffects: () => Promise<boolean>;
+  /** the end user logs in on the platform (the re-test) */
+  login: (code: string) => Promise<boolean>;
+  /** every code or response the user sends, so tests can prove none leaks */
+  sent: Set<string>;
+  pollMs?: number;
+}
+
+const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
+
+/**
+ * An end user with their own token, answering the bot on the ticket like a person would: it waits for a new
+ * public reply from the bot, looks at what the bot waits for, and answers per its script.
+ */
+export class SimulatedUser {
+  private answered = 0;
+  private asked = { codes: 0, response: 0 };
+
+  constructor(private readonly deps: SimulatedUserDeps) {}
+
+  async run(deadline: number): Promise<WorkflowState | undefined> {
+    const { deps } = this;
+    for (;;) {
+      const state = await deps.readState();
+      if (state && TERMINAL.has(state.status) && !(await deps.hasPendingEffects())) return state;
+      if (Date.now() > deadline) return state;
+      const botReplies = (await this.comments()).filter((c) => c.authorRole === 'bot' && c.public).length;
+      if (state && botReplies > this.answered) {
+        this.answered = botReplies;
+        const body = await this.answer(state);
+        if (body !== undefined) await deps.desk.post(`/api/tickets/${deps.ticketId}/comments`, { as: 'requester', body });
+      }
+      await new Promise((r) => setTimeout(r, deps.pollMs ?? 100));
+    }
+  }
+
+  private async comments(): Promise<DeskComment[]> {
+    const res = await this.deps.desk.get<{ comments: DeskComment[] }>(`/api/tickets/${this.deps.ticketId}`);
+    return res.data.comments;
+  }
+
+  private remember(code: string): string {
+    this.deps.sent.add(code);
+    return code;
+  }
+
+  private async answer(state: WorkflowState): Promise<string | undefined> {
+    const { script } = this.deps.scenario;
+    const token = this.deps.token;
+    switch (state.status) {
+      case 'awaiting_codes': {
+        const plan = script.codes?.(this.asked.codes++);
+        if (!plan || !token) return undefined;
+        if (plan === 'garbled') return "hi, it just says 'invalid code' every time?? i need this fixed asap\n\nSent from my iPhone";
+        if (plan === 'wrong') {
+          const a = this.remember(String(randomInt(0, 1_000_000)).padStart(6, '0'));
+          const b = this.remember(String(randomInt(0, 1_000_000)).padStart(6, '0'));
+          return `${a} ${b}`;
+        }
+        const a = this.remember(token.nextCode());
+        const b = this.remember(token.nextCode());
+        return `Hi,\n\ncode 1: ${a.slice(0, 3)} ${a.slice(3)}\ncode 2: ${b}\n\nThanks\n${this.deps.scenario.requester.name}\n\nOn Mon, Helpdesk wrote:\n> Please send two codes`;
+      }
+      case 'awaiting_response': {
+        const plan = script.response?.(this.asked.response++);
+        if (!plan || !token || !state.challenge) return undefined;
+        const response = plan === 'right' ? token.respond(state.challenge) : String(randomInt(0, 100_000_000)).padStart(8, '0');
+        return `The token shows ${this.remember(response)}`;
+      }
+      case 'awaiting_retest': {
+        const plan = script.retest?.();
+        if (!plan) return undefined;
+        if (plan === 'fails') return 'No, still failing, same error as before.';
+        if (token) {
+          // Both token kinds log in with the code the device shows at its counter (see LocalPlatform.authenticate).
+          const code = this.remember(token.nextCode());
+          await this.deps.login(code);
+        }
+        return 'Yes, works now - thank you!';
+      }
+      default:
+        return undefined;
+    }
+  }
+}

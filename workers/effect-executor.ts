@@ -1,0 +1,157 @@
+import type { Effect, EffectOf } from '../workflows/resync/effects.js';
+import type { WorkflowEvent } from '../workflows/resync/events.js';
+import { parseReply } from '../workflows/resync/reply-parser.js';
+import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
+import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
+import { TicketNotFound } from '../integrations/ticketing/errors.js';
+import { jobId, splitTicketKey } from './keys.js';
+import type { Queues } from './queues.js';
+
+export interface ExecutorDeps {
+  platform: TwoFactorPlatform;
+  ticketing: ReadonlyMap<string, TicketSystem>;
+  queues: Queues;
+  now?: () => number;
+}
+
+export interface EffectContext {
+  tk: string;
+  key: string;
+  /** true when an earlier start of this effect may have acted (crash or time-out after the request went out) */
+  retryAfterUnknownOutcome: boolean;
+}
+
+export class UnknownTicketSystem extends Error {
+  override readonly name = 'UnknownTicketSystem';
+  readonly reason: string;
+  readonly retryable = false;
+  constructor(system: string) {
+    super(`no adapter for ticket system ${system}`);
+    this.reason = `ticket system '${system}' is not configured in this worker (TICKET_SYSTEM)`;
+  }
+}
+
+/**
+ * Carries out one effect through the integrations and returns its result event (none for updates and timers).
+ * Every effect is safe to run twice: reads are reads, group adds are idempotent, ticket updates carry an
+ * idempotency key, and a resync retried after an unknown outcome counts "already used" codes as its own success.
+ */
+export class EffectExecutor {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async run(effect: Effect, ctx: EffectContext): Promise<WorkflowEvent | undefined> {
+    const base = { id: `fx:${ctx.key}`, effectId: effect.id };
+    const at = () => this.now();
+    const { platform } = this.deps;
+    switch (effect.type) {
+      case 'locateUser':
+        return { ...base, ...(await this.locate(effect)), at: at() };
+      case 'readGroups':
+        return { type: 'groupsRead', ...base, groups: await platform.getGroups(effect.userId), at: at() };
+      case 'addToGroup':
+        await platform.addToGroup(effect.userId, effect.group);
+        return { type: 'groupAdded', ...base, group: effect.group, at: at() };
+      case 'readTokens':
+        return { type: 'tokensRead', ...base, tokens: await platform.listTokens(effect.userId), at: at() };
+      case 'startChallenge': {
+        const { challenge } = await platform.startChallenge(effect.userId, effect.serial);
+        return { type: 'challengeIssued', ...base, challenge, at: at() };
+      }
+      case 'resyncOtp': {
+        const text = await this.commentText(ctx.tk, effect.commentId);
+        const parsed = parseReply(text, { kind: 'codes', codeLength: effect.codeLength });
+        if (parsed.kind !== 'codes') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
+        const outcome = await platform.resyncOtp(effect.userId, effect.serial, parsed.codes[0], parsed.codes[1]);
+        return this.resyncResult(base, outcome, ctx);
+      }
+      case 'resyncChallenge': {
+        const text = await this.commentText(ctx.tk, effect.commentId);
+        const parsed = parseReply(text, { kind: 'response', codeLength: effect.codeLength });
+        if (parsed.kind !== 'response') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
+        const outcome = await platform.resyncChallenge(effect.userId, effect.serial, effect.challenge, parsed.response);
+        return this.resyncResult(base, outcome, ctx);
+      }
+      case 'checkAuthLog': {
+        const records = await platform.recentAuthentications(effect.userId, effect.since);
+        const ok = records.filter((r) => r.success);
+        const last = ok.reduce<number | undefined>((m, r) => (m === undefined || r.at > m ? r.at : m), undefined);
+        return { type: 'authObserved', ...base, success: ok.length > 0, ...(last !== undefined ? { lastSuccessAt: last } : {}), at: at() };
+      }
+      case 'updateTicket': {
+        const { system, ticketId } = splitTicketKey(ctx.tk);
+        const { type: _t, id: _i, ...update } = effect;
+        await this.ticketing(system).applyUpdate(ticketId, update, ctx.key);
+        return undefined;
+      }
+      case 'setTimer': {
+        const delay = Math.max(0, effect.dueAt - this.now());
+        await this.deps.queues.timers.add(
+          effect.kind,
+          { tk: ctx.tk, timerId: effect.timerId, kind: effect.kind },
+          { jobId: jobId('timer', ctx.tk, effect.timerId), delay, removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 10, backoff: { type: 'exponential', delay: 500 } },
+        );
+        return undefined;
+      }
+    }
+  }
+
+  private async locate(effect: EffectOf<'locateUser'>): Promise<
+    | { type: 'userLocated'; user: Awaited<ReturnType<TwoFactorPlatform['findUsers']>>[number]; matchedBy: 'email' | 'userName' | 'lastName' }
+    | { type: 'usersAmbiguous'; candidates: Awaited<ReturnType<TwoFactorPlatform['findUsers']>> }
+    | { type: 'userNotFound'; tried: string[] }
+  > {
+    const { platform } = this.deps;
+    const { email, externalId, name } = effect.requester;
+    const tried: string[] = [];
+    // The runbook's order: email first, then the user id, then the last name.
+    const attempts: Array<['email' | 'userName' | 'lastName', string | undefined]> = [
+      ['email', email?.trim()],
+      ['userName', externalId?.trim()],
+      ['lastName', lastNameOf(name)],
+    ];
+    for (const [field, value] of attempts) {
+      if (!value) continue;
+      tried.push(`${field} "${value}"`);
+      const users = await platform.findUsers({ [field]: value });
+      if (users.length === 1 && users[0]) return { type: 'userLocated', user: users[0], matchedBy: field };
+      if (users.length > 1) return { type: 'usersAmbiguous', candidates: users.slice(0, 10) };
+    }
+    return { type: 'userNotFound', tried };
+  }
+
+  private resyncResult(
+    base: { id: string; effectId: string },
+    outcome: Awaited<ReturnType<TwoFactorPlatform['resyncOtp']>>,
+    ctx: EffectContext,
+  ): WorkflowEvent {
+    if (outcome.ok) return { type: 'resyncSucceeded', ...base, at: this.now() };
+    // Our own earlier start used these codes before its answer was lost: the token is in sync.
+    if (outcome.reason === 'codes_already_used' && ctx.retryAfterUnknownOutcome) return { type: 'resyncSucceeded', ...base, at: this.now() };
+    return { type: 'resyncRejected', ...base, reason: outcome.reason, at: this.now() };
+  }
+
+  private async commentText(tk: string, commentId: string): Promise<string> {
+    const { system, ticketId } = splitTicketKey(tk);
+    try {
+      return (await this.ticketing(system).getComment(ticketId, commentId)).body;
+    } catch (err) {
+      if (err instanceof TicketNotFound) return '';
+      throw err;
+    }
+  }
+
+  private ticketing(system: string): TicketSystem {
+    const t = this.deps.ticketing.get(system);
+    if (!t) throw new UnknownTicketSystem(system);
+    return t;
+  }
+}
+
+function lastNameOf(name: string | undefined): string | undefined {
+  const parts = name?.trim().split(/\s+/).filter(Boolean) ?? [];
+  return parts.length >= 2 ? parts[parts.length - 1] : undefined;
+}

@@ -1,0 +1,86 @@
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import { InvalidWebhook } from '../integrations/ticketing/errors.js';
+import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
+import { ticketKey } from './keys.js';
+import type { Queues } from './queues.js';
+import type { WorkflowStore } from './workflow-store.js';
+
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+export interface IntakeDeps {
+  store: WorkflowStore;
+  queues: Queues;
+  ticketing: ReadonlyMap<string, TicketSystem>;
+  log: Logger;
+  /** true once the workers are consuming; /readyz answers 503 before */
+  isReady: () => boolean;
+  now?: () => number;
+  onRefused?: (system: string, slug: string) => void;
+  onAccepted?: (system: string, events: number) => void;
+}
+
+/**
+ * The HTTP intake: one signed webhook endpoint per ticket system, health and readiness. A webhook is only a
+ * notification: it is verified, turned into events, queued durably, and answered; the workflow does the rest.
+ */
+export function createIntakeServer(deps: IntakeDeps) {
+  const now = deps.now ?? Date.now;
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'intake' }), bodyLimit: MAX_WEBHOOK_BYTES, disableRequestLogging: true });
+
+  app.register(async (webhooks) => {
+    // Signatures are over the raw bytes, so the body is kept as a Buffer and parsed by the adapter.
+    webhooks.removeAllContentTypeParsers();
+    webhooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_WEBHOOK_BYTES }, (_req, body, done) => done(null, body));
+
+    webhooks.post<{ Params: { system: string } }>('/webhooks/:system', async (req, reply) => {
+      const { system } = req.params;
+      const ticketing = deps.ticketing.get(system);
+      if (!ticketing) return reply.code(404).send({ error: 'unknown_system', message: `no ticket system '${system}' is configured here` });
+      const request = { headers: req.headers, rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
+      try {
+        ticketing.verifyWebhook(request, now());
+        const batches = await ticketing.eventsFromWebhook(request, now());
+        let accepted = 0;
+        for (const { ticketId, events } of batches) {
+          const tk = ticketKey(system, ticketId);
+          const added = await deps.store.append(tk, events);
+          if (added > 0) await deps.queues.drain(tk);
+          accepted += added;
+        }
+        deps.onAccepted?.(system, accepted);
+        return reply.code(202).send({ accepted });
+      } catch (err) {
+        if (err instanceof InvalidWebhook) {
+          deps.onRefused?.(system, err.slug);
+          req.log.warn({ system, refused: err.slug }, 'webhook refused');
+          return reply.code(err.statusCode).send({ error: err.slug, message: err.message });
+        }
+        const e = err as { name?: string; reason?: string; message?: string };
+        req.log.error({ system, error: e.name, reason: e.reason ?? e.message }, 'webhook not processed: the sender should retry');
+        return reply.code(503).send({ error: 'unavailable', message: 'could not process the webhook now; retry later' });
+      }
+    });
+  });
+
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _req, reply) => {
+    if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      deps.onRefused?.('unknown', 'too_large');
+      return reply.code(413).send({ error: 'too_large', message: `webhook bodies are limited to ${MAX_WEBHOOK_BYTES} bytes` });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    return reply.code(status).send({ error: status < 500 ? 'bad_request' : 'internal', message: status < 500 ? err.message : 'internal error' });
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.store.redis.ping();
+    } catch {
+      return reply.code(503).send({ ready: false, reason: 'redis unreachable' });
+    }
+    if (!deps.isReady()) return reply.code(503).send({ ready: false, reason: 'workers starting' });
+    return { ready: true };
+  });
+  return app;
+}

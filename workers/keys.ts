@@ -1,0 +1,64 @@
+/**
+ * Redis key names for one deployment. Everything hangs off one prefix so that tests isolate their keys and a
+ * Redis Cluster hash tag (`{td}`) can keep them on one slot.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  workflow(tk: string): string {
+    return `${this.prefix}:wf:${tk}`;
+  }
+  inbox(tk: string): string {
+    return `${this.prefix}:inbox:${tk}`;
+  }
+  /** tickets whose inbox may hold events not yet applied */
+  get dirty(): string {
+    return `${this.prefix}:dirty`;
+  }
+  /** event ids already accepted (dedupe across webhooks, poller and retries) */
+  seen(eventId: string): string {
+    return `${this.prefix}:seen:${eventId}`;
+  }
+  /** effect keys saved with a state change and not yet completed, scored by the time they were saved */
+  get outbox(): string {
+    return `${this.prefix}:outbox`;
+  }
+  effect(effectKey: string): string {
+    return `${this.prefix}:fx:${effectKey}`;
+  }
+  /** how many times an effect was started: a second start means the first one's outcome is unknown */
+  effectTries(effectKey: string): string {
+    return `${this.prefix}:fxtry:${effectKey}`;
+  }
+  /** every ticket the workflow knows, scored by its last change */
+  get tickets(): string {
+    return `${this.prefix}:tickets`;
+  }
+  /** events that could not be parsed, kept for an operator instead of being dropped */
+  get deadLetters(): string {
+    return `${this.prefix}:dead-events`;
+  }
+  /** the poller's view of each watched ticket's updatedAt */
+  get polled(): string {
+    return `${this.prefix}:polled`;
+  }
+  /** webhook deliveries already accepted */
+  delivery(system: string, deliveryId: string): string {
+    return `${this.prefix}:delivery:${system}:${deliveryId}`;
+  }
+}
+
+/** Ticket key: which system and which ticket. */
+export function ticketKey(system: string, ticketId: string): string {
+  return `${system}:${ticketId}`;
+}
+
+export function splitTicketKey(tk: string): { system: string; ticketId: string } {
+  const at = tk.indexOf(':');
+  return { system: tk.slice(0, at), ticketId: tk.slice(at + 1) };
+}
+
+/** BullMQ refuses ':' in custom job ids. */
+export function jobId(...parts: string[]): string {
+  return parts.join('|').replaceAll(':', '~');
+}

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
+import { ticketKey } from './keys.js';
+import type { Queues } from './queues.js';
+import type { WorkflowStore } from './workflow-store.js';
+
+/**
+ * The safety net for lost webhooks: lists the watched tickets of each ticket system and, for any ticket that is
+ * new or changed since the last look, queues the events that describe it. Event ids are deterministic, so what a
+ * webhook already delivered is dropped as a duplicate.
+ */
+export class Poller {
+  constructor(
+    private readonly store: WorkflowStore,
+    private readonly queues: Queues,
+    private readonly ticketing: ReadonlyMap<string, TicketSystem>,
+    private readonly log: Logger,
+  ) {}
+
+  async poll(now = Date.now()): Promise<{ checked: number; changed: number; events: number }> {
+    let checked = 0;
+    let changed = 0;
+    let events = 0;
+    const redis = this.store.redis;
+    for (const [system, ticketing] of this.ticketing) {
+      const tickets = await ticketing.listWatchedTickets();
+      for (const t of tickets) {
+        checked++;
+        const tk = ticketKey(system, t.id);
+        const seen = await redis.zscore(this.store.keys.polled, tk);
+        if (seen !== null && Number(seen) >= t.updatedAt) continue;
+        changed++;
+        const added = await this.store.append(tk, await ticketing.eventsFromTicket(t.id, now));
+        if (added > 0) {
+          events += added;
+          await this.queues.drain(tk);
+          this.log.info({ tk, events: added }, 'poller found events no webhook brought');
+        }
+        await redis.zadd(this.store.keys.polled, t.updatedAt, tk);
+      }
+    }
+    return { checked, changed, events };
+  }
+}

@@ -1,0 +1,226 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { EffectSchema, type Effect } from '../workflows/resync/effects.js';
+import { WorkflowStateSchema, type WorkflowState } from '../workflows/resync/state.js';
+import type { WorkflowEvent } from '../workflows/resync/events.js';
+import { Keys } from './keys.js';
+
+const DEDUPE_TTL_S = 30 * 24 * 3600;
+
+/** Appends events to a ticket's inbox in arrival order, each at most once (by event id). */
+const APPEND = `
+local appended = 0
+for i = 1, #ARGV - 2 do
+  if redis.call('SET', KEYS[2 + i], '1', 'NX', 'EX', tonumber(ARGV[#ARGV])) then
+    redis.call('RPUSH', KEYS[1], ARGV[i])
+    appended = appended + 1
+  end
+end
+if appended > 0 then redis.call('SADD', KEYS[2], ARGV[#ARGV - 1]) end
+return appended
+`;
+
+/**
+ * Saves a transition: compare-and-set on the version, consumes the inbox head it was computed from, and
+ * records the effects it asks for in the outbox, all in one step, so a crash at any line loses nothing.
+ * KEYS: wf, inbox, dirty, outbox, tickets, fx...  ARGV: expectedVersion, stateJson|'', tk, now, headRaw, (effectKey, effectJson)...
+ */
+const COMMIT = `
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if v ~= tonumber(ARGV[1]) then return -1 end
+if redis.call('LINDEX', KEYS[2], 0) ~= ARGV[5] then return -2 end
+redis.call('LPOP', KEYS[2])
+local nv = v
+if ARGV[2] ~= '' then
+  nv = v + 1
+  redis.call('HSET', KEYS[1], 'v', nv, 's', ARGV[2])
+  redis.call('ZADD', KEYS[5], tonumber(ARGV[4]), ARGV[3])
+end
+local k = 6
+for i = 6, #ARGV, 2 do
+  redis.call('SET', KEYS[k], ARGV[i + 1])
+  redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[i])
+  k = k + 1
+end
+if redis.call('LLEN', KEYS[2]) == 0 then redis.call('SREM', KEYS[3], ARGV[3]) end
+return nv
+`;
+
+/**
+ * Completes an effect once: removes it from the outbox and appends its result event to the ticket's inbox.
+ * KEYS: fx, outbox, inbox, dirty, seen(result)  ARGV: effectKey, tk, resultJson|'', ttl
+ */
+const COMPLETE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if ARGV[3] ~= '' then
+  if redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[4])) then
+    redis.call('RPUSH', KEYS[3], ARGV[3])
+    redis.call('SADD', KEYS[4], ARGV[2])
+  end
+end
+return 1
+`;
+
+/** Drops the ticket from the dirty set only if its inbox is really empty (an append may have raced). */
+const CLEAN = `
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 1 end
+return 0
+`;
+
+export const EffectRecordSchema = z.object({ tk: z.string(), effect: EffectSchema, savedAt: z.number() });
+export type EffectRecord = z.infer<typeof EffectRecordSchema>;
+
+export interface LoadedTicket {
+  version: number;
+  state: WorkflowState | undefined;
+  /** the raw JSON of the oldest unapplied event, exactly as stored (the commit checks it is still the head) */
+  head: string | undefined;
+}
+
+export class CommitConflict extends Error {
+  override readonly name = 'CommitConflict';
+  readonly reason = 'another worker applied an event to this ticket first; the event is applied again on the new state';
+}
+
+interface StoreCommands {
+  tdAppend(...args: (string | number)[]): Promise<number>;
+  tdCommit(...args: (string | number)[]): Promise<number>;
+  tdComplete(...args: (string | number)[]): Promise<number>;
+  tdClean(...args: (string | number)[]): Promise<number>;
+}
+
+/** Effect key: unique per (ticket, effect id); the effect id already holds round, transition and index. */
+export function effectKey(tk: string, effectId: string): string {
+  return `${tk}|${effectId}`;
+}
+
+/** The workflow's durable storage: per-ticket state with a version, an ordered inbox, and an effect outbox. */
+export class WorkflowStore {
+  readonly keys: Keys;
+  private readonly r: Redis & StoreCommands;
+
+  constructor(redis: Redis, prefix: string) {
+    this.keys = new Keys(prefix);
+    const r = redis as Redis & Partial<StoreCommands>;
+    if (!r.tdAppend) {
+      redis.defineCommand('tdAppend', { lua: APPEND });
+      redis.defineCommand('tdCommit', { lua: COMMIT });
+      redis.defineCommand('tdComplete', { lua: COMPLETE });
+      redis.defineCommand('tdClean', { lua: CLEAN });
+    }
+    this.r = redis as Redis & StoreCommands;
+  }
+
+  get redis(): Redis {
+    return this.r;
+  }
+
+  /** Appends events (never holding comment text) to the ticket's inbox; returns how many were new. */
+  async append(tk: string, events: WorkflowEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const keys = [this.keys.inbox(tk), this.keys.dirty, ...events.map((e) => this.keys.seen(e.id))];
+    const args = [...events.map((e) => JSON.stringify(stripText(e))), tk, DEDUPE_TTL_S];
+    return this.r.tdAppend(keys.length, ...keys, ...args);
+  }
+
+  async load(tk: string): Promise<LoadedTicket> {
+    const res = await this.r.multi().hmget(this.keys.workflow(tk), 'v', 's').lindex(this.keys.inbox(tk), 0).exec();
+    if (!res) throw new Error('redis MULTI aborted');
+    const [vs, head] = [res[0]?.[1] as [string | null, string | null], res[1]?.[1] as string | null];
+    const version = Number(vs[0] ?? 0);
+    const state = vs[1] ? WorkflowStateSchema.parse(JSON.parse(vs[1])) : undefined;
+    return { version, state, head: head ?? undefined };
+  }
+
+  async getState(tk: string): Promise<{ version: number; state: WorkflowState | undefined }> {
+    const { version, state } = await this.load(tk);
+    return { version, state };
+  }
+
+  /** Saves the transition computed from `head`; throws CommitConflict when another worker got there first. */
+  async commit(tk: string, expectedVersion: number, state: WorkflowState | undefined, head: string, effects: Effect[], now: number): Promise<number> {
+    const fxKeys = effects.map((e) => effectKey(tk, e.id));
+    const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox, this.keys.tickets, ...fxKeys.map((k) => this.keys.effect(k))];
+    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, head];
+    effects.forEach((e, i) => {
+      const record: EffectRecord = { tk, effect: e, savedAt: now };
+      args.push(fxKeys[i] as string, JSON.stringify(record));
+    });
+    const res = await this.r.tdCommit(keys.length, ...keys, ...args);
+    if (res < 0) throw new CommitConflict();
+    return res;
+  }
+
+  /** Moves an unreadable inbox head aside (kept for an operator) so the ticket's other events go on. */
+  async quarantineHead(tk: string, head: string, why: string): Promise<void> {
+    const res = await this.r
+      .multi()
+      .lrem(this.keys.inbox(tk), 1, head)
+      .rpush(this.keys.deadLetters, JSON.stringify({ tk, why, head: head.slice(0, 2000) }))
+      .ltrim(this.keys.deadLetters, -1000, -1)
+      .exec();
+    if (!res) throw new Error('redis MULTI aborted');
+  }
+
+  async getEffect(key: string): Promise<EffectRecord | undefined> {
+    const raw = await this.r.get(this.keys.effect(key));
+    return raw ? EffectRecordSchema.parse(JSON.parse(raw)) : undefined;
+  }
+
+  /** Counts a start of the effect; a count above 1 means an earlier start may have acted. */
+  async markEffectStarted(key: string): Promise<number> {
+    const k = this.keys.effectTries(key);
+    const res = await this.r.multi().incr(k).expire(k, DEDUPE_TTL_S).exec();
+    return Number(res?.[0]?.[1] ?? 1);
+  }
+
+  /** Completes an effect at most once and queues its result event; false when it was already completed. */
+  async completeEffect(key: string, tk: string, result: WorkflowEvent | undefined): Promise<boolean> {
+    const keys = [this.keys.effect(key), this.keys.outbox, this.keys.inbox(tk), this.keys.dirty, this.keys.seen(result?.id ?? `none:${key}`)];
+    const res = await this.r.tdComplete(keys.length, ...keys, key, tk, result ? JSON.stringify(stripText(result)) : '', DEDUPE_TTL_S);
+    await this.r.del(this.keys.effectTries(key));
+    return res === 1;
+  }
+
+  async cleanIfEmpty(tk: string): Promise<boolean> {
+    return (await this.r.tdClean(2, this.keys.inbox(tk), this.keys.dirty, tk)) === 1;
+  }
+
+  /** Effects saved before `olderThan` and not completed: a worker crashed or a job was lost. */
+  async staleEffects(olderThan: number, limit = 500): Promise<string[]> {
+    return this.r.zrangebyscore(this.keys.outbox, '-inf', olderThan, 'LIMIT', 0, limit);
+  }
+
+  /** Effects of one ticket not yet completed (scans the outbox: for demos, tests and `ticket show`, not hot paths). */
+  async pendingEffects(tk: string): Promise<string[]> {
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, entries] = await this.r.zscan(this.keys.outbox, cursor, 'MATCH', `${tk}|*`, 'COUNT', 1000);
+      cursor = next;
+      for (let i = 0; i < entries.length; i += 2) out.push(entries[i] as string);
+    } while (cursor !== '0');
+    return out;
+  }
+
+  async dirtyTickets(limit = 1000): Promise<string[]> {
+    const [, members] = await this.r.sscan(this.keys.dirty, 0, 'COUNT', limit);
+    return members;
+  }
+
+  async knownTickets(offset = 0, limit = 1000): Promise<string[]> {
+    return this.r.zrevrange(this.keys.tickets, offset, offset + limit - 1);
+  }
+}
+
+/** Comments may hold OTP codes: only the comment id is ever stored. */
+function stripText(e: WorkflowEvent): WorkflowEvent {
+  if (e.type === 'commentAdded' && e.text !== undefined) {
+    const { text: _text, ...rest } = e;
+    return rest;
+  }
+  return e;
+}
+

@@ -1,0 +1,8 @@
+export * from './model.js';
+export * from './events.js';
+export * from './effects.js';
+export * from './state.js';
+export * from './policy.js';
+export * from './reply-parser.js';
+export * from './templates.js';
+export { initialState, transition, type TransitionResult } from './transition.js';

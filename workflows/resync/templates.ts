@@ -1,0 +1,229 @@
+import type { Policy } from './policy.js';
+import type { EscalationReason } from './state.js';
+
+/**
+ * Every text the workflow writes on a ticket. Public texts go to someone who is locked out and in a hurry:
+ * short, friendly, one clear ask. Internal notes go to agents: what the bot did, what it saw, what is next.
+ *
+ * Codes are secrets, so no text shows one, not even as an example: public texts hold no digit at all and
+ * describe the shape of an answer instead ("the first code, a space, then the second code"); notes hold no
+ * number (only names like "2FA"). A test keeps it that way. Internal templates are the note_, fact_, why_,
+ * next_ and runbook_ ones.
+ */
+export const DEFAULT_TEMPLATES = {
+  // ---- public replies -------------------------------------------------------------------------------------
+  ask_codes: `Hello {{firstName}},
+
+Let's get your login working again. Please open the MobilePASS app and reply to this message with two codes in a row:
+- copy the code the app shows now,
+- wait until the app shows a NEW code, then copy that one too.
+
+Each code has {{codeLength}} digits. Send them in order: the first code, a space, then the second code.`,
+
+  ask_response: `Hello {{firstName}},
+
+Let's get your {{tokenType}} token back in sync. It takes a minute:
+- Hold the button on the token until options such as Init and Contrast come up.
+- When it shows 'Resync', press the button again.
+- Enter this challenge: {{challenge}}
+- The token now shows a response. Reply to this message with that response ({{codeLength}} digits).`,
+
+  codes_problem_empty: `Your reply reached us empty. Please reply with two codes from the MobilePASS app, in order: the first code, a space, then the second code ({{codeLength}} digits each).`,
+  codes_problem_no_codes: `Thanks for your reply! We couldn't find any codes in it. Please reply with two codes from the MobilePASS app, in order: the first code, a space, then the second code ({{codeLength}} digits each).`,
+  codes_problem_one_code: `Thanks! We found only one code, but we need two in a row. Please wait until the MobilePASS app shows a NEW code and reply with both: the first code, a space, then the second code.`,
+  codes_problem_too_many_codes: `Thanks! We found more than two codes and can't tell which ones to use. Please reply with just two codes in a row: the first code, a space, then the second code.`,
+  codes_problem_wrong_length: `Thanks! The codes in your reply don't have {{codeLength}} digits. Please copy them exactly as the MobilePASS app shows them: the first code, a space, then the second code.`,
+  codes_problem_unclear: `Sorry, we couldn't read the codes in your reply. Please reply with only the two codes from the MobilePASS app: the first code, a space, then the second code.`,
+
+  response_problem_empty: `Your reply reached us empty. Please reply with the response your {{tokenType}} token shows after you enter the challenge {{challenge}}.`,
+  response_problem_no_codes: `Thanks for your reply! We couldn't find the response in it. Please reply with the {{codeLength}}-digit response your {{tokenType}} token shows after you enter the challenge {{challenge}}.`,
+  response_problem_one_code: `Thanks! Please reply with the response your {{tokenType}} token shows after you enter the challenge {{challenge}}.`,
+  response_problem_too_many_codes: `Thanks! We found more than one number and can't tell which is the response. Please reply with just the response your token shows for the challenge {{challenge}}.`,
+  response_problem_wrong_length: `Thanks! The response should have {{codeLength}} digits. Please copy it exactly as your {{tokenType}} token shows it for the challenge {{challenge}}.`,
+  response_problem_unclear: `Sorry, we couldn't read the response in your reply. Please reply with only the response your {{tokenType}} token shows for the challenge {{challenge}}.`,
+
+  retest_unclear: `Sorry, we couldn't tell whether it works now. Please reply "works" if you can log in, or "still failing" if you can't.`,
+
+  codes_rejected: `Those codes didn't match your token, so it isn't in sync yet. This usually happens when the second code is copied before the app shows a new one. Please try once more:
+- copy the code the MobilePASS app shows now,
+- wait for a NEW code and copy that one too,
+- reply with both, in order: the first code, a space, then the second code.`,
+
+  response_rejected: `That response didn't match, so your token isn't in sync yet. Please go through the steps once more with the same challenge:
+- Hold the button on the token until options such as Init and Contrast come up.
+- When it shows 'Resync', press the button again.
+- Enter the challenge: {{challenge}}
+- Reply with the response the token shows.`,
+
+  ask_retest: `Good news: your token is back in sync. Please try to log in again now, then reply "works" if it worked or "still failing" if it didn't.`,
+
+  reminder_codes: `Just checking in: we still need two codes from your MobilePASS app to fix your login. Reply with the first code, a space, then the second code (wait for a NEW code before copying the second one).`,
+  reminder_response: `Just checking in: we still need the response from your {{tokenType}} token. Hold the button until options such as Init and Contrast come up, press again when it shows 'Resync', enter the challenge {{challenge}} and reply with the response the token shows.`,
+  reminder_retest: `Just checking in: can you log in now? Please reply "works" or "still failing".`,
+
+  resolved: `Great, glad it works again! We're marking this as solved. If the problem comes back, just reply here.`,
+  resolved_auth_seen: `We can see a successful login since we resynced your token, so we're marking this as solved. If anything still isn't working, just reply here.`,
+  timed_out: `We haven't heard back, so we're closing this for now. When you're ready, just reply to this message and we'll pick it up again.`,
+  escalated: `Thanks for your patience. A colleague will take it from here and get back to you shortly.`,
+
+  // ---- internal notes -------------------------------------------------------------------------------------
+  note_approval_needed: `[twofa-desk] Approval needed: the requester may not own this token.
+Requester: {{requester}}
+Platform user: {{user}}, found by {{matchedBy}}
+The bot has changed nothing and has not written to the requester.
+- To go ahead for this user: add the tag {{approveTag}}, or write an internal note starting with {{approveCommand}}.
+- To stop: add the tag {{rejectTag}}, or write an internal note starting with {{rejectCommand}}; the ticket is then yours.
+Without an answer by {{deadline}} the ticket is escalated.`,
+  note_approval_reminder: `[twofa-desk] Still waiting for an agent: tag {{approveTag}} or note {{approveCommand}} to go ahead for {{user}}; tag {{rejectTag}} or note {{rejectCommand}} to stop. Escalates at {{deadline}}.`,
+  note_approved: `[twofa-desk] An agent approved acting for {{user}}. Continuing: group membership, then tokens.`,
+  note_rejected: `[twofa-desk] An agent rejected acting for {{user}}. The bot has stopped; the ticket is yours.`,
+
+  note_asked_codes: `[twofa-desk] Waiting for the requester's codes.
+{{facts}}
+- Asked for two consecutive codes from the MobilePASS app; with them the bot resyncs token {{serial}}.
+- Time-out: {{deadline}} (then: {{onTimeout}}).`,
+  note_asked_response: `[twofa-desk] Waiting for the requester's {{tokenType}} response.
+{{facts}}
+- Started a resync of token {{serial}}; challenge {{challenge}} sent with the button steps.
+- Time-out: {{deadline}} (then: {{onTimeout}}).`,
+  note_reply_unusable: `[twofa-desk] The requester's reply was not usable (expected: {{expected}}; problem: {{problem}}). Asked again; failed attempts {{attempts}} of {{maxAttempts}}.`,
+  note_resync_rejected: `[twofa-desk] The platform rejected the resync of token {{serial}} ({{reason}}). Asked the requester to try again; failed attempts {{attempts}} of {{maxAttempts}}.`,
+  note_resynced: `[twofa-desk] Token {{serial}} ({{tokenType}}) resynced. Asked the requester to log in again and confirm.
+- Time-out: {{deadline}} (then: {{onTimeout}}).`,
+  note_resolved_confirmed: `[twofa-desk] Solved: the requester confirmed the login works after the resync of token {{serial}}.`,
+  note_resolved_auth_seen: `[twofa-desk] Solved: the platform shows a successful login at {{lastSuccessAt}}, after the resync of token {{serial}} at {{resyncedAt}}.`,
+  note_timed_out: `[twofa-desk] No answer from the requester since {{since}} ({{reminders}} reminders sent), so the ticket was closed as no response. A reply from the requester starts over.`,
+
+  note_escalated: `[twofa-desk] Escalated: the bot stopped and an agent needs to take over.
+Why: {{why}} ({{reason}})
+What the bot saw: {{detail}}
+What the bot did:
+{{facts}}
+History:
+{{history}}
+What to do next:
+{{next}}`,
+
+  fact_user: `- Platform user: {{user}}, found by {{matchedBy}}.`,
+  fact_approved: `- An agent approved acting for this user.`,
+  fact_group_ok: `- Group membership: in place.`,
+  fact_group_added: `- The user had no group membership; the bot added the group {{group}}.`,
+  fact_token: `- Token: {{tokenType}}, serial {{serial}}, {{codeLength}}-digit codes.`,
+  fact_challenge: `- Challenge shown to the user: {{challenge}}.`,
+  fact_resynced: `- Token {{serial}} resynced at {{resyncedAt}}.`,
+  fact_attempts: `- Failed attempts this round: {{attempts}} of {{maxAttempts}}.`,
+  fact_none: `- Nothing on the account was changed.`,
+
+  why_user_not_found: `the requester was not found in the 2FA platform`,
+  why_users_ambiguous: `several platform users could be the requester`,
+  why_identity_mismatch: `the requester is not the platform user, and no agent approved`,
+  why_no_group_mapping: `the user has no group and no group is mapped for their email domain`,
+  why_no_token: `the user has no active token`,
+  why_several_tokens: `the user has more than one active token`,
+  why_token_locked: `the token is locked`,
+  why_token_unsupported: `the bot cannot resync this kind of token`,
+  why_max_attempts: `too many failed attempts`,
+  why_retest_failed: `the login still fails after the resync`,
+  why_no_response: `the requester did not answer`,
+  why_effect_failed: `a step failed after all retries`,
+  why_not_requester: `someone other than the requester answered`,
+
+  next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
+{{resyncSteps}}
+If the requester has no account, tell them who can enrol them.`,
+  next_users_ambiguous: `Work out which candidate is the requester (ask them for their user ID if needed), open that user on the Assignment tab and follow the runbook:
+{{resyncSteps}}`,
+  next_identity_mismatch: `Confirm with the token's owner that they asked for this, then resync by hand:
+{{resyncSteps}}`,
+  next_no_group_mapping: `On the user's profile select Group Membership, click "Add", select the right group and click "Apply". Then have the user re-test; if the token is also out of sync:
+{{resyncSteps}}
+To let the bot do this next time, map the user's email domain to a group in the policy.`,
+  next_no_token: `Check Authentication Methods on the user's profile: the user needs an active token (Assign or Provision one as your process says).`,
+  next_several_tokens: `Ask the user which token fails, then resync that one:
+{{resyncSteps}}`,
+  next_token_locked: `Unlock the token (or issue a new one) under Authentication Methods > Manage, then resync it and have the user re-test:
+{{resyncSteps}}`,
+  next_token_unsupported: `The bot resyncs MobilePASS and KT-style tokens only. Resync this one by hand:
+{{resyncSteps}}`,
+  next_max_attempts: `Resync the token with the user on the phone or by chat:
+{{resyncSteps}}`,
+  next_retest_failed: `The token was resynced but the user still can't log in. Check Group Membership on the user's profile and the Authentication Activity for the failing logins; the cause may not be the token.`,
+  next_no_response: `Follow up with the requester, or close the ticket if they no longer need help.`,
+  next_effect_failed: `Check the failing integration ({{detail}}), then finish the runbook by hand from where the bot stopped (see the history):
+{{resyncSteps}}`,
+  next_not_requester: `Check who answered and whether they may act for the requester, then resync by hand:
+{{resyncSteps}}`,
+
+  runbook_resync_otp: `- In the 2FA administration platform, Assignment tab: find the user, open Authentication Methods and click "Manage" next to the MobilePASS token.
+- Select "Resync". Ask the user for the code their app shows and enter it in the first box; ask for the next code and enter it in the second box; click "Resync".
+- Have the user re-try their login.`,
+  runbook_resync_challenge: `- In the 2FA administration platform, Assignment tab: find the user, open Authentication Methods and click "Manage" next to the KT token, then select "Resync".
+- Have the user hold the button on the token until options such as Init and Contrast come up; when it shows 'Resync' they press the button again.
+- They enter the challenge from the Challenge box; the token gives a response. Enter it in the Response box and click "Resync".
+- Have the user re-test their service.`,
+  runbook_resync_generic: `- In the 2FA administration platform, Assignment tab: find the user by last name or user ID, open Authentication Methods and click "Manage" next to the token.
+- Check Group Membership; if there is none, click "Add", select the group and click "Apply".
+- Select "Resync" on the token and follow the steps for its type (MobilePASS: two codes in a row; KT: challenge and response).
+- Have the user re-test their service.`,
+} as const;
+
+export type TemplateName = keyof typeof DEFAULT_TEMPLATES;
+export const TEMPLATE_NAMES = Object.keys(DEFAULT_TEMPLATES) as TemplateName[];
+export type TemplateVars = Readonly<Record<string, string | number | undefined>>;
+
+const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
+const LONE_PLACEHOLDER = /^\s*\{\{\s*(\w+)\s*\}\}\s*$/;
+
+/**
+ * Renders a template: the policy's text for its language when it has one, the English default otherwise.
+ * A line that holds only a placeholder whose value is empty is dropped, so optional blocks (a list of facts)
+ * leave no gap; unknown placeholders render empty rather than showing braces to a customer.
+ */
+export function render(name: TemplateName, vars: TemplateVars, policy: Pick<Policy, 'language' | 'templates'>): string {
+  const text = policy.templates[policy.language]?.[name] ?? DEFAULT_TEMPLATES[name];
+  const value = (key: string): string => {
+    const v = vars[key];
+    return v === undefined ? '' : String(v);
+  };
+  return text
+    .split('\n')
+    .filter((line) => {
+      const lone = LONE_PLACEHOLDER.exec(line);
+      return !lone || value(lone[1] ?? '') !== '';
+    })
+    .join('\n')
+    .replace(PLACEHOLDER, (_, key: string) => value(key))
+    .trim();
+}
+
+export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
+  user_not_found: 'why_user_not_found',
+  users_ambiguous: 'why_users_ambiguous',
+  identity_mismatch: 'why_identity_mismatch',
+  no_group_mapping: 'why_no_group_mapping',
+  no_token: 'why_no_token',
+  several_tokens: 'why_several_tokens',
+  token_locked: 'why_token_locked',
+  token_unsupported: 'why_token_unsupported',
+  max_attempts: 'why_max_attempts',
+  retest_failed: 'why_retest_failed',
+  no_response: 'why_no_response',
+  effect_failed: 'why_effect_failed',
+  not_requester: 'why_not_requester',
+};
+
+export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
+  user_not_found: 'next_user_not_found',
+  users_ambiguous: 'next_users_ambiguous',
+  identity_mismatch: 'next_identity_mismatch',
+  no_group_mapping: 'next_no_group_mapping',
+  no_token: 'next_no_token',
+  several_tokens: 'next_several_tokens',
+  token_locked: 'next_token_locked',
+  token_unsupported: 'next_token_unsupported',
+  max_attempts: 'next_max_attempts',
+  retest_failed: 'next_retest_failed',
+  no_response: 'next_no_response',
+  effect_failed: 'next_effect_failed',
+  not_requester: 'next_not_requester',
+};

@@ -1,0 +1,165 @@
+import type { EventOf } from './events.js';
+import { parseReply, type ParsedReply, type ReplyExpectation } from './reply-parser.js';
+import { render, type TemplateName } from './templates.js';
+import { noteVars, publicVars } from './transition-notes.js';
+import { escalate, inconsistent, resolve, timeOut } from './transition-outcomes.js';
+import type { Step } from './transition-step.js';
+
+type Problem = Extract<ParsedReply, { kind: 'unusable' }>['problem'];
+
+const CODES_PROBLEM: Record<Problem, TemplateName> = {
+  empty: 'codes_problem_empty',
+  no_codes: 'codes_problem_no_codes',
+  one_code: 'codes_problem_one_code',
+  too_many_codes: 'codes_problem_too_many_codes',
+  wrong_length: 'codes_problem_wrong_length',
+  unclear: 'codes_problem_unclear',
+};
+
+const RESPONSE_PROBLEM: Record<Problem, TemplateName> = {
+  empty: 'response_problem_empty',
+  no_codes: 'response_problem_no_codes',
+  one_code: 'response_problem_one_code',
+  too_many_codes: 'response_problem_too_many_codes',
+  wrong_length: 'response_problem_wrong_length',
+  unclear: 'response_problem_unclear',
+};
+
+function problemOf(parsed: ParsedReply): Problem {
+  // A reply of another kind than the one asked for (a "works" while we wait for codes) is not an answer.
+  return parsed.kind === 'unusable' ? parsed.problem : 'unclear';
+}
+
+/** Counts a failed attempt; past the policy's limit a human takes over, otherwise `retry` asks again. */
+function failedAttempt(step: Step, what: string, retry: () => void): void {
+  step.s.attempts += 1;
+  if (step.s.attempts >= step.policy.maxAttempts) return escalate(step, 'max_attempts', `${step.s.attempts} failed attempts; the last: ${what}`);
+  retry();
+}
+
+/** The requester answered but not usably: say exactly what to send, and start the reminder clock over. */
+function askAgain(step: Step, expected: ReplyExpectation['kind'], problem: Problem, publicText: TemplateName): void {
+  const { s, policy } = step;
+  step.restartWaiting();
+  // The answer supersedes an auth-log check still in flight: its result must not remind them right away.
+  s.awaiting = undefined;
+  step.ask(render(publicText, publicVars(s), policy));
+  step.note(render('note_reply_unusable', { ...noteVars(s, policy, step.deadline()), expected, problem }, policy));
+}
+
+/** awaiting_codes and awaiting_response: the requester's reply carries the codes or the response. */
+export function onAwaitingSecret(step: Step): void {
+  const e = step.event;
+  if (e.type === 'reminderDue') return remindSecret(step);
+  if (e.type === 'timeoutDue') return timeOut(step);
+  if (e.type === 'commentAdded' && e.authorRole === 'requester') return secretReply(step, e);
+}
+
+function secretReply(step: Step, e: EventOf<'commentAdded'>): void {
+  const { s } = step;
+  s.sla.endUserRoundTrips += 1;
+  if (!s.user || !s.token) return inconsistent(step, s.user ? 'token' : 'platform user');
+  const { user, token } = s;
+  const text = e.text ?? '';
+  if (s.status === 'awaiting_codes') {
+    const parsed = parseReply(text, { kind: 'codes', codeLength: token.codeLength });
+    if (parsed.kind === 'codes') {
+      // The codes stay in the comment: the resync effect names it and the worker reads it when it runs.
+      step.go('resyncing', 'codes received');
+      step.emit({ type: 'resyncOtp', userId: user.id, serial: token.serial, commentId: e.commentId, codeLength: token.codeLength });
+      return;
+    }
+    const problem = problemOf(parsed);
+    return failedAttempt(step, `reply without usable codes (${problem})`, () => askAgain(step, 'codes', problem, CODES_PROBLEM[problem]));
+  }
+  if (!s.challenge) return inconsistent(step, 'challenge');
+  const parsed = parseReply(text, { kind: 'response', codeLength: token.codeLength });
+  if (parsed.kind === 'response') {
+    step.go('resyncing', 'response received');
+    step.emit({ type: 'resyncChallenge', userId: user.id, serial: token.serial, challenge: s.challenge, commentId: e.commentId, codeLength: token.codeLength });
+    return;
+  }
+  const problem = problemOf(parsed);
+  return failedAttempt(step, `reply without a usable response (${problem})`, () => askAgain(step, 'response', problem, RESPONSE_PROBLEM[problem]));
+}
+
+function remindSecret(step: Step): void {
+  const { s, policy } = step;
+  s.reminders += 1;
+  step.ask(render(s.status === 'awaiting_codes' ? 'reminder_codes' : 'reminder_response', publicVars(s), policy));
+  step.scheduleNext();
+}
+
+export function onResyncing(step: Step): void {
+  const { s, policy, event: e } = step;
+  if (e.type !== 'resyncSucceeded' && e.type !== 'resyncRejected') return;
+  step.consume();
+  if (!s.token) return inconsistent(step, 'token');
+  const token = s.token;
+  if (e.type === 'resyncSucceeded') {
+    s.resyncedAt = step.at;
+    step.go('awaiting_retest', `token ${token.serial} resynced`);
+    step.ask(render('ask_retest', publicVars(s), policy));
+    step.note(render('note_resynced', noteVars(s, policy, step.deadline()), policy));
+    return;
+  }
+  if (e.reason === 'token_locked') return escalate(step, 'token_locked', `the platform reported token ${token.serial} locked during the resync`);
+  failedAttempt(step, `the platform rejected the resync (${e.reason})`, () => {
+    const challenge = token.mode === 'challenge';
+    step.go(challenge ? 'awaiting_response' : 'awaiting_codes', e.reason);
+    // "reply_unusable" means the worker could not read the codes back from the comment: the codes were never
+    // tried, so telling the user they did not match would send them down the wrong path.
+    const publicText: TemplateName =
+      e.reason === 'reply_unusable'
+        ? challenge
+          ? 'response_problem_unclear'
+          : 'codes_problem_unclear'
+        : challenge
+          ? 'response_rejected'
+          : 'codes_rejected';
+    step.ask(render(publicText, publicVars(s), policy));
+    step.note(render('note_resync_rejected', { ...noteVars(s, policy, step.deadline()), reason: e.reason }, policy));
+  });
+}
+
+export function onAwaitingRetest(step: Step): void {
+  const { s, policy, event: e } = step;
+  switch (e.type) {
+    case 'commentAdded':
+      if (e.authorRole === 'requester') retestReply(step, e);
+      return;
+    case 'reminderDue':
+      s.reminders += 1;
+      if (policy.checkAuthLogOnReminder && s.user && s.resyncedAt !== undefined) {
+        // Many users just log in and never write back: look before nagging. The clock waits for the answer.
+        step.clearTimer();
+        step.emit({ type: 'checkAuthLog', userId: s.user.id, since: s.resyncedAt });
+        return;
+      }
+      return remindRetest(step);
+    case 'authObserved':
+      step.consume();
+      if (e.success) return resolve(step, { lastSuccessAt: e.lastSuccessAt });
+      return remindRetest(step);
+    case 'timeoutDue':
+      return timeOut(step);
+    default:
+      return;
+  }
+}
+
+function retestReply(step: Step, e: EventOf<'commentAdded'>): void {
+  step.s.sla.endUserRoundTrips += 1;
+  const parsed = parseReply(e.text ?? '', { kind: 'retest' });
+  if (parsed.kind === 'retest') {
+    if (parsed.outcome === 'works') return resolve(step, { confirmed: true });
+    return escalate(step, 'retest_failed', 'the requester says the login still fails after the resync');
+  }
+  const problem = problemOf(parsed);
+  failedAttempt(step, `re-test answer not understood (${problem})`, () => askAgain(step, 'retest', problem, 'retest_unclear'));
+}
+
+function remindRetest(step: Step): void {
+  step.ask(render('reminder_retest', publicVars(step.s), step.policy));
+  step.scheduleNext();
+}

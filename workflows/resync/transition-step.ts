@@ -1,0 +1,177 @@
+import { AWAITED_EFFECTS, type Effect, type EffectType } from './effects.js';
+import type { WorkflowEvent } from './events.js';
+import type { TicketStatus } from './model.js';
+import type { Policy } from './policy.js';
+import { MAX_APPLIED_EVENT_IDS, MAX_HISTORY, WAITING_STATES, type StateName, type WorkflowState } from './state.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** An effect that acts on the 2FA platform; ticket updates and timers are folded by the step itself. */
+export type Action = DistributiveOmit<Exclude<Effect, { type: 'updateTicket' | 'setTimer' }>, 'id'>;
+
+export interface TransitionResult {
+  state: WorkflowState | undefined;
+  effects: Effect[];
+  changed: boolean;
+}
+
+interface TicketUpdate {
+  publicReply?: string;
+  internalNote?: string;
+  status?: TicketStatus;
+  addTags: string[];
+  escalate: boolean;
+}
+
+const AWAITED: ReadonlySet<EffectType> = new Set(AWAITED_EFFECTS);
+const WAITING: ReadonlySet<StateName> = new Set(WAITING_STATES);
+
+export function isWaiting(status: StateName): boolean {
+  return WAITING.has(status);
+}
+
+export function isAwaited(effectType: string): boolean {
+  return (AWAITED as ReadonlySet<string>).has(effectType);
+}
+
+/**
+ * One transition in the making: a private copy of the state that handlers change freely, plus the effects it
+ * will emit. Keeping the bookkeeping here (ids, history, timers, the single folded ticket update) lets the
+ * handlers read like the spec.
+ */
+export class Step {
+  readonly s: WorkflowState;
+  /** the status before this event */
+  readonly from: StateName;
+  readonly at: number;
+  private readonly actions: Action[] = [];
+  private update: TicketUpdate | undefined;
+  private timer: { kind: 'reminder' | 'timeout'; dueAt: number } | undefined;
+
+  constructor(
+    state: WorkflowState,
+    readonly event: WorkflowEvent,
+    readonly policy: Policy,
+  ) {
+    this.s = {
+      ...state,
+      sla: { ...state.sla },
+      history: [...state.history],
+      appliedEventIds: [...state.appliedEventIds, event.id].slice(-MAX_APPLIED_EVENT_IDS),
+      updatedAt: event.at,
+    };
+    this.from = state.status;
+    this.at = event.at;
+  }
+
+  /** Moves to `to`; leaving or entering a waiting state stops or starts its clock. */
+  go(to: StateName, note?: string): void {
+    const prev = this.s.status;
+    if (prev === to) return;
+    if (isWaiting(prev)) this.stopWaiting();
+    this.s.status = to;
+    this.s.history = [...this.s.history, { at: this.at, event: this.event.type, from: prev, to, ...(note ? { note } : {}) }].slice(-MAX_HISTORY);
+    if (isWaiting(to)) this.startWaiting();
+  }
+
+  emit(action: Action): void {
+    this.actions.push(action);
+  }
+
+  /** The awaited result arrived: later results for the same effect are stale. */
+  consume(): void {
+    this.s.awaiting = undefined;
+  }
+
+  /** A public reply that asks the end user for something: the ticket waits on them. */
+  ask(text: string): void {
+    this.tell(text);
+    this.ticket().status = 'pending';
+  }
+
+  tell(text: string): void {
+    const u = this.ticket();
+    u.publicReply = u.publicReply ? `${u.publicReply}\n\n${text}` : text;
+  }
+
+  note(text: string): void {
+    const u = this.ticket();
+    u.internalNote = u.internalNote ? `${u.internalNote}\n\n${text}` : text;
+  }
+
+  setTicketStatus(status: TicketStatus): void {
+    this.ticket().status = status;
+  }
+
+  addTag(tag: string): void {
+    this.ticket().addTags.push(tag);
+  }
+
+  assignToEscalationGroup(): void {
+    this.ticket().escalate = true;
+  }
+
+  /** A reply that keeps the state waiting restarts its clock: the customer answered, so reminders start over. */
+  restartWaiting(): void {
+    this.stopWaiting();
+    this.startWaiting();
+  }
+
+  /** Reminders first, then the time-out; a reminder never falls after the time-out. */
+  scheduleNext(): void {
+    const deadline = this.deadline();
+    if (this.s.reminders < this.policy.maxReminders) {
+      this.timer = { kind: 'reminder', dueAt: Math.min(this.at + this.policy.reminderAfterMs, deadline) };
+    } else {
+      this.timer = { kind: 'timeout', dueAt: deadline };
+    }
+  }
+
+  clearTimer(): void {
+    this.timer = undefined;
+    this.s.timer = undefined;
+  }
+
+  /** When the current waiting state times out. */
+  deadline(): number {
+    return (this.s.waitingSince ?? this.at) + this.policy.timeoutAfterMs;
+  }
+
+  finish(): TransitionResult {
+    const bodies: Array<DistributiveOmit<Effect, 'id'>> = [...this.actions];
+    if (this.update) {
+      if (this.update.publicReply !== undefined && this.s.sla.firstPublicReplyAt === undefined) this.s.sla.firstPublicReplyAt = this.at;
+      bodies.push({ type: 'updateTicket', ...this.update, removeTags: [] });
+    }
+    if (bodies.length === 0 && !this.timer) return { state: this.s, effects: [], changed: true };
+
+    this.s.seq += 1;
+    const prefix = `${this.s.round}.${this.s.seq}`;
+    if (this.timer) {
+      const timerId = `${prefix}.${this.timer.kind}`;
+      this.s.timer = { id: timerId, ...this.timer };
+      bodies.push({ type: 'setTimer', timerId, ...this.timer });
+    }
+    const effects = bodies.map((body, index) => ({ ...body, id: `${prefix}.${index}` }) as Effect);
+    const awaited = effects.find((e) => AWAITED.has(e.type));
+    if (awaited) this.s.awaiting = awaited.id;
+    return { state: this.s, effects, changed: true };
+  }
+
+  private ticket(): TicketUpdate {
+    this.update ??= { addTags: [], escalate: false };
+    return this.update;
+  }
+
+  private startWaiting(): void {
+    this.s.waitingSince = this.at;
+    this.s.reminders = 0;
+    this.scheduleNext();
+  }
+
+  private stopWaiting(): void {
+    if (this.s.waitingSince !== undefined) this.s.sla.waitingMs += Math.max(0, this.at - this.s.waitingSince);
+    this.s.waitingSince = undefined;
+    this.clearTimer();
+  }
+}
