@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Makes sure redis-server is on this machine: the demo and the tests start a private one.
 set -euo pipefail
+# With REDIS_URL set, the demo and the tests use that server and need no local one.
+if [ -n "${REDIS_URL:-}" ]; then
+  exit 0
+fi
 if command -v redis-server >/dev/null 2>&1; then
   exit 0
 fi

@@ -1,15 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
-import { LocalDeskAdapter } from '../integrations/ticketing/local/adapter.js';
 import { DeskStore } from '../integrations/ticketing/local/desk-store.js';
 import { deskRoutes } from '../integrations/ticketing/local/desk-routes.js';
 import { WebhookNotifier } from '../integrations/ticketing/local/webhook-notifier.js';
-import { LocalPlatform } from '../integrations/twofa/local/adapter.js';
-import { parseSeed } from '../integrations/twofa/local/seed.js';
+import { createPlatform } from './platforms.js';
+import { createTicketSystems } from './ticket-systems.js';
 import type { Config } from './config.js';
 import { EffectExecutor } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
@@ -25,6 +23,8 @@ import { freePort } from './redis/private-redis.js';
 
 export interface AppOptions {
   log?: Logger;
+  /** the environment adapters read their own variables from (default process.env) */
+  source?: NodeJS.ProcessEnv;
   /** replaces the platform chosen by TWOFA_PLATFORM (tests, other processes' fakes) */
   platform?: TwoFactorPlatform;
   now?: () => number;
@@ -61,17 +61,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   // PORT=0 (tests, the demo) takes a free port now, so the desk's webhooks and the adapter know where to go.
   const port = env.PORT === 0 ? await freePort() : env.PORT;
   const localDeskUrl = env.LOCAL_DESK_URL ?? `http://127.0.0.1:${port}/desk`;
-  const platform = opts.platform ?? (await localPlatform(config, redis));
-  const ticketing = new Map<string, TicketSystem>();
-  ticketing.set(
-    'local',
-    new LocalDeskAdapter({
-      baseUrl: localDeskUrl,
-      webhookSecret: env.LOCAL_DESK_WEBHOOK_SECRET,
-      watchTag: policy.watchTag,
-      ...(env.LOCAL_DESK_API_TOKEN ? { apiToken: env.LOCAL_DESK_API_TOKEN } : {}),
-    }),
-  );
+  const source = opts.source ?? process.env;
+  const platform = opts.platform ?? (await createPlatform({ config, source, redis, log }));
+  const ticketing: ReadonlyMap<string, TicketSystem> = await createTicketSystems({ config, source, redis, log, localDeskUrl });
 
   const processor = new EventProcessor({ store, queues, policy, ticketing, log, ...(opts.now ? { now: opts.now } : {}), ...(opts.onApplied ? { onApplied: opts.onApplied } : {}) });
   const executor = new EffectExecutor({ platform, ticketing, queues, ...(opts.now ? { now: opts.now } : {}) });
@@ -155,9 +147,3 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   return app;
 }
 
-async function localPlatform(config: Config, redis: Redis): Promise<LocalPlatform> {
-  const platform = new LocalPlatform({ redis, prefix: config.env.REDIS_PREFIX, lookAheadWindow: config.env.TWOFA_LOCAL_WINDOW });
-  const seed = parseSeed(JSON.parse(await readFile(config.env.TWOFA_LOCAL_SEED, 'utf8')), config.env.TWOFA_LOCAL_SEED);
-  await platform.seed(seed);
-  return platform;
-}

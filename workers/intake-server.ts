@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidWebhook } from '../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
@@ -26,7 +26,7 @@ export interface IntakeDeps {
  */
 export function createIntakeServer(deps: IntakeDeps) {
   const now = deps.now ?? Date.now;
-  const app = Fastify({ loggerInstance: deps.log.child({ component: 'intake' }), bodyLimit: MAX_WEBHOOK_BYTES, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: deps.log.child({ component: 'intake' }), bodyLimit: MAX_WEBHOOK_BYTES, logController: new LogController({ disableRequestLogging: true }) });
 
   app.register(async (webhooks) => {
     // Signatures are over the raw bytes, so the body is kept as a Buffer and parsed by the adapter.

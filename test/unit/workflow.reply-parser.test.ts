@@ -37,6 +37,16 @@ const REPLIES: readonly Case[] = [
   ['numbered 1) 2)', '1) 287082 2) 359152', CODES_6, codes('287082', '359152')],
   ['numbered with hyphens', '1 - 287082\n2 - 359152', CODES_6, codes('287082', '359152')],
   ['codes in a sentence with times', 'At 10:02 the app showed 287082, then at 10:03 it showed 359152.', CODES_6, codes('287082', '359152')],
+  ['labels glued to digits', 'Code1: 287082 Code2: 359152', CODES_6, codes('287082', '359152')],
+  ['ordinals', '1st 287082 2nd 359152', CODES_6, codes('287082', '359152')],
+  ['a slash between codes, times and a dotted date after', 'Codes: 287082 / 359152 (sent 10:02 and 10:03 on 03.11.2026)', CODES_6, codes('287082', '359152')],
+  ['a 4-digit number in the sentence', 'My employee number is 4711 and the codes: 287082, 359152', CODES_6, codes('287082', '359152')],
+  [
+    'US signature after "Best," with dotted phone, parentheses and a ZIP code',
+    'Code: 287082\nNext code: 359152\n\nBest,\nJohn\n\nJohn Smith\nDirector of Operations\nAcme Inc.\n555.123.4567\n(555) 123-4567\n1 Main St, Springfield 62704',
+    CODES_6,
+    codes('287082', '359152'),
+  ],
   ['a ticket number and a year do not count', 'Re ticket #4521 from 3 Nov 2026: 287082 359152', CODES_6, codes('287082', '359152')],
   ['"thanks" inside a sentence is content', 'Thanks, here are the codes: 287082 359152', CODES_6, codes('287082', '359152')],
   ['"Thanks!" before the codes and a name after', 'Thanks!\n287082\n359152\nAnna', CODES_6, codes('287082', '359152')],
@@ -174,6 +184,9 @@ const WORKS = [
   "I'm in!",
   'Perfect, that did the trick',
   'Thank you!',
+  'Working now, thank you!',
+  'Problem solved',
+  'it is working fine now',
   'Works now!\n\nKind regards,\nAnna\n+49 170 1234567',
 ];
 
@@ -197,6 +210,10 @@ const FAILS = [
   '👎',
   'Thanks, but still failing',
   "didnt work",
+  'Nope, same problem',
+  "I'm still not able to log in",
+  'No change, still cannot login',
+  'It says invalid passcode',
 ];
 
 const UNCLEAR = [
@@ -232,12 +249,17 @@ describe('parseReply re-test', () => {
 
 describe('newPartOfReply', () => {
   it('drops quoted history, the signature and HTML', () => {
-    expect(newPartOfReply(`<p>Hello&nbsp;&amp; thanks</p><p>287082</p>\n\n<div class="gmail_quote">old</div>`)).toBe('Hello & thanks\n\n287082');
+    expect(newPartOfReply(`<p>Hello&nbsp;&amp; thanks</p><p>287082</p>\n\n<div class="gmail_quote">old</div>`)).toBe('Hello & thanks\n287082');
     expect(newPartOfReply(`Here you go\n\n-- \nAnna\n\n${GMAIL_HISTORY}`)).toBe('Here you go');
   });
 
   it('keeps a name after "Thanks" when more content follows', () => {
     expect(newPartOfReply('Thanks!\nStill failing')).toBe('Thanks!\nStill failing');
+  });
+
+  it('keeps at most 20,000 characters of a huge reply', () => {
+    expect(newPartOfReply(`${'word '.repeat(100_000)}287082 359152`).length).toBeLessThanOrEqual(20_000);
+    expect(parseReply(`${'word '.repeat(100_000)}287082 359152`, CODES_6)).toEqual(unusable('no_codes'));
   });
 
   it('normalises invisible characters and digits', () => {

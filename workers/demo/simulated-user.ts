@@ -26,6 +26,7 @@ export interface SimulatedUserDeps {
 }
 
 const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
+const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest']);
 
 /**
  * An end user with their own token, answering the bot on the ticket like a person would: it waits for a new
@@ -40,11 +41,13 @@ export class SimulatedUser {
   async run(deadline: number): Promise<WorkflowState | undefined> {
     const { deps } = this;
     for (;;) {
+      // Comments first, then the state: the bot saves its new state before it posts the reply, so a state read
+      // after seeing a reply is at least the one that reply belongs to.
+      const botReplies = (await this.comments()).filter((c) => c.authorRole === 'bot' && c.public).length;
       const state = await deps.readState();
       if (state && TERMINAL.has(state.status) && !(await deps.hasPendingEffects())) return state;
       if (Date.now() > deadline) return state;
-      const botReplies = (await this.comments()).filter((c) => c.authorRole === 'bot' && c.public).length;
-      if (state && botReplies > this.answered) {
+      if (state && WAITING.has(state.status) && botReplies > this.answered) {
         this.answered = botReplies;
         const body = await this.answer(state);
         if (body !== undefined) await deps.desk.post(`/api/tickets/${deps.ticketId}/comments`, { as: 'requester', body });

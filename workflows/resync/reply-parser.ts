@@ -21,7 +21,10 @@ type Problem = Extract<ParsedReply, { kind: 'unusable' }>['problem'];
 const RAW_LIMIT = 2_000_000;
 const TEXT_LIMIT = 60_000;
 const NEW_PART_LIMIT = 20_000;
+// A new part with this many tags and text pieces would be thousands of lines long.
+const HTML_TOKEN_LIMIT = 10_000;
 
+/** Never throws: a reply it cannot use comes back as `unusable` with the problem the next ask should address. */
 export function parseReply(text: string, expect: ReplyExpectation): ParsedReply {
   const part = newPartOfReply(text);
   if (part === '') return unusable('empty');
@@ -52,68 +55,72 @@ function unusable(problem: Problem): ParsedReply {
 
 // ---- the new part ---------------------------------------------------------------------------------------------
 
-// Private-use characters carry HTML blockquotes into the line pass; any already in the input are removed.
+// Private-use characters carry HTML structure into the line pass; any already in the input are removed.
 const QUOTE_OPEN = '\uE000';
 const QUOTE_CLOSE = '\uE001';
 
+/** What the requester wrote this time, as plain text: no quoted history, signature, markup or invisible characters. */
 export function newPartOfReply(text: string): string {
   const raw = typeof text === 'string' ? text.slice(0, RAW_LIMIT) : '';
   const head = raw.slice(0, TEXT_LIMIT);
-  const plain = HTML_HINT.test(head) ? htmlToText(raw) : decodeEntities(head.replace(PRIVATE_MARKS, ''));
+  let plain: string;
+  if (HTML_HINT.test(head)) plain = htmlToText(HAS_PRIVATE_MARK.test(raw) ? raw.replace(PRIVATE_MARKS, '') : raw);
+  else plain = decodeEntities(head.replace(PRIVATE_MARKS, ''));
   return cutHistory(normaliseChars(plain.slice(0, TEXT_LIMIT)));
 }
 
-const PRIVATE_MARKS = /[\uE000\uE001]/g;
+const PRIVATE_MARKS = /[\uE000-\uE002]/g;
+const HAS_PRIVATE_MARK = /[\uE000-\uE002]/;
+// A line break from markup, kept apart from the source's own newlines (which HTML treats as spaces).
+const BREAK = '\uE002';
 const HTML_HINT = /<\/?(?:html|head|body|div|p|br|span|table|tr|td|blockquote|font|meta|style|a|b|i|u|strong|em|ul|ol|li|img|hr|h[1-6]|center|o:p)\b[^<>]*>/i;
-// One token per match, each consumed once: a comment opener, a tag, a run of text, or a '<' that starts no tag.
-const HTML_TOKEN = /<!--|<[a-zA-Z/!?][^<>]*>|[^<]+|</g;
-const TAG_NAME = /^<(\/?)([a-zA-Z][a-zA-Z0-9:-]*)/;
+// One token per match, each consumed once: a comment opener, a tag (name captured inside a lookahead, which
+// never backtracks, so an unclosed "<aaaa…" costs its length once), other markup, text, or a lone '<'.
+const HTML_TOKEN = /<!--|<(\/?)(?=([a-zA-Z][a-zA-Z0-9:-]*))\2[^<>]*>|<[!?/][^<>]*>|[^<]+|</g;
 const BLOCK_TAGS = new Set(['br', 'p', 'div', 'li', 'ul', 'ol', 'tr', 'table', 'tbody', 'thead', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'pre', 'section', 'article', 'header', 'footer', 'center', 'dl', 'dt', 'dd']);
 const INVISIBLE_TAGS = new Set(['head', 'style', 'script', 'title']);
 // Clients mark where they pasted the history; a quote or signature container ends the new part.
 const HTML_CUT = /(?:class|id|data-smartmail)\s*=\s*["']?(?:gmail_quote|gmail_signature|yahoo_quoted|moz-cite-prefix|moz-signature|protonmail_quote|divRplyFwdMsg|appendonsend|mail-editor-reference-message-container|OLK_SRC_BODY_SECTION)/i;
 
-/** One pass over the markup, stopping once there is more text than the new part can use. */
+/** One pass over the markup, stopping once there is more than the new part can use. */
 function htmlToText(html: string): string {
   const out: string[] = [];
   let size = 0;
+  let tokens = 0;
   const unclosed = new Set<string>();
   HTML_TOKEN.lastIndex = 0;
-  for (let m = HTML_TOKEN.exec(html); m && size < TEXT_LIMIT; m = HTML_TOKEN.exec(html)) {
+  for (let m = HTML_TOKEN.exec(html); m && size < TEXT_LIMIT && tokens < HTML_TOKEN_LIMIT; m = HTML_TOKEN.exec(html)) {
+    tokens += 1;
     const token = m[0];
+    const tagName = m[2];
     if (token === '<!--') {
       const end = html.indexOf('-->', HTML_TOKEN.lastIndex);
       // An unclosed comment hides the rest, as it does in a browser.
       if (end < 0) break;
       HTML_TOKEN.lastIndex = end + 3;
-      continue;
+    } else if (tagName === undefined) {
+      if (token.length > 1 && token.startsWith('<')) continue;
+      out.push(token);
+      size += token.length;
+    } else {
+      const closing = m[1] === '/';
+      const name = tagName.toLowerCase();
+      if (token.includes('=') && HTML_CUT.test(token)) break;
+      if (!closing && INVISIBLE_TAGS.has(name) && !unclosed.has(name)) {
+        const close = new RegExp(`</${name}\\s*>`, 'gi');
+        close.lastIndex = HTML_TOKEN.lastIndex;
+        const end = close.exec(html);
+        // Without a closing tag the element's text stays; searching again for the next one would be quadratic.
+        if (end) HTML_TOKEN.lastIndex = end.index + end[0].length;
+        else unclosed.add(name);
+        continue;
+      }
+      const piece = name === 'blockquote' ? `${BREAK}${closing ? QUOTE_CLOSE : QUOTE_OPEN}${BREAK}` : BLOCK_TAGS.has(name) ? BREAK : name === 'td' || name === 'th' ? ' ' : '';
+      // Nested blocks would otherwise pile up empty lines without end.
+      if (piece !== '' && (piece !== BREAK || out[out.length - 1] !== BREAK)) out.push(piece);
     }
-    const tag = token.length > 1 && token.startsWith('<') ? TAG_NAME.exec(token) : null;
-    if (!tag) {
-      const piece = token.startsWith('<') && token.length > 1 ? '' : decodeEntities(token.replace(/\s+/g, ' ').replace(PRIVATE_MARKS, ''));
-      out.push(piece);
-      size += piece.length;
-      continue;
-    }
-    const closing = tag[1] === '/';
-    const name = (tag[2] ?? '').toLowerCase();
-    if (HTML_CUT.test(token)) break;
-    if (!closing && INVISIBLE_TAGS.has(name) && !unclosed.has(name)) {
-      const close = new RegExp(`</${name}\\s*>`, 'gi');
-      close.lastIndex = HTML_TOKEN.lastIndex;
-      const end = close.exec(html);
-      // Without a closing tag the element's text stays; searching again for the next one would be quadratic.
-      if (end) HTML_TOKEN.lastIndex = end.index + end[0].length;
-      else unclosed.add(name);
-      continue;
-    }
-    const piece = name === 'blockquote' ? `\n${closing ? QUOTE_CLOSE : QUOTE_OPEN}\n` : BLOCK_TAGS.has(name) ? '\n' : name === 'td' || name === 'th' ? ' ' : '';
-    // Nested blocks would otherwise pile up empty lines without end.
-    if (piece === '\n' && out[out.length - 1] === '\n') continue;
-    out.push(piece);
-    size += piece.length;
   }
-  return out.join('');
+  return decodeEntities(out.join('').replace(/\s+/g, ' ').replaceAll(BREAK, '\n'));
 }
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
@@ -147,6 +154,7 @@ function normaliseChars(text: string): string {
 }
 
 const IS_DIGIT = /^\p{Nd}$/u;
+// Remembered because finding a value tests up to fifty code points; holds at most the few hundred digits there are.
 const digitValues = new Map<number, number>();
 
 /**
@@ -199,6 +207,11 @@ function cutHistory(text: string): string {
   for (let i = 0; i < lines.length && size < NEW_PART_LIMIT; i++) {
     const line = lines[i] ?? '';
     const t = line.trim();
+    if (t === '') {
+      kept.push('');
+      size += 1;
+      continue;
+    }
     if (t === QUOTE_OPEN) {
       if (hasContent) break;
       quoteDepth += 1;
@@ -223,7 +236,7 @@ function cutHistory(text: string): string {
     if (startsHistory(t, lines, i) || startsSignature(t, lines, i)) break;
     kept.push(line);
     size += line.length + 1;
-    if (t !== '') hasContent = true;
+    hasContent = true;
   }
   return kept.join('\n').replace(/\n{3,}/g, '\n\n').trim().slice(0, NEW_PART_LIMIT);
 }
@@ -302,100 +315,109 @@ function looksLikeName(text: string): boolean {
 
 // ---- codes ----------------------------------------------------------------------------------------------------
 
-interface Run {
-  digits: string;
-  start: number;
-  end: number;
-}
-
 // Numbers after these words are someone else's: a ticket, a phone, the challenge we sent.
 const LABEL_BEFORE = /(?:^|[^\p{L}])(?:(?:tel|telephone|phone|mobile|mob|cell|fax|ext|extension|direct|office|ticket|case|incident|request|ref|reference|order|invoice|id|challenge)\s*(?:no\.?|nr\.?|number)?\s*[#:.]?|[tmpfdow]\s*[:.])\s*$/iu;
 const LETTER = /\p{L}/u;
+const LINK = /@|:\/\/|^[(<[]?(?:www\.|mailto:|tel:)/i;
+const MAY_HOLD_LINK = /@|:\/\/|www\.|mailto:|tel:/i;
 
 /**
- * Codes in the order written, plus how many other numbers of five or more digits were seen (an attempt at a
- * code with a digit missing or extra). A "chain" is digit groups separated only by spaces or one hyphen; a chain
- * yields codes only if it splits exactly into codes, so phone numbers and dates ("555 123 4567") yield none.
+ * Codes in the order written, plus how many other numbers of five or more digits were seen (an attempt at a code
+ * with a digit missing or extra). A chain is digit groups separated only by spaces or one hyphen; a segment of a
+ * chain yields codes only if it splits exactly into codes, so phone numbers ("555 123 4567") yield none.
+ * One pass over the characters: thousands of numbers cost no more than their length.
  */
 function findCodes(text: string, length: 6 | 8): { codes: string[]; strays: number } {
-  const scanned = withoutLinks(text);
+  const scanned = MAY_HOLD_LINK.test(text) ? text.replace(/\S+/g, (token) => (LINK.test(token) ? ' / ' : token)) : text;
   const codes: string[] = [];
   let strays = 0;
-  let chain: Run[] = [];
-  const flush = (): void => {
-    for (const segment of segments(scanned, chain)) {
-      const split = splitIntoCodes(segment, length);
-      if (split) codes.push(...split);
-      else if (segment.reduce((n, r) => n + r.digits.length, 0) >= 5) strays += 1;
-    }
-    chain = [];
+  let pending: string[] = [];
+  let code = '';
+  let digits = 0;
+  let fits = true;
+  let chainIgnored = false;
+  let prevEnd = -1;
+  const endSegment = (): void => {
+    if (fits && code === '') codes.push(...pending);
+    else if (digits >= 5) strays += 1;
+    pending = [];
+    code = '';
+    digits = 0;
+    fits = true;
   };
-  for (const m of scanned.matchAll(/[0-9]+/g)) {
-    const run = { digits: m[0], start: m.index, end: m.index + m[0].length };
-    const last = chain[chain.length - 1];
-    if (last && !joins(scanned, last.end, run.start)) flush();
-    chain.push(run);
+  for (let i = 0; i < scanned.length; ) {
+    if (!isAsciiDigit(scanned.charCodeAt(i))) {
+      i += 1;
+      continue;
+    }
+    let end = i + 1;
+    while (isAsciiDigit(scanned.charCodeAt(end))) end += 1;
+    if (prevEnd < 0 || !joins(scanned, prevEnd, i)) {
+      endSegment();
+      chainIgnored = labelled(scanned, i);
+    }
+    if (chainIgnored) {
+      // The whole chain belongs to the label; nothing in it counts, not even as a stray.
+    } else if (isStandalone(scanned, i, end)) {
+      endSegment();
+    } else {
+      digits += end - i;
+      code += scanned.slice(i, end);
+      if (code.length > length) fits = false;
+      if (code.length === length) {
+        pending.push(code);
+        code = '';
+      }
+    }
+    prevEnd = end;
+    i = end;
   }
-  flush();
+  endSegment();
   return { codes, strays };
 }
 
-function withoutLinks(text: string): string {
-  return text.replace(/\S+/g, (token) => (/@|:\/\/|^[(<[]?(?:www\.|mailto:|tel:)/i.test(token) ? ' / ' : token));
+function isAsciiDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
+function isLetterAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (Number.isNaN(c)) return false;
+  const lower = c | 32;
+  if (lower >= 97 && lower <= 122) return true;
+  return c > 127 && LETTER.test(text[i] ?? '');
+}
+
+/** Spaces, or one hyphen with a little space around it, keep two digit groups in one chain. */
 function joins(text: string, from: number, to: number): boolean {
   if (to - from > 5) return false;
-  return /^(?:[ \t]{1,4}|[ \t]{0,2}-[ \t]{0,2})$/.test(text.slice(from, to));
+  let hyphens = 0;
+  for (let k = from; k < to; k++) {
+    const ch = text[k];
+    if (ch === '-') hyphens += 1;
+    else if (ch !== ' ' && ch !== '\t') return false;
+  }
+  return hyphens <= 1 && to - from <= (hyphens === 1 ? 5 : 4);
 }
 
-/** The chain's usable runs, split where a run cannot be part of a code. */
-function segments(text: string, chain: readonly Run[]): Run[][] {
-  const first = chain[0];
-  if (!first) return [];
-  const lineStart = text.lastIndexOf('\n', first.start - 1) + 1;
-  const before = text.slice(Math.max(lineStart, first.start - 30), first.start);
-  if (before.endsWith('+') || LABEL_BEFORE.test(before)) return [];
-  const out: Run[][] = [];
-  let current: Run[] = [];
-  for (const run of chain) {
-    if (isStandalone(text, run)) {
-      if (current.length > 0) out.push(current);
-      current = [];
-    } else {
-      current.push(run);
-    }
-  }
-  if (current.length > 0) out.push(current);
-  return out;
+function labelled(text: string, start: number): boolean {
+  const near = text.slice(Math.max(0, start - 30), start);
+  const before = near.slice(near.lastIndexOf('\n') + 1);
+  return before.endsWith('+') || (before.trim() !== '' && LABEL_BEFORE.test(before));
 }
 
 /**
- * Runs that are never part of a code: a single digit (a label, "code 1: …"), "#4521", runs glued to letters
+ * Groups that are never part of a code: a single digit (a label, "code 1: …"), "#4521", digits glued to letters
  * ("2FA", "KT4"), and parts of times, dates, decimals and addresses written with '.' or ':'.
  */
-function isStandalone(text: string, run: Run): boolean {
-  if (run.digits.length === 1) return true;
-  const prev = text[run.start - 1] ?? '';
-  const next = text[run.end] ?? '';
-  if (prev === '#' || LETTER.test(prev) || LETTER.test(next)) return true;
-  const digitBefore = /[0-9]/.test(text[run.start - 2] ?? '');
-  const digitAfter = /[0-9]/.test(text[run.end + 1] ?? '');
-  return ((prev === '.' || prev === ':') && digitBefore) || ((next === '.' || next === ':') && digitAfter);
-}
-
-function splitIntoCodes(segment: readonly Run[], length: number): string[] | undefined {
-  const codes: string[] = [];
-  let code = '';
-  for (const run of segment) {
-    code += run.digits;
-    if (code.length > length) return undefined;
-    if (code.length === length) {
-      codes.push(code);
-      code = '';
-    }
-  }
-  return code === '' ? codes : undefined;
+function isStandalone(text: string, start: number, end: number): boolean {
+  if (end - start === 1) return true;
+  const prev = text[start - 1];
+  const next = text[end];
+  if (prev === '#' || isLetterAt(text, start - 1) || isLetterAt(text, end)) return true;
+  const joinedBefore = (prev === '.' || prev === ':') && isAsciiDigit(text.charCodeAt(start - 2));
+  const joinedAfter = (next === '.' || next === ':') && isAsciiDigit(text.charCodeAt(end + 1));
+  return joinedBefore || joinedAfter;
 }
 
 // ---- the re-test answer ---------------------------------------------------------------------------------------
@@ -414,7 +436,7 @@ const TERMS: ReadonlyMap<string, Meaning> = new Map([
   ...meaning('yes yep yeah yup ya yea 👍 ✅ 👌 🎉 🙌 😀 😃 😊 🙂', 'worksWeak', undefined),
   ...meaning('ok okay good great fine perfect awesome excellent brilliant', 'worksWeak', 'failsWeak'),
   ...meaning('nope nah negative 👎 ❌ 😞 😢 🙁 ☹', 'failsWeak', undefined),
-  ...meaning('thanks thank thx ty 🙏', 'thanks', undefined),
+  ...meaning('thanks thank thx ty cheers 🙏', 'thanks', undefined),
 ]);
 
 function meaning(words: string, plain: Signal | undefined, whenNegated: Signal | undefined): Array<[string, Meaning]> {
@@ -532,12 +554,52 @@ function loginSignal(tokens: readonly string[], i: number): Signal | undefined {
 
 // ---- logs -----------------------------------------------------------------------------------------------------
 
-// Four or more digits with at most three separators between neighbours; separators and digits never overlap,
-// so the match cannot backtrack.
-const DIGIT_RUN = /\p{Nd}(?:[ \t\u00A0\u2007\u2009\u202F\u200B-\u200F\u2060\uFEFF-]{0,3}\p{Nd}){3,}/gu;
+const ANY_DIGIT = /\p{Nd}/gu;
+const MASK_SEPARATORS = new Set([0x20, 0x09, 0x2d, 0xa0, 0x2007, 0x2009, 0x202f, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x2060, 0xfeff]);
 
-/** Hides anything that could be a code before text reaches a log; separators stay so the shape is still visible. */
+/**
+ * Hides anything that could be a code before text reaches a log: every digit of a run of four or more (up to three
+ * spaces, hyphens or invisible characters between digits) becomes '•', the separators stay so the shape is still
+ * visible. A hand-written scan: a regex for "digits with separators between" keeps a backtracking entry per digit
+ * and can overflow on a huge log line.
+ */
 export function maskDigits(text: string): string {
   if (typeof text !== 'string') return '';
-  return text.replace(DIGIT_RUN, (run) => run.replace(/\p{Nd}/gu, '•'));
+  const out: string[] = [];
+  let copied = 0;
+  const next = new RegExp(ANY_DIGIT);
+  for (let m = next.exec(text); m; m = next.exec(text)) {
+    let count = 0;
+    let end = m.index;
+    for (let j = m.index; ; ) {
+      const width = digitWidth(text, j);
+      if (width > 0) {
+        count += 1;
+        j += width;
+        end = j;
+        continue;
+      }
+      let k = j;
+      while (k - j < 3 && MASK_SEPARATORS.has(text.charCodeAt(k))) k += 1;
+      if (k === j || digitWidth(text, k) === 0) break;
+      j = k;
+    }
+    if (count >= 4) {
+      out.push(text.slice(copied, m.index), text.slice(m.index, end).replace(ANY_DIGIT, '•'));
+      copied = end;
+    }
+    next.lastIndex = end;
+  }
+  if (copied === 0) return text;
+  out.push(text.slice(copied));
+  return out.join('');
+}
+
+/** 1 or 2 (UTF-16 units) when a decimal digit of any script starts at i, else 0. */
+function digitWidth(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c >= 48 && c <= 57) return 1;
+  if (!(c >= 128)) return 0;
+  const cp = text.codePointAt(i) ?? 0;
+  return IS_DIGIT.test(String.fromCodePoint(cp)) ? (cp > 0xffff ? 2 : 1) : 0;
 }

@@ -1,0 +1,239 @@
+import { performance } from 'node:perf_hooks';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { maskDigits, newPartOfReply, parseReply, type ParsedReply, type ReplyExpectation } from '../../workflows/resync/reply-parser.js';
+
+const EXPECTATIONS: readonly ReplyExpectation[] = [
+  { kind: 'codes', codeLength: 6 },
+  { kind: 'codes', codeLength: 8 },
+  { kind: 'response', codeLength: 6 },
+  { kind: 'response', codeLength: 8 },
+  { kind: 'retest' },
+];
+const PROBLEMS = new Set(['empty', 'no_codes', 'one_code', 'too_many_codes', 'wrong_length', 'unclear']);
+
+function isValid(parsed: ParsedReply, expectation: ReplyExpectation): boolean {
+  const digits = expectation.kind === 'retest' ? undefined : new RegExp(`^[0-9]{${expectation.codeLength}}$`);
+  switch (parsed.kind) {
+    case 'unusable':
+      return PROBLEMS.has(parsed.problem);
+    case 'codes':
+      return expectation.kind === 'codes' && parsed.codes.length === 2 && parsed.codes.every((c) => digits?.test(c)) && parsed.codes[0] !== parsed.codes[1];
+    case 'response':
+      return expectation.kind === 'response' && digits?.test(parsed.response) === true;
+    case 'retest':
+      return expectation.kind === 'retest' && (parsed.outcome === 'works' || parsed.outcome === 'fails');
+  }
+}
+
+function checkAllExpectations(text: string): void {
+  for (const expectation of EXPECTATIONS) expect(isValid(parseReply(text, expectation), expectation)).toBe(true);
+  expect(newPartOfReply(text).length).toBeLessThanOrEqual(20_000);
+}
+
+const unicodeText = fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 400 }));
+
+const digitHeavyText = fc
+  .array(
+    fc.oneof(
+      fc.stringMatching(/^[0-9]{1,12}$/),
+      fc.constantFrom(' ', '  ', '-', '\n', '#', '+', '.', ':', ',', '> ', 'x', '\u200B', '\u200F', '\u00A0', '１２３', '٤٥٦', '\u{1D7D8}'),
+    ),
+    { maxLength: 120 },
+  )
+  .map((parts) => parts.join(''));
+
+const htmlishText = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom('<div>', '</div>', '<br>', '<p class="x">', '</p>', '<blockquote type="cite">', '</blockquote>', '<!--', '-->', '<style>', '</style>',
+        '<head>', '<div class="gmail_quote">', '&nbsp;', '&#8203;', '&#x200b;', '&amp;', '&#99999999;', '&lt;', '<', '>', '&', '"', '<a href="mailto:a@b.c">', '</a>',
+        '<td>', '<span>', '</span>', '\uE000', '\uE001', '\uE002', '\n', ' '),
+      fc.stringMatching(/^[0-9 ]{1,10}$/),
+      fc.string({ maxLength: 12 }),
+    ),
+    { maxLength: 100 },
+  )
+  .map((parts) => parts.join(''));
+
+// Words the parser treats as labels, sign-offs or history headers are left out, so the pair must always be found.
+const RESERVED = new Set([
+  'ticket', 'case', 'incident', 'request', 'ref', 'reference', 'order', 'invoice', 'challenge', 'telephone', 'phone', 'mobile', 'cell', 'fax',
+  'ext', 'extension', 'direct', 'office', 'number', 'from', 'sent', 'date', 'wrote', 'writes', 'schrieb', 'schreef', 'skrev', 'escreveu',
+  'kirjoitti', 'regards', 'wishes', 'sincerely', 'truly', 'cordialement', 'saludos', 'saludo', 'groet', 'begin', 'above', 'outlook', 'original',
+  'forwarded', 'von', 'gesendet',
+]);
+const NEUTRAL = ['here', 'are', 'the', 'codes', 'code', 'my', 'app', 'shows', 'please', 'hello', 'team', 'first', 'second', 'then', 'and', 'new', 'one', 'token', 'login', 'again', 'now', 'ok', 'thanks', 'sorry', 'for', 'delay'];
+const word = fc.oneof(fc.constantFrom(...NEUTRAL), fc.stringMatching(/^[a-z]{4,10}$/).filter((w) => !RESERVED.has(w)));
+const words = fc.array(word, { maxLength: 8 }).map((ws) => ws.join(' '));
+const gap = fc.constantFrom(' ', ', ', ': ', '\n', '\n\n', ' - ', '. ', '; ', ' (', ') ', ' and ', '\t');
+
+function codeOf(length: 6 | 8): fc.Arbitrary<{ digits: string; written: string }> {
+  const half = length / 2;
+  return fc
+    .tuple(fc.stringMatching(length === 6 ? /^[0-9]{6}$/ : /^[0-9]{8}$/), fc.constantFrom('plain', 'space', 'hyphen', 'pairs'))
+    .map(([digits, style]) => {
+      const written =
+        style === 'space'
+          ? `${digits.slice(0, half)} ${digits.slice(half)}`
+          : style === 'hyphen'
+            ? `${digits.slice(0, half)}-${digits.slice(half)}`
+            : style === 'pairs'
+              ? (digits.match(/../g) ?? []).join(' ')
+              : digits;
+      return { digits, written };
+    });
+}
+
+// Anything may follow a history or signature marker, except markup, which would turn the whole mail into HTML.
+const anyTail = fc.string({ unit: 'binary', maxLength: 300 }).map((s) => s.replace(/</g, '('));
+const quotedTail = fc.tuple(fc.constantFrom('gmail', 'outlook', 'original', 'signature', 'iphone'), anyTail, fc.stringMatching(/^[0-9]{6,8}$/)).map(
+  ([style, text, oldCode]) => {
+    const body = `${text}\n${oldCode} ${oldCode}`;
+    switch (style) {
+      case 'gmail':
+        return `\n\nOn Mon, 3 Nov 2026 at 10:02, IT Helpdesk <helpdesk@example.com> wrote:\n\n${body.split('\n').map((l) => `> ${l}`).join('\n')}`;
+      case 'outlook':
+        return `\n\n________________________________\nFrom: IT Helpdesk <helpdesk@example.com>\nSent: Monday, November 3, 2026 10:02 AM\n${body}`;
+      case 'original':
+        return `\n\n-----Original Message-----\n${body}`;
+      case 'signature':
+        return `\n\n-- \nAnna Schmidt\n+49 170 1234567\n${body}`;
+      default:
+        return `\n\nSent from my iPhone\n\n${body}`;
+    }
+  },
+);
+
+function embeddedPair(length: 6 | 8) {
+  return fc
+    .record({ before: words, first: codeOf(length), middle: fc.tuple(gap, words, gap), second: codeOf(length), after: words, tail: quotedTail, lead: gap })
+    .filter(({ first, second }) => first.digits !== second.digits)
+    .map(({ before, first, middle, second, after, tail, lead }) => ({
+      text: `${before}${lead}${first.written}${middle[0]}${middle[1]}${middle[1] === '' ? '' : middle[2]}${second.written}${lead}${after}${tail}`,
+      codes: [first.digits, second.digits] as const,
+    }));
+}
+
+describe('parseReply on arbitrary input', () => {
+  it('never throws and returns a valid result for random Unicode', () => {
+    fc.assert(fc.property(unicodeText, (text) => checkAllExpectations(text)), { numRuns: 400 });
+  });
+
+  it('never throws and returns a valid result for digit-heavy text', () => {
+    fc.assert(fc.property(digitHeavyText, (text) => checkAllExpectations(text)), { numRuns: 400 });
+  });
+
+  it('never throws and returns a valid result for HTML-ish text', () => {
+    fc.assert(fc.property(htmlishText, (text) => checkAllExpectations(text)), { numRuns: 400 });
+  });
+
+  it('never throws for values a caller should not send', () => {
+    for (const value of [undefined, null, 42, {}, []]) {
+      for (const expectation of EXPECTATIONS) expect(parseReply(value as unknown as string, expectation)).toEqual({ kind: 'unusable', problem: 'empty' });
+    }
+    expect(maskDigits(undefined as unknown as string)).toBe('');
+  });
+
+  it.each([6, 8] as const)('finds a pair of %i-digit codes among random words, in order, whatever the quoted tail holds', (length) => {
+    fc.assert(
+      fc.property(embeddedPair(length), ({ text, codes }) => {
+        expect(parseReply(text, { kind: 'codes', codeLength: length })).toEqual({ kind: 'codes', codes: [...codes] });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds one response among random words whatever the quoted tail holds', () => {
+    const reply = fc.record({ before: words, response: codeOf(8), lead: gap, after: words, tail: quotedTail });
+    fc.assert(
+      fc.property(reply, ({ before, response, lead, after, tail }) => {
+        expect(parseReply(`${before}${lead}${response.written}${lead}${after}${tail}`, { kind: 'response', codeLength: 8 })).toEqual({ kind: 'response', response: response.digits });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('maskDigits on arbitrary input', () => {
+  it('keeps every character but digits, one bullet per digit, and leaves no four digits in a row', () => {
+    fc.assert(
+      fc.property(fc.oneof(unicodeText, digitHeavyText), (text) => {
+        const masked = maskDigits(text);
+        expect([...masked].length).toBe([...text].length);
+        expect(masked.replace(/[\p{Nd}•]/gu, '')).toBe(text.replace(/[\p{Nd}•]/gu, ''));
+        expect(masked).not.toMatch(/\p{Nd}(?:[ -]?\p{Nd}){3}/u);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+/** A fixed-seed generator, so a slow case can be reproduced. */
+function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4_294_967_296;
+  };
+}
+
+function randomText(length: number, alphabet: readonly string[], seed: number): string {
+  const next = seeded(seed);
+  const parts: string[] = [];
+  let size = 0;
+  while (size < length) {
+    const piece = alphabet[Math.floor(next() * alphabet.length)] ?? ' ';
+    parts.push(piece);
+    size += piece.length;
+  }
+  return parts.join('').slice(0, length);
+}
+
+/** The slowest of a few runs after a warm-up, in milliseconds. */
+function slowest(run: () => unknown, runs = 3): number {
+  run();
+  let max = 0;
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    run();
+    max = Math.max(max, performance.now() - start);
+  }
+  return max;
+}
+
+describe('parseReply time', () => {
+  const LIMIT_MS = 50;
+  const MEGABYTE = 1_000_000;
+
+  function expectFast(text: string): void {
+    for (const expectation of EXPECTATIONS) expect(slowest(() => parseReply(text, expectation))).toBeLessThan(LIMIT_MS);
+  }
+
+  it('parses 1 MB of random text in under 50 ms', () => {
+    const alphabet = [...'abcdefghij klmnop ABC 0123456789 \n\n<>/-#+.:;,&>"\'', '\u200B', '\u200F', '\u05D0', '\uFF11', '\u0663', 'é', '😀', 'wrote:', 'From: ', '&nbsp;', '<div>', '-- '];
+    expectFast(randomText(MEGABYTE, alphabet, 7));
+    expectFast(randomText(MEGABYTE, [...'abc def\n'], 11));
+  });
+
+  it('parses 5,000 digit runs in under 50 ms', () => {
+    const next = seeded(3);
+    const runs = Array.from({ length: 5000 }, () => String(Math.floor(next() * 10 ** (1 + Math.floor(next() * 10)))));
+    const separators = [' ', '  ', '-', '\n', ', ', ' and ', '\n> ', ' - '];
+    const text = runs.map((run, i) => `${run}${separators[i % separators.length] ?? ' '}`).join('');
+    expectFast(text);
+    expectFast(runs.join(' '));
+    expectFast(Array.from({ length: 5000 }, (_, i) => String(100_000 + i * 7)).join('\n'));
+  });
+
+  it('parses deeply nested and unclosed HTML in under 50 ms', () => {
+    const nested = `<html><body>${'<div><span style="color:red">'.repeat(3000)}287082 359152${'</span></div>'.repeat(3000)}</body></html>`;
+    expect(parseReply(nested, { kind: 'codes', codeLength: 6 })).toEqual({ kind: 'codes', codes: ['287082', '359152'] });
+    expectFast(nested);
+    expectFast(`<div>${'<blockquote><div><p>'.repeat(60_000)}287082 359152`);
+    expectFast(`<p>x</p>${'<style><head <a-a-a-a <!'.repeat(40_000)}`);
+    expectFast(`<p>x</p>${'<div title="'.repeat(100_000)}`);
+  });
+});

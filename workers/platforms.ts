@@ -1,0 +1,28 @@
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
+import { LocalPlatform } from '../integrations/twofa/local/adapter.js';
+import { parseSeed } from '../integrations/twofa/local/seed.js';
+import type { Config } from './config.js';
+
+export interface PlatformDeps {
+  config: Config;
+  /** the raw environment: each adapter validates its own variables (zod) and names a bad one */
+  source: NodeJS.ProcessEnv;
+  redis: Redis;
+  log: Logger;
+}
+
+/** The 2FA platform selected by TWOFA_PLATFORM. */
+export async function createPlatform(deps: PlatformDeps): Promise<TwoFactorPlatform> {
+  const { env } = deps.config;
+  switch (env.TWOFA_PLATFORM) {
+    case 'local': {
+      const platform = new LocalPlatform({ redis: deps.redis, prefix: env.REDIS_PREFIX, lookAheadWindow: env.TWOFA_LOCAL_WINDOW });
+      const seed = parseSeed(JSON.parse(await readFile(env.TWOFA_LOCAL_SEED, 'utf8')), env.TWOFA_LOCAL_SEED);
+      await platform.seed(seed);
+      return platform;
+    }
+  }
+}
