@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
 import { LocalPlatform } from '../integrations/twofa/local/adapter.js';
 import { parseSeed } from '../integrations/twofa/local/seed.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 
 export interface PlatformDeps {
   config: Config;
@@ -24,5 +24,7 @@ export async function createPlatform(deps: PlatformDeps): Promise<TwoFactorPlatf
       await platform.seed(seed);
       return platform;
     }
+    default:
+      throw new ConfigError('TWOFA_PLATFORM', `'${env.TWOFA_PLATFORM}' is not built into this version yet`);
   }
 }

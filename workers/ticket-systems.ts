@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { LocalDeskAdapter } from '../integrations/ticketing/local/adapter.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 
 export interface TicketSystemDeps {
   config: Config;
@@ -31,6 +31,8 @@ export async function createTicketSystems(deps: TicketSystemDeps): Promise<Map<s
         }),
       );
       break;
+    default:
+      throw new ConfigError('TICKET_SYSTEM', `'${env.TICKET_SYSTEM}' is not built into this version yet`);
   }
   return systems;
 }
