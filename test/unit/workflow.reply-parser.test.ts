@@ -191,6 +191,8 @@ const WORKS = [
 ];
 
 const FAILS = [
+  'it stopped working again',
+  'Stopped working after lunch',
   'no',
   'No.',
   'still failing',

@@ -443,7 +443,8 @@ function meaning(words: string, plain: Signal | undefined, whenNegated: Signal |
   return words.split(' ').map((word) => [word, [plain, whenNegated]]);
 }
 
-const NEGATORS = new Set(['not', 'never', 'unable', 'without', 'neither', 'nor']);
+// "stopped working" / "quit working" negate the word after them like "not" does.
+const NEGATORS = new Set(['not', 'never', 'unable', 'without', 'neither', 'nor', 'stopped', 'stop', 'stops', 'quit', 'ceased']);
 // "no" and "nothing" only negate the next word ("no errors", "nothing changed", "no longer failing").
 const NEAR_NEGATORS = new Set(['no', 'nothing', 'none']);
 const LOGIN_VERBS = new Set(['log', 'sign', 'logged', 'signed', 'get', 'got']);

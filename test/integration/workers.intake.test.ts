@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import axios, { type AxiosInstance } from 'axios';
+import type { Redis } from 'ioredis';
+import { createApp, type App } from '../../workers/app.js';
+import { DEV_LOCAL_DESK_SECRET, loadConfig } from '../../workers/config.js';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signDeskWebhook } from '../../integrations/ticketing/local/webhook-signature.js';
+import { capturedLogger } from '../support/log-capture.js';
+import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
+
+function signed(body: string, secret = DEV_LOCAL_DESK_SECRET, at = Date.now()): Record<string, string> {
+  const ts = String(at);
+  return { 'content-type': 'application/json', [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signDeskWebhook(secret, ts, body), [DELIVERY_HEADER]: 'd1' };
+}
+
+const commentCreated = JSON.stringify({
+  type: 'comment.created',
+  deliveryId: 'd1',
+  ticketId: '7',
+  at: 1,
+  commentId: '3',
+  authorId: 'user-1',
+  authorRole: 'requester',
+  public: true,
+});
+
+describe('the HTTP intake', () => {
+  const prefix = freshPrefix('intake');
+  const { log } = capturedLogger('warn');
+  let redis: Redis;
+  let app: App;
+  let http: AxiosInstance;
+
+  const inboxLength = () => redis.llen(`${prefix}:inbox:local:7`);
+
+  beforeAll(async () => {
+    redis = newRedis();
+    app = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
+    await app.start();
+    http = axios.create({ baseURL: app.url, validateStatus: () => true });
+  });
+  afterAll(async () => {
+    await app.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await http.get('/healthz')).status).toBe(200);
+    expect((await http.get('/readyz')).data).toEqual({ ready: true });
+  });
+
+  it.each([
+    ['no signature', () => ({ 'content-type': 'application/json' }), commentCreated, 401, 'missing_signature'],
+    ['a wrong secret', () => signed(commentCreated, 'not-the-secret-of-this-desk'), commentCreated, 401, 'bad_signature'],
+    ['a tampered body', () => signed(commentCreated), commentCreated.replace('"3"', '"4"'), 401, 'bad_signature'],
+    ['a stale timestamp (a replay)', () => signed(commentCreated, DEV_LOCAL_DESK_SECRET, Date.now() - 6 * 60_000), commentCreated, 401, 'stale_timestamp'],
+    ['invalid JSON', () => signed('{"type":'), '{"type":', 400, 'bad_json'],
+    ['JSON of the wrong shape', () => signed('{"type":"comment.created"}'), '{"type":"comment.created"}', 400, 'bad_shape'],
+  ])('refuses %s with %i and a reason, and queues nothing', async (_name, headers, body, status, error) => {
+    const res = await http.post('/webhooks/local', body, { headers: headers(), transformRequest: [(d: unknown) => d] });
+    expect(res.status).toBe(status);
+    expect(res.data.error).toBe(error);
+    expect(typeof res.data.message).toBe('string');
+    expect(await inboxLength()).toBe(0);
+  });
+
+  it('refuses a body over 256 KB with 413', async () => {
+    const big = JSON.stringify({ pad: 'x'.repeat(300 * 1024) });
+    const res = await http.post('/webhooks/local', big, { headers: signed(big), transformRequest: [(d: unknown) => d] });
+    expect(res.status).toBe(413);
+    expect(res.data.error).toBe('too_large');
+  });
+
+  it('answers 404 for a ticket system that is not configured', async () => {
+    const res = await http.post('/webhooks/freshdesk', commentCreated, { headers: signed(commentCreated), transformRequest: [(d: unknown) => d] });
+    expect(res.status).toBe(404);
+  });
+
+  it('queues a valid webhook once, however often it is delivered', async () => {
+    const first = await http.post('/webhooks/local', commentCreated, { headers: signed(commentCreated), transformRequest: [(d: unknown) => d] });
+    expect(first.status).toBe(202);
+    expect(first.data).toEqual({ accepted: 1 });
+    const again = await http.post('/webhooks/local', commentCreated, { headers: signed(commentCreated), transformRequest: [(d: unknown) => d] });
+    expect(again.data).toEqual({ accepted: 0 });
+    expect(await inboxLength()).toBe(1);
+    const stored = await redis.lindex(`${prefix}:inbox:local:7`, 0);
+    expect(JSON.parse(stored ?? '{}')).toMatchObject({ type: 'commentAdded', commentId: '3', authorRole: 'requester' });
+  });
+});
+
+describe('configuration', () => {
+  it('names the variable of a bad value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadConfig({ TICKET_SYSTEM: 'jira' })).toThrow(/TICKET_SYSTEM/);
+    expect(() => loadConfig({ REDIS_URL: 'not a url' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ ROLES: 'intake,cooking' })).toThrow(/ROLES/);
+  });
+
+  it('defaults to the embedded desk and platform', () => {
+    const { env, policy } = loadConfig({});
+    expect(env.TICKET_SYSTEM).toBe('local');
+    expect(env.TWOFA_PLATFORM).toBe('local');
+    expect(env.PORT).toBe(3000);
+    expect(policy.watchTag).toBe('2fa_issue');
+  });
+
+  it('reads the policy file and names a bad field', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const path = `/tmp/twofa-policy-${process.pid}.json`;
+    await writeFile(path, JSON.stringify({ maxAttempts: 0 }));
+    expect(() => loadConfig({ POLICY_FILE: path })).toThrow(/POLICY_FILE.*maxAttempts/);
+    await writeFile(path, JSON.stringify({ maxAttempts: 5, onTimeout: 'escalate' }));
+    expect(loadConfig({ POLICY_FILE: path }).policy).toMatchObject({ maxAttempts: 5, onTimeout: 'escalate' });
+  });
+});

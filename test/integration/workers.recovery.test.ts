@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import axios from 'axios';
+import type { Redis } from 'ioredis';
+import { createApp, type App } from '../../workers/app.js';
+import { DEFAULT_SEED, loadConfig } from '../../workers/config.js';
+import { EventProcessor } from '../../workers/event-processor.js';
+import { ticketKey } from '../../workers/keys.js';
+import type { Queues } from '../../workers/queues.js';
+import { capturedLogger } from '../support/log-capture.js';
+import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
+import { startWorkerProcess } from '../support/worker-process.js';
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('work a crash left behind', () => {
+  const prefix = freshPrefix('rec');
+  const { log } = capturedLogger('warn');
+  let redis: Redis;
+  let intake: App;
+  let workers: App | undefined;
+
+  beforeAll(async () => {
+    redis = newRedis();
+    intake = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
+    await intake.start();
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await intake.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('finds effects saved with a state change whose jobs were never queued, and events whose drain job was lost', async () => {
+    const desk = axios.create({ baseURL: `${intake.url}/desk` });
+    const { data } = await desk.post<{ id: string }>('/api/tickets', {
+      subject: 'code rejected',
+      description: 'help',
+      requester: { email: 'alice.archer@example.com', name: 'Alice Archer' },
+      tags: ['2fa_issue'],
+    });
+    const tk = ticketKey('local', String(data.id));
+    await waitFor('the webhook', async () => ((await redis.llen(`${prefix}:inbox:${tk}`)) > 0 ? true : undefined));
+
+    // A worker applies the first event and dies before it queues the effects it saved.
+    const crashing = new EventProcessor({
+      store: intake.store,
+      queues: { addEffects: async () => undefined } as unknown as Queues,
+      policy: intake.config.policy,
+      ticketing: intake.ticketing,
+      log,
+    });
+    await crashing.drain(tk);
+    expect((await intake.store.getState(tk)).state?.status).toBe('locating_user');
+    expect(await intake.store.pendingEffects(tk)).toHaveLength(1);
+    // ...and every drain job queued so far is lost too.
+    await intake.queues.events.obliterate({ force: true });
+    await intake.store.append(tk, [{ type: 'tagsChanged', id: 'lost-drain', at: Date.now(), tags: ['2fa_issue', 'vip'], added: ['vip'], removed: [], byRole: 'agent' }]);
+    await intake.queues.events.obliterate({ force: true });
+
+    workers = await createApp(
+      loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, ROLES: 'workers', LOCAL_DESK_URL: `${intake.url}/desk`, TWOFA_LOCAL_SEED: DEFAULT_SEED, SWEEP_INTERVAL_S: '3600' }),
+      { log },
+    );
+    await workers.start();
+    await workers.sweeper.sweep(Date.now() + 60_000);
+
+    const state = await waitFor('the ticket to wait for codes', async () => {
+      const s = (await workers!.store.getState(tk)).state;
+      return s?.status === 'awaiting_codes' && (await workers!.store.pendingEffects(tk)).length === 0 ? s : undefined;
+    });
+    expect(state.appliedEventIds).toContain('lost-drain');
+    const ticket = await desk.get<{ comments: Array<{ authorRole: string; public: boolean }> }>(`/api/tickets/${data.id}`);
+    expect(ticket.data.comments.filter((c) => c.authorRole === 'bot' && c.public)).toHaveLength(1);
+  });
+});
+
+describe('a worker process', () => {
+  it('exits 0 on SIGTERM after finishing its jobs', async () => {
+    const prefix = freshPrefix('term');
+    const w = startWorkerProcess({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, ROLES: 'workers', LOG_LEVEL: 'info' });
+    await w.ready;
+    expect(await w.kill('SIGTERM')).toBe(0);
+    expect(w.output.join('')).toContain('shutting down');
+    const redis = newRedis();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('refuses to start on a bad value, naming the variable', async () => {
+    const w = startWorkerProcess({ REDIS_URL: testRedisUrl(), PORT: 'eighty' });
+    await expect(w.ready).rejects.toThrow(/PORT/);
+    expect(w.child.exitCode).toBe(2);
+  });
+});
