@@ -39,6 +39,13 @@ describe('the demo scenarios, end to end (desk over HTTP, webhooks, BullMQ on re
     expect(reason('retest-fails')).toBe('retest_failed');
   });
 
+  it('acted for another person only after an agent approved', () => {
+    const state = run.results.find((r) => r.scenario.key === 'identity-approved')?.state;
+    expect(state?.approval).toBe('approved');
+    expect(state?.matchedBy).toBe('lastName');
+    expect(state?.history.map((h) => h.to)).toEqual(['locating_user', 'awaiting_approval', 'checking_group', 'inspecting_tokens', 'awaiting_codes', 'resyncing', 'awaiting_retest', 'resolved']);
+  });
+
   it('added the mapped group for the user who had none', () => {
     expect(run.results.find((r) => r.scenario.key === 'no-group')?.state?.groupAdded).toBe('VPN Users');
   });

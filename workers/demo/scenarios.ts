@@ -8,6 +8,8 @@ export interface UserScript {
   response?: (n: number) => 'right' | 'wrong' | undefined;
   /** asked to re-test: log in with a fresh code, then say it works; or say it still fails */
   retest?: () => 'works' | 'fails' | undefined;
+  /** an agent's answer when the bot asks to approve acting for another person (internal note) */
+  agent?: 'approve' | 'reject';
 }
 
 export interface Scenario {
@@ -46,6 +48,14 @@ export const SCENARIOS: Scenario[] = [
     requester: { email: 'carol.clark@example.com', name: 'Carol Clark' },
     userName: 'carol',
     script: { codes: () => 'right', retest: () => 'works' },
+    expect: { final: 'resolved', publicReplies: 3 },
+  },
+  {
+    key: 'identity-approved',
+    title: 'Ticket from a private address, an agent approves',
+    requester: { email: 'ivan.home@personal.example', name: 'Ivan Ivanov' },
+    userName: 'ivan',
+    script: { agent: 'approve', codes: () => 'right', retest: () => 'works' },
     expect: { final: 'resolved', publicReplies: 3 },
   },
   {

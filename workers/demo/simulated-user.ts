@@ -27,6 +27,7 @@ export interface SimulatedUserDeps {
 
 const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
 const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest']);
+const AGENT_ID = 'agent-demo';
 
 /**
  * An end user with their own token, answering the bot on the ticket like a person would: it waits for a new
@@ -34,6 +35,7 @@ const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest
  */
 export class SimulatedUser {
   private answered = 0;
+  private agentAnswered = false;
   private asked = { codes: 0, response: 0 };
 
   constructor(private readonly deps: SimulatedUserDeps) {}
@@ -47,6 +49,12 @@ export class SimulatedUser {
       const state = await deps.readState();
       if (state && TERMINAL.has(state.status) && !(await deps.hasPendingEffects())) return state;
       if (Date.now() > deadline) return state;
+      const agent = deps.scenario.script.agent;
+      if (state?.status === 'awaiting_approval' && agent && !this.agentAnswered) {
+        this.agentAnswered = true;
+        const body = agent === 'approve' ? '#approve — called the user back on the number in HR records' : '#reject — not the account owner';
+        await deps.desk.post(`/api/tickets/${deps.ticketId}/comments`, { as: 'agent', authorId: AGENT_ID, body, public: false });
+      }
       if (state && WAITING.has(state.status) && botReplies > this.answered) {
         this.answered = botReplies;
         const body = await this.answer(state);
