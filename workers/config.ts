@@ -24,6 +24,7 @@ export const EnvSchema = z.object({
   LOCAL_DESK_URL: z.string().url().optional(),
   LOCAL_DESK_WEBHOOK_SECRET: z.string().min(16).default(DEV_LOCAL_DESK_SECRET),
   LOCAL_DESK_API_TOKEN: z.string().min(16).optional(),
+  LOCAL_DESK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   LOCAL_DESK_ESCALATION_GROUP: z.string().default('Service Desk L2'),
   /** serve the embedded desk's API from this process (TICKET_SYSTEM=local) */
   LOCAL_DESK_SERVE: bool.default(true),

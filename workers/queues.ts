@@ -28,9 +28,14 @@ export interface TimerJob {
   kind: 'reminder' | 'timeout';
 }
 
-export function redisConnection(url: string, extra: RedisOptions = {}): Redis {
-  // BullMQ workers block on Redis: they must never give up on a request by themselves.
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+/**
+ * BullMQ workers block on Redis: they must never give up on a request by themselves. While Redis restarts,
+ * ioredis reconnects and replays queued commands; connection errors are reported, never thrown.
+ */
+export function redisConnection(url: string, onError: (err: Error) => void, extra: RedisOptions = {}): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+  redis.on('error', onError);
+  return redis;
 }
 
 export function bullPrefix(prefix: string): string {
@@ -52,7 +57,12 @@ export class Queues {
 
   private readonly effectOpts: JobsOptions;
 
-  constructor(connection: ConnectionOptions, prefix: string, effectRetry: { attempts: number; backoffMs: number } = { attempts: 8, backoffMs: 1000 }) {
+  constructor(
+    connection: ConnectionOptions,
+    prefix: string,
+    effectRetry: { attempts: number; backoffMs: number } = { attempts: 8, backoffMs: 1000 },
+    onError: (err: Error) => void = () => undefined,
+  ) {
     this.effectOpts = {
       attempts: effectRetry.attempts,
       backoff: { type: 'exponential', delay: effectRetry.backoffMs, jitter: 0.3 },
@@ -64,6 +74,7 @@ export class Queues {
     this.effects = new Queue<EffectJob>(QUEUE.effects, opts);
     this.timers = new Queue<TimerJob>(QUEUE.timers, opts);
     this.maintenance = new Queue(QUEUE.maintenance, opts);
+    for (const q of [this.events, this.effects, this.timers, this.maintenance]) q.on('error', onError);
   }
 
   async drain(tk: string): Promise<void> {

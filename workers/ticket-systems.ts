@@ -27,6 +27,7 @@ export async function createTicketSystems(deps: TicketSystemDeps): Promise<Map<s
           baseUrl: deps.localDeskUrl,
           webhookSecret: env.LOCAL_DESK_WEBHOOK_SECRET,
           watchTag: policy.watchTag,
+          timeoutMs: env.LOCAL_DESK_TIMEOUT_MS,
           ...(env.LOCAL_DESK_API_TOKEN ? { apiToken: env.LOCAL_DESK_API_TOKEN } : {}),
         }),
       );

@@ -36,31 +36,60 @@ const AGENT_ID = 'agent-demo';
 export class SimulatedUser {
   private answered = 0;
   private agentAnswered = false;
+  /** the answer being sent, kept across a failed post so the same codes are not drawn twice */
+  private pending: string | undefined;
   private asked = { codes: 0, response: 0 };
 
   constructor(private readonly deps: SimulatedUserDeps) {}
 
   async run(deadline: number): Promise<WorkflowState | undefined> {
     const { deps } = this;
+    let last: WorkflowState | undefined;
     for (;;) {
-      // Comments first, then the state: the bot saves its new state before it posts the reply, so a state read
-      // after seeing a reply is at least the one that reply belongs to.
-      const botReplies = (await this.comments()).filter((c) => c.authorRole === 'bot' && c.public).length;
-      const state = await deps.readState();
-      if (state && TERMINAL.has(state.status) && !(await deps.hasPendingEffects())) return state;
-      if (Date.now() > deadline) return state;
-      const agent = deps.scenario.script.agent;
-      if (state?.status === 'awaiting_approval' && agent && !this.agentAnswered) {
-        this.agentAnswered = true;
-        const body = agent === 'approve' ? '#approve — called the user back on the number in HR records' : '#reject — not the account owner';
-        await deps.desk.post(`/api/tickets/${deps.ticketId}/comments`, { as: 'agent', authorId: AGENT_ID, body, public: false });
-      }
-      if (state && WAITING.has(state.status) && botReplies > this.answered) {
-        this.answered = botReplies;
-        const body = await this.answer(state);
-        if (body !== undefined) await deps.desk.post(`/api/tickets/${deps.ticketId}/comments`, { as: 'requester', body });
+      if (Date.now() > deadline) return last;
+      try {
+        const outcome = await this.step();
+        last = outcome.state;
+        if (outcome.done) return last;
+      } catch {
+        // The desk or Redis is down for a moment (a restart): a person would just try again.
       }
       await new Promise((r) => setTimeout(r, deps.pollMs ?? 100));
+    }
+  }
+
+  private async step(): Promise<{ state: WorkflowState | undefined; done: boolean }> {
+    const { deps } = this;
+    // Comments first, then the state: the bot saves its new state before it posts the reply, so a state read
+    // after seeing a reply is at least the one that reply belongs to.
+    const botReplies = (await this.comments()).filter((c) => c.authorRole === 'bot' && c.public).length;
+    const state = await deps.readState();
+    if (state && TERMINAL.has(state.status) && !(await deps.hasPendingEffects())) return { state, done: true };
+    const agent = deps.scenario.script.agent;
+    if (state?.status === 'awaiting_approval' && agent && !this.agentAnswered) {
+      const body = agent === 'approve' ? '#approve — called the user back on the number in HR records' : '#reject — not the account owner';
+      await this.post({ as: 'agent', authorId: AGENT_ID, body, public: false });
+      this.agentAnswered = true;
+    }
+    if (state && WAITING.has(state.status) && botReplies > this.answered) {
+      const body = this.pending ?? (await this.answer(state));
+      this.pending = body;
+      if (body !== undefined) await this.post({ as: 'requester', body });
+      this.pending = undefined;
+      this.answered = botReplies;
+    }
+    return { state, done: false };
+  }
+
+  /** Posts a comment once: after an error it looks whether the comment arrived before it sends it again. */
+  private async post(comment: { as: string; body: string; authorId?: string; public?: boolean }): Promise<void> {
+    const url = `/api/tickets/${this.deps.ticketId}/comments`;
+    try {
+      await this.deps.desk.post(url, comment);
+    } catch (err) {
+      const mine = (await this.comments()).filter((c) => c.authorRole === (comment.as === 'agent' ? 'agent' : 'requester'));
+      if (mine.at(-1)?.body === comment.body) return;
+      throw err;
     }
   }
 

@@ -20,8 +20,11 @@ export interface PrivateRedis {
   readonly dir: string;
   /** Stops the server (SHUTDOWN NOSAVE is not used: the append-only file stays consistent). */
   stop(): Promise<void>;
-  /** Kills the process and starts it again on the same port and folder: it reloads its append-only file. */
-  restart(): Promise<void>;
+  /**
+   * Stops the process and starts it again on the same port and folder: it reloads its append-only file.
+   * SIGTERM is a clean restart (Redis syncs the file first); SIGKILL a crash (up to a second of writes lost).
+   */
+  restart(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** A free TCP port on loopback, chosen by the kernel. */
@@ -114,8 +117,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await killChild('SIGTERM');
       await rm(dir, { recursive: true, force: true });
     },
-    async restart() {
-      await killChild('SIGKILL');
+    async restart(signal: NodeJS.Signals = 'SIGKILL') {
+      await killChild(signal);
       child = await spawnServer(port, dir);
       await waitForPing(url, 20_000);
     },

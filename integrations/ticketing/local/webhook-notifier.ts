@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
@@ -45,6 +46,8 @@ export class WebhookNotifier implements DeskNotifier {
   private readonly queues = new Map<string, Promise<void>>();
 
   constructor(opts: WebhookNotifierOptions) {
+    // One signal cancels every delivery in flight at shutdown: as many listeners as deliveries is expected.
+    setMaxListeners(0, this.stop.signal);
     this.url = opts.webhookUrl;
     this.secret = opts.secret;
     this.log = opts.log?.child({ component: 'desk-webhooks' });

@@ -7,7 +7,7 @@ import { GroupNotFound } from './group-not-found.js';
 import { findConsecutive, verify } from './hotp.js';
 import { findChallengeResponse } from './ocra.js';
 import type { Seed } from './seed.js';
-import { LocalPlatformStore, type AdvanceRequest, type SeedOptions, type StoredToken, type UserField } from './store.js';
+import { LocalPlatformStore, type AdvanceRequest, type SeedOptions, type StoredToken, type TokenChange, type UserField } from './store.js';
 import { TokenModeMismatch } from './token-mode-mismatch.js';
 
 export interface LocalPlatformOptions {
@@ -169,6 +169,7 @@ export class LocalPlatform implements TwoFactorPlatform {
     }
     switch (await this.store.advanceCounter(serial, found)) {
       case 'ok':
+        await this.store.appendChange(serial, { at: this.now(), action: 'resync', fromCounter: found.expectedCounter, toCounter: found.newCounter });
         return { ok: true };
       case 'not_active':
         return { ok: false, reason: 'token_locked' };
@@ -210,6 +211,11 @@ export class LocalPlatform implements TwoFactorPlatform {
       if (result !== 'moved') return result === 'ok';
     }
     return false;
+  }
+
+  /** every successful resync of the token, newest first (the console's Change Log) */
+  changeLog(serial: string): Promise<TokenChange[]> {
+    return this.store.changeLog(serial);
   }
 
   async recentAuthentications(userId: string, since: number): Promise<AuthRecord[]> {

@@ -115,6 +115,9 @@ export class LocalPlatformStore {
   private authKey(id: string): string {
     return `${this.root}:auth-of:${id}`;
   }
+  private changeLogKey(serial: string): string {
+    return `${this.root}:changes-of:${serial}`;
+  }
   private tokenKey(serial: string): string {
     return `${this.root}:token:${serial}`;
   }
@@ -219,6 +222,16 @@ export class LocalPlatformStore {
     await this.redis.multi().lpush(key, JSON.stringify(record)).ltrim(key, 0, this.authLogSize - 1).exec();
   }
 
+  /** The token's change log, as the console's "Change Log" shows it: every resync, newest first, capped. */
+  async appendChange(serial: string, change: TokenChange): Promise<void> {
+    const key = this.changeLogKey(serial);
+    await this.redis.multi().lpush(key, JSON.stringify(change)).ltrim(key, 0, this.authLogSize - 1).exec();
+  }
+
+  async changeLog(serial: string): Promise<TokenChange[]> {
+    return (await this.redis.lrange(this.changeLogKey(serial), 0, -1)).map((entry) => TokenChangeSchema.parse(JSON.parse(entry)));
+  }
+
   /** authentications at or after `since`, newest first */
   async authSince(userId: string, since: number): Promise<AuthRecord[]> {
     const raw = await this.redis.lrange(this.authKey(userId), 0, -1);
@@ -228,3 +241,6 @@ export class LocalPlatformStore {
       .sort((a, b) => b.at - a.at);
   }
 }
+
+export const TokenChangeSchema = z.object({ at: z.number(), action: z.enum(['resync']), fromCounter: z.number(), toCounter: z.number() });
+export type TokenChange = z.infer<typeof TokenChangeSchema>;

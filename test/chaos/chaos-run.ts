@@ -1,0 +1,221 @@
+import axios from 'axios';
+import { createApp } from '../../workers/app.js';
+import { loadConfig } from '../../workers/config.js';
+import { ticketKey } from '../../workers/keys.js';
+import { startPrivateRedis } from '../../workers/redis/private-redis.js';
+import { SimulatedUser, type DeskComment } from '../../workers/demo/simulated-user.js';
+import type { Scenario } from '../../workers/demo/scenarios.js';
+import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
+import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
+import type { WorkflowState } from '../../workflows/resync/state.js';
+import { writeGeneratedSeed, type GeneratedUser } from '../support/generated-seed.js';
+import { capturedLogger } from '../support/log-capture.js';
+import { dumpPrefix } from '../support/redis.js';
+import { codesIn } from '../support/secret-scan.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { FaultProxy } from './fault-proxy.js';
+
+export interface ChaosOptions {
+  tickets: number;
+  workers: number;
+  killEveryMs: number;
+  faultRate: number;
+  clientTimeoutMs: number;
+  deadlineMs: number;
+  progress?: (line: string) => void;
+}
+
+export interface ChaosSummary {
+  tickets: number;
+  lost: number;
+  duplicateReplies: number;
+  doubleResyncs: number;
+  kills: number;
+  redisRestarts: number;
+  injectedFaults: number;
+  proxiedRequests: number;
+  /** codes found where they must never be: log lines, our Redis keys, bot comments */
+  leaks: string[];
+  problems: string[];
+  seconds: number;
+  line: string;
+}
+
+interface Kind {
+  name: string;
+  script: Scenario['script'];
+  final: WorkflowState['status'];
+  publicReplies: number;
+  resyncs: number;
+  known: boolean;
+}
+
+/** The demo's scenarios, in proportion: mostly the happy path, then every way a person can get it wrong. */
+const KINDS: Kind[] = [
+  ...Array.from({ length: 12 }, (): Kind => ({ name: 'happy', script: { codes: () => 'right', retest: () => 'works' }, final: 'resolved', publicReplies: 3, resyncs: 1, known: true })),
+  ...Array.from({ length: 3 }, (): Kind => ({ name: 'garbled-then-right', script: { codes: (n) => (n === 0 ? 'garbled' : 'right'), retest: () => 'works' }, final: 'resolved', publicReplies: 4, resyncs: 1, known: true })),
+  ...Array.from({ length: 2 }, (): Kind => ({ name: 'wrong-codes', script: { codes: () => 'wrong' }, final: 'escalated', publicReplies: 4, resyncs: 0, known: true })),
+  ...Array.from({ length: 2 }, (): Kind => ({ name: 'retest-fails', script: { codes: () => 'right', retest: () => 'fails' }, final: 'escalated', publicReplies: 3, resyncs: 1, known: true })),
+  { name: 'unknown-requester', script: {}, final: 'escalated', publicReplies: 1, resyncs: 0, known: false },
+];
+
+/**
+ * Runs tickets through three worker processes while a fault-injecting proxy sits between the workers and the
+ * ticket system, a random worker is SIGKILLed every few seconds, and Redis is restarted once; then checks every
+ * ticket on the ticket system's side.
+ */
+export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
+  const started = Date.now();
+  const say = opts.progress ?? (() => undefined);
+  const redisServer = await startPrivateRedis();
+  const prefix = 'chaos';
+  const seed = await writeGeneratedSeed(opts.tickets, 40);
+  const { log, lines } = capturedLogger('debug');
+  const config = loadConfig({ REDIS_URL: redisServer.url, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake', TWOFA_LOCAL_SEED: seed.path, LOG_LEVEL: 'debug' });
+  const app = await createApp(config, { log });
+  await app.start();
+  const desk = axios.create({ baseURL: `${app.url}/desk`, timeout: 10_000 });
+  const proxy = new FaultProxy({ target: app.url!, rate: opts.faultRate, clientTimeoutMs: opts.clientTimeoutMs });
+  const proxyUrl = await proxy.start();
+
+  const env = {
+    REDIS_URL: redisServer.url,
+    REDIS_PREFIX: prefix,
+    ROLES: 'workers',
+    LOCAL_DESK_URL: `${proxyUrl}/desk`,
+    LOCAL_DESK_TIMEOUT_MS: String(opts.clientTimeoutMs),
+    TWOFA_LOCAL_SEED: seed.path,
+    LOG_LEVEL: 'debug',
+    POLL_INTERVAL_S: '2',
+    SWEEP_INTERVAL_S: '1',
+    EFFECT_ATTEMPTS: '25',
+    EFFECT_BACKOFF_MS: '200',
+    JOB_LOCK_MS: '2000',
+  };
+  const workers: WorkerProcess[] = [];
+  const retired: WorkerProcess[] = [];
+  for (let i = 0; i < opts.workers; i++) workers.push(startWorkerProcess(env));
+  await Promise.all(workers.map((w) => w.ready));
+  say(`chaos: ${opts.workers} workers ready, ${opts.tickets} tickets starting`);
+
+  let kills = 0;
+  const killer = setInterval(() => {
+    const i = Math.floor(Math.random() * workers.length);
+    const victim = workers[i];
+    if (!victim) return;
+    kills++;
+    void victim.kill('SIGKILL');
+    retired.push(victim);
+    workers[i] = startWorkerProcess(env);
+    workers[i]?.ready.catch(() => undefined);
+  }, opts.killEveryMs);
+
+  const platform = app.platform as LocalPlatform;
+  const sent = new Set<string>();
+  const deadline = Date.now() + opts.deadlineMs;
+  let finished = 0;
+  let redisRestarts = 0;
+  const restartAt = Math.ceil(opts.tickets * 0.4);
+  const pollMs = Math.max(250, opts.tickets);
+
+  const play = async (user: GeneratedUser, i: number) => {
+    const kind = KINDS[i % KINDS.length] as Kind;
+    const requester = kind.known ? { email: user.email, name: user.name } : { email: `nobody${i}@nowhere.example`, name: `Nobody Stranger${i}` };
+    const scenario: Scenario = { key: kind.name, title: kind.name, requester, userName: user.userName, script: kind.script, expect: { final: kind.final, publicReplies: kind.publicReplies } };
+    let ticketId: string | undefined;
+    while (!ticketId) {
+      try {
+        ticketId = String((await desk.post<{ id: string }>('/api/tickets', { subject: '2FA code rejected', description: 'cannot log in', requester, tags: ['2fa_issue'] })).data.id);
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    const tk = ticketKey('local', ticketId);
+    const sim = new SimulatedUser({
+      desk,
+      ticketId,
+      scenario,
+      token: new VirtualToken({ secret: user.secret, counter: user.deviceCounter, kind: 'mobilepass', digits: 6 }),
+      sent,
+      pollMs,
+      readState: async () => (await app.store.getState(tk)).state,
+      hasPendingEffects: async () => (await app.store.pendingEffects(tk)).length > 0,
+      login: (code) => platform.authenticate(user.userName, code),
+    });
+    const state = await sim.run(deadline);
+    finished++;
+    if (finished === restartAt && redisRestarts === 0) {
+      redisRestarts++;
+      say(`chaos: restarting Redis (${finished} tickets done)`);
+      await redisServer.restart('SIGTERM');
+    }
+    if (finished % Math.max(1, Math.floor(opts.tickets / 10)) === 0) say(`chaos: ${finished}/${opts.tickets} tickets done, ${kills} kills, ${proxy.faults} faults`);
+    return { user, kind, ticketId, tk, state };
+  };
+
+  const outcomes = await Promise.all(seed.users.map((u, i) => play(u, i)));
+  clearInterval(killer);
+
+  const problems: string[] = [];
+  let lost = 0;
+  let duplicateReplies = 0;
+  let doubleResyncs = 0;
+  const botText: string[] = [];
+  for (const o of outcomes) {
+    const { data } = await desk.get<{ comments: Array<DeskComment & { id: string }> }>(`/api/tickets/${o.ticketId}`);
+    const botPublic = data.comments.filter((c) => c.authorRole === 'bot' && c.public).length;
+    botText.push(...data.comments.filter((c) => c.authorRole === 'bot').map((c) => c.body));
+    const state = (await app.store.getState(o.tk)).state;
+    const applied = new Set(state?.appliedEventIds ?? []);
+    const unheard = data.comments.filter((c) => c.authorRole === 'requester' && !applied.has(`local:${o.ticketId}:comment:${c.id}`));
+    if (state?.status !== o.kind.final || unheard.length > 0) {
+      lost++;
+      problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${state?.status ?? 'no state'}, expected ${o.kind.final}; ${unheard.length} replies not acted on`);
+    }
+    if (botPublic > o.kind.publicReplies) {
+      duplicateReplies += botPublic - o.kind.publicReplies;
+      problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${botPublic} public replies, expected ${o.kind.publicReplies}`);
+    } else if (botPublic < o.kind.publicReplies && state?.status === o.kind.final) {
+      problems.push(`ticket ${o.ticketId} (${o.kind.name}): only ${botPublic} public replies, expected ${o.kind.publicReplies}`);
+      lost++;
+    }
+    const resyncs = (await platform.changeLog(o.user.serial)).length;
+    if (resyncs > o.kind.resyncs) {
+      doubleResyncs += resyncs - o.kind.resyncs;
+      problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${resyncs} successful resyncs, expected ${o.kind.resyncs}`);
+    }
+  }
+
+  await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+  await Promise.all(retired.map((w) => w.kill('SIGKILL')));
+  const logs = [...lines, ...workers.flatMap((w) => w.output), ...retired.flatMap((w) => w.output)].join('\n');
+  const ours = (await dumpPrefix(app.redis, prefix)).filter((e) => !e.key.startsWith(`${prefix}:desk:`));
+  const stored = ours.map((e) => `${e.key}\n${e.values.join('\n')}`).join('\n');
+  const bot = botText.join('\n');
+  const leaks = (['a log line', logs, 'Redis', stored, 'a bot comment', bot] as const).flatMap((_, i, all) =>
+    i % 2 === 0 ? codesIn(all[i + 1] as string, sent).map((f) => `${all[i] as string}: ${f.context}`) : [],
+  );
+  for (const leak of leaks.slice(0, 5)) problems.push(`secret leaked to ${leak}`);
+  if (logs.split('\n').length < 100) problems.push('the logs are suspiciously short: the secret scan proves nothing');
+
+  await app.stop();
+  await proxy.stop();
+  await redisServer.stop();
+
+  const summary = {
+    tickets: opts.tickets,
+    lost,
+    duplicateReplies,
+    doubleResyncs,
+    kills,
+    redisRestarts,
+    injectedFaults: proxy.faults,
+    proxiedRequests: proxy.requests,
+    leaks,
+    problems,
+    seconds: (Date.now() - started) / 1000,
+    line: '',
+  };
+  summary.line = `chaos: ${summary.tickets} tickets, lost ${lost}, duplicate replies ${duplicateReplies}, double resyncs ${doubleResyncs}, kills ${kills}, redis restarts ${redisRestarts}, injected faults ${summary.injectedFaults}`;
+  return summary;
+}
