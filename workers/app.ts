@@ -54,9 +54,16 @@ export interface App {
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const { env, policy } = config;
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
-  const redis = redisConnection(env.REDIS_URL);
+  let lastRedisError = 0;
+  const onRedisError = (err: Error) => {
+    // A restart or a network blip produces one error per connection and retry: log at most one a second.
+    if (Date.now() - lastRedisError < 1000) return;
+    lastRedisError = Date.now();
+    log.warn({ error: err.name, reason: err.message }, 'redis connection error: reconnecting');
+  };
+  const redis = redisConnection(env.REDIS_URL, onRedisError);
   const store = new WorkflowStore(redis, env.REDIS_PREFIX);
-  const queues = new Queues(redis, env.REDIS_PREFIX, { attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS });
+  const queues = new Queues(redis, env.REDIS_PREFIX, { attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS }, onRedisError);
 
   // PORT=0 (tests, the demo) takes a free port now, so the desk's webhooks and the adapter know where to go.
   const port = env.PORT === 0 ? await freePort() : env.PORT;
