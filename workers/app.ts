@@ -73,7 +73,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const ticketing: ReadonlyMap<string, TicketSystem> = await createTicketSystems({ config, source, redis, log, localDeskUrl });
 
   const processor = new EventProcessor({ store, queues, policy, ticketing, log, ...(opts.now ? { now: opts.now } : {}), ...(opts.onApplied ? { onApplied: opts.onApplied } : {}) });
-  const executor = new EffectExecutor({ platform, ticketing, queues, ...(opts.now ? { now: opts.now } : {}) });
+  const executor = new EffectExecutor({
+    platform,
+    ticketing,
+    queues,
+    resyncLimit: { redis, keys: store.keys, perUserPerDay: policy.maxResyncsPerUserPerDay },
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const runner = new EffectRunner({ store, queues, executor, log, attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS });
   const sweeper = new Sweeper(store, queues, log);
   const poller = new Poller(store, queues, ticketing, log);

@@ -4,14 +4,28 @@ import { parseReply } from '../workflows/resync/reply-parser.js';
 import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { TicketNotFound } from '../integrations/ticketing/errors.js';
-import { jobId, splitTicketKey } from './keys.js';
+import type { Redis } from 'ioredis';
+import { jobId, splitTicketKey, type Keys } from './keys.js';
 import type { Queues } from './queues.js';
 
 export interface ExecutorDeps {
   platform: TwoFactorPlatform;
   ticketing: ReadonlyMap<string, TicketSystem>;
   queues: Queues;
+  /** counts resyncs per platform user and day across all tickets and workers */
+  resyncLimit: { redis: Redis; keys: Keys; perUserPerDay: number };
   now?: () => number;
+}
+
+/** Abuse guard: someone opening ticket after ticket to make the bot resync a token over and over. */
+export class ResyncLimitReached extends Error {
+  override readonly name = 'ResyncLimitReached';
+  readonly retryable = false;
+  readonly reason: string;
+  constructor(userId: string, limit: number) {
+    super(`resync limit reached for user ${userId}`);
+    this.reason = `platform user ${userId} already had ${limit} resyncs today (policy maxResyncsPerUserPerDay): check the account and the device in person before resyncing again`;
+  }
 }
 
 export interface EffectContext {
@@ -62,6 +76,7 @@ export class EffectExecutor {
         return { type: 'challengeIssued', ...base, challenge, at: at() };
       }
       case 'resyncOtp': {
+        await this.countResync(effect.userId, ctx.key);
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'codes', codeLength: effect.codeLength });
         if (parsed.kind !== 'codes') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
@@ -69,6 +84,7 @@ export class EffectExecutor {
         return this.resyncResult(base, outcome, ctx);
       }
       case 'resyncChallenge': {
+        await this.countResync(effect.userId, ctx.key);
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'response', codeLength: effect.codeLength });
         if (parsed.kind !== 'response') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
@@ -132,6 +148,16 @@ export class EffectExecutor {
     // Our own earlier start used these codes before its answer was lost: the token is in sync.
     if (outcome.reason === 'codes_already_used' && ctx.retryAfterUnknownOutcome) return { type: 'resyncSucceeded', ...base, at: this.now() };
     return { type: 'resyncRejected', ...base, reason: outcome.reason, at: this.now() };
+  }
+
+  /** Counts this resync (once per effect, however often it is retried) against the user's daily limit. */
+  private async countResync(userId: string, effectKey: string): Promise<void> {
+    const { redis, keys, perUserPerDay } = this.deps.resyncLimit;
+    const day = new Date(this.now()).toISOString().slice(0, 10);
+    const key = keys.resyncsOfDay(this.deps.platform.name, userId, day);
+    const res = await redis.multi().sadd(key, effectKey).scard(key).expire(key, 2 * 86_400).exec();
+    const count = Number(res?.[1]?.[1] ?? 0);
+    if (count > perUserPerDay) throw new ResyncLimitReached(userId, perUserPerDay);
   }
 
   private async commentText(tk: string, commentId: string): Promise<string> {

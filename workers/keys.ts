@@ -42,6 +42,10 @@ export class Keys {
   get polled(): string {
     return `${this.prefix}:polled`;
   }
+  /** the resync effects of one platform user on one UTC day (abuse limit) */
+  resyncsOfDay(platform: string, userId: string, day: string): string {
+    return `${this.prefix}:resyncs:${platform}:${userId}:${day}`;
+  }
   /** webhook deliveries already accepted */
   delivery(system: string, deliveryId: string): string {
     return `${this.prefix}:delivery:${system}:${deliveryId}`;

@@ -37,6 +37,8 @@ export const PolicySchema = z.object({
   onTimeout: z.enum(['close', 'escalate']).default('close'),
   /** failed code/response attempts (unusable replies and rejected resyncs) before escalation */
   maxAttempts: z.number().int().positive().default(3),
+  /** resyncs one platform user may ask for per UTC day, across all tickets; past it the ticket goes to a human */
+  maxResyncsPerUserPerDay: z.number().int().positive().default(5),
   /** before sending a re-test reminder, ask the platform whether the user logged in since the resync */
   checkAuthLogOnReminder: z.boolean().default(true),
   language: z.string().min(2).default('en'),

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { readFile } from 'node:fs/promises';
+import { EffectExecutor, ResyncLimitReached } from '../../workers/effect-executor.js';
+import { DEFAULT_SEED } from '../../workers/config.js';
+import { Keys } from '../../workers/keys.js';
+import { Queues } from '../../workers/queues.js';
+import { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
+import { parseSeed } from '../../integrations/twofa/local/seed.js';
+import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
+import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-devices.js';
+import { LocalDeskAdapter } from '../../integrations/ticketing/local/adapter.js';
+import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
+import { startLocalDesk, TEST_WEBHOOK_SECRET, type LocalDesk } from '../support/local-desk.js';
+import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
+
+describe('the effect executor against the embedded desk and platform', () => {
+  const prefix = freshPrefix('fx');
+  let redis: Redis;
+  let desk: LocalDesk;
+  let platform: LocalPlatform;
+  let queues: Queues;
+  let executor: EffectExecutor;
+  let ticketId: string;
+  let aliceId: string;
+
+  beforeAll(async () => {
+    redis = newRedis();
+    desk = await startLocalDesk({ redis, prefix: `${prefix}:desk` });
+    platform = new LocalPlatform({ redis, prefix });
+    const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')));
+    await platform.seed(seed);
+    aliceId = seed.users.find((u) => u.userName === 'alice')!.id;
+    const ticketing = new Map<string, TicketSystem>([['local', new LocalDeskAdapter({ baseUrl: desk.url, webhookSecret: TEST_WEBHOOK_SECRET, watchTag: '2fa_issue' })]]);
+    queues = new Queues(redis, prefix);
+    executor = new EffectExecutor({ platform, ticketing, queues, resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 3 } });
+    const ticket = await desk.store.createTicket({ subject: 'code', description: '', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
+    ticketId = ticket.id;
+  });
+  afterAll(async () => {
+    await queues.close();
+    await desk.close();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  const resync = (n: number, commentId: string, retry = false) =>
+    executor.run(
+      { type: 'resyncOtp', id: `1.${n}.0`, userId: aliceId, serial: 'MP-1001', commentId, codeLength: 6 },
+      { tk: `local:${ticketId}`, key: `local:${ticketId}|1.${n}.0`, retryAfterUnknownOutcome: retry },
+    );
+
+  it('reads the codes from the comment at the time of use and resyncs', async () => {
+    const token = new VirtualToken({ secret: (await platformSecret()) ?? '', counter: DEMO_DEVICE_COUNTERS['MP-1001'] ?? 0, kind: 'mobilepass', digits: 6 });
+    const comment = await desk.store.addComment(ticketId, { authorId: 'user-1', authorRole: 'requester', public: true, body: `${token.nextCode()} ${token.nextCode()}` });
+    expect(await resync(1, comment.id)).toMatchObject({ type: 'resyncSucceeded', effectId: '1.1.0' });
+    // The same effect retried after an unknown outcome: its own earlier success, not a rejection.
+    expect(await resync(1, comment.id, true)).toMatchObject({ type: 'resyncSucceeded' });
+    // The same codes from a different effect are a replay.
+    expect(await resync(2, comment.id)).toMatchObject({ type: 'resyncRejected', reason: 'codes_already_used' });
+  });
+
+  it('answers reply_unusable when the comment holds no codes', async () => {
+    const comment = await desk.store.addComment(ticketId, { authorId: 'user-1', authorRole: 'requester', public: true, body: 'I have no idea what you mean' });
+    expect(await resync(3, comment.id)).toMatchObject({ type: 'resyncRejected', reason: 'reply_unusable' });
+  });
+
+  it('stops at the daily resync limit of a user, across effects, counting a retried effect once', async () => {
+    const comment = await desk.store.addComment(ticketId, { authorId: 'user-1', authorRole: 'requester', public: true, body: '000000 000001' });
+    // Effects 1, 2 and 3 used the limit of 3 already; a retry of effect 3 is not a new resync.
+    await expect(resync(3, comment.id, true)).resolves.toMatchObject({ type: 'resyncRejected' });
+    await expect(resync(4, comment.id)).rejects.toBeInstanceOf(ResyncLimitReached);
+    await expect(resync(4, comment.id)).rejects.toThrow(/resync limit/);
+  });
+
+  it('locates by email first, then by last name, and reports ambiguity', async () => {
+    const locate = (requester: { email?: string; name?: string }) =>
+      executor.run({ type: 'locateUser', id: 'l', requester: { id: 'r', ...requester } }, { tk: `local:${ticketId}`, key: 'k', retryAfterUnknownOutcome: false });
+    expect(await locate({ email: 'ALICE.ARCHER@example.com', name: 'A' })).toMatchObject({ type: 'userLocated', matchedBy: 'email' });
+    expect(await locate({ email: 'ivan.home@personal.example', name: 'Ivan Ivanov' })).toMatchObject({ type: 'userLocated', matchedBy: 'lastName' });
+    expect(await locate({ email: 'j.smith@contoso.example', name: 'J Smith' })).toMatchObject({ type: 'usersAmbiguous' });
+    expect(await locate({ email: 'nobody@nowhere.example', name: 'No Body' })).toMatchObject({ type: 'userNotFound' });
+  });
+
+  async function platformSecret(): Promise<string | undefined> {
+    const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')));
+    return seed.tokens.find((t) => t.serial === 'MP-1001')?.secret;
+  }
+});
