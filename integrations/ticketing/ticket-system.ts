@@ -47,6 +47,11 @@ export interface TicketSystem {
   applyUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<void>;
   /** throws InvalidWebhook (with a reason) when the signature, timestamp or shape is wrong */
   verifyWebhook(req: WebhookRequest, now: number): void;
+  /**
+   * The sender's id of this delivery, taken from the signed part of a verified webhook, when the system sends
+   * one: the intake refuses a second delivery with the same id as a replay.
+   */
+  webhookDeliveryId?(req: WebhookRequest): string | undefined;
   /** turns a verified webhook into workflow events per ticket (comment events without text) */
   eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]>;
   /** tickets carrying the watch tag that are not solved, for the poller (the safety net for lost webhooks) */

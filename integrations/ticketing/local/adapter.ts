@@ -70,6 +70,17 @@ export class LocalDeskAdapter implements TicketSystem {
     await this.client.botUpdate(ticketId, update, idempotencyKey);
   }
 
+  /** The delivery id inside the signed body (the header copy is not signed, so it is not trusted). */
+  webhookDeliveryId(req: WebhookRequest): string | undefined {
+    try {
+      const body: unknown = JSON.parse(req.rawBody.toString('utf8'));
+      const id = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).deliveryId : undefined;
+      return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   verifyWebhook(req: WebhookRequest, now: number): void {
     const signature = header(req, SIGNATURE_HEADER);
     const timestamp = header(req, TIMESTAMP_HEADER);
