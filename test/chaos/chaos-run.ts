@@ -74,7 +74,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const config = loadConfig({ REDIS_URL: redisServer.url, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake', TWOFA_LOCAL_SEED: seed.path, LOG_LEVEL: 'debug' });
   const app = await createApp(config, { log });
   await app.start();
-  const desk = axios.create({ baseURL: `${app.url}/desk`, timeout: 10_000 });
+  const desk = axios.create({ baseURL: `${app.url}/desk`, timeout: 30_000 });
   const proxy = new FaultProxy({ target: app.url!, rate: opts.faultRate, clientTimeoutMs: opts.clientTimeoutMs });
   const proxyUrl = await proxy.start();
 
@@ -174,7 +174,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     }
     if (botPublic > o.kind.publicReplies) {
       duplicateReplies += botPublic - o.kind.publicReplies;
-      problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${botPublic} public replies, expected ${o.kind.publicReplies}`);
+      const story = data.comments.map((c) => (c.authorRole === 'bot' ? `${c.public ? 'BOT' : 'note'}: ${c.body.split('\n')[0]?.slice(0, 60)}` : `${c.authorRole}: ${c.body.length} chars`)).join(' | ');
+      problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${botPublic} public replies, expected ${o.kind.publicReplies}; history ${JSON.stringify(state?.history.map((h) => `${h.event}>${h.to}`))}; comments ${story}`);
     } else if (botPublic < o.kind.publicReplies && state?.status === o.kind.final) {
       problems.push(`ticket ${o.ticketId} (${o.kind.name}): only ${botPublic} public replies, expected ${o.kind.publicReplies}`);
       lost++;
