@@ -138,9 +138,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       token: new VirtualToken({ secret: user.secret, counter: user.deviceCounter, kind: 'mobilepass', digits: 6 }),
       sent,
       pollMs,
-      readState: async () => (await app.store.getState(tk)).state,
-      hasPendingEffects: async () => (await app.store.pendingEffects(tk)).length > 0,
-      login: (code) => platform.authenticate(user.userName, code),
+        app,
     });
     const state = await sim.run(deadline);
     finished++;

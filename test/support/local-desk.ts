@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import type { Redis } from 'ioredis';
 import { DeskStore } from '../../integrations/ticketing/local/desk-store.js';
@@ -57,20 +56,7 @@ export async function startLocalDesk(opts: LocalDeskOptions): Promise<LocalDesk>
   };
 }
 
-/** A key prefix no other test uses. */
-export function testPrefix(name: string): string {
-  return `test:${name}:${randomUUID().slice(0, 8)}`;
-}
-
-/** Deletes every key under the prefix (SCAN, never KEYS: the server may be shared). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
+export { freshPrefix as testPrefix, deletePrefix as deleteKeys } from './redis.js';
 
 export interface ReceivedWebhook {
   headers: Record<string, string | string[] | undefined>;

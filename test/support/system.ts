@@ -2,11 +2,9 @@ import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
-import { ticketKey } from '../../workers/keys.js';
 import { SimulatedUser } from '../../workers/demo/simulated-user.js';
 import type { Scenario } from '../../workers/demo/scenarios.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
-import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import type { GeneratedUser } from './generated-seed.js';
 import { testRedisUrl } from './redis.js';
@@ -49,9 +47,7 @@ export async function playTicket(app: App, desk: AxiosInstance, user: GeneratedU
   };
   const created = await desk.post<{ id: string }>('/api/tickets', { subject: '2FA code rejected', description: 'help', requester: scenario.requester, tags: ['2fa_issue'] });
   const ticketId = String(created.data.id);
-  const tk = ticketKey('local', ticketId);
   const token = new VirtualToken({ secret: user.secret, counter: user.deviceCounter, kind: 'mobilepass', digits: 6 });
-  const platform = app.platform as LocalPlatform;
   const sim = new SimulatedUser({
     desk,
     ticketId,
@@ -59,9 +55,7 @@ export async function playTicket(app: App, desk: AxiosInstance, user: GeneratedU
     token,
     sent,
     pollMs: 250,
-    readState: async () => (await app.store.getState(tk)).state,
-    hasPendingEffects: async () => (await app.store.pendingEffects(tk)).length > 0,
-    login: (code) => platform.authenticate(user.userName, code),
+        app,
   });
   const state = await sim.run(deadline);
   const { data } = await desk.get<{ comments: Array<{ authorRole: string; public: boolean }> }>(`/api/tickets/${ticketId}`);

@@ -6,10 +6,8 @@ import type { WorkflowState } from '../../workflows/resync/state.js';
 import { parseSeed } from '../../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-devices.js';
-import { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { createApp, type App } from '../app.js';
 import { DEFAULT_SEED, loadConfig } from '../config.js';
-import { ticketKey } from '../keys.js';
 import { createLogger } from '../logger.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { SimulatedUser, type DeskComment } from './simulated-user.js';
@@ -65,7 +63,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   await app.start();
 
   const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
-  const platform = app.platform as LocalPlatform;
   const desk = axios.create({ baseURL: `${app.url}/desk`, timeout: 5_000 });
   const sent = new Set<string>();
   const deadline = Date.now() + (opts.deadlineMs ?? 45_000);
@@ -85,16 +82,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         tags: [DEMO_POLICY.watchTag],
       });
       const ticketId = String(created.data.id);
-      const tk = ticketKey('local', ticketId);
       const sim = new SimulatedUser({
         desk,
         ticketId,
         scenario,
         token,
         sent,
-        readState: async () => (await app.store.getState(tk)).state,
-        hasPendingEffects: async () => (await app.store.pendingEffects(tk)).length > 0,
-        login: (code) => (user ? platform.authenticate(user.userName, code) : Promise.resolve(false)),
+        app,
       });
       const state = await sim.run(deadline);
       const seconds = (Date.now() - started) / 1000;

@@ -3,6 +3,9 @@ import type { AxiosInstance } from 'axios';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import type { Scenario } from './scenarios.js';
+import type { App } from '../app.js';
+import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
+import { ticketKey } from '../keys.js';
 
 export interface DeskComment {
   authorRole: string;
@@ -15,11 +18,8 @@ export interface SimulatedUserDeps {
   ticketId: string;
   scenario: Scenario;
   token: VirtualToken | undefined;
-  readState: () => Promise<WorkflowState | undefined>;
-  /** true while effects the workflow asked for are not done (the last reply may still be on its way) */
-  hasPendingEffects: () => Promise<boolean>;
-  /** the end user logs in on the platform (the re-test) */
-  login: (code: string) => Promise<boolean>;
+  /** where the simulated user sees what the bot waits for (the store) and logs in (the embedded platform) */
+  app: Pick<App, 'store' | 'platform'>;
   /** every code or response the user sends, so tests can prove none leaks */
   sent: Set<string>;
   pollMs?: number;
@@ -40,7 +40,25 @@ export class SimulatedUser {
   private pending: string | undefined;
   private asked = { codes: 0, response: 0 };
 
-  constructor(private readonly deps: SimulatedUserDeps) {}
+  private readonly tk: string;
+
+  constructor(private readonly deps: SimulatedUserDeps) {
+    this.tk = ticketKey('local', deps.ticketId);
+  }
+
+  private readState(): Promise<WorkflowState | undefined> {
+    return this.deps.app.store.getState(this.tk).then((s) => s.state);
+  }
+
+  /** true while effects the workflow asked for are not done (the last reply may still be on its way) */
+  private async hasPendingEffects(): Promise<boolean> {
+    return (await this.deps.app.store.pendingEffects(this.tk)).length > 0;
+  }
+
+  private login(code: string): Promise<boolean> {
+    const { userName } = this.deps.scenario;
+    return userName ? (this.deps.app.platform as LocalPlatform).authenticate(userName, code) : Promise.resolve(false);
+  }
 
   async run(deadline: number): Promise<WorkflowState | undefined> {
     const { deps } = this;
@@ -63,8 +81,8 @@ export class SimulatedUser {
     // Comments first, then the state: the bot saves its new state before it posts the reply, so a state read
     // after seeing a reply is at least the one that reply belongs to.
     const botReplies = (await this.comments()).filter((c) => c.authorRole === 'bot' && c.public).length;
-    const state = await deps.readState();
-    if (state && TERMINAL.has(state.status) && !(await deps.hasPendingEffects())) return { state, done: true };
+    const state = await this.readState();
+    if (state && TERMINAL.has(state.status) && !(await this.hasPendingEffects())) return { state, done: true };
     const agent = deps.scenario.script.agent;
     if (state?.status === 'awaiting_approval' && agent && !this.agentAnswered) {
       const body = agent === 'approve' ? '#approve — called the user back on the number in HR records' : '#reject — not the account owner';
@@ -142,7 +160,7 @@ export class SimulatedUser {
         if (token) {
           // Both token kinds log in with the code the device shows at its counter (see LocalPlatform.authenticate).
           const code = this.remember(token.nextCode());
-          await this.deps.login(code);
+          await this.login(code);
         }
         return 'Yes, works now - thank you!';
       }
