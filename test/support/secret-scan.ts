@@ -1,14 +1,19 @@
 /**
- * Where each code appears in a text as a number of its own: not inside a longer run of digits and letters
- * such as a millisecond timestamp or a UUID (a 6-digit code is a substring of one timestamp in a hundred).
+ * Where each code appears in a text as a value of its own: not inside a longer run of digits and letters
+ * (a millisecond timestamp, a UUID), and not as a JSON number (`"waitingMs":123456`). Codes are strings
+ * everywhere in twofa-desk (they may start with 0), so a leak shows as text or a JSON string; a number that
+ * equals a random code is a coincidence, seen in long chaos runs.
  */
 export function codesIn(text: string, codes: Iterable<string>): Array<{ code: string; context: string }> {
   const found: Array<{ code: string; context: string }> = [];
   for (const code of codes) {
-    const re = new RegExp(`(?<![0-9A-Za-z])${code}(?![0-9A-Za-z])`);
-    const m = re.exec(text);
-    // The context shows where it leaked with the code itself cut out.
-    if (m) found.push({ code, context: `…${text.slice(Math.max(0, m.index - 120), m.index)}[code]${text.slice(m.index + code.length, m.index + code.length + 60)}…` });
+    const re = new RegExp(`(?<![0-9A-Za-z])${code}(?![0-9A-Za-z])`, 'g');
+    for (const m of text.matchAll(re)) {
+      if (text.slice(Math.max(0, m.index - 2), m.index) === '":') continue;
+      // The context shows where it leaked with the code itself cut out.
+      found.push({ code, context: `…${text.slice(Math.max(0, m.index - 120), m.index)}[code]${text.slice(m.index + code.length, m.index + code.length + 60)}…` });
+      break;
+    }
   }
   return found;
 }
