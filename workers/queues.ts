@@ -77,8 +77,20 @@ export class Queues {
     for (const q of [this.events, this.effects, this.timers, this.maintenance]) q.on('error', onError);
   }
 
+  /** A drain job for a ticket that just got events: every append gets its own, so no wake-up is lost. */
   async drain(tk: string): Promise<void> {
     await this.events.add('drain', { tk }, DRAIN_JOB_OPTS);
+  }
+
+  /**
+   * A drain job for a ticket found dirty by the sweeper: one at a time per ticket (deterministic id), so a
+   * backlog does not make the sweeper flood the queue with drains that all find the same events.
+   */
+  async drainOnce(tk: string): Promise<void> {
+    const id = jobId('sweep-drain', tk);
+    const existing = await this.events.getJob(id);
+    if (existing && (await existing.isFailed())) await existing.retry('failed');
+    else await this.events.add('drain', { tk }, { ...DRAIN_JOB_OPTS, jobId: id });
   }
 
   /** One job per effect; the id comes from the effect key, so queuing the same effect twice is a no-op. */

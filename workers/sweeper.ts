@@ -29,7 +29,7 @@ export class Sweeper {
       }
     }
     const dirty = await this.store.dirtyTickets();
-    for (const tk of dirty) await this.queues.drain(tk);
+    for (const tk of dirty) await this.queues.drainOnce(tk);
     if (effects > 0) this.log.warn({ effects }, 'sweeper re-queued effects left behind');
     return { effects, tickets: dirty.length };
   }
