@@ -7,6 +7,8 @@ import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
 
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
+/** Webhooks older than 5 minutes are refused as stale, so a day of delivery ids covers every replay window. */
+const DELIVERY_TTL_S = 86_400;
 
 export interface IntakeDeps {
   store: WorkflowStore;
@@ -40,6 +42,11 @@ export function createIntakeServer(deps: IntakeDeps) {
       const request = { headers: req.headers, rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
       try {
         ticketing.verifyWebhook(request, now());
+        const deliveryId = ticketing.webhookDeliveryId?.(request);
+        const deliveryKey = deliveryId ? deps.store.keys.delivery(system, deliveryId) : undefined;
+        if (deliveryKey && (await deps.store.redis.exists(deliveryKey)) === 1) {
+          throw new InvalidWebhook('replayed', `delivery ${deliveryId} was accepted before: a replay is not processed twice`, 409);
+        }
         const batches = await ticketing.eventsFromWebhook(request, now());
         let accepted = 0;
         for (const { ticketId, events } of batches) {
@@ -48,6 +55,8 @@ export function createIntakeServer(deps: IntakeDeps) {
           if (added > 0) await deps.queues.drain(tk);
           accepted += added;
         }
+        // Recorded only once processed: a delivery that failed here may come again and must be taken then.
+        if (deliveryKey) await deps.store.redis.set(deliveryKey, '1', 'EX', DELIVERY_TTL_S);
         deps.onAccepted?.(system, accepted);
         return reply.code(202).send({ accepted });
       } catch (err) {

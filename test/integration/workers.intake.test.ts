@@ -80,11 +80,22 @@ describe('the HTTP intake', () => {
     const first = await http.post('/webhooks/local', commentCreated, { headers: signed(commentCreated), transformRequest: [(d: unknown) => d] });
     expect(first.status).toBe(202);
     expect(first.data).toEqual({ accepted: 1 });
-    const again = await http.post('/webhooks/local', commentCreated, { headers: signed(commentCreated), transformRequest: [(d: unknown) => d] });
+    // The same change delivered again under a new delivery id (the poller and the webhook both saw it): no new event.
+    const redelivered = commentCreated.replace('"d1"', '"d1-again"');
+    const again = await http.post('/webhooks/local', redelivered, { headers: signed(redelivered), transformRequest: [(d: unknown) => d] });
     expect(again.data).toEqual({ accepted: 0 });
     expect(await inboxLength()).toBe(1);
     const stored = await redis.lindex(`${prefix}:inbox:local:7`, 0);
     expect(JSON.parse(stored ?? '{}')).toMatchObject({ type: 'commentAdded', commentId: '3', authorRole: 'requester' });
+  });
+
+  it('refuses a delivery id it has processed before with 409, even freshly signed', async () => {
+    const body = commentCreated.replace('"d1"', '"d2"').replace('"3"', '"5"');
+    const first = await http.post('/webhooks/local', body, { headers: signed(body), transformRequest: [(d: unknown) => d] });
+    expect(first.status).toBe(202);
+    const replay = await http.post('/webhooks/local', body, { headers: signed(body, DEV_LOCAL_DESK_SECRET, Date.now() + 1000), transformRequest: [(d: unknown) => d] });
+    expect(replay.status).toBe(409);
+    expect(replay.data.error).toBe('replayed');
   });
 });
 
