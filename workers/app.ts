@@ -63,7 +63,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   };
   const redis = redisConnection(env.REDIS_URL, onRedisError);
   const store = new WorkflowStore(redis, env.REDIS_PREFIX);
-  const queues = new Queues(redis, env.REDIS_PREFIX, { attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS }, onRedisError);
+  // BullMQ defines its many Lua commands on the connection it gets, and ioredis copies them into every MULTI:
+  // on a connection of its own they do not slow the store's transactions (bench: up to 2x events/s).
+  const bullRedis = redisConnection(env.REDIS_URL, onRedisError);
+  const queues = new Queues(bullRedis, env.REDIS_PREFIX, { attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS }, onRedisError);
 
   // PORT=0 (tests, the demo) takes a free port now, so the desk's webhooks and the adapter know where to go.
   const port = env.PORT === 0 ? await freePort() : env.PORT;
@@ -118,7 +121,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         log.info({ url: app.url, roles: [...roles] }, 'intake listening');
       }
       if (roles.has('workers')) {
-        const connection = redis;
+        const connection = bullRedis;
         const base = { connection, prefix: bullPrefix(env.REDIS_PREFIX), lockDuration: env.JOB_LOCK_MS, stalledInterval: env.JOB_LOCK_MS };
         workers.push(
           new Worker<DrainJob>(QUEUE.events, async (job) => void (await processor.drain(job.data.tk)), { ...base, concurrency: env.EVENT_CONCURRENCY }),
@@ -155,6 +158,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       for (const t of ticketing.values()) await t.close?.();
       await desk?.close?.();
       redis.disconnect();
+      bullRedis.disconnect();
     },
   };
   return app;

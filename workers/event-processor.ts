@@ -32,8 +32,26 @@ export class EventProcessor {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Returns the number of events applied. */
-  async drain(tk: string): Promise<number> {
+  /** drains running in this process, per ticket */
+  private readonly running = new Map<string, Promise<number>>();
+
+  /**
+   * Returns the number of events applied. Drains of one ticket in this process run one after the other: a reply
+   * brings two notifications (comment, reopen) and two drains that would otherwise race, read the same comment
+   * twice and lose a compare-and-set. Across processes the compare-and-set still decides.
+   */
+  drain(tk: string): Promise<number> {
+    const before = this.running.get(tk) ?? Promise.resolve(0);
+    const next = before.catch(() => 0).then(() => this.drainNow(tk));
+    this.running.set(tk, next);
+    const forget = () => {
+      if (this.running.get(tk) === next) this.running.delete(tk);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async drainNow(tk: string): Promise<number> {
     const { store, log } = this.deps;
     let applied = 0;
     for (;;) {

@@ -1,0 +1,133 @@
+import { rm } from 'node:fs/promises';
+import { pino } from 'pino';
+import { createApp, type App } from '../workers/app.js';
+import { loadConfig } from '../workers/config.js';
+import { ticketKey } from '../workers/keys.js';
+import type { LocalPlatform } from '../integrations/twofa/local/adapter.js';
+import { VirtualToken } from '../integrations/twofa/local/virtual-token.js';
+import { writeGeneratedSeed, type GeneratedUser } from '../test/support/generated-seed.js';
+import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process.js';
+import { deleteByPrefix } from './throughput.js';
+import { round, sleep, uniquePrefix, type Row } from './util.js';
+
+interface Open {
+  user: GeneratedUser;
+  token: VirtualToken;
+  requesterId: string;
+  answered: Set<string>;
+  done: boolean;
+}
+
+/** Events applied (= events accepted into inboxes, once every inbox is empty): one dedupe key per event. */
+async function countEvents(app: App, prefix: string): Promise<number> {
+  let n = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await app.redis.scan(cursor, 'MATCH', `${prefix}:seen:*`, 'COUNT', 2000);
+    cursor = next;
+    n += keys.length;
+  } while (cursor !== '0');
+  return n;
+}
+
+/**
+ * One run: this process serves the intake and the embedded desk (ROLES=intake) and plays the end users by reading
+ * the workflow state every 50 ms; `processes` copies of workers/main.ts (ROLES=workers) do all the queue work.
+ */
+async function run(url: string, seed: { path: string; users: GeneratedUser[] }, processes: number, timeoutMs: number): Promise<{ eventsPerS: number; events: number; resolved: number; wallS: number }> {
+  const prefix = uniquePrefix(`scale${processes}`);
+  const config = loadConfig({ REDIS_URL: url, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake', TWOFA_LOCAL_SEED: seed.path, LOG_LEVEL: 'silent' });
+  const app = await createApp(config, { log: pino({ level: 'silent' }) });
+  await app.start();
+  const workers: WorkerProcess[] = [];
+  try {
+    for (let i = 0; i < processes; i++) {
+      workers.push(
+        startWorkerProcess({
+          REDIS_URL: url,
+          REDIS_PREFIX: prefix,
+          ROLES: 'workers',
+          LOCAL_DESK_URL: `${app.url}/desk`,
+          TWOFA_LOCAL_SEED: seed.path,
+          // info is the production default and the level at which "workers running" is printed
+          LOG_LEVEL: 'info',
+          EFFECT_BACKOFF_MS: '200',
+          POLL_INTERVAL_S: '600',
+          SWEEP_INTERVAL_S: '30',
+        }),
+      );
+    }
+    await Promise.all(workers.map((w) => w.ready));
+    // the parent keeps no copy of the children's logs
+    for (const w of workers) w.output.length = 0;
+    const desk = app.desk;
+    if (!desk) throw new Error('no desk');
+    const platform = app.platform as LocalPlatform;
+    const open = new Map<string, Open>();
+    const t0 = performance.now();
+    for (let i = 0; i < seed.users.length; i += 500) {
+      await Promise.all(
+        seed.users.slice(i, i + 500).map(async (user) => {
+          const t = await desk.createTicket({ subject: '2FA code rejected', description: 'help', requester: { email: user.email, name: user.name }, tags: ['2fa_issue'] });
+          open.set(t.id, { user, token: new VirtualToken({ secret: user.secret, counter: user.deviceCounter, kind: 'mobilepass', digits: 6 }), requesterId: t.requester.id, answered: new Set(), done: false });
+        }),
+      );
+    }
+    const until = Date.now() + timeoutMs;
+    let resolved = 0;
+    while (resolved < seed.users.length && Date.now() < until) {
+      await Promise.all(
+        [...open].filter(([, o]) => !o.done).map(async ([id, o]) => {
+          const { state } = await app.store.getState(ticketKey('local', id));
+          const status = state?.status;
+          if (!status || o.answered.has(status)) return;
+          if (status === 'resolved') {
+            o.done = true;
+            resolved++;
+          } else if (status === 'awaiting_codes') {
+            o.answered.add(status);
+            await desk.addComment(id, { authorId: o.requesterId, authorRole: 'requester', public: true, body: `code 1: ${o.token.nextCode()}\ncode 2: ${o.token.nextCode()}` });
+          } else if (status === 'awaiting_retest') {
+            o.answered.add(status);
+            await platform.authenticate(o.user.userName, o.token.nextCode());
+            await desk.addComment(id, { authorId: o.requesterId, authorRole: 'requester', public: true, body: 'Yes, works now - thank you!' });
+          }
+        }),
+      );
+      for (const w of workers) w.output.length = 0;
+      await sleep(50);
+    }
+    const wallS = (performance.now() - t0) / 1000;
+    await sleep(300);
+    const events = await countEvents(app, prefix);
+    return { eventsPerS: events / wallS, events, resolved, wallS };
+  } finally {
+    await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    await deleteByPrefix(app.redis, prefix);
+    await app.stop();
+  }
+}
+
+export async function benchScaleOut(url: string, tickets: number, counts: number[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  let base: number | undefined;
+  for (const p of counts) {
+    const seed = await writeGeneratedSeed(tickets);
+    try {
+      const r = await run(url, seed, p, Number(process.env.BENCH_SCALE_TIMEOUT_MS ?? 90_000));
+      base ??= r.eventsPerS;
+      rows.push({
+        bench: '5 scale-out',
+        metric: `${p} worker process${p > 1 ? 'es' : ''}, ${tickets} tickets full flow`,
+        value: round(r.eventsPerS, 0),
+        unit: 'events/s',
+        baseline: round(base, 0),
+        ratio: round(r.eventsPerS / base, 2),
+        note: `${r.events} events, ${r.resolved}/${tickets} resolved in ${round(r.wallS, 1)} s`,
+      });
+    } finally {
+      await rm(seed.path, { force: true });
+    }
+  }
+  return rows;
+}
