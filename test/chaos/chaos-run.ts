@@ -153,6 +153,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
 
   const outcomes = await Promise.all(seed.users.map((u, i) => play(u, i)));
   clearInterval(killer);
+  // Let the workers finish what is in flight (a late duplicate of a user's comment, the last notes) before judging.
+  // A comment whose webhook was lost waits for the poller (every 2 s): give it one round first.
+  await new Promise((r) => setTimeout(r, 3_000));
+  const quietBy = Date.now() + 60_000;
+  while (Date.now() < quietBy) {
+    const [dirty, outbox] = await Promise.all([app.redis.scard(app.store.keys.dirty), app.redis.zcard(app.store.keys.outbox)]);
+    if (dirty === 0 && outbox === 0) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 
   const problems: string[] = [];
   let lost = 0;
