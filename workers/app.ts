@@ -17,6 +17,8 @@ import { createLogger } from './logger.js';
 import { Poller } from './poller.js';
 import { bullPrefix, QUEUE, Queues, redisConnection, type DrainJob, type EffectJob, type TimerJob } from './queues.js';
 import { Sweeper } from './sweeper.js';
+import { slaRecordOf } from './sla/record.js';
+import { SlaStore } from './sla/store.js';
 import { fireTimer } from './timer-handler.js';
 import { WorkflowStore } from './workflow-store.js';
 import { freePort } from './redis/private-redis.js';
@@ -75,7 +77,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const platform = opts.platform ?? (await createPlatform({ config, source, redis, log }));
   const ticketing: ReadonlyMap<string, TicketSystem> = await createTicketSystems({ config, source, redis, log, localDeskUrl });
 
-  const processor = new EventProcessor({ store, queues, policy, ticketing, log, ...(opts.now ? { now: opts.now } : {}), ...(opts.onApplied ? { onApplied: opts.onApplied } : {}) });
+  const sla = new SlaStore(redis, env.REDIS_PREFIX);
+  const onApplied: EventProcessorDeps['onApplied'] = (tk, event, before, after, effects) => {
+    // A ticket that just ended gets its SLA record (first reply, waiting, resolution, outcome).
+    if (after && after.status !== before?.status) {
+      const record = slaRecordOf(after, platform.name);
+      if (record) sla.save(record).catch((err: Error) => log.warn({ tk, error: err.name, reason: err.message }, 'SLA record not saved'));
+    }
+    opts.onApplied?.(tk, event, before, after, effects);
+  };
+  const processor = new EventProcessor({ store, queues, policy, ticketing, log, onApplied, ...(opts.now ? { now: opts.now } : {}) });
   const executor = new EffectExecutor({
     platform,
     ticketing,

@@ -47,6 +47,13 @@ describe('the demo scenarios, end to end (desk over HTTP, webhooks, BullMQ on re
     expect(state?.history.map((h) => h.to)).toEqual(['locating_user', 'awaiting_approval', 'checking_group', 'inspecting_tokens', 'awaiting_codes', 'resyncing', 'awaiting_retest', 'resolved']);
   });
 
+  it('kept an SLA record for every ticket that ended', async () => {
+    const { SlaStore } = await import('../../workers/sla/store.js');
+    const records = await new SlaStore(redis, prefix).range(0, Date.now() + 1000);
+    expect(records).toHaveLength(SCENARIOS.length);
+    expect(records.filter((r) => r.outcome === 'resolved').length).toBe(SCENARIOS.filter((x) => x.expect.final === 'resolved').length);
+  });
+
   it('added the mapped group for the user who had none', () => {
     expect(run.results.find((r) => r.scenario.key === 'no-group')?.state?.groupAdded).toBe('VPN Users');
   });

@@ -1,0 +1,26 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { SlaStore } from '../../workers/sla/store.js';
+import type { SlaRecord } from '../../workers/sla/record.js';
+import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
+
+const redis = newRedis();
+const prefix = freshPrefix('sla');
+afterAll(async () => { await deletePrefix(redis, prefix); redis.disconnect(); });
+
+const rec = (id: string, closedAt: number): SlaRecord => ({
+  system: 'local', ticketId: id, round: 1, platform: 'local', outcome: 'resolved',
+  createdAt: closedAt - 1000, closedAt, waitingMs: 0, resolutionMs: 1000, endUserRoundTrips: 1,
+});
+
+describe('SlaStore on real Redis', () => {
+  it('saves, reads by time range and trims past retention', async () => {
+    const store = new SlaStore(redis, prefix, 1);
+    const now = 1_700_000_000_000;
+    await store.save(rec('old', now - 2 * 86_400_000));
+    await store.save(rec('a', now - 1000));
+    await store.save(rec('b', now));
+    const all = await store.range(0, now);
+    expect(all.map((r) => r.ticketId).sort()).toEqual(['a', 'b']);
+    expect(await redis.exists(`${prefix}:sla:rec:local:old:1`)).toBe(0);
+  });
+});

@@ -1,0 +1,40 @@
+import type { Redis } from 'ioredis';
+import type { SlaRecord } from './record.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Durable SLA records: `<prefix>:sla:index` (sorted set, score = closedAt, member = `<system>:<id>:<round>`)
+ * and `<prefix>:sla:rec:<member>` (JSON). Records older than `retentionDays` are trimmed on each save.
+ */
+export class SlaStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retentionDays = 90,
+  ) {}
+
+  private indexKey(): string { return `${this.prefix}:sla:index`; }
+  private recKey(member: string): string { return `${this.prefix}:sla:rec:${member}`; }
+
+  async save(rec: SlaRecord): Promise<void> {
+    const member = `${rec.system}:${rec.ticketId}:${rec.round}`;
+    await this.redis.multi().set(this.recKey(member), JSON.stringify(rec)).zadd(this.indexKey(), rec.closedAt, member).exec();
+    await this.trim(rec.closedAt);
+  }
+
+  async trim(now: number): Promise<number> {
+    const cutoff = now - this.retentionDays * DAY_MS;
+    const old = await this.redis.zrangebyscore(this.indexKey(), '-inf', `(${cutoff}`);
+    if (old.length === 0) return 0;
+    await this.redis.multi().del(...old.map((m) => this.recKey(m))).zrem(this.indexKey(), ...old).exec();
+    return old.length;
+  }
+
+  async range(from: number, to: number): Promise<SlaRecord[]> {
+    const members = await this.redis.zrangebyscore(this.indexKey(), from, to);
+    if (members.length === 0) return [];
+    const raw = await this.redis.mget(...members.map((m) => this.recKey(m)));
+    return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as SlaRecord);
+  }
+}
