@@ -19,6 +19,7 @@ import { bullPrefix, QUEUE, Queues, redisConnection, type DrainJob, type EffectJ
 import { Sweeper } from './sweeper.js';
 import { slaRecordOf } from './sla/record.js';
 import { SlaStore } from './sla/store.js';
+import { Metrics } from './metrics.js';
 import { fireTimer } from './timer-handler.js';
 import { WorkflowStore } from './workflow-store.js';
 import { freePort } from './redis/private-redis.js';
@@ -78,6 +79,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const ticketing: ReadonlyMap<string, TicketSystem> = await createTicketSystems({ config, source, redis, log, localDeskUrl });
 
   const sla = new SlaStore(redis, env.REDIS_PREFIX);
+  const metrics = new Metrics();
   const onApplied: EventProcessorDeps['onApplied'] = (tk, event, before, after, effects) => {
     // A ticket that just ended gets its SLA record (first reply, waiting, resolution, outcome).
     if (after && after.status !== before?.status) {
@@ -121,7 +123,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     url: undefined,
     async start() {
       if (roles.has('intake')) {
-        server = createIntakeServer({ store, queues, ticketing, log, isReady: () => ready || !roles.has('workers') });
+        server = createIntakeServer({
+          store,
+          queues,
+          ticketing,
+          log,
+          metrics,
+          isReady: () => ready || !roles.has('workers'),
+          // Only the configured system names reach a label: an unknown path segment is counted as 'unknown'.
+          onRefused: (system, slug) => metrics.webhookRefusals.inc({ system: ticketing.has(system) ? system : 'unknown', reason: slug }),
+          onAccepted: (system, events) => metrics.webhookEvents.inc({ system }, events),
+        });
         if (env.TICKET_SYSTEM === 'local' && env.LOCAL_DESK_SERVE) {
           const notifier = new WebhookNotifier({ webhookUrl: `http://127.0.0.1:${port}/webhooks/local`, secret: env.LOCAL_DESK_WEBHOOK_SECRET, log });
           desk = new DeskStore({ redis, prefix: `${env.REDIS_PREFIX}:desk`, notifier, escalationGroup: env.LOCAL_DESK_ESCALATION_GROUP });

@@ -5,6 +5,7 @@ import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { ticketKey } from './keys.js';
 import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
+import type { Metrics } from './metrics.js';
 
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 /** Webhooks older than 5 minutes are refused as stale, so a day of delivery ids covers every replay window. */
@@ -20,6 +21,8 @@ export interface IntakeDeps {
   now?: () => number;
   onRefused?: (system: string, slug: string) => void;
   onAccepted?: (system: string, events: number) => void;
+  /** served at GET /metrics (Prometheus text format) */
+  metrics?: Metrics;
 }
 
 /**
@@ -82,6 +85,10 @@ export function createIntakeServer(deps: IntakeDeps) {
   });
 
   app.get('/healthz', async () => ({ ok: true }));
+  const { metrics } = deps;
+  if (metrics) {
+    app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
   app.get('/readyz', async (_req, reply) => {
     try {
       await deps.store.redis.ping();

@@ -99,6 +99,37 @@ describe('the HTTP intake', () => {
   });
 });
 
+describe('the HTTP intake: metrics', () => {
+  it('counts every refusal by reason in /metrics, with no ticket id or email in a label', async () => {
+    const prefix = freshPrefix('metrics');
+    const { log } = capturedLogger('warn');
+    const redis = newRedis();
+    const app = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
+    await app.start();
+    const http = axios.create({ baseURL: app.url, validateStatus: () => true, transformRequest: [(d: unknown) => d] });
+    try {
+      await http.post('/webhooks/local', commentCreated, { headers: { 'content-type': 'application/json' } });
+      await http.post('/webhooks/local', commentCreated, { headers: signed(commentCreated, 'a-wrong-secret-of-some-length') });
+      await http.post('/webhooks/local', commentCreated, { headers: signed(commentCreated, 'a-wrong-secret-of-some-length') });
+      await http.post('/webhooks/local', '{"type":', { headers: signed('{"type":') });
+      await http.post('/webhooks/local', commentCreated, { headers: signed(commentCreated) });
+      const res = await http.get('/metrics');
+      expect(res.status).toBe(200);
+      const text = String(res.data);
+      expect(text).toContain('twofa_desk_webhook_refusals_total{system="local",reason="missing_signature"} 1');
+      expect(text).toContain('twofa_desk_webhook_refusals_total{system="local",reason="bad_signature"} 2');
+      expect(text).toContain('twofa_desk_webhook_refusals_total{system="local",reason="bad_json"} 1');
+      expect(text).toContain('twofa_desk_webhook_events_total{system="local"} 1');
+      const labels = text.split('\n').filter((l) => l.startsWith('twofa_desk_webhook')).join('\n');
+      expect(labels).not.toMatch(/@|ticket|user-/);
+    } finally {
+      await app.stop();
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    }
+  });
+});
+
 describe('configuration', () => {
   it('names the variable of a bad value', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
