@@ -1,0 +1,234 @@
+import type { Redis } from 'ioredis';
+import type { PlatformUser, TokenInfo } from '../../../workflows/resync/model.js';
+import { NotSupportedByPlatform, PlatformUserNotFound, TokenNotFound } from '../errors.js';
+import type { AuthRecord, PlatformCapabilities, ResyncOutcome, TwoFactorPlatform, UserQuery } from '../platform.js';
+import { PlatformGuard } from '../shared/platform-guard.js';
+import { PLATFORM, PrivacyIdeaClient, type PrivacyIdeaClientOptions } from './client.js';
+import type { PrivacyIdeaConfig } from './config.js';
+import { PI_ERROR, PrivacyIdeaRefused } from './privacyidea-refused.js';
+import {
+  AttributeValueSchema,
+  AuditPageSchema,
+  ResyncValueSchema,
+  SetAttributeValueSchema,
+  TokenPageSchema,
+  UserListSchema,
+  type PiAuditEntry,
+  type PiToken,
+  type PiUser,
+} from './schemas.js';
+
+export interface PrivacyIdeaPlatformOptions {
+  config: PrivacyIdeaConfig;
+  redis: Redis;
+  /** REDIS_PREFIX: the shared rate limit and breaker live under it */
+  prefix: string;
+  /** test hooks: faster retries, a fake clock */
+  client?: Partial<Pick<PrivacyIdeaClientOptions, 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'maxRetryAfterMs' | 'renewBeforeMs' | 'now'>>;
+  now?: () => number;
+}
+
+const TOKEN_PAGE_SIZE = 50;
+const MAX_TOKEN_PAGES = 20;
+const AUDIT_PAGE_SIZE = 100;
+/** token types whose resync privacyIDEA documents (POST /token/resync: two consecutive OTP values) */
+const OTP_TYPES = new Set(['hotp', 'totp']);
+/** the login endpoint as the audit log names it: "POST /validate/check" (or GET) */
+const VALIDATE_ACTION = '*/validate/check';
+
+const UI_CHALLENGE =
+  'privacyIDEA has no API call to resynchronise a challenge/response token: in the web UI open Tokens > <serial> and use "Resync Token" if the token type offers it, or ask the user for two consecutive OTP values instead';
+
+/**
+ * privacyIDEA behind the TwoFactorPlatform interface. Users are the realm's users (id = login name);
+ * groups are the values of a custom user attribute (PRIVACYIDEA_GROUP_ATTRIBUTE, comma-separated) or,
+ * without one, the realm itself; HOTP/TOTP tokens resync through POST /token/resync; the audit log
+ * answers whether the user logged in since.
+ */
+export class PrivacyIdeaPlatform implements TwoFactorPlatform {
+  readonly name = PLATFORM;
+  readonly capabilities: PlatformCapabilities;
+  readonly client: PrivacyIdeaClient;
+  private readonly realm: string;
+  private readonly groupAttribute: string | undefined;
+  private readonly now: () => number;
+
+  constructor(options: PrivacyIdeaPlatformOptions) {
+    const { config } = options;
+    this.realm = config.realm;
+    this.groupAttribute = config.groupAttribute;
+    this.now = options.now ?? Date.now;
+    const account = `${config.url}|${config.realm}|${config.credentials.kind === 'password' ? config.credentials.username : 'api-token'}`;
+    const guard = new PlatformGuard({ redis: options.redis, prefix: options.prefix, platform: PLATFORM, account, ...config.guard, ...(options.now ? { now: options.now } : {}) });
+    this.client = new PrivacyIdeaClient({
+      url: config.url,
+      credentials: config.credentials,
+      guard,
+      timeoutMs: config.timeoutMs,
+      retries: config.retries,
+      ...(config.ca !== undefined ? { ca: config.ca } : {}),
+      ...options.client,
+    });
+    this.capabilities = { canAddToGroup: this.groupAttribute !== undefined, canResync: true, canChallenge: false, canReadAuthLog: true };
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  async findUsers(query: UserQuery): Promise<PlatformUser[]> {
+    const asked: Array<[keyof PiUser & string, string]> = [];
+    if (query.userName?.trim()) asked.push(['username', query.userName.trim()]);
+    if (query.email?.trim()) asked.push(['email', query.email.trim()]);
+    if (query.lastName?.trim()) asked.push(['surname', query.lastName.trim()]);
+    // privacyIDEA treats * as a wildcard; a name with one in it is not a name we can match exactly.
+    if (asked.length === 0 || asked.some(([, v]) => v.includes('*'))) return [];
+    const params: Record<string, string> = { realm: this.realm };
+    for (const [field, value] of asked) params[field] = value;
+    const users = await this.client.call({ method: 'GET', path: '/user/', params, retry: 'always', what: 'search users' }, UserListSchema);
+    // Resolvers differ in case and substring rules; the workflow wants exact, case-insensitive matches.
+    return users
+      .filter((u) => asked.every(([field, value]) => String(u[field] ?? '').toLowerCase() === value.toLowerCase()))
+      .map(toPlatformUser)
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async getGroups(userId: string): Promise<string[]> {
+    await this.requireUser(userId);
+    if (this.groupAttribute === undefined) return [this.realm];
+    return splitGroups(await this.readGroupAttribute(userId, this.groupAttribute));
+  }
+
+  async addToGroup(userId: string, group: string): Promise<void> {
+    const attribute = this.groupAttribute;
+    if (attribute === undefined) {
+      throw new NotSupportedByPlatform(
+        PLATFORM,
+        'add a user to a group',
+        `privacyIDEA has no groups; membership of realm "${this.realm}" comes from its user store: add the user to the directory group or table the realm's resolver reads (web UI: Config > Realms > ${this.realm} shows the resolvers), then have the user re-test`,
+      );
+    }
+    await this.requireUser(userId);
+    const groups = splitGroups(await this.readGroupAttribute(userId, attribute));
+    if (groups.includes(group)) return;
+    await this.client.call(
+      { method: 'POST', path: '/user/attribute', data: { user: userId, realm: this.realm, key: attribute, value: [...groups, group].join(',') }, retry: 'always', what: `set the user attribute ${attribute}` },
+      SetAttributeValueSchema,
+    );
+  }
+
+  async listTokens(userId: string): Promise<TokenInfo[]> {
+    const tokens = await this.tokensOf(userId);
+    return tokens.map(toTokenInfo);
+  }
+
+  async startChallenge(_userId: string, _serial: string): Promise<{ challenge: string }> {
+    throw new NotSupportedByPlatform(PLATFORM, 'issue a challenge for a token resync', UI_CHALLENGE);
+  }
+
+  async resyncChallenge(_userId: string, _serial: string, _challenge: string, _response: string): Promise<ResyncOutcome> {
+    throw new NotSupportedByPlatform(PLATFORM, 'resync a challenge/response token', UI_CHALLENGE);
+  }
+
+  async resyncOtp(userId: string, serial: string, code1: string, code2: string): Promise<ResyncOutcome> {
+    const [token] = await this.tokensOf(userId, serial);
+    if (token === undefined || token.serial !== serial) throw new TokenNotFound(serial);
+    if (!OTP_TYPES.has(token.tokentype.toLowerCase())) {
+      throw new NotSupportedByPlatform(
+        PLATFORM,
+        `resync a ${token.tokentype} token`,
+        `only HOTP and TOTP tokens resync through the API; in the web UI open Tokens > ${serial} and check the token type`,
+      );
+    }
+    // Revoked, locked and disabled tokens are an administrator's decision: the bot does not undo it.
+    if (token.revoked || token.locked || !token.active) return { ok: false, reason: 'token_locked' };
+    // Not repeated after a time-out: the first request may have moved the counter past these codes.
+    const resynced = await this.client.call(
+      { method: 'POST', path: '/token/resync', data: { serial, otp1: code1, otp2: code2 }, retry: 'unsent', what: 'resync the token' },
+      ResyncValueSchema,
+    );
+    // privacyIDEA answers only true/false: codes behind the counter and codes too far ahead look the same.
+    return resynced ? { ok: true } : { ok: false, reason: 'codes_not_in_window' };
+  }
+
+  async recentAuthentications(userId: string, since: number): Promise<AuthRecord[]> {
+    await this.requireUser(userId);
+    // The server filters by its own clock (timelimit), so the zone of its naive audit dates does not matter here.
+    const seconds = Math.max(1, Math.ceil((this.now() - since) / 1000) + 1);
+    const page = await this.client.call(
+      {
+        method: 'GET',
+        path: '/audit/',
+        params: { user: userId, realm: this.realm, action: VALIDATE_ACTION, timelimit: `${seconds}s`, sortorder: 'desc', page: '1', page_size: String(AUDIT_PAGE_SIZE) },
+        retry: 'always',
+        what: 'read the audit log',
+      },
+      AuditPageSchema,
+    );
+    return page.auditdata
+      .map(toAuthRecord)
+      .filter((r) => !Number.isNaN(r.at))
+      .sort((a, b) => b.at - a.at);
+  }
+
+  /** The user's tokens (all pages), or the one with `serial`; an unknown user is PlatformUserNotFound. */
+  private async tokensOf(userId: string, serial?: string): Promise<PiToken[]> {
+    const out: PiToken[] = [];
+    for (let page = 1; page <= MAX_TOKEN_PAGES; page++) {
+      const params: Record<string, string> = { user: userId, realm: this.realm, page: String(page), pagesize: String(TOKEN_PAGE_SIZE) };
+      if (serial !== undefined) params.serial = serial;
+      let result;
+      try {
+        result = await this.client.call({ method: 'GET', path: '/token/', params, retry: 'always', what: 'list tokens' }, TokenPageSchema);
+      } catch (err) {
+        if (err instanceof PrivacyIdeaRefused && err.code === PI_ERROR.USER) throw new PlatformUserNotFound(userId);
+        throw err;
+      }
+      out.push(...result.tokens);
+      if (result.next === null) break;
+    }
+    return out;
+  }
+
+  private async requireUser(userId: string): Promise<void> {
+    const users = await this.client.call(
+      { method: 'GET', path: '/user/', params: { realm: this.realm, username: userId }, retry: 'always', what: 'read the user' },
+      UserListSchema,
+    );
+    if (!users.some((u) => u.username === userId)) throw new PlatformUserNotFound(userId);
+  }
+
+  private async readGroupAttribute(userId: string, attribute: string): Promise<string | null> {
+    return this.client.call(
+      { method: 'GET', path: '/user/attribute', params: { user: userId, realm: this.realm, key: attribute }, retry: 'always', what: `read the user attribute ${attribute}` },
+      AttributeValueSchema,
+    );
+  }
+}
+
+function toPlatformUser(u: PiUser): PlatformUser {
+  return {
+    id: u.username,
+    userName: u.username,
+    ...(u.email ? { email: u.email } : {}),
+    ...(u.givenname ? { firstName: u.givenname } : {}),
+    ...(u.surname ? { lastName: u.surname } : {}),
+  };
+}
+
+function splitGroups(value: string | null): string[] {
+  if (!value) return [];
+  return [...new Set(value.split(',').map((g) => g.trim()).filter(Boolean))];
+}
+
+export function toTokenInfo(t: PiToken): TokenInfo {
+  const state: TokenInfo['state'] = t.revoked ? 'revoked' : t.locked ? 'locked' : !t.active ? 'disabled' : 'active';
+  const otp = OTP_TYPES.has(t.tokentype.toLowerCase()) && (t.otplen === 6 || t.otplen === 8);
+  return { serial: t.serial, type: t.tokentype, mode: otp ? 'otp' : 'other', state, codeLength: t.otplen === 8 ? 8 : 6 };
+}
+
+function toAuthRecord(e: PiAuditEntry): AuthRecord {
+  // Audit dates are the server's naive local time (models/audit.py: datetime.now); read as UTC.
+  const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(e.date) ? e.date : `${e.date}Z`;
+  return { at: Date.parse(iso), success: e.success === true || e.success === 1, ...(e.serial ? { serial: e.serial } : {}) };
+}

@@ -1,0 +1,243 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
+import type { z } from 'zod';
+import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../errors.js';
+import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../shared/http-retry.js';
+import type { CallGuard } from '../shared/platform-guard.js';
+import type { PrivacyIdeaCredentials } from './config.js';
+import { PrivacyIdeaRefused } from './privacyidea-refused.js';
+import { AuthValueSchema, ErrorEnvelopeSchema, envelope } from './schemas.js';
+
+export const PLATFORM = 'privacyidea';
+
+export interface PrivacyIdeaClientOptions {
+  url: string;
+  credentials: PrivacyIdeaCredentials;
+  guard: CallGuard;
+  /** PEM CA bundle trusted for the server's certificate (TLS verification stays on regardless) */
+  ca?: string;
+  /** per request (default 10 s) */
+  timeoutMs?: number;
+  /** tries after the first one on network errors, time-outs, 5xx and 429 (default 3) */
+  retries?: number;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** the longest Retry-After waited out here; longer goes up as PlatformRateLimited (default 10 s) */
+  maxRetryAfterMs?: number;
+  /** a JWT is renewed this long before its `exp` (default 60 s) */
+  renewBeforeMs?: number;
+  now?: () => number;
+}
+
+/**
+ * `always`: the request changes nothing or changes it to the same end state (reads, setting an attribute),
+ * so it is repeated on any transient failure. `unsent`: repeating could act twice (a resync consumes the
+ * codes), so only failures that prove nothing reached the server (connection refused, 429) are retried.
+ */
+export type RetryPolicy = 'always' | 'unsent';
+
+export interface Call {
+  method: Method;
+  path: string;
+  params?: Record<string, string>;
+  data?: Record<string, string>;
+  retry: RetryPolicy;
+  /** what the call does, for errors and the guard ("list tokens") */
+  what: string;
+}
+
+// A JWT without a readable exp is treated as valid this long (privacyIDEA's default validity is one hour).
+const UNKNOWN_EXP_MS = 30 * 60_000;
+
+/**
+ * privacyIDEA's JSON API: `/auth` JWT (renewed before it expires) or a static API token sent in
+ * `PI-Authorization`, the `{result: {status, value | error}}` envelope, TLS verification with an optional
+ * CA bundle, time-outs, retries with backoff, and errors mapped to integrations/twofa/errors.ts.
+ */
+export class PrivacyIdeaClient {
+  private readonly http: AxiosInstance;
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly retries: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly renewBeforeMs: number;
+  private readonly now: () => number;
+  private jwt: { token: string; renewAt: number } | undefined;
+  private login: Promise<string> | undefined;
+  private lastLogin: z.output<typeof AuthValueSchema> | undefined;
+
+  constructor(private readonly options: PrivacyIdeaClientOptions) {
+    this.retries = Math.max(0, options.retries ?? 3);
+    this.baseDelayMs = options.retryBaseDelayMs ?? 250;
+    this.maxDelayMs = options.retryMaxDelayMs ?? 5_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
+    this.renewBeforeMs = options.renewBeforeMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+    const https = options.url.toLowerCase().startsWith('https:');
+    // rejectUnauthorized is node's default; it is spelled out so no later edit turns it off by accident.
+    this.agent = https
+      ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true, ...(options.ca !== undefined ? { ca: options.ca } : {}) })
+      : new HttpAgent({ keepAlive: true });
+    this.http = axios.create({
+      baseURL: options.url,
+      timeout: options.timeoutMs ?? 10_000,
+      ...(https ? { httpsAgent: this.agent } : { httpAgent: this.agent }),
+      validateStatus: () => true,
+      maxRedirects: 0,
+      // privacyIDEA answers JSON; a proxy's HTML error page must not be parsed as anything else.
+      responseType: 'json',
+      headers: { accept: 'application/json' },
+    });
+  }
+
+  /** One logical call behind the shared breaker: value of the success envelope, parsed with `value`. */
+  async call<S extends z.ZodType>(call: Call, value: S): Promise<z.output<S>> {
+    return this.options.guard.call(call.what, () => this.send(call, value));
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** Logs in (password credentials) and answers the role and policy rights /auth granted; none for a static token. */
+  async session(): Promise<{ role?: string | undefined; rights?: string[] | undefined } | undefined> {
+    if (this.options.credentials.kind === 'token') return undefined;
+    this.jwt = undefined;
+    await this.options.guard.call('log in', () => this.authorization());
+    return this.lastLogin ? { role: this.lastLogin.role, rights: this.lastLogin.rights } : undefined;
+  }
+
+  private async send<S extends z.ZodType>(call: Call, value: S): Promise<z.output<S>> {
+    let reauthenticated = false;
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = attempt < this.retries;
+      const authorization = await this.authorization();
+      await this.options.guard.beforeRequest();
+      let res: AxiosResponse<unknown>;
+      try {
+        res = await this.http.request<unknown>({
+          method: call.method,
+          url: call.path,
+          params: call.params,
+          data: call.data,
+          headers: { 'PI-Authorization': authorization },
+        });
+      } catch (err) {
+        if (canRetry && (call.retry === 'always' || isUnsent(err))) {
+          await sleep(backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
+          continue;
+        }
+        throw new PlatformUnavailable(PLATFORM, `${call.what}: ${transportDetail(err)} after ${attempt + 1} tries`);
+      }
+      if (res.status === 401 && this.options.credentials.kind === 'password' && !reauthenticated) {
+        // The JWT expired early (server restart, shorter jwt_validity policy): log in again once.
+        this.jwt = undefined;
+        reauthenticated = true;
+        attempt--;
+        continue;
+      }
+      const outcome = this.outcome(res, call, value, attempt, canRetry);
+      if (outcome.retryAfterMs === undefined) return outcome.value;
+      await sleep(outcome.retryAfterMs);
+    }
+  }
+
+  /** Either the parsed value or how long to wait before the next try; throws what no retry can fix. */
+  private outcome<S extends z.ZodType>(
+    res: AxiosResponse<unknown>,
+    call: Call,
+    value: S,
+    attempt: number,
+    canRetry: boolean,
+  ): { value: z.output<S>; retryAfterMs?: undefined } | { value?: undefined; retryAfterMs: number } {
+    if (res.status === 429) {
+      const wait = parseRetryAfterMs(res.headers['retry-after'], this.now()) ?? backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
+      if (canRetry && wait <= this.maxRetryAfterMs) return { retryAfterMs: wait };
+      throw new PlatformRateLimited(PLATFORM, Math.ceil(wait));
+    }
+    if (res.status >= 500) {
+      if (canRetry && call.retry === 'always') return { retryAfterMs: backoffMs(attempt, this.baseDelayMs, this.maxDelayMs) };
+      throw new PlatformUnavailable(PLATFORM, `${call.what}: HTTP ${res.status} after ${attempt + 1} tries`);
+    }
+    if (res.status === 401) throw new PlatformForbidden(PLATFORM, `authenticate (${call.what}): check the ${this.credentialNames()}`);
+    if (res.status === 403) throw new PlatformForbidden(PLATFORM, call.what);
+    if (res.status >= 300) {
+      const body = ErrorEnvelopeSchema.safeParse(res.data);
+      throw new PrivacyIdeaRefused(
+        res.status,
+        body.success ? body.data.result.error.code : undefined,
+        call.what,
+        body.success ? body.data.result.error.message.slice(0, 200) : 'no privacyIDEA error body: check PRIVACYIDEA_URL',
+      );
+    }
+    const parsed = envelope(value).safeParse(res.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PlatformUnavailable(PLATFORM, `${call.what} answered an unexpected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
+    }
+    return { value: (parsed.data.result as { value: z.output<S> }).value };
+  }
+
+  private credentialNames(): string {
+    return this.options.credentials.kind === 'token' ? 'PRIVACYIDEA_API_TOKEN' : 'PRIVACYIDEA_ADMIN_USER and PRIVACYIDEA_ADMIN_PASSWORD';
+  }
+
+  /** The value of the PI-Authorization header: the static token, or a JWT from /auth renewed before it expires. */
+  private async authorization(): Promise<string> {
+    const { credentials } = this.options;
+    if (credentials.kind === 'token') return credentials.token;
+    if (this.jwt && this.now() < this.jwt.renewAt) return this.jwt.token;
+    // Concurrent calls share one login instead of each posting to /auth.
+    this.login ??= this.authenticate(credentials).finally(() => {
+      this.login = undefined;
+    });
+    return this.login;
+  }
+
+  private async authenticate(credentials: { username: string; password: string }): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = attempt < this.retries;
+      await this.options.guard.beforeRequest();
+      let res: AxiosResponse<unknown>;
+      try {
+        res = await this.http.post<unknown>('/auth', { username: credentials.username, password: credentials.password });
+      } catch (err) {
+        if (canRetry) {
+          await sleep(backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
+          continue;
+        }
+        throw new PlatformUnavailable(PLATFORM, `log in: ${transportDetail(err)} after ${attempt + 1} tries`);
+      }
+      if (res.status === 401 || res.status === 403) {
+        throw new PlatformForbidden(PLATFORM, 'log in with PRIVACYIDEA_ADMIN_USER and PRIVACYIDEA_ADMIN_PASSWORD (check them and that the account is an admin)');
+      }
+      const outcome = this.outcome(res, { method: 'POST', path: '/auth', retry: 'always', what: 'log in' }, AuthValueSchema, attempt, canRetry);
+      if (outcome.retryAfterMs !== undefined) {
+        await sleep(outcome.retryAfterMs);
+        continue;
+      }
+      this.lastLogin = outcome.value;
+      const token = outcome.value.token;
+      const exp = jwtExpiry(token);
+      const renewAt = exp !== undefined ? exp - this.renewBeforeMs : this.now() + UNKNOWN_EXP_MS;
+      this.jwt = { token, renewAt };
+      return token;
+    }
+  }
+}
+
+/** The `exp` claim of a JWT in ms, read without verifying (the server verifies it; we only schedule renewal). */
+export function jwtExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    if (typeof claims === 'object' && claims !== null && 'exp' in claims && typeof claims.exp === 'number') return claims.exp * 1000;
+  } catch {
+    // not a JWT we can read: fall back to a fixed validity
+  }
+  return undefined;
+}
