@@ -4,6 +4,10 @@ import type { Redis } from 'ioredis';
 import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
 import { LocalPlatform } from '../integrations/twofa/local/adapter.js';
 import { parseSeed } from '../integrations/twofa/local/seed.js';
+import { PrivacyIdeaPlatform } from '../integrations/twofa/privacyidea/adapter.js';
+import { loadPrivacyIdeaConfig } from '../integrations/twofa/privacyidea/config.js';
+import { SafeNetStaPlatform } from '../integrations/twofa/safenet-sta/adapter.js';
+import { loadStaConfig } from '../integrations/twofa/safenet-sta/config.js';
 import { ConfigError, type Config } from './config.js';
 
 export interface PlatformDeps {
@@ -24,6 +28,10 @@ export async function createPlatform(deps: PlatformDeps): Promise<TwoFactorPlatf
       await platform.seed(seed);
       return platform;
     }
+    case 'privacyidea':
+      return new PrivacyIdeaPlatform({ config: loadPrivacyIdeaConfig(deps.source), redis: deps.redis, prefix: env.REDIS_PREFIX });
+    case 'safenet-sta':
+      return new SafeNetStaPlatform({ config: loadStaConfig(deps.source), redis: deps.redis, prefix: env.REDIS_PREFIX });
     default:
       throw new ConfigError('TWOFA_PLATFORM', `'${env.TWOFA_PLATFORM}' is not built into this version yet`);
   }

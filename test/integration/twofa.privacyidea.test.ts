@@ -63,6 +63,12 @@ describe('PrivacyIdeaPlatform against a fake privacyIDEA (real HTTP, real HOTP, 
       expect(server.authHeaders).toEqual([server.issued[0], server.issued[0]]);
     });
 
+    it('shares one login between concurrent calls', async () => {
+      const pi = platform();
+      await Promise.all(['alice', 'bob', 'john.smith', 'jane.smith'].map((userName) => pi.findUsers({ userName })));
+      expect(server.requests.filter((r) => r === 'POST /auth')).toHaveLength(1);
+    });
+
     it('renews the JWT before it expires', async () => {
       let clock = Date.now();
       const pi = platform({}, () => clock);
@@ -209,6 +215,17 @@ describe('PrivacyIdeaPlatform against a fake privacyIDEA (real HTTP, real HOTP, 
       const phone = alicePhone(3);
       await expect(platform().resyncOtp('alice', 'OATH0001', phone.nextCode(), phone.nextCode())).rejects.toBeInstanceOf(PlatformUnavailable);
       expect(server.requests.filter((r) => r === 'POST /token/resync')).toHaveLength(1);
+    });
+
+    it('never puts the codes into an error', async () => {
+      server.faults.add({ path: '/token/resync', times: 5, fault: { status: 500 } });
+      const phone = alicePhone(3);
+      const [a, b] = [phone.nextCode(), phone.nextCode()];
+      const err = await platform().resyncOtp('alice', 'OATH0001', a, b).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PlatformUnavailable);
+      const text = `${String(err)} ${(err as PlatformUnavailable).reason} ${JSON.stringify(err)}`;
+      expect(text).not.toContain(a);
+      expect(text).not.toContain(b);
     });
 
     it('has no challenge/response', async () => {
