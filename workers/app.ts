@@ -23,6 +23,8 @@ import { Metrics } from './metrics.js';
 import { fireTimer } from './timer-handler.js';
 import { WorkflowStore } from './workflow-store.js';
 import { freePort } from './redis/private-redis.js';
+import { opsAccess } from './http/ops-auth.js';
+import { registerOpsRoutes } from './http/ops-routes.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -134,6 +136,20 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
           onRefused: (system, slug) => metrics.webhookRefusals.inc({ system: ticketing.has(system) ? system : 'unknown', reason: slug }),
           onAccepted: (system, events) => metrics.webhookEvents.inc({ system }, events),
         });
+        const opsDeps = {
+          config,
+          redis,
+          store,
+          queues,
+          sla,
+          metrics,
+          ticketing,
+          platformName: platform.name,
+          log,
+          now: opts.now ?? Date.now,
+          access: opsAccess(env.ADMIN_TOKEN),
+        };
+        await server.register(async (instance) => registerOpsRoutes(instance, opsDeps));
         if (env.TICKET_SYSTEM === 'local' && env.LOCAL_DESK_SERVE) {
           const notifier = new WebhookNotifier({ webhookUrl: `http://127.0.0.1:${port}/webhooks/local`, secret: env.LOCAL_DESK_WEBHOOK_SECRET, log });
           desk = new DeskStore({ redis, prefix: `${env.REDIS_PREFIX}:desk`, notifier, escalationGroup: env.LOCAL_DESK_ESCALATION_GROUP });

@@ -43,6 +43,8 @@ export const EnvSchema = z.object({
   /** a job whose worker stopped renewing its lock this long is taken over by another worker (BullMQ stalled jobs) */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** bearer token of the operations routes (/admin/*, /sla/*, /dashboard); unset: loopback only, read-only */
+  ADMIN_TOKEN: z.string().min(16).optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -1,0 +1,39 @@
+import { UsageError, type CliCommand, type CliContext } from './command.js';
+
+/** `twofa-desk <command> …`: each command lives in its own file and is loaded only when used. */
+const COMMANDS: Record<string, { usage: string; load: () => Promise<CliCommand> }> = {
+  zendesk: { usage: 'zendesk check', load: async () => (await import('./zendesk-check.js')).run },
+  platform: { usage: 'platform check', load: async () => (await import('./platform-check.js')).run },
+  report: { usage: 'report [--since 7d] [--format table|csv|json]', load: async () => (await import('./report.js')).run },
+  ticket: { usage: 'ticket show|retry|escalate|handoff <system> <id>', load: async () => (await import('./ticket.js')).run },
+  'replay-dead': { usage: 'replay-dead [--queue events|effects|timers] [--limit N]', load: async () => (await import('./replay-dead.js')).run },
+};
+
+function usage(): string {
+  return ['usage: twofa-desk <command>', ...Object.values(COMMANDS).map((c) => `  twofa-desk ${c.usage}`)].join('\n');
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  const ctx: CliContext = {
+    args: rest,
+    env,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (!command) {
+    ctx.err(name === undefined || name === '--help' || name === 'help' ? usage() : `unknown command '${name}'\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(ctx);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      ctx.err(`${err.message}\nusage: twofa-desk ${command.usage}`);
+      return 2;
+    }
+    ctx.err(`twofa-desk ${name}: ${(err as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,26 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { Queues } from '../queues.js';
+import type { SlaStore } from '../sla/store.js';
+import type { WorkflowStore } from '../workflow-store.js';
+import type { OpsAccess } from './ops-auth.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** What the operations routes read: the workflow's Redis, the queues, the SLA records, the metrics. */
+export interface OpsDeps {
+  config: Config;
+  redis: Redis;
+  store: WorkflowStore;
+  queues: Queues;
+  sla: SlaStore;
+  metrics: Metrics;
+  ticketing: ReadonlyMap<string, TicketSystem>;
+  platformName: string;
+  log: Logger;
+  now: () => number;
+  /** the guard every route calls first (see ops-auth.ts) */
+  access: (req: FastifyRequest, reply: FastifyReply) => Promise<OpsAccess | undefined>;
+}
