@@ -1,6 +1,7 @@
 import type { Effect, EffectOf } from '../workflows/resync/effects.js';
 import type { WorkflowEvent } from '../workflows/resync/events.js';
 import { parseReply } from '../workflows/resync/reply-parser.js';
+import type { PlatformTraits } from '../workflows/resync/platform-traits.js';
 import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { TicketNotFound } from '../integrations/ticketing/errors.js';
@@ -116,7 +117,7 @@ export class EffectExecutor {
   }
 
   private async locate(effect: EffectOf<'locateUser'>): Promise<
-    | { type: 'userLocated'; user: Awaited<ReturnType<TwoFactorPlatform['findUsers']>>[number]; matchedBy: 'email' | 'userName' | 'lastName' }
+    | { type: 'userLocated'; user: Awaited<ReturnType<TwoFactorPlatform['findUsers']>>[number]; matchedBy: 'email' | 'userName' | 'lastName'; platform: PlatformTraits }
     | { type: 'usersAmbiguous'; candidates: Awaited<ReturnType<TwoFactorPlatform['findUsers']>> }
     | { type: 'userNotFound'; tried: string[] }
   > {
@@ -133,10 +134,16 @@ export class EffectExecutor {
       if (!value) continue;
       tried.push(`${field} "${value}"`);
       const users = await platform.findUsers({ [field]: value });
-      if (users.length === 1 && users[0]) return { type: 'userLocated', user: users[0], matchedBy: field };
+      if (users.length === 1 && users[0]) return { type: 'userLocated', user: users[0], matchedBy: field, platform: this.traits() };
       if (users.length > 1) return { type: 'usersAmbiguous', candidates: users.slice(0, 10) };
     }
     return { type: 'userNotFound', tried };
+  }
+
+  /** What the workflow needs to know of the platform before it asks the end user for anything. */
+  private traits(): PlatformTraits {
+    const { name, capabilities: c, consoleUrl } = this.deps.platform;
+    return { name, canAddToGroup: c.canAddToGroup, canResync: c.canResync, canChallenge: c.canChallenge, ...(consoleUrl ? { consoleUrl } : {}) };
   }
 
   private resyncResult(

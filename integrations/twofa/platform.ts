@@ -32,6 +32,8 @@ export interface AuthRecord {
 export interface TwoFactorPlatform {
   readonly name: string;
   readonly capabilities: PlatformCapabilities;
+  /** where an agent does by hand what the API cannot (the admin console's address), for the escalation note */
+  readonly consoleUrl?: string;
   findUsers(query: UserQuery): Promise<PlatformUser[]>;
   getGroups(userId: string): Promise<string[]>;
   addToGroup(userId: string, group: string): Promise<void>;

@@ -201,10 +201,10 @@ export async function startFakeSta(options: FakeStaOptions): Promise<FakeSta> {
     const arg = (name: string) => elements(body, name)[0];
     if (operation === 'Connect') {
       const accepted = options.operator !== undefined && arg('OperatorEmail') === options.operator.email && arg('OTP') === options.operator.password;
-      if (!accepted) return soap(reply, 'Connect', '<ConnectResult>false</ConnectResult>');
+      if (!accepted) return soap(reply, 'Connect', '<ConnectResult>AUTH_FAILURE</ConnectResult><challenge />');
       const id = randomBytes(12).toString('hex');
       sessions.add(id);
-      return soap(reply, 'Connect', '<ConnectResult>true</ConnectResult>', id);
+      return soap(reply, 'Connect', '<ConnectResult>AUTH_SUCCESS</ConnectResult><challenge />', id);
     }
     const cookie = /ASP\.NET_SessionId=([0-9a-f]+)/.exec(String(req.headers.cookie ?? ''))?.[1];
     if (cookie === undefined || !sessions.has(cookie)) return fault(reply, 'Server was unable to process request. ---> Not connected');
@@ -307,6 +307,7 @@ export function staConfig(sta: FakeSta, over: Partial<StaConfig> = {}): StaConfi
     apiUrl: sta.url,
     tenantCode: STA_TENANT,
     apiKey: STA_API_KEY,
+    consoleUrl: 'https://cloud.safenet-inc.com/',
     soap: { url: sta.soapUrl, user: STA_OPERATOR.email, password: STA_OPERATOR.password },
     userScanPages: 20,
     timeoutMs: 500,

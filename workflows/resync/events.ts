@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ActorRoleSchema, PlatformUserSchema, TicketSnapshotSchema, TicketStatusSchema, TokenInfoSchema } from './model.js';
+import { PlatformTraitsSchema } from './platform-traits.js';
 
 /** Every event carries a unique id (the same event applied twice changes nothing) and its time in ms. */
 const base = { id: z.string().min(1), at: z.number().int().nonnegative() };
@@ -41,7 +42,14 @@ export const StatusChangedSchema = z.object({
 export const MatchedBySchema = z.enum(['email', 'userName', 'lastName']);
 export type MatchedBy = z.infer<typeof MatchedBySchema>;
 
-export const UserLocatedSchema = z.object({ type: z.literal('userLocated'), ...result, user: PlatformUserSchema, matchedBy: MatchedBySchema });
+/** `platform`: what the platform's API can do, so the workflow knows before it asks for codes whether it can use them */
+export const UserLocatedSchema = z.object({
+  type: z.literal('userLocated'),
+  ...result,
+  user: PlatformUserSchema,
+  matchedBy: MatchedBySchema,
+  platform: PlatformTraitsSchema.optional(),
+});
 export const UserNotFoundSchema = z.object({ type: z.literal('userNotFound'), ...result, tried: z.array(z.string()).default([]) });
 export const UsersAmbiguousSchema = z.object({ type: z.literal('usersAmbiguous'), ...result, candidates: z.array(PlatformUserSchema) });
 export const GroupsReadSchema = z.object({ type: z.literal('groupsRead'), ...result, groups: z.array(z.string()) });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MatchedBySchema } from './events.js';
 import { PlatformUserSchema, RequesterSchema, TokenInfoSchema } from './model.js';
+import { PlatformTraitsSchema } from './platform-traits.js';
 
 export const StateNameSchema = z.enum([
   'received',
@@ -39,6 +40,8 @@ export const EscalationReasonSchema = z.enum([
   'no_response',
   'effect_failed',
   'not_requester',
+  'resync_not_automated',
+  'group_not_automated',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 
@@ -71,6 +74,8 @@ export const WorkflowStateSchema = z.object({
   /** id of the effect whose result the state waits for; other results are stale */
   awaiting: z.string().optional(),
   user: PlatformUserSchema.optional(),
+  /** what the platform's API can do (from the userLocated event) */
+  platform: PlatformTraitsSchema.optional(),
   matchedBy: MatchedBySchema.optional(),
   approval: z.enum(['pending', 'approved', 'rejected']).optional(),
   token: TokenInfoSchema.optional(),

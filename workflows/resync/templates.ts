@@ -127,6 +127,8 @@ What to do next:
   why_no_response: `the requester did not answer`,
   why_effect_failed: `a step failed after all retries`,
   why_not_requester: `someone other than the requester answered`,
+  why_resync_not_automated: `the 2FA platform's API cannot resync this token, so the bot did not ask the user for codes`,
+  why_group_not_automated: `the user has no group and the 2FA platform's API cannot add one`,
 
   next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
 {{resyncSteps}}
@@ -153,6 +155,30 @@ To let the bot do this next time, map the user's email domain to a group in the 
 {{resyncSteps}}`,
   next_not_requester: `Check who answered and whether they may act for the requester, then resync by hand:
 {{resyncSteps}}`,
+
+  next_resync_not_automated: `Resync the token in the console with the user on the phone or by chat:
+{{resyncSteps}}`,
+  next_group_not_automated: `On the user's profile select Group Membership, click "Add", select the right group and click "Apply". Then have the user re-test; if the token is also out of sync:
+{{resyncSteps}}`,
+
+  runbook_console_otp: `Resync it by hand ({{platformName}} has no API for this), with the user on the phone or by chat:
+- Log in to {{console}}.
+- Assignment tab: search the user by Last Name "{{lastName}}" or User ID "{{userName}}" and open them.
+- Authentication Methods: click "Manage" next to the {{tokenType}} token, serial {{serial}}, and select "Resync".
+- Ask the user for the code their MobilePASS app shows and enter it in the first box; ask for the next code and enter it in the second box; click "Resync".
+- Have the user re-try their login, then solve the ticket.`,
+  runbook_console_challenge: `Resync it by hand ({{platformName}} has no API for this), with the user on the phone or by chat:
+- Log in to {{console}}.
+- Assignment tab: search the user by Last Name "{{lastName}}" or User ID "{{userName}}" and open them.
+- Authentication Methods: click "Manage" next to the {{tokenType}} token, serial {{serial}}, and select "Resync": the console shows a Challenge.
+- Have the user hold the button on their token until options such as Init and Contrast come up; when it shows 'Resync' they press the button again.
+- They enter the code from the Challenge box; the token shows a response, which they read to you. Type it in the Response box and click "Resync".
+- Have the user re-test their service, then solve the ticket.`,
+  runbook_console_group: `Add the group by hand ({{platformName}} has no API for this):
+- Log in to {{console}}.
+- Assignment tab: search the user by Last Name "{{lastName}}" or User ID "{{userName}}" and open their profile.
+- Select Group Membership, click "Add", select the group "{{group}}" and click "Apply".
+- Have the user re-test their service. If the login still fails, check the token under Authentication Methods > "Manage" > "Resync" as the runbook says.`,
 
   runbook_resync_otp: `- In the 2FA administration platform, Assignment tab: find the user, open Authentication Methods and click "Manage" next to the MobilePASS token.
 - Select "Resync". Ask the user for the code their app shows and enter it in the first box; ask for the next code and enter it in the second box; click "Resync".
@@ -210,6 +236,8 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   no_response: 'why_no_response',
   effect_failed: 'why_effect_failed',
   not_requester: 'why_not_requester',
+  resync_not_automated: 'why_resync_not_automated',
+  group_not_automated: 'why_group_not_automated',
 };
 
 export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
@@ -226,4 +254,6 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   no_response: 'next_no_response',
   effect_failed: 'next_effect_failed',
   not_requester: 'next_not_requester',
+  resync_not_automated: 'next_resync_not_automated',
+  group_not_automated: 'next_group_not_automated',
 };

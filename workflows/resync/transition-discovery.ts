@@ -2,6 +2,7 @@ import type { EventOf, WorkflowEvent } from './events.js';
 import type { Policy } from './policy.js';
 import { render } from './templates.js';
 import { describeRequester, describeToken, describeUser, facts, noteVars, publicVars } from './transition-notes.js';
+import { escalateIfGroupNotAutomated, escalateIfResyncNotAutomated } from './transition-capabilities.js';
 import { escalate, handOff, inconsistent } from './transition-outcomes.js';
 import type { Step } from './transition-step.js';
 
@@ -32,6 +33,7 @@ function userLocated(step: Step, e: EventOf<'userLocated'>): void {
   step.consume();
   s.user = e.user;
   s.matchedBy = e.matchedBy;
+  s.platform = e.platform;
   const requesterEmail = s.ticket.requester.email?.trim().toLowerCase();
   const ownsUser = e.matchedBy === 'userName' || (!!requesterEmail && e.user.email?.trim().toLowerCase() === requesterEmail);
   if (ownsUser) {
@@ -110,6 +112,7 @@ export function onCheckingGroup(step: Step): void {
   if (group === undefined) {
     return escalate(step, 'no_group_mapping', `the user has no group; no group is mapped for ${domain ? `the domain "${domain}"` : 'a user without email'} and there is no default group`);
   }
+  if (escalateIfGroupNotAutomated(step, group)) return;
   step.emit({ type: 'addToGroup', userId: s.user.id, group });
 }
 
@@ -150,6 +153,7 @@ export function onInspectingTokens(step: Step): void {
   }
   s.token = token;
   if (token.mode === 'other') return escalate(step, 'token_unsupported', `token ${describeToken(token)} is neither MobilePASS-like nor challenge/response`);
+  if (escalateIfResyncNotAutomated(step, token)) return;
   if (token.mode === 'challenge') {
     step.emit({ type: 'startChallenge', userId: s.user.id, serial: token.serial });
     return;

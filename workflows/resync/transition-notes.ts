@@ -94,7 +94,7 @@ function resyncSteps(s: WorkflowState, policy: Policy): string {
 }
 
 /** The note that hands a ticket to a human: why the bot stopped, what it saw and did, and what to do now. */
-export function escalationNote(s: WorkflowState, from: StateName, policy: Policy, reason: EscalationReason, detail: string): string {
+export function escalationNote(s: WorkflowState, from: StateName, policy: Policy, reason: EscalationReason, detail: string, next?: string): string {
   const vars = { ...noteVars(s, policy), reason, detail, resyncSteps: resyncSteps(s, policy) };
   return render(
     'note_escalated',
@@ -104,7 +104,7 @@ export function escalationNote(s: WorkflowState, from: StateName, policy: Policy
       why: render(WHY_TEMPLATE[reason], vars, policy),
       facts: facts(s, from, policy, 'all'),
       history: historyLines(s),
-      next: render(NEXT_TEMPLATE[reason], vars, policy),
+      next: next ?? render(NEXT_TEMPLATE[reason], vars, policy),
     },
     policy,
   );

@@ -43,6 +43,7 @@ export const CONSOLE = {
 export class SafeNetStaPlatform implements TwoFactorPlatform {
   readonly name = PLATFORM;
   readonly capabilities: PlatformCapabilities = { canAddToGroup: true, canResync: false, canChallenge: false, canReadAuthLog: true };
+  readonly consoleUrl: string;
   readonly rest: StaRestClient;
   readonly bsidca: BsidcaClient | undefined;
   private readonly userScanPages: number;
@@ -54,6 +55,7 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
     const now = options.client?.now;
     const guard = new PlatformGuard({ redis: options.redis, prefix: options.prefix, platform: PLATFORM, account: `${config.apiUrl}|${config.tenantCode}`, ...config.guard, ...(now ? { now } : {}) });
     this.userScanPages = config.userScanPages;
+    this.consoleUrl = config.consoleUrl;
     this.rest = new StaRestClient({
       apiUrl: config.apiUrl,
       tenantCode: config.tenantCode,

@@ -120,8 +120,14 @@ export class BsidcaClient {
 
   private async doConnect(): Promise<string> {
     const res = await this.post('Connect', [['OperatorEmail', this.options.user], ['OTP', this.options.password]], undefined, 'connect to BSIDCA');
-    const accepted = res.status === 200 && elements(res.data, 'ConnectResult')[0]?.trim().toLowerCase() === 'true';
-    if (!accepted) throw new PlatformForbidden(PLATFORM, 'connect to BSIDCA (check STA_SOAP_USER, STA_SOAP_PASSWORD and that the operator may use the web service)');
+    // Connect answers a ConnectResult code (thalesdocs.com/sta/api/bsidca, Connection endpoints): only AUTH_SUCCESS opens a
+    // session; CHALLENGE, OUTER_WINDOW_AUTH, USER_PIN_CHANGE … need an interactive operator, which a bot is not.
+    const result = res.status === 200 ? elements(res.data, 'ConnectResult')[0]?.trim() : undefined;
+    const accepted = result === 'AUTH_SUCCESS';
+    if (!accepted) {
+      const why = result === undefined || result === 'AUTH_FAILURE' ? '' : ` (BSIDCA answered ${result.slice(0, 40)}: give the operator a static password with no challenge or PIN change pending)`;
+      throw new PlatformForbidden(PLATFORM, `connect to BSIDCA${why} (check STA_SOAP_USER, STA_SOAP_PASSWORD and that the operator may use the web service)`);
+    }
     const cookie = cookiesOf(res);
     this.session = { cookie, until: this.now() + this.sessionTtlMs };
     return cookie;

@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   /** 10 characters, A–Z and 0–9 (thalesdocs.com/sta/api: "Tenant code") */
   STA_TENANT_CODE: z.string().regex(/^[A-Z0-9]{10}$/, 'must be the 10-character tenant code (A-Z, 0-9) shown in Settings > API Keys'),
   STA_API_KEY: z.string().min(8),
+  /** the STA console an agent logs in to for what the APIs cannot do (the runbook's address) */
+  STA_CONSOLE_URL: z.string().url().default('https://cloud.safenet-inc.com/'),
   STA_SOAP_URL: httpsUrl.optional(),
   STA_SOAP_USER: optionalText,
   STA_SOAP_PASSWORD: optionalText,
@@ -39,6 +41,8 @@ export interface StaConfig {
   apiUrl: string;
   tenantCode: string;
   apiKey: string;
+  /** STA_CONSOLE_URL: named in the agents' console steps */
+  consoleUrl: string;
   soap?: StaSoapConfig;
   userScanPages: number;
   timeoutMs: number;
@@ -71,6 +75,7 @@ export function loadStaConfig(source: NodeJS.ProcessEnv): StaConfig {
     apiUrl: env.STA_API_URL,
     tenantCode: env.STA_TENANT_CODE,
     apiKey: env.STA_API_KEY,
+    consoleUrl: env.STA_CONSOLE_URL,
     ...(soap ? { soap } : {}),
     userScanPages: env.STA_USER_SCAN_PAGES,
     timeoutMs: env.STA_TIMEOUT_MS,
