@@ -45,8 +45,12 @@ export interface FakeAuditEntry {
   realm: string;
 }
 
-/** One injected failure: an HTTP status (with Retry-After), a reply after `delayMs`, or a dropped connection. */
-export type Fault = { status: number; retryAfter?: string } | { delayMs: number } | { drop: true };
+/**
+ * One injected failure: an HTTP status (with Retry-After), a reply after `delayMs`, a connection dropped before
+ * the request is handled (`drop`), or one dropped after it was handled, so the change is made but its answer
+ * is lost (`dropResponse`).
+ */
+export type Fault = { status: number; retryAfter?: string } | { delayMs: number } | { drop: true } | { dropResponse: true };
 
 export interface FaultRule {
   /** requests whose path contains this; none: every request */
@@ -77,9 +81,18 @@ export class Faults {
 
   /** as a fastify onRequest hook: answers the fault, or lets the request through */
   install(app: FastifyInstance, body: (status: number) => unknown): void {
+    const answerLost = new WeakSet<object>();
+    app.addHook('onSend', async (req, _reply, payload) => {
+      if (answerLost.has(req.raw)) req.raw.socket.destroy();
+      return payload;
+    });
     app.addHook('onRequest', async (req, reply) => {
       const fault = this.take(req.url);
       if (!fault) return;
+      if ('dropResponse' in fault) {
+        answerLost.add(req.raw);
+        return;
+      }
       if ('drop' in fault) {
         req.raw.socket.destroy();
         return reply;
@@ -325,10 +338,16 @@ export async function startFakePrivacyIdea(options: FakePrivacyIdeaOptions): Pro
         break;
       }
     }
-    if (found === -1 || generate(token.secret, found + 1, token.otplen) !== otp2) return ok(false);
+    // resync_api audits every call: action "POST /token/resync", the serial, and success (api/token.py)
+    const audited = (success: boolean) => audit.push({ date: isoNaive(now()), action: 'POST /token/resync', success: success ? 1 : 0, serial, user: token.user ?? '', realm });
+    if (found === -1 || generate(token.secret, found + 1, token.otplen) !== otp2) {
+      audited(false);
+      return ok(false);
+    }
     // inc_otp_counter(counter + 1, reset=True): next expected counter after otp2, fail counter reset
     token.count = found + 2;
     token.failcount = 0;
+    audited(true);
     return ok(true);
   });
 

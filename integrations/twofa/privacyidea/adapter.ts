@@ -26,6 +26,8 @@ export interface PrivacyIdeaPlatformOptions {
   /** test hooks: faster retries, a fake clock */
   client?: Partial<Pick<PrivacyIdeaClientOptions, 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'maxRetryAfterMs' | 'renewBeforeMs' | 'now'>>;
   now?: () => number;
+  /** how far back the audit log is searched for a resync whose answer was lost (default 15 min) */
+  resyncLookBackMs?: number;
 }
 
 const TOKEN_PAGE_SIZE = 50;
@@ -35,6 +37,14 @@ const AUDIT_PAGE_SIZE = 100;
 const OTP_TYPES = new Set(['hotp', 'totp']);
 /** the login endpoint as the audit log names it: "POST /validate/check" (or GET) */
 const VALIDATE_ACTION = '*/validate/check';
+/** "POST /token/resync" or "POST /token/resync/<serial>" (api/before_after.py: method and url_rule) */
+const RESYNC_ACTION = '*/token/resync*';
+/**
+ * How far back a successful resync of the same token counts as "ours, answer lost": longer than an effect's
+ * retries take (EFFECT_ATTEMPTS with exponential backoff, plus a stalled job's lock), short enough that an
+ * agent's resync of last week does not turn a user's wrong codes into a success.
+ */
+const RESYNC_LOOK_BACK_MS = 15 * 60_000;
 
 const UI_CHALLENGE =
   'privacyIDEA has no API call to resynchronise a challenge/response token: in the web UI open Tokens > <serial> and use "Resync Token" if the token type offers it, or ask the user for two consecutive OTP values instead';
@@ -52,9 +62,11 @@ export class PrivacyIdeaPlatform implements TwoFactorPlatform {
   private readonly realm: string;
   private readonly groupAttribute: string | undefined;
   private readonly now: () => number;
+  private readonly resyncLookBackMs: number;
 
   constructor(options: PrivacyIdeaPlatformOptions) {
     const { config } = options;
+    this.resyncLookBackMs = options.resyncLookBackMs ?? RESYNC_LOOK_BACK_MS;
     this.realm = config.realm;
     this.groupAttribute = config.groupAttribute;
     this.now = options.now ?? Date.now;
@@ -147,8 +159,28 @@ export class PrivacyIdeaPlatform implements TwoFactorPlatform {
       { method: 'POST', path: '/token/resync', data: { serial, otp1: code1, otp2: code2 }, retry: 'unsent', what: 'resync the token' },
       ResyncValueSchema,
     );
-    // privacyIDEA answers only true/false: codes behind the counter and codes too far ahead look the same.
-    return resynced ? { ok: true } : { ok: false, reason: 'codes_not_in_window' };
+    if (resynced) return { ok: true };
+    // privacyIDEA answers only true/false: codes behind the counter and codes too far ahead look the same. Its
+    // audit log tells them apart for the case that matters: a resync of ours whose answer was lost (time-out,
+    // dropped connection) moved the counter past these codes, so the retry is refused. A successful resync of
+    // this token moments ago means these codes were most likely used by it: "already used" lets the effect
+    // executor count the retry as that success, and reads as a plain rejection anywhere else.
+    return (await this.resyncedRecently(serial)) ? { ok: false, reason: 'codes_already_used' } : { ok: false, reason: 'codes_not_in_window' };
+  }
+
+  /** Whether the audit log has a successful POST /token/resync of `serial` within the look-back (api/token.py resync_api audits serial and success). */
+  private async resyncedRecently(serial: string): Promise<boolean> {
+    const page = await this.client.call(
+      {
+        method: 'GET',
+        path: '/audit/',
+        params: { serial, action: RESYNC_ACTION, timelimit: `${Math.ceil(this.resyncLookBackMs / 1000)}s`, sortorder: 'desc', page: '1', page_size: '10' },
+        retry: 'always',
+        what: 'read the audit log for an earlier resync',
+      },
+      AuditPageSchema,
+    );
+    return page.auditdata.some((e) => e.serial === serial && (e.success === true || e.success === 1));
   }
 
   async recentAuthentications(userId: string, since: number): Promise<AuthRecord[]> {
