@@ -38,6 +38,10 @@ export interface DemoOptions {
   deadlineMs?: number;
   /** keep the app running after the run (tests read Redis, then stop it) */
   keepRunning?: boolean;
+  /** more environment for the app, e.g. TWOFA_PLATFORM=privacyidea and its PRIVACYIDEA_* variables */
+  env?: Record<string, string>;
+  /** how a simulated user logs in for the re-test when the platform is not the embedded one */
+  login?: (userName: string, code: string) => Promise<unknown>;
 }
 
 /** Demo policy: the production defaults with timers in seconds, so "never replies" ends within the run. */
@@ -55,11 +59,9 @@ export const DEMO_POLICY = parsePolicy({
 export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   const prefix = opts.prefix ?? `demo-${Date.now().toString(36)}`;
   const log = opts.log ?? createLogger('warn');
-  const config = loadConfig(
-    { REDIS_URL: opts.redisUrl, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', POLL_INTERVAL_S: '5', SWEEP_INTERVAL_S: '2', EFFECT_BACKOFF_MS: '200' },
-    { policy: DEMO_POLICY },
-  );
-  const app = await createApp(config, { log });
+  const env = { REDIS_URL: opts.redisUrl, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', POLL_INTERVAL_S: '5', SWEEP_INTERVAL_S: '2', EFFECT_BACKOFF_MS: '200', ...opts.env };
+  const config = loadConfig(env, { policy: DEMO_POLICY });
+  const app = await createApp(config, { log, ...(opts.env ? { source: env } : {}) });
   await app.start();
 
   const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
@@ -89,6 +91,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         token,
         sent,
         app,
+        ...(opts.login ? { login: opts.login } : {}),
       });
       const state = await sim.run(deadline);
       const seconds = (Date.now() - started) / 1000;

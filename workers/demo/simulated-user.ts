@@ -23,6 +23,8 @@ export interface SimulatedUserDeps {
   /** every code or response the user sends, so tests can prove none leaks */
   sent: Set<string>;
   pollMs?: number;
+  /** how the user logs in for the re-test on a platform other than the embedded one (a fake server's login) */
+  login?: (userName: string, code: string) => Promise<unknown>;
 }
 
 const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
@@ -55,9 +57,11 @@ export class SimulatedUser {
     return (await this.deps.app.store.pendingEffects(this.tk)).length > 0;
   }
 
-  private login(code: string): Promise<boolean> {
+  private async login(code: string): Promise<void> {
     const { userName } = this.deps.scenario;
-    return userName ? (this.deps.app.platform as LocalPlatform).authenticate(userName, code) : Promise.resolve(false);
+    if (!userName) return;
+    if (this.deps.login) await this.deps.login(userName, code);
+    else await (this.deps.app.platform as LocalPlatform).authenticate(userName, code);
   }
 
   async run(deadline: number): Promise<WorkflowState | undefined> {
