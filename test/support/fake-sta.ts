@@ -138,7 +138,9 @@ export async function startFakeSta(options: FakeStaOptions): Promise<FakeSta> {
 
   app.get<P>('/api/v1/tenants/:tenant/users/:name', async (req, reply) => {
     if (!authorized(req, reply)) return reply;
-    const user = users.find((u) => u.userName === req.params.name);
+    // isUid=true: the path is the object id; otherwise the user name.
+    const byId = (req.query as Record<string, string | undefined>).isUid === 'true';
+    const user = users.find((u) => (byId ? u.id : u.userName) === req.params.name);
     if (!user) return reply.code(404).send({ message: 'User not found' });
     return { schemaVersionNumber: '1.0', isSynchronized: false, ...user };
   });

@@ -162,7 +162,8 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
 
   private async userByName(userName: string): Promise<StaUser | undefined> {
     try {
-      return await this.rest.call({ method: 'GET', path: `/users/${encodeURIComponent(userName)}`, retry: 'always', what: 'read the user' }, StaUserSchema);
+      // isUid=false: the path holds the user name, not the object id (as Thales's own ConnId connector asks for it).
+      return await this.rest.call({ method: 'GET', path: `/users/${encodeURIComponent(userName)}`, params: { isUid: 'false' }, retry: 'always', what: 'read the user' }, StaUserSchema);
     } catch (err) {
       if (err instanceof StaNotFound) return undefined;
       throw err;
