@@ -115,6 +115,15 @@ describe('SafeNetStaPlatform against a fake STA (real HTTP, real Redis)', () => 
       await expect(sta.listTokens('alice')).rejects.toBeInstanceOf(PlatformForbidden);
     });
 
+    it('opens a session only on ConnectResult AUTH_SUCCESS: an operator challenge is refused by name', async () => {
+      await server.close();
+      server = await startFakeSta({ ...staSeed(), connectResult: 'CHALLENGE' });
+      const err = await platform().listTokens('alice').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PlatformForbidden);
+      expect((err as PlatformForbidden).reason).toMatch(/BSIDCA answered CHALLENGE: give the operator a static password/);
+      expect(server.requests.filter((r) => r === 'POST /bsidca/BSIDCA.asmx')).toHaveLength(1);
+    });
+
     it('without BSIDCA, says so with the console steps', async () => {
       const sta = platform({ soap: undefined });
       const err = await sta.listTokens('alice').catch((e: unknown) => e);

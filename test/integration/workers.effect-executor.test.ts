@@ -82,6 +82,14 @@ describe('the effect executor against the embedded desk and platform', () => {
     expect(await locate({ email: 'nobody@nowhere.example', name: 'No Body' })).toMatchObject({ type: 'userNotFound' });
   });
 
+  it('tells the workflow, with the located user, what the platform can do', async () => {
+    const located = await executor.run(
+      { type: 'locateUser', id: 'l', requester: { id: 'r', email: 'alice.archer@example.com' } },
+      { tk: `local:${ticketId}`, key: 'k2', retryAfterUnknownOutcome: false },
+    );
+    expect(located).toMatchObject({ type: 'userLocated', platform: { name: 'local', canAddToGroup: true, canResync: true, canChallenge: true } });
+  });
+
   async function platformSecret(): Promise<string | undefined> {
     const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')));
     return seed.tokens.find((t) => t.serial === 'MP-1001')?.secret;

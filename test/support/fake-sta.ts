@@ -40,6 +40,8 @@ export interface FakeStaOptions {
   memberships?: Record<string, string[]>;
   tokens?: FakeStaToken[];
   operator?: { email: string; password: string };
+  /** what Connect answers the right operator (default AUTH_SUCCESS); e.g. CHALLENGE for an operator with a token */
+  connectResult?: string;
   /** list page size the server uses when asked for more (default 100) */
   maxPageSize?: number;
   now?: () => number;
@@ -204,6 +206,9 @@ export async function startFakeSta(options: FakeStaOptions): Promise<FakeSta> {
     if (operation === 'Connect') {
       const accepted = options.operator !== undefined && arg('OperatorEmail') === options.operator.email && arg('OTP') === options.operator.password;
       if (!accepted) return soap(reply, 'Connect', '<ConnectResult>AUTH_FAILURE</ConnectResult><challenge />');
+      if (options.connectResult !== undefined && options.connectResult !== 'AUTH_SUCCESS') {
+        return soap(reply, 'Connect', `<ConnectResult>${options.connectResult}</ConnectResult><challenge>12345678</challenge>`);
+      }
       const id = randomBytes(12).toString('hex');
       sessions.add(id);
       return soap(reply, 'Connect', '<ConnectResult>AUTH_SUCCESS</ConnectResult><challenge />', id);
