@@ -39,6 +39,8 @@ export const EscalationReasonSchema = z.enum([
   'no_response',
   'effect_failed',
   'not_requester',
+  /** an SLA target was about to be breached (workflows/resync/transition-sla.ts) */
+  'sla_risk',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 
