@@ -25,7 +25,9 @@ export const InstantSchema = z
   .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/, 'an ISO 8601 date or date-time with a zone, e.g. 2024-05-06 or 2024-05-06T09:00:00Z')
   .transform((s, ctx) => {
     const ms = Date.parse(s);
-    if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: `${s} is not a real date` });
+    // Date.parse rolls 2026-02-30 over into March: check the calendar day itself.
+    const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+    if (Number.isNaN(ms) || new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d) ctx.addIssue({ code: 'custom', message: `${s} is not a real date` });
     return ms;
   });
 
