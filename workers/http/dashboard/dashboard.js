@@ -105,7 +105,8 @@ function drawCharts(summary) {
         { label: 'p90', data: kinds.map(([, s]) => minutes(s.p90Ms)), backgroundColor: '#8fb8ea' },
       ],
     },
-    options: { ...BASE, scales: { y: { beginAtZero: true, title: { display: true, text: 'minutes' } } } },
+    // Seconds-long first replies and days-long waits on one axis: only a log scale shows both.
+    options: { ...BASE, scales: { y: { type: 'logarithmic', title: { display: true, text: 'minutes' } } } },
   });
   draw('chart-days', {
     type: 'bar',
