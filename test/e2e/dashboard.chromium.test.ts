@@ -42,17 +42,28 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
   return (await res.json()) as T;
 }
 
+/**
+ * In-page code is sent as text: the project compiles without the DOM library, so that server code cannot
+ * use browser globals by mistake.
+ */
+function inPage<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate(expression) as Promise<T>;
+}
+
 /** Pixels a chart drew: a canvas Chart.js left empty has none. */
-async function paintedPixels(page: Page, id: string): Promise<number> {
-  return page.$eval(`#${id}`, (el) => {
-    const canvas = el as HTMLCanvasElement;
-    const ctx = canvas.getContext('2d');
-    if (!ctx || canvas.width === 0 || canvas.height === 0) return 0;
-    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    let n = 0;
-    for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) n += 1;
-    return n;
-  });
+function paintedPixels(page: Page, id: string): Promise<number> {
+  return inPage(
+    page,
+    `(() => {
+      const canvas = document.getElementById(${JSON.stringify(id)});
+      const ctx = canvas.getContext('2d');
+      if (!ctx || canvas.width === 0 || canvas.height === 0) return 0;
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n += 1;
+      return n;
+    })()`,
+  );
 }
 
 beforeAll(async () => {
@@ -114,7 +125,10 @@ describe('the SLA dashboard in headless Chromium', () => {
     await page.waitForSelector('body[data-loaded]');
     const summary = await getJson<SlaSummary>(`${app.url}/sla/summary?since=7d`);
 
-    const shown = await page.$$eval('[data-figure]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.figure, { value: (e as HTMLElement).dataset.value, text: e.textContent }])));
+    const shown = await inPage<Record<string, { value: string; text: string }>>(
+      page,
+      `Object.fromEntries([...document.querySelectorAll('[data-figure]')].map((e) => [e.dataset.figure, { value: e.dataset.value, text: e.textContent }]))`,
+    );
     expect(shown.tickets).toEqual({ value: String(summary.tickets), text: '6' });
     expect(shown.automationRate).toEqual({ value: String(summary.automationRate), text: '33.3 %' });
     expect(shown['firstReply.p50Ms']).toEqual({ value: String(summary.firstReply.p50Ms), text: '30 s' });
@@ -126,13 +140,13 @@ describe('the SLA dashboard in headless Chromium', () => {
     expect(shown.escalations?.text).toBe('2');
     expect(shown['open.total']?.text).toBe('1');
 
-    const openRow = await page.$eval(`#open tr[data-ticket="local:${openTicketId}"]`, (tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent));
+    const openRow = await inPage<string[]>(page, `[...document.querySelectorAll('#open tr[data-ticket="local:${openTicketId}"] td')].map((td) => td.textContent)`);
     expect(openRow.slice(0, 3)).toEqual([`local #${openTicketId}`, 'awaiting_codes', 'end user']);
-    const systems = await page.$$eval('#by-system tbody tr', (rows) => rows.map((r) => [(r as HTMLElement).dataset.key, r.children[1]?.textContent]));
+    const systems = await inPage<string[][]>(page, `[...document.querySelectorAll('#by-system tbody tr')].map((r) => [r.dataset.key, r.children[1].textContent])`);
     expect(systems).toEqual([['local', '4'], ['zendesk', '2']]);
 
     for (const id of ['chart-escalations', 'chart-times', 'chart-days']) expect(await paintedPixels(page, id), id).toBeGreaterThan(500);
-    const labels = await page.$eval('#chart-escalations', (c) => (window as unknown as { Chart: { getChart(c: Element): { data: { labels: string[] } } } }).Chart.getChart(c).data.labels);
+    const labels = await inPage<string[]>(page, `Chart.getChart(document.getElementById('chart-escalations')).data.labels`);
     expect([...labels].sort()).toEqual(Object.keys(summary.escalationsByReason).sort());
 
     await mkdir('test-artifacts', { recursive: true });
@@ -141,7 +155,8 @@ describe('the SLA dashboard in headless Chromium', () => {
     // A ticket closing now shows up at the next refresh, without a reload.
     const [extra] = seededRecords(Date.now());
     await new SlaStore(app.redis, app.config.env.REDIS_PREFIX).save({ ...extra!, ticketId: 'late', closedAt: Date.now() - MIN });
-    await page.waitForFunction(() => document.querySelector('[data-figure="tickets"]')?.textContent === '7');
+    await page.waitForSelector('[data-figure="tickets"][data-value="7"]');
+    expect(await page.textContent('[data-figure="tickets"]')).toBe('7');
 
     expect(problems).toEqual([]);
     expect(external).toEqual([]);
