@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { openTicketOf } from '../../workers/sla/open-tickets.js';
 import { BadRange, parseRangeQuery } from '../../workers/sla/range.js';
 import { csvField, formatDuration, toCsv, toTable } from '../../workers/sla/report-format.js';
 import { percentile, summarize } from '../../workers/sla/summary.js';
+import type { WorkflowState } from '../../workflows/resync/state.js';
+import { initialState } from '../../workflows/resync/transition.js';
 import { DAY_MS, HR, MIN, SEEDED, seededRecords } from '../support/sla-records.js';
+import { makeTicket } from './workflow.harness.js';
 
 const END = Date.UTC(2026, 10, 20, 12, 0);
 const RANGE = { from: END - 7 * DAY_MS, to: END };
@@ -121,5 +125,31 @@ describe('report formats', () => {
     expect(table).toContain('33.3%');
     expect(table).toContain('30s / 16m 00s');
     expect(table).toMatch(/sla_risk\s+│ 1/);
+  });
+});
+
+describe('open tickets', () => {
+  const T = Date.UTC(2026, 10, 20, 9, 0);
+  const state = (over: Partial<WorkflowState>): WorkflowState => ({ ...initialState(makeTicket(), T), ...over });
+
+  it.each([
+    ['awaiting_codes', 'end_user'],
+    ['awaiting_retest', 'end_user'],
+    ['awaiting_approval', 'agent'],
+    ['resyncing', 'bot'],
+  ] as const)('says a ticket in %s waits on the %s', (status, waitingOn) => {
+    expect(openTicketOf(state({ status, waitingSince: T + MIN }), T + 10 * MIN)).toMatchObject({ status, waitingOn, ageMs: 10 * MIN, inStateMs: 9 * MIN, since: '2026-11-20T09:01:00.000Z' });
+  });
+
+  it('counts the time in a state without a waiting clock from the last change', () => {
+    expect(openTicketOf(state({ status: 'locating_user', updatedAt: T + 2 * MIN }), T + 3 * MIN)?.inStateMs).toBe(MIN);
+  });
+
+  it.each(['resolved', 'timed_out', 'escalated', 'handed_off'] as const)('leaves out a ticket that is %s', (status) => {
+    expect(openTicketOf(state({ status }), T)).toBeUndefined();
+  });
+
+  it('carries no email or name of the requester', () => {
+    expect(JSON.stringify(openTicketOf(state({ status: 'awaiting_codes' }), T))).not.toMatch(/@|Alice/);
   });
 });
