@@ -85,7 +85,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const onApplied: EventProcessorDeps['onApplied'] = (tk, event, before, after, effects) => {
     // A ticket that just ended gets its SLA record (first reply, waiting, resolution, outcome).
     if (after && after.status !== before?.status) {
-      const record = slaRecordOf(after, platform.name);
+      const record = slaRecordOf(after, platform.name, policy);
       if (record) sla.save(record).catch((err: Error) => log.warn({ tk, error: err.name, reason: err.message }, 'SLA record not saved'));
     }
     opts.onApplied?.(tk, event, before, after, effects);

@@ -8,6 +8,7 @@ import { TicketNotFound } from '../integrations/ticketing/errors.js';
 import type { Redis } from 'ioredis';
 import { jobId, splitTicketKey, type Keys } from './keys.js';
 import type { Queues } from './queues.js';
+import { timerJobData, timerQueue } from './timer-handler.js';
 
 export interface ExecutorDeps {
   platform: TwoFactorPlatform;
@@ -106,9 +107,9 @@ export class EffectExecutor {
       }
       case 'setTimer': {
         const delay = Math.max(0, effect.dueAt - this.now());
-        await this.deps.queues.timers.add(
+        await timerQueue(this.deps.queues).add(
           effect.kind,
-          { tk: ctx.tk, timerId: effect.timerId, kind: effect.kind },
+          timerJobData(ctx.tk, effect),
           { jobId: jobId('timer', ctx.tk, effect.timerId), delay, removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 10, backoff: { type: 'exponential', delay: 500 } },
         );
         return undefined;

@@ -1,11 +1,57 @@
-import type { Job } from 'bullmq';
-import type { TimerJob, Queues } from './queues.js';
+import type { Queue } from 'bullmq';
+import { z } from 'zod';
+import type { EffectOf } from '../workflows/resync/effects.js';
+import { SlaTargetSchema, type WorkflowEvent } from '../workflows/resync/events.js';
+import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
 
+/**
+ * What a timer job holds. Read back from Redis, so parsed. `kind` mirrors the setTimer effect's, which is wider
+ * than `TimerJob` in queues.ts (SLA timers came after it): enqueue through `timerQueue` below.
+ */
+export const TimerJobDataSchema = z.object({
+  tk: z.string().min(1),
+  timerId: z.string().min(1),
+  kind: z.enum(['reminder', 'timeout', 'sla_risk']),
+});
+export type TimerJobData = z.infer<typeof TimerJobDataSchema>;
+
+/** SLA timer ids are `<round>.sla.<target>` (workflows/resync/transition-sla.ts). */
+const SLA_TIMER_ID = /\.sla\.([a-z_]+)$/;
+
+export class BadTimerJob extends Error {
+  override readonly name = 'BadTimerJob';
+  readonly reason: string;
+  constructor(what: string) {
+    super(`unreadable timer job: ${what}`);
+    this.reason = `a job in the timers queue is not a timer this version knows (${what}); remove it from the queue or upgrade the workers`;
+  }
+}
+
+export function timerJobData(tk: string, effect: EffectOf<'setTimer'>): TimerJobData {
+  return { tk, timerId: effect.timerId, kind: effect.kind };
+}
+
+/** The timers queue seen with the job data every timer kind needs. */
+export function timerQueue(queues: Queues): Queue<TimerJobData> {
+  return queues.timers as unknown as Queue<TimerJobData>;
+}
+
+/** The event a due timer becomes. */
+export function timerEvent(data: TimerJobData, now: number): WorkflowEvent {
+  const { tk, timerId, kind } = data;
+  const id = `timer:${tk}:${timerId}`;
+  if (kind === 'reminder') return { type: 'reminderDue', id, at: now, timerId };
+  if (kind === 'timeout') return { type: 'timeoutDue', id, at: now, timerId };
+  const target = SlaTargetSchema.safeParse(SLA_TIMER_ID.exec(timerId)?.[1]);
+  if (!target.success) throw new BadTimerJob(`SLA timer id '${timerId}' names no SLA target`);
+  return { type: 'slaRiskDue', id, at: now, timerId, target: target.data };
+}
+
 /** A due timer becomes an event; the workflow ignores it when its state has moved on. */
-export async function fireTimer(job: Job<TimerJob>, store: WorkflowStore, queues: Queues, now: number): Promise<void> {
-  const { tk, timerId, kind } = job.data;
-  const type = kind === 'reminder' ? 'reminderDue' : 'timeoutDue';
-  await store.append(tk, [{ type, id: `timer:${tk}:${timerId}`, at: now, timerId }]);
-  await queues.drain(tk);
+export async function fireTimer(job: { data: unknown }, store: WorkflowStore, queues: Queues, now: number): Promise<void> {
+  const parsed = TimerJobDataSchema.safeParse(job.data);
+  if (!parsed.success) throw new BadTimerJob(parsed.error.issues[0]?.message ?? 'bad shape');
+  await store.append(parsed.data.tk, [timerEvent(parsed.data, now)]);
+  await queues.drain(parsed.data.tk);
 }

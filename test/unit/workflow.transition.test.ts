@@ -62,12 +62,14 @@ function sampleEvent(type: EventType, desk: Desk): WorkflowEvent {
       return desk.event(type, { timerId });
     case 'timeoutDue':
       return desk.event(type, { timerId });
+    case 'slaRiskDue':
+      return desk.event(type, { timerId: '1.sla.resolution', target: 'resolution' });
   }
 }
 
 type Outcome = readonly [StateName, EffectType[]];
 const HANDOFF: Partial<Record<EventType, Outcome>> = { tagsChanged: ['handed_off', []], statusChanged: ['handed_off', []] };
-const FAILS: Partial<Record<EventType, Outcome>> = { effectFailed: ['escalated', ['updateTicket']] };
+const FAILS: Partial<Record<EventType, Outcome>> = { effectFailed: ['escalated', ['updateTicket']], slaRiskDue: ['escalated', ['updateTicket']] };
 
 /**
  * The documented outcome of every state × event pair (with the sample events above). A pair that is not
@@ -167,7 +169,11 @@ describe('starting a workflow', () => {
     const r = desk.tag();
     expect(r.changed).toBe(true);
     expect(desk.s).toMatchObject({ status: 'locating_user', round: 1, seq: 1, createdAt: T0, updatedAt: T0, attempts: 0, reminders: 0 });
-    expect(r.effects).toEqual([{ type: 'locateUser', id: '1.1.0', requester: desk.ticket.requester }]);
+    expect(r.effects).toEqual([
+      { type: 'locateUser', id: '1.1.0', requester: desk.ticket.requester },
+      { type: 'setTimer', id: '1.1.1', timerId: '1.sla.first_reply', kind: 'sla_risk', dueAt: T0 + 5 * MINUTE },
+      { type: 'setTimer', id: '1.1.2', timerId: '1.sla.resolution', kind: 'sla_risk', dueAt: T0 + 24 * HOUR - 10 * MINUTE },
+    ]);
     expect(desk.s.awaiting).toBe('1.1.0');
     expect(desk.s.history).toEqual([{ at: T0, event: 'ticketTagged', from: 'received', to: 'locating_user', note: 'tagged 2fa_issue' }]);
     expect(desk.s.sla).toEqual({ endUserRoundTrips: 0, waitingMs: 0 });
@@ -232,6 +238,8 @@ describe('effect ids', () => {
     const desk = otpDesk();
     expect(desk.effects.map((e) => `${e.type}:${e.id}`)).toEqual([
       'locateUser:1.1.0',
+      'setTimer:1.1.1',
+      'setTimer:1.1.2',
       'readGroups:1.2.0',
       'readTokens:1.3.0',
       'updateTicket:1.4.0',

@@ -4,7 +4,7 @@ import { UsageError, type CliCommand, type CliContext } from './command.js';
 const COMMANDS: Record<string, { usage: string; load: () => Promise<CliCommand> }> = {
   zendesk: { usage: 'zendesk check', load: async () => (await import('./zendesk-check.js')).run },
   platform: { usage: 'platform check', load: async () => (await import('./platform-check.js')).run },
-  report: { usage: 'report [--since 7d] [--format table|csv|json]', load: async () => (await import('./report.js')).run },
+  report: { usage: 'report [--since 7d] [--from ISO --to ISO] [--format table|csv|json]', load: async () => (await import('./report.js')).run },
   ticket: { usage: 'ticket show|retry|escalate|handoff <system> <id>', load: async () => (await import('./ticket.js')).run },
   'replay-dead': { usage: 'replay-dead [--queue events|effects|timers] [--limit N]', load: async () => (await import('./replay-dead.js')).run },
 };

@@ -1,7 +1,57 @@
-import type { CliContext } from './command.js';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { loadConfig } from '../config.js';
+import { formatReport, REPORT_FORMATS } from '../sla/report-format.js';
+import { BadRange, DEFAULT_SINCE, RangeQuerySchema, resolveRange } from '../sla/range.js';
+import { SlaStore } from '../sla/store.js';
+import { summarize } from '../sla/summary.js';
+import { UsageError, type CliContext } from './command.js';
 
-/** Not built yet: see the open issue. */
+const OptionsSchema = RangeQuerySchema.extend({ format: z.enum(REPORT_FORMATS).default('table') });
+
+/**
+ * `twofa-desk report [--since 7d] [--from ISO --to ISO] [--format table|csv|json]`: the SLA figures of the
+ * tickets closed in the range (the same computation as GET /sla/summary), read from Redis directly
+ * (REDIS_URL, REDIS_PREFIX). --from/--to win over --since; --to defaults to now.
+ */
 export async function run(ctx: CliContext): Promise<number> {
-  ctx.err('this command is not built into this version yet');
-  return 2;
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: ctx.args,
+      options: { since: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const opts = OptionsSchema.safeParse({ since: values.since ?? (values.from ? undefined : DEFAULT_SINCE), from: values.from, to: values.to, format: values.format });
+  if (!opts.success) {
+    const issue = opts.error.issues[0];
+    throw new UsageError(`--${String(issue?.path[0] ?? 'option')}: ${issue?.message ?? 'invalid'}`);
+  }
+  let range: { from: number; to: number };
+  try {
+    range = resolveRange(opts.data, Date.now());
+  } catch (err) {
+    if (err instanceof BadRange) throw new UsageError(err.reason);
+    throw err;
+  }
+
+  const { env } = loadConfig(ctx.env);
+  // One try, no endless reconnects: a CLI should say "Redis is down" and exit, not hang.
+  const redis = new Redis(env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect().catch((err: Error) => {
+      throw new Error(`cannot reach Redis at REDIS_URL (${err.message}): check the variable and that the server runs`);
+    });
+    const records = await new SlaStore(redis, env.REDIS_PREFIX).range(range.from, range.to);
+    ctx.out(formatReport(summarize(records, range), opts.data.format));
+    return 0;
+  } finally {
+    redis.disconnect();
+  }
 }

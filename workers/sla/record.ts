@@ -1,42 +1,69 @@
-import type { EscalationReason, WorkflowState } from '../../workflows/resync/state.js';
+import { z } from 'zod';
+import type { Policy } from '../../workflows/resync/policy.js';
+import { EscalationReasonSchema, type WorkflowState } from '../../workflows/resync/state.js';
 
 /** Final outcome of one ticket round, as SLA reports count it. */
-export type SlaOutcome = 'resolved' | 'escalated' | 'handed_off' | 'timed_out';
+export const SlaOutcomeSchema = z.enum(['resolved', 'escalated', 'handed_off', 'timed_out']);
+export type SlaOutcome = z.infer<typeof SlaOutcomeSchema>;
+export const SLA_OUTCOMES = SlaOutcomeSchema.options;
 
-/** One SLA record per ticket round that reached a terminal state. No email, no comment text. */
-export interface SlaRecord {
-  system: string;
-  ticketId: string;
-  round: number;
-  platform: string;
-  outcome: SlaOutcome;
-  escalationReason?: EscalationReason;
-  createdAt: number;
-  closedAt: number;
-  firstReplyMs?: number;
-  waitingMs: number;
-  resolutionMs: number;
-  endUserRoundTrips: number;
-}
+/** Outcomes where the bot itself closed the ticket: the only ones whose resolution time it knows. */
+export const BOT_CLOSED: ReadonlySet<SlaOutcome> = new Set(['resolved', 'timed_out']);
+
+/**
+ * One SLA record per ticket round that reached a terminal state. No email, no comment text. Read back from
+ * Redis through this schema: the target and breach fields are absent from records saved before SLA targets
+ * existed, and reports count those as "not measured".
+ */
+export const SlaRecordSchema = z.object({
+  system: z.string(),
+  ticketId: z.string(),
+  round: z.number().int(),
+  platform: z.string(),
+  outcome: SlaOutcomeSchema,
+  escalationReason: EscalationReasonSchema.optional(),
+  createdAt: z.number().int(),
+  closedAt: z.number().int(),
+  firstReplyMs: z.number().int().optional(),
+  waitingMs: z.number().int(),
+  resolutionMs: z.number().int(),
+  endUserRoundTrips: z.number().int(),
+  /** the policy's targets when the ticket ended */
+  firstReplyTargetMs: z.number().int().optional(),
+  resolutionTargetMs: z.number().int().optional(),
+  /** the first public reply came after the target (or never came, and the ticket ended after it) */
+  firstReplyBreached: z.boolean().optional(),
+  /** the bot closed the ticket after the target; unset when a human finishes it (escalated, handed off) */
+  resolutionBreached: z.boolean().optional(),
+});
+export type SlaRecord = z.infer<typeof SlaRecordSchema>;
+
+export type SlaTargets = Pick<Policy, 'firstReplyTargetMs' | 'resolutionTargetMs'>;
 
 /** The SLA record of a state, or undefined when the state is not terminal. Pure. */
-export function slaRecordOf(state: WorkflowState, platform: string): SlaRecord | undefined {
-  const s = state.status;
-  if (s !== 'resolved' && s !== 'escalated' && s !== 'handed_off' && s !== 'timed_out') return undefined;
+export function slaRecordOf(state: WorkflowState, platform: string, targets: SlaTargets): SlaRecord | undefined {
+  const outcome = SlaOutcomeSchema.safeParse(state.status);
+  if (!outcome.success) return undefined;
   const closedAt = state.sla.resolvedAt ?? state.updatedAt;
+  const resolutionMs = Math.max(0, closedAt - state.createdAt);
   const rec: SlaRecord = {
     system: state.ticket.system,
     ticketId: state.ticket.id,
     round: state.round,
     platform,
-    outcome: s,
+    outcome: outcome.data,
     createdAt: state.createdAt,
     closedAt,
     waitingMs: state.sla.waitingMs,
-    resolutionMs: Math.max(0, closedAt - state.createdAt),
+    resolutionMs,
     endUserRoundTrips: state.sla.endUserRoundTrips,
+    firstReplyTargetMs: targets.firstReplyTargetMs,
+    resolutionTargetMs: targets.resolutionTargetMs,
+    firstReplyBreached: false,
   };
   if (state.sla.firstPublicReplyAt !== undefined) rec.firstReplyMs = Math.max(0, state.sla.firstPublicReplyAt - state.createdAt);
-  if (s === 'escalated' && state.escalation) rec.escalationReason = state.escalation.reason;
+  rec.firstReplyBreached = (rec.firstReplyMs ?? resolutionMs) > targets.firstReplyTargetMs;
+  if (BOT_CLOSED.has(outcome.data)) rec.resolutionBreached = resolutionMs > targets.resolutionTargetMs;
+  if (outcome.data === 'escalated' && state.escalation) rec.escalationReason = state.escalation.reason;
   return rec;
 }

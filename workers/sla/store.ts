@@ -1,7 +1,16 @@
 import type { Redis } from 'ioredis';
-import type { SlaRecord } from './record.js';
+import { SlaRecordSchema, type SlaRecord } from './record.js';
 
 const DAY_MS = 86_400_000;
+const RANGE_BATCH = 500;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Durable SLA records: `<prefix>:sla:index` (sorted set, score = closedAt, member = `<system>:<id>:<round>`)
@@ -31,10 +40,19 @@ export class SlaStore {
     return old.length;
   }
 
+  /** Records closed in [from, to] (ms, inclusive), oldest first; a record that no longer parses is skipped. */
   async range(from: number, to: number): Promise<SlaRecord[]> {
     const members = await this.redis.zrangebyscore(this.indexKey(), from, to);
-    if (members.length === 0) return [];
-    const raw = await this.redis.mget(...members.map((m) => this.recKey(m)));
-    return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as SlaRecord);
+    const out: SlaRecord[] = [];
+    // MGET in slices: a quarter's records must not become one huge reply.
+    for (let i = 0; i < members.length; i += RANGE_BATCH) {
+      const raw = await this.redis.mget(...members.slice(i, i + RANGE_BATCH).map((m) => this.recKey(m)));
+      for (const r of raw) {
+        if (r === null) continue;
+        const parsed = SlaRecordSchema.safeParse(safeJson(r));
+        if (parsed.success) out.push(parsed.data);
+      }
+    }
+    return out;
   }
 }

@@ -55,7 +55,7 @@ export const SetTimerSchema = z.object({
   type: z.literal('setTimer'),
   ...base,
   timerId: z.string().min(1),
-  kind: z.enum(['reminder', 'timeout']),
+  kind: z.enum(['reminder', 'timeout', 'sla_risk']),
   dueAt: z.number().int(),
 });
 

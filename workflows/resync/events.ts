@@ -80,6 +80,12 @@ export const EffectFailedSchema = z.object({
 export const ReminderDueSchema = z.object({ type: z.literal('reminderDue'), ...base, timerId: z.string().min(1) });
 export const TimeoutDueSchema = z.object({ type: z.literal('timeoutDue'), ...base, timerId: z.string().min(1) });
 
+/** The SLA targets of policy: first public reply, and resolution. */
+export const SlaTargetSchema = z.enum(['first_reply', 'resolution']);
+export type SlaTarget = z.infer<typeof SlaTargetSchema>;
+/** An SLA target of the ticket is about to be breached (fires `slaWarnBeforeMs` before it). */
+export const SlaRiskDueSchema = z.object({ type: z.literal('slaRiskDue'), ...base, timerId: z.string().min(1), target: SlaTargetSchema });
+
 export const EventSchema = z.discriminatedUnion('type', [
   TicketTaggedSchema,
   CommentAddedSchema,
@@ -98,6 +104,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   EffectFailedSchema,
   ReminderDueSchema,
   TimeoutDueSchema,
+  SlaRiskDueSchema,
 ]);
 
 export type WorkflowEvent = z.infer<typeof EventSchema>;

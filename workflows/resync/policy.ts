@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 /** Message templates the workflow renders; every field may be overridden per language in policy. */
 export const TemplateOverridesSchema = z.record(z.string(), z.string());
@@ -41,6 +42,16 @@ export const PolicySchema = z.object({
   maxResyncsPerUserPerDay: z.number().int().positive().default(5),
   /** before sending a re-test reminder, ask the platform whether the user logged in since the resync */
   checkAuthLogOnReminder: z.boolean().default(true),
+  /**
+   * SLA targets, measured on the wall clock from the ticket's start (time spent waiting on the end user counts).
+   * First reply: the first public reply on the ticket; resolution: the bot closing the ticket.
+   */
+  firstReplyTargetMs: z.number().int().positive().default(15 * MINUTE),
+  resolutionTargetMs: z.number().int().positive().default(24 * HOUR),
+  /** how long before a target is breached an open ticket goes to a human (reason sla_risk) */
+  slaWarnBeforeMs: z.number().int().nonnegative().default(10 * MINUTE),
+  /** false: the targets are only measured (SLA records), never acted on */
+  escalateOnSlaRisk: z.boolean().default(true),
   language: z.string().min(2).default('en'),
   /** per language, template name → text with {{placeholders}} */
   templates: z.record(z.string(), TemplateOverridesSchema).default({}),

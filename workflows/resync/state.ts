@@ -42,6 +42,8 @@ export const EscalationReasonSchema = z.enum([
   'not_requester',
   'resync_not_automated',
   'group_not_automated',
+  /** an SLA target was about to be breached (workflows/resync/transition-sla.ts) */
+  'sla_risk',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 

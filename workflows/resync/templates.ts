@@ -129,6 +129,7 @@ What to do next:
   why_not_requester: `someone other than the requester answered`,
   why_resync_not_automated: `the 2FA platform's API cannot resync this token, so the bot did not ask the user for codes`,
   why_group_not_automated: `the user has no group and the 2FA platform's API cannot add one`,
+  why_sla_risk: `an SLA target is about to be breached`,
 
   next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
 {{resyncSteps}}
@@ -152,6 +153,8 @@ To let the bot do this next time, map the user's email domain to a group in the 
   next_retest_failed: `The token was resynced but the user still can't log in. Check Group Membership on the user's profile and the Authentication Activity for the failing logins; the cause may not be the token.`,
   next_no_response: `Follow up with the requester, or close the ticket if they no longer need help.`,
   next_effect_failed: `Check the failing integration ({{detail}}), then finish the runbook by hand from where the bot stopped (see the history):
+{{resyncSteps}}`,
+  next_sla_risk: `Answer the requester before the target above passes. The bot stopped where the history ends; finish the runbook by hand from there:
 {{resyncSteps}}`,
   next_not_requester: `Check who answered and whether they may act for the requester, then resync by hand:
 {{resyncSteps}}`,
@@ -238,6 +241,7 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   not_requester: 'why_not_requester',
   resync_not_automated: 'why_resync_not_automated',
   group_not_automated: 'why_group_not_automated',
+  sla_risk: 'why_sla_risk',
 };
 
 export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
@@ -256,4 +260,5 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   not_requester: 'next_not_requester',
   resync_not_automated: 'next_resync_not_automated',
   group_not_automated: 'next_group_not_automated',
+  sla_risk: 'next_sla_risk',
 };

@@ -47,6 +47,8 @@ export class Step {
   private readonly actions: Action[] = [];
   private update: TicketUpdate | undefined;
   private timer: { kind: 'reminder' | 'timeout'; dueAt: number } | undefined;
+  /** timers beside the waiting state's own (SLA): they keep the id the caller gives them and are never replaced */
+  private readonly fixedTimers: Array<{ timerId: string; kind: 'sla_risk'; dueAt: number }> = [];
 
   constructor(
     state: WorkflowState,
@@ -127,6 +129,10 @@ export class Step {
     }
   }
 
+  addFixedTimer(timerId: string, kind: 'sla_risk', dueAt: number): void {
+    this.fixedTimers.push({ timerId, kind, dueAt });
+  }
+
   clearTimer(): void {
     this.timer = undefined;
     this.s.timer = undefined;
@@ -143,6 +149,7 @@ export class Step {
       if (this.update.publicReply !== undefined && this.s.sla.firstPublicReplyAt === undefined) this.s.sla.firstPublicReplyAt = this.at;
       bodies.push({ type: 'updateTicket', ...this.update, removeTags: [] });
     }
+    for (const t of this.fixedTimers) bodies.push({ type: 'setTimer', ...t });
     if (bodies.length === 0 && !this.timer) return { state: this.s, effects: [], changed: true };
 
     this.s.seq += 1;

@@ -6,6 +6,7 @@ import type { WorkflowState } from './state.js';
 import { beginRound, onAwaitingApproval, onCheckingGroup, onInspectingTokens, onLocatingUser } from './transition-discovery.js';
 import { onAwaitingRetest, onAwaitingSecret, onResyncing } from './transition-exchange.js';
 import { escalate, handOff } from './transition-outcomes.js';
+import { onSlaRiskDue, startSlaTimers } from './transition-sla.js';
 import { isAwaited, Step, type TransitionResult } from './transition-step.js';
 
 export type { TransitionResult } from './transition-step.js';
@@ -51,6 +52,7 @@ export function transition(state: WorkflowState | undefined, event: WorkflowEven
     if (event.type !== 'ticketTagged' || !event.ticket.tags.includes(policy.watchTag)) return { state: undefined, effects: [], changed: false };
     const step = new Step(initialState(event.ticket, event.at), event, policy);
     beginRound(step, `tagged ${policy.watchTag}`);
+    startSlaTimers(step);
     return step.finish();
   }
   if (state.appliedEventIds.includes(event.id)) return { state, effects: [], changed: false };
@@ -71,6 +73,8 @@ function apply(step: Step): void {
     default:
       break;
   }
+  // SLA timers live beside the waiting state's timer: they are not stale when the state moves on.
+  if (e.type === 'slaRiskDue') return onSlaRiskDue(step);
   if (isStale(s, e)) return;
   const handoff = handoffReason(e, policy);
   if (handoff) return handOff(step, handoff);

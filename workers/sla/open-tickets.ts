@@ -1,0 +1,78 @@
+import { TERMINAL_STATES, type StateName, type WorkflowState } from '../../workflows/resync/state.js';
+import type { WorkflowStore } from '../workflow-store.js';
+
+/** Who an open ticket waits on. */
+export type WaitingOn = 'end_user' | 'agent' | 'bot';
+
+export interface OpenTicket {
+  system: string;
+  ticketId: string;
+  round: number;
+  status: StateName;
+  waitingOn: WaitingOn;
+  createdAt: string;
+  /** when the current state began (the waiting state's start, else the last change) */
+  since: string;
+  ageMs: number;
+  inStateMs: number;
+}
+
+export interface OpenTickets {
+  at: string;
+  total: number;
+  byStatus: Partial<Record<StateName, number>>;
+  tickets: OpenTicket[];
+  /** how many known tickets were looked at (the most recently changed first) */
+  scanned: number;
+  /** true when there are more known tickets than were scanned */
+  truncated: boolean;
+}
+
+const TERMINAL: ReadonlySet<StateName> = new Set(TERMINAL_STATES);
+const WAITING_ON: Partial<Record<StateName, WaitingOn>> = {
+  awaiting_approval: 'agent',
+  awaiting_codes: 'end_user',
+  awaiting_response: 'end_user',
+  awaiting_retest: 'end_user',
+};
+
+/** The open-ticket view of a state, or undefined when it is terminal. Pure; holds no email or name. */
+export function openTicketOf(s: WorkflowState, now: number): OpenTicket | undefined {
+  if (TERMINAL.has(s.status)) return undefined;
+  const since = s.waitingSince ?? s.updatedAt;
+  return {
+    system: s.ticket.system,
+    ticketId: s.ticket.id,
+    round: s.round,
+    status: s.status,
+    waitingOn: WAITING_ON[s.status] ?? 'bot',
+    createdAt: new Date(s.createdAt).toISOString(),
+    since: new Date(since).toISOString(),
+    ageMs: Math.max(0, now - s.createdAt),
+    inStateMs: Math.max(0, now - since),
+  };
+}
+
+/**
+ * Open tickets, from the workflow store's index of known tickets (`<prefix>:tickets`, scored by last change).
+ * Terminal tickets stay in that index, so at most `scan` of the most recently changed are read; a state that
+ * no longer parses is left out rather than failing the whole list.
+ */
+export async function listOpenTickets(store: WorkflowStore, now: number, scan = 2000): Promise<OpenTickets> {
+  const known = await store.knownTickets(0, scan + 1);
+  const truncated = known.length > scan;
+  const tks = known.slice(0, scan);
+  const tickets: OpenTicket[] = [];
+  const BATCH = 50;
+  for (let i = 0; i < tks.length; i += BATCH) {
+    const states = await Promise.all(tks.slice(i, i + BATCH).map((tk) => store.getState(tk).then((r) => r.state, () => undefined)));
+    for (const s of states) {
+      const open = s ? openTicketOf(s, now) : undefined;
+      if (open) tickets.push(open);
+    }
+  }
+  tickets.sort((a, b) => b.inStateMs - a.inStateMs);
+  const byStatus: Partial<Record<StateName, number>> = {};
+  for (const t of tickets) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+  return { at: new Date(now).toISOString(), total: tickets.length, byStatus, tickets, scanned: tks.length, truncated };
+}
