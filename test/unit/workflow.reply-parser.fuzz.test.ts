@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskDigits, newPartOfReply, parseReply, type ParsedReply, type ReplyExpectation } from '../../workflows/resync/reply-parser.js';
@@ -192,48 +191,38 @@ function randomText(length: number, alphabet: readonly string[], seed: number): 
   return parts.join('').slice(0, length);
 }
 
-/** The slowest of a few runs after a warm-up, in milliseconds. */
-function slowest(run: () => unknown, runs = 3): number {
-  run();
-  let max = 0;
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    run();
-    max = Math.max(max, performance.now() - start);
-  }
-  return max;
-}
-
-describe('parseReply time', () => {
-  const LIMIT_MS = 50;
+// How fast these inputs parse is measured by `npm run bench` (parser part, as a ratio against a plain scan of
+// the same text); here they must parse to a well-formed answer for every expectation without throwing.
+describe('parseReply on hostile input', () => {
   const MEGABYTE = 1_000_000;
+  const KINDS = new Set(['codes', 'response', 'retest', 'unusable']);
 
-  function expectFast(text: string): void {
-    for (const expectation of EXPECTATIONS) expect(slowest(() => parseReply(text, expectation))).toBeLessThan(LIMIT_MS);
+  function expectWellFormed(text: string): void {
+    for (const expectation of EXPECTATIONS) expect(KINDS).toContain(parseReply(text, expectation).kind);
   }
 
-  it('parses 1 MB of random text in under 50 ms', () => {
+  it('parses 1 MB of random text', () => {
     const alphabet = [...'abcdefghij klmnop ABC 0123456789 \n\n<>/-#+.:;,&>"\'', '\u200B', '\u200F', '\u05D0', '\uFF11', '\u0663', 'é', '😀', 'wrote:', 'From: ', '&nbsp;', '<div>', '-- '];
-    expectFast(randomText(MEGABYTE, alphabet, 7));
-    expectFast(randomText(MEGABYTE, [...'abc def\n'], 11));
+    expectWellFormed(randomText(MEGABYTE, alphabet, 7));
+    expectWellFormed(randomText(MEGABYTE, [...'abc def\n'], 11));
   });
 
-  it('parses 5,000 digit runs in under 50 ms', () => {
+  it('parses 5,000 digit runs', () => {
     const next = seeded(3);
     const runs = Array.from({ length: 5000 }, () => String(Math.floor(next() * 10 ** (1 + Math.floor(next() * 10)))));
     const separators = [' ', '  ', '-', '\n', ', ', ' and ', '\n> ', ' - '];
     const text = runs.map((run, i) => `${run}${separators[i % separators.length] ?? ' '}`).join('');
-    expectFast(text);
-    expectFast(runs.join(' '));
-    expectFast(Array.from({ length: 5000 }, (_, i) => String(100_000 + i * 7)).join('\n'));
+    expectWellFormed(text);
+    expectWellFormed(runs.join(' '));
+    expectWellFormed(Array.from({ length: 5000 }, (_, i) => String(100_000 + i * 7)).join('\n'));
   });
 
-  it('parses deeply nested and unclosed HTML in under 50 ms', () => {
+  it('parses deeply nested and unclosed HTML', () => {
     const nested = `<html><body>${'<div><span style="color:red">'.repeat(3000)}287082 359152${'</span></div>'.repeat(3000)}</body></html>`;
     expect(parseReply(nested, { kind: 'codes', codeLength: 6 })).toEqual({ kind: 'codes', codes: ['287082', '359152'] });
-    expectFast(nested);
-    expectFast(`<div>${'<blockquote><div><p>'.repeat(60_000)}287082 359152`);
-    expectFast(`<p>x</p>${'<style><head <a-a-a-a <!'.repeat(40_000)}`);
-    expectFast(`<p>x</p>${'<div title="'.repeat(100_000)}`);
+    expectWellFormed(nested);
+    expectWellFormed(`<div>${'<blockquote><div><p>'.repeat(60_000)}287082 359152`);
+    expectWellFormed(`<p>x</p>${'<style><head <a-a-a-a <!'.repeat(40_000)}`);
+    expectWellFormed(`<p>x</p>${'<div title="'.repeat(100_000)}`);
   });
 });
