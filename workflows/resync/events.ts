@@ -72,6 +72,18 @@ export const EffectFailedSchema = z.object({
 export const ReminderDueSchema = z.object({ type: z.literal('reminderDue'), ...base, timerId: z.string().min(1) });
 export const TimeoutDueSchema = z.object({ type: z.literal('timeoutDue'), ...base, timerId: z.string().min(1) });
 
+/**
+ * An operator's command (the `twofa-desk ticket escalate|handoff` CLI), applied in order with the ticket's other
+ * events: `escalate` hands the ticket to the escalation group with the operator's reason in the note, `handoff`
+ * makes the bot go silent as when an agent takes over. Terminal states ignore it.
+ */
+export const OperatorCommandSchema = z.object({
+  type: z.literal('operatorCommand'),
+  ...base,
+  action: z.enum(['escalate', 'handoff']),
+  reason: z.string().max(500).default(''),
+});
+
 export const EventSchema = z.discriminatedUnion('type', [
   TicketTaggedSchema,
   CommentAddedSchema,
@@ -90,6 +102,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   EffectFailedSchema,
   ReminderDueSchema,
   TimeoutDueSchema,
+  OperatorCommandSchema,
 ]);
 
 export type WorkflowEvent = z.infer<typeof EventSchema>;

@@ -39,6 +39,7 @@ export const EscalationReasonSchema = z.enum([
   'no_response',
   'effect_failed',
   'not_requester',
+  'operator_request',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 

@@ -127,6 +127,7 @@ What to do next:
   why_no_response: `the requester did not answer`,
   why_effect_failed: `a step failed after all retries`,
   why_not_requester: `someone other than the requester answered`,
+  why_operator_request: `an operator escalated the ticket`,
 
   next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
 {{resyncSteps}}
@@ -152,6 +153,8 @@ To let the bot do this next time, map the user's email domain to a group in the 
   next_effect_failed: `Check the failing integration ({{detail}}), then finish the runbook by hand from where the bot stopped (see the history):
 {{resyncSteps}}`,
   next_not_requester: `Check who answered and whether they may act for the requester, then resync by hand:
+{{resyncSteps}}`,
+  next_operator_request: `The operator's reason: {{detail}}. Finish the runbook by hand from where the bot stopped (see the history):
 {{resyncSteps}}`,
 
   runbook_resync_otp: `- In the 2FA administration platform, Assignment tab: find the user, open Authentication Methods and click "Manage" next to the MobilePASS token.
@@ -210,6 +213,7 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   no_response: 'why_no_response',
   effect_failed: 'why_effect_failed',
   not_requester: 'why_not_requester',
+  operator_request: 'why_operator_request',
 };
 
 export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
@@ -226,4 +230,5 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   no_response: 'next_no_response',
   effect_failed: 'next_effect_failed',
   not_requester: 'next_not_requester',
+  operator_request: 'next_operator_request',
 };

@@ -71,6 +71,10 @@ function apply(step: Step): void {
     default:
       break;
   }
+  if (e.type === 'operatorCommand') {
+    if (e.action === 'handoff') return handOff(step, `an operator handed it off${e.reason ? `: ${e.reason}` : ''}`);
+    return escalate(step, 'operator_request', e.reason || 'no reason given');
+  }
   if (isStale(s, e)) return;
   const handoff = handoffReason(e, policy);
   if (handoff) return handOff(step, handoff);
