@@ -28,6 +28,7 @@ import { WorkflowStore } from './workflow-store.js';
 import { freePort } from './redis/private-redis.js';
 import { opsAccess } from './http/ops-auth.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
+import { createMetricsServer } from './http/metrics-server.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -53,7 +54,7 @@ export interface App {
   readonly metrics: Metrics;
   /** the embedded desk, when this process serves it */
   readonly desk: DeskStore | undefined;
-  /** the HTTP address once started (intake role) */
+  /** the HTTP address once started (intake role, or the metrics server of a workers-only process) */
   url: string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -135,6 +136,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const workers: Worker[] = [];
   let ready = false;
   let server: ReturnType<typeof createIntakeServer> | undefined;
+  let metricsServer: ReturnType<typeof createMetricsServer> | undefined;
 
   const app: App = {
     config,
@@ -188,6 +190,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         app.url = (await server.listen({ port, host: env.HOST })).replace('0.0.0.0', '127.0.0.1');
         log.info({ url: app.url, roles: [...roles] }, 'intake listening');
       }
+      if (!roles.has('intake') && env.METRICS_PORT !== undefined) {
+        metricsServer = createMetricsServer(metrics, log);
+        app.url = (await metricsServer.listen({ port: env.METRICS_PORT, host: env.HOST })).replace('0.0.0.0', '127.0.0.1');
+        log.info({ url: app.url }, 'metrics listening');
+      }
       if (roles.has('workers')) {
         const connection = bullRedis;
         const base = { connection, prefix: bullPrefix(env.REDIS_PREFIX), lockDuration: env.JOB_LOCK_MS, stalledInterval: env.JOB_LOCK_MS };
@@ -229,6 +236,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     async stop() {
       ready = false;
       await server?.close();
+      await metricsServer?.close();
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       await platform.close?.();

@@ -189,3 +189,23 @@ describe('operations: /metrics and structured logs of a running app', () => {
     });
   });
 });
+
+describe('a workers-only process (ROLES=workers)', () => {
+  it('serves GET /metrics on METRICS_PORT, since its counters live in its own memory', async () => {
+    const prefix = freshPrefix('obsw');
+    const redis = newRedis();
+    const { log } = capturedLogger('silent');
+    const app = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, HOST: '127.0.0.1', ROLES: 'workers', METRICS_PORT: '0', POLL_INTERVAL_S: '3600' }), { log });
+    try {
+      await app.start();
+      const res = await axios.get<string>(`${app.url}/metrics`, { responseType: 'text' });
+      expect(res.status).toBe(200);
+      expect(value(parseMetrics(res.data), 'twofa_desk_queue_jobs', { queue: 'effects', state: 'failed' })).toBe(0);
+      expect((await axios.get(`${app.url}/admin/queues`, { validateStatus: () => true })).status).toBe(404);
+    } finally {
+      await app.stop();
+      await deletePrefix(redis, prefix);
+      redis.disconnect();
+    }
+  });
+});
