@@ -19,12 +19,16 @@ import { bullPrefix, QUEUE, Queues, redisConnection, type DrainJob, type EffectJ
 import { Sweeper } from './sweeper.js';
 import { slaRecordOf } from './sla/record.js';
 import { SlaStore } from './sla/store.js';
-import { Metrics } from './metrics.js';
+import { Metrics, QUEUE_JOB_STATES } from './metrics.js';
+import { OpenTicketIndex } from './open-ticket-index.js';
+import { TicketActivity } from './ticket-activity.js';
+import { TicketObserver } from './ticket-observer.js';
 import { fireTimer } from './timer-handler.js';
 import { WorkflowStore } from './workflow-store.js';
 import { freePort } from './redis/private-redis.js';
 import { opsAccess } from './http/ops-auth.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
+import { createMetricsServer } from './http/metrics-server.js';
 
 export interface AppOptions {
   log?: Logger;
@@ -47,9 +51,10 @@ export interface App {
   readonly processor: EventProcessor;
   readonly sweeper: Sweeper;
   readonly poller: Poller;
+  readonly metrics: Metrics;
   /** the embedded desk, when this process serves it */
   readonly desk: DeskStore | undefined;
-  /** the HTTP address once started (intake role) */
+  /** the HTTP address once started (intake role, or the metrics server of a workers-only process) */
   url: string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -82,12 +87,27 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
 
   const sla = new SlaStore(redis, env.REDIS_PREFIX);
   const metrics = new Metrics();
+  const openTickets = new OpenTicketIndex(redis, store.keys);
+  const observer = new TicketObserver({
+    metrics,
+    index: openTickets,
+    activity: new TicketActivity(redis, store.keys),
+    log,
+    platformName: platform.name,
+    systems: new Set(ticketing.keys()),
+  });
+  const allQueues = [queues.events, queues.effects, queues.timers, queues.maintenance];
+  metrics.watch({
+    openTickets: () => openTickets.counts(),
+    queueCounts: async () => Object.fromEntries(await Promise.all(allQueues.map(async (q) => [q.name, await q.getJobCounts(...QUEUE_JOB_STATES)] as const))),
+  });
   const onApplied: EventProcessorDeps['onApplied'] = (tk, event, before, after, effects) => {
     // A ticket that just ended gets its SLA record (first reply, waiting, resolution, outcome).
     if (after && after.status !== before?.status) {
       const record = slaRecordOf(after, platform.name, policy);
-      if (record) sla.save(record).catch((err: Error) => log.warn({ tk, error: err.name, reason: err.message }, 'SLA record not saved'));
+      if (record) sla.save(record).catch((err: Error) => log.warn({ tk, state: after.status, error: err.name, reason: err.message }, 'SLA record not saved'));
     }
+    observer.applied(tk, event, before, after, effects);
     opts.onApplied?.(tk, event, before, after, effects);
   };
   const processor = new EventProcessor({ store, queues, policy, ticketing, log, onApplied, ...(opts.now ? { now: opts.now } : {}) });
@@ -98,7 +118,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     resyncLimit: { redis, keys: store.keys, perUserPerDay: policy.maxResyncsPerUserPerDay },
     ...(opts.now ? { now: opts.now } : {}),
   });
-  const runner = new EffectRunner({ store, queues, executor, log, attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS });
+  const runner = new EffectRunner({
+    store,
+    queues,
+    executor,
+    log,
+    attempts: env.EFFECT_ATTEMPTS,
+    backoffMs: env.EFFECT_BACKOFF_MS,
+    onEffect: (attempt) => observer.effect(attempt),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const sweeper = new Sweeper(store, queues, log);
   const poller = new Poller(store, queues, ticketing, log);
 
@@ -107,6 +136,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const workers: Worker[] = [];
   let ready = false;
   let server: ReturnType<typeof createIntakeServer> | undefined;
+  let metricsServer: ReturnType<typeof createMetricsServer> | undefined;
 
   const app: App = {
     config,
@@ -119,6 +149,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     processor,
     sweeper,
     poller,
+    metrics,
     get desk() {
       return desk;
     },
@@ -159,13 +190,18 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         app.url = (await server.listen({ port, host: env.HOST })).replace('0.0.0.0', '127.0.0.1');
         log.info({ url: app.url, roles: [...roles] }, 'intake listening');
       }
+      if (!roles.has('intake') && env.METRICS_PORT !== undefined) {
+        metricsServer = createMetricsServer(metrics, log);
+        app.url = (await metricsServer.listen({ port: env.METRICS_PORT, host: env.HOST })).replace('0.0.0.0', '127.0.0.1');
+        log.info({ url: app.url }, 'metrics listening');
+      }
       if (roles.has('workers')) {
         const connection = bullRedis;
         const base = { connection, prefix: bullPrefix(env.REDIS_PREFIX), lockDuration: env.JOB_LOCK_MS, stalledInterval: env.JOB_LOCK_MS };
         workers.push(
           new Worker<DrainJob>(QUEUE.events, async (job) => void (await processor.drain(job.data.tk)), { ...base, concurrency: env.EVENT_CONCURRENCY }),
           new Worker<EffectJob>(QUEUE.effects, (job, token) => runner.process(job, token), { ...base, concurrency: env.EFFECT_CONCURRENCY }),
-          new Worker<TimerJob>(QUEUE.timers, (job) => fireTimer(job, store, queues, (opts.now ?? Date.now)()), { ...base, concurrency: 4 }),
+          new Worker<TimerJob>(QUEUE.timers, (job) => fireTimer(job, store, queues, (opts.now ?? Date.now)(), log), { ...base, concurrency: 4 }),
           new Worker(
             QUEUE.maintenance,
             async (job) => {
@@ -176,7 +212,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
           ),
         );
         for (const w of workers) {
-          w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.name, attempts: job?.attemptsMade, error: err.name, reason: (err as { reason?: string }).reason ?? err.message }, 'job failed'));
+          w.on('failed', (job, err) => {
+            const fields = { queue: w.name, job: job?.name, attempts: job?.attemptsMade, error: err.name, reason: (err as { reason?: string }).reason ?? err.message };
+            const tk = (job?.data as { tk?: unknown } | undefined)?.tk;
+            if (typeof tk !== 'string') return log.warn(fields, 'job failed');
+            // A line about a ticket carries its key and state (one read, on the failure path only).
+            store.getState(tk).then(
+              ({ state }) => log.warn({ tk, state: state?.status, ...fields }, 'job failed'),
+              () => log.warn({ tk, state: 'unknown', ...fields }, 'job failed'),
+            );
+          });
           w.on('error', (err) => log.error({ queue: w.name, error: err.name, reason: err.message }, 'worker error'));
         }
         await queues.maintenance.upsertJobScheduler('poll', { every: env.POLL_INTERVAL_S * 1000 }, { name: 'poll', opts: { removeOnComplete: true, removeOnFail: 100 } });
@@ -191,6 +236,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     async stop() {
       ready = false;
       await server?.close();
+      await metricsServer?.close();
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       await platform.close?.();

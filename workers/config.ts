@@ -43,6 +43,8 @@ export const EnvSchema = z.object({
   /** a job whose worker stopped renewing its lock this long is taken over by another worker (BullMQ stalled jobs) */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  /** port of GET /metrics in a process without the intake role (ROLES=workers); unset: not served */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** bearer token of the operations routes (/admin/*, /sla/*, /dashboard); unset: loopback only, read-only */
   ADMIN_TOKEN: z.string().min(16).optional(),
 });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WorkflowEvent } from '../workflows/resync/events.js';
 import type { EffectExecutor } from './effect-executor.js';
 import type { EffectJob, Queues } from './queues.js';
+import type { EffectAttempt } from './ticket-observer.js';
 import type { WorkflowStore } from './workflow-store.js';
 
 export interface EffectRunnerDeps {
@@ -14,7 +15,8 @@ export interface EffectRunnerDeps {
   attempts: number;
   backoffMs: number;
   now?: () => number;
-  onEffect?: (type: string, outcome: 'ok' | 'retry' | 'failed', reason?: string) => void;
+  /** called after every attempt (metrics, the ticket's activity list) */
+  onEffect?: (attempt: EffectAttempt) => void;
 }
 
 interface ErrorLike {
@@ -38,7 +40,7 @@ export class EffectRunner {
   }
 
   async process(job: Job<EffectJob>, token?: string): Promise<void> {
-    const { store, executor, log } = this.deps;
+    const { store, executor } = this.deps;
     const { key, tk } = job.data;
     const record = await store.getEffect(key);
     if (!record) return; // completed already (a duplicate job, or the sweeper re-queued it as it finished)
@@ -51,9 +53,10 @@ export class EffectRunner {
       const err = raw as ErrorLike;
       const reason = err.reason ?? err.message ?? String(raw);
       const lastAttempt = job.attemptsMade + 1 >= this.deps.attempts;
+      const log = await this.ticketLog(tk, { effect: effect.type, effectId: effect.id });
       if (err.retryable === false || lastAttempt) {
-        log.warn({ tk, effect: effect.type, effectId: effect.id, error: err.name, reason }, 'effect failed: reported to the workflow');
-        this.deps.onEffect?.(effect.type, 'failed', err.name ?? 'Error');
+        log.warn({ error: err.name, reason }, 'effect failed: reported to the workflow');
+        this.deps.onEffect?.({ tk, effect, outcome: 'failed', error: raw, at: this.now() });
         await this.complete(key, tk, {
           type: 'effectFailed',
           id: `fx:${key}`,
@@ -64,17 +67,31 @@ export class EffectRunner {
         });
         return;
       }
-      this.deps.onEffect?.(effect.type, 'retry', err.name ?? 'Error');
+      this.deps.onEffect?.({ tk, effect, outcome: 'retry', error: raw, at: this.now() });
       if (typeof err.retryAfterMs === 'number' && err.retryAfterMs > 0 && token) {
-        log.info({ tk, effect: effect.type, retryAfterMs: err.retryAfterMs }, 'rate limited: effect delayed');
+        log.info({ retryAfterMs: err.retryAfterMs }, 'rate limited: effect delayed');
         await job.moveToDelayed(this.now() + err.retryAfterMs, token);
         throw new DelayedError();
       }
-      log.info({ tk, effect: effect.type, attempt: job.attemptsMade + 1, error: err.name, reason }, 'effect failed: will retry');
+      log.info({ attempt: job.attemptsMade + 1, error: err.name, reason }, 'effect failed: will retry');
       throw raw;
     }
-    this.deps.onEffect?.(effect.type, 'ok');
+    this.deps.onEffect?.({ tk, effect, outcome: 'ok', at: this.now() });
     await this.complete(key, tk, result);
+  }
+
+  /**
+   * A logger for lines about this ticket: its key and its current workflow state. The state costs a read, so it
+   * is only made on the paths that log (failures), never for a successful effect.
+   */
+  private async ticketLog(tk: string, fields: Record<string, unknown>): Promise<Logger> {
+    let state: string | undefined;
+    try {
+      state = (await this.deps.store.getState(tk)).state?.status;
+    } catch {
+      state = 'unknown';
+    }
+    return this.deps.log.child({ tk, state, ...fields });
   }
 
   private async complete(key: string, tk: string, result: WorkflowEvent | undefined): Promise<void> {

@@ -62,7 +62,7 @@ export class EventProcessor {
       }
       const parsed = parseStored(head);
       if (!parsed.ok) {
-        log.error({ tk, why: parsed.why }, 'unreadable event moved to dead letters');
+        log.error({ tk, state: state?.status, why: parsed.why }, 'unreadable event moved to dead letters');
         await store.quarantineHead(tk, head, parsed.why);
         continue;
       }

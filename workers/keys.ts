@@ -46,6 +46,18 @@ export class Keys {
   resyncsOfDay(platform: string, userId: string, day: string): string {
     return `${this.prefix}:resyncs:${platform}:${userId}:${day}`;
   }
+  /** open (not ended) tickets whose last applied transition left them in `state`: the open-tickets gauge */
+  openInState(state: string): string {
+    return `${this.prefix}:open:${state}`;
+  }
+  /** open ticket → "<state>|<event time>", so the index above moves a ticket out of its old set */
+  get openStateOf(): string {
+    return `${this.prefix}:open-state`;
+  }
+  /** a ticket's recent activity (events applied, effect attempts), newest first and capped, for `ticket show` */
+  activity(tk: string): string {
+    return `${this.prefix}:activity:${tk}`;
+  }
   /** webhook deliveries already accepted */
   delivery(system: string, deliveryId: string): string {
     return `${this.prefix}:delivery:${system}:${deliveryId}`;

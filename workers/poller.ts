@@ -34,7 +34,8 @@ export class Poller {
         if (added > 0) {
           events += added;
           await this.queues.drain(tk);
-          this.log.info({ tk, events: added }, 'poller found events no webhook brought');
+          const { state } = await this.store.getState(tk);
+          this.log.info({ tk, state: state?.status, events: added }, 'poller found events no webhook brought');
         }
         await redis.zadd(this.store.keys.polled, t.updatedAt, tk);
       }

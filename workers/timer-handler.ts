@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { EffectOf } from '../workflows/resync/effects.js';
 import { SlaTargetSchema, type WorkflowEvent } from '../workflows/resync/events.js';
+import type { Logger } from 'pino';
 import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
 
@@ -49,9 +50,15 @@ export function timerEvent(data: TimerJobData, now: number): WorkflowEvent {
 }
 
 /** A due timer becomes an event; the workflow ignores it when its state has moved on. */
-export async function fireTimer(job: { data: unknown }, store: WorkflowStore, queues: Queues, now: number): Promise<void> {
+export async function fireTimer(job: { data: unknown }, store: WorkflowStore, queues: Queues, now: number, log?: Logger): Promise<void> {
   const parsed = TimerJobDataSchema.safeParse(job.data);
   if (!parsed.success) throw new BadTimerJob(parsed.error.issues[0]?.message ?? 'bad shape');
-  await store.append(parsed.data.tk, [timerEvent(parsed.data, now)]);
-  await queues.drain(parsed.data.tk);
+  const { tk, timerId, kind } = parsed.data;
+  await store.append(tk, [timerEvent(parsed.data, now)]);
+  await queues.drain(tk);
+  // Reading the state costs a round trip: only when the line is written.
+  if (log?.isLevelEnabled('debug')) {
+    const { state } = await store.getState(tk);
+    log.debug({ tk, state: state?.status, timer: kind, timerId, current: state?.timer?.id === timerId }, 'timer fired');
+  }
 }

@@ -64,12 +64,18 @@ function sampleEvent(type: EventType, desk: Desk): WorkflowEvent {
       return desk.event(type, { timerId });
     case 'slaRiskDue':
       return desk.event(type, { timerId: '1.sla.resolution', target: 'resolution' });
+    case 'operatorCommand':
+      return desk.event(type, { action: 'escalate', reason: 'VIP: call them' });
   }
 }
 
 type Outcome = readonly [StateName, EffectType[]];
 const HANDOFF: Partial<Record<EventType, Outcome>> = { tagsChanged: ['handed_off', []], statusChanged: ['handed_off', []] };
-const FAILS: Partial<Record<EventType, Outcome>> = { effectFailed: ['escalated', ['updateTicket']], slaRiskDue: ['escalated', ['updateTicket']] };
+const FAILS: Partial<Record<EventType, Outcome>> = {
+  effectFailed: ['escalated', ['updateTicket']],
+  slaRiskDue: ['escalated', ['updateTicket']],
+  operatorCommand: ['escalated', ['updateTicket']],
+};
 
 /**
  * The documented outcome of every state × event pair (with the sample events above). A pair that is not

@@ -5,8 +5,8 @@ const COMMANDS: Record<string, { usage: string; load: () => Promise<CliCommand> 
   zendesk: { usage: 'zendesk check', load: async () => (await import('./zendesk-check.js')).run },
   platform: { usage: 'platform check', load: async () => (await import('./platform-check.js')).run },
   report: { usage: 'report [--since 7d] [--from ISO --to ISO] [--format table|csv|json]', load: async () => (await import('./report.js')).run },
-  ticket: { usage: 'ticket show|retry|escalate|handoff <system> <id>', load: async () => (await import('./ticket.js')).run },
-  'replay-dead': { usage: 'replay-dead [--queue events|effects|timers] [--limit N]', load: async () => (await import('./replay-dead.js')).run },
+  ticket: { usage: 'ticket show|retry|handoff <system> <id> [--json] | ticket escalate <system> <id> --reason "..." [--json]', load: async () => (await import('./ticket.js')).run },
+  'replay-dead': { usage: 'replay-dead [--queue events|effects|timers] [--limit N] [--json]', load: async () => (await import('./replay-dead.js')).run },
 };
 
 function usage(): string {

@@ -85,6 +85,17 @@ export const SlaTargetSchema = z.enum(['first_reply', 'resolution']);
 export type SlaTarget = z.infer<typeof SlaTargetSchema>;
 /** An SLA target of the ticket is about to be breached (fires `slaWarnBeforeMs` before it). */
 export const SlaRiskDueSchema = z.object({ type: z.literal('slaRiskDue'), ...base, timerId: z.string().min(1), target: SlaTargetSchema });
+/**
+ * An operator's command (the `twofa-desk ticket escalate|handoff` CLI), applied in order with the ticket's other
+ * events: `escalate` hands the ticket to the escalation group with the operator's reason in the note, `handoff`
+ * makes the bot go silent as when an agent takes over. Terminal states ignore it.
+ */
+export const OperatorCommandSchema = z.object({
+  type: z.literal('operatorCommand'),
+  ...base,
+  action: z.enum(['escalate', 'handoff']),
+  reason: z.string().max(500).default(''),
+});
 
 export const EventSchema = z.discriminatedUnion('type', [
   TicketTaggedSchema,
@@ -105,6 +116,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   ReminderDueSchema,
   TimeoutDueSchema,
   SlaRiskDueSchema,
+  OperatorCommandSchema,
 ]);
 
 export type WorkflowEvent = z.infer<typeof EventSchema>;

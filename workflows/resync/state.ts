@@ -44,6 +44,7 @@ export const EscalationReasonSchema = z.enum([
   'group_not_automated',
   /** an SLA target was about to be breached (workflows/resync/transition-sla.ts) */
   'sla_risk',
+  'operator_request',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 

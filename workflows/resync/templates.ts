@@ -130,6 +130,7 @@ What to do next:
   why_resync_not_automated: `the 2FA platform's API cannot resync this token, so the bot did not ask the user for codes`,
   why_group_not_automated: `the user has no group and the 2FA platform's API cannot add one`,
   why_sla_risk: `an SLA target is about to be breached`,
+  why_operator_request: `an operator escalated the ticket`,
 
   next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
 {{resyncSteps}}
@@ -157,6 +158,8 @@ To let the bot do this next time, map the user's email domain to a group in the 
   next_sla_risk: `Answer the requester before the target above passes. The bot stopped where the history ends; finish the runbook by hand from there:
 {{resyncSteps}}`,
   next_not_requester: `Check who answered and whether they may act for the requester, then resync by hand:
+{{resyncSteps}}`,
+  next_operator_request: `The operator's reason: {{detail}}. Finish the runbook by hand from where the bot stopped (see the history):
 {{resyncSteps}}`,
 
   next_resync_not_automated: `Resync the token in the console with the user on the phone or by chat:
@@ -242,6 +245,7 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   resync_not_automated: 'why_resync_not_automated',
   group_not_automated: 'why_group_not_automated',
   sla_risk: 'why_sla_risk',
+  operator_request: 'why_operator_request',
 };
 
 export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
@@ -261,4 +265,5 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   resync_not_automated: 'next_resync_not_automated',
   group_not_automated: 'next_group_not_automated',
   sla_risk: 'next_sla_risk',
+  operator_request: 'next_operator_request',
 };

@@ -75,6 +75,10 @@ function apply(step: Step): void {
   }
   // SLA timers live beside the waiting state's timer: they are not stale when the state moves on.
   if (e.type === 'slaRiskDue') return onSlaRiskDue(step);
+  if (e.type === 'operatorCommand') {
+    if (e.action === 'handoff') return handOff(step, `an operator handed it off${e.reason ? `: ${e.reason}` : ''}`);
+    return escalate(step, 'operator_request', e.reason || 'no reason given');
+  }
   if (isStale(s, e)) return;
   const handoff = handoffReason(e, policy);
   if (handoff) return handOff(step, handoff);

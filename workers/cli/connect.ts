@@ -1,0 +1,62 @@
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../config.js';
+import { Queues } from '../queues.js';
+import { TicketActivity } from '../ticket-activity.js';
+import { WorkflowStore } from '../workflow-store.js';
+
+/** What an operator command works on: the deployment's Redis (REDIS_URL, REDIS_PREFIX), its store and queues. */
+export interface CliConnection {
+  config: Config;
+  redis: Redis;
+  store: WorkflowStore;
+  queues: Queues;
+  activity: TicketActivity;
+  close(): Promise<void>;
+}
+
+export class RedisUnreachable extends Error {
+  override readonly name = 'RedisUnreachable';
+  readonly reason: string;
+  constructor(url: string, detail: string) {
+    super(`cannot reach Redis at ${redactUrl(url)}: ${detail}`);
+    this.reason = 'check REDIS_URL (and REDIS_PREFIX) point at the deployment the workers use';
+  }
+}
+
+/** Connects with the workers' configuration; a command fails fast rather than waiting for Redis forever. */
+export async function connect(env: NodeJS.ProcessEnv): Promise<CliConnection> {
+  const config = loadConfig(env);
+  const { REDIS_URL, REDIS_PREFIX } = config.env;
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000, retryStrategy: (n) => (n > 3 ? null : 200) });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    throw new RedisUnreachable(REDIS_URL, (err as Error).message);
+  }
+  const store = new WorkflowStore(redis, REDIS_PREFIX);
+  const queues = new Queues(redis, REDIS_PREFIX, { attempts: config.env.EFFECT_ATTEMPTS, backoffMs: config.env.EFFECT_BACKOFF_MS });
+  return {
+    config,
+    redis,
+    store,
+    queues,
+    activity: new TicketActivity(redis, store.keys),
+    async close() {
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** A Redis URL may hold a password: never print it. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'REDIS_URL';
+  }
+}

@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Keys } from './keys.js';
+
+export const MAX_ACTIVITY = 100;
+const ACTIVITY_TTL_S = 30 * 86_400;
+
+/**
+ * One line of a ticket's activity. Only types, ids, states and error names/reasons: never comment text, codes or
+ * anything an event or effect carries beyond its type.
+ */
+export const ActivityEntrySchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('event'),
+    at: z.number(),
+    event: z.string(),
+    eventId: z.string(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    /** the effects the transition asked for, by type */
+    effects: z.array(z.string()),
+  }),
+  z.object({
+    kind: z.literal('effect'),
+    at: z.number(),
+    effect: z.string(),
+    effectId: z.string(),
+    outcome: z.enum(['ok', 'retry', 'failed']),
+    error: z.string().optional(),
+    reason: z.string().optional(),
+  }),
+]);
+export type ActivityEntry = z.infer<typeof ActivityEntrySchema>;
+
+/** A capped per-ticket list of what happened, newest first, kept 30 days after the last entry (`ticket show`). */
+export class TicketActivity {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  async add(tk: string, entry: ActivityEntry): Promise<void> {
+    const key = this.keys.activity(tk);
+    await this.redis.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, MAX_ACTIVITY - 1).expire(key, ACTIVITY_TTL_S).exec();
+  }
+
+  /** Newest first; unreadable entries (an older format) are skipped. */
+  async list(tk: string, limit = MAX_ACTIVITY): Promise<ActivityEntry[]> {
+    const raw = await this.redis.lrange(this.keys.activity(tk), 0, limit - 1);
+    return raw.flatMap((r) => {
+      try {
+        const parsed = ActivityEntrySchema.safeParse(JSON.parse(r));
+        return parsed.success ? [parsed.data] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+}

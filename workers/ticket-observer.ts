@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import { TicketingError } from '../integrations/ticketing/errors.js';
+import { PlatformError } from '../integrations/twofa/errors.js';
+import type { Effect } from '../workflows/resync/effects.js';
+import type { WorkflowEvent } from '../workflows/resync/events.js';
+import { TERMINAL_STATES, type WorkflowState } from '../workflows/resync/state.js';
+import { splitTicketKey } from './keys.js';
+import type { Metrics } from './metrics.js';
+import type { OpenTicketIndex } from './open-ticket-index.js';
+import type { TicketActivity } from './ticket-activity.js';
+
+/** One attempt of an effect, as the effect runner reports it. */
+export interface EffectAttempt {
+  tk: string;
+  effect: Pick<Effect, 'type' | 'id'>;
+  outcome: 'ok' | 'retry' | 'failed';
+  error?: unknown;
+  at: number;
+}
+
+export interface TicketObserverDeps {
+  metrics: Metrics;
+  index: OpenTicketIndex;
+  activity: TicketActivity;
+  log: Logger;
+  platformName: string;
+  /** configured ticket system names: anything else is labelled 'unknown' */
+  systems: ReadonlySet<string>;
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATES);
+
+/**
+ * What happens after a transition is committed or an effect attempt ends: metrics, the open-ticket index and the
+ * ticket's activity list. Redis writes are not awaited (the workflow does not wait for bookkeeping); a failed one
+ * is logged.
+ */
+export class TicketObserver {
+  constructor(private readonly deps: TicketObserverDeps) {}
+
+  applied(tk: string, event: WorkflowEvent, before: WorkflowState | undefined, after: WorkflowState | undefined, effects: Effect[]): void {
+    // The processor passes the old state back when nothing changed (a duplicate, or no workflow).
+    if (!after || after === before) return;
+    const { metrics, index, activity } = this.deps;
+    const from = before?.status;
+    const to = after.status;
+    if (from !== to) {
+      const step = stepDuration(before, after);
+      if (step) metrics.stepDuration.observe({ step: step.step }, step.seconds);
+      if (TERMINAL.has(to)) metrics.ticketsFinished.inc({ outcome: to, system: this.system(after.ticket.system), platform: this.deps.platformName });
+      this.save(tk, to, 'open-ticket index', index.move(tk, to, after.updatedAt));
+    }
+    const entry = { kind: 'event' as const, at: event.at, event: event.type, eventId: event.id, effects: effects.map((e) => e.type) };
+    this.save(tk, to, 'activity', activity.add(tk, from !== to ? { ...entry, ...(from ? { from } : {}), to } : entry));
+  }
+
+  effect(attempt: EffectAttempt): void {
+    const { metrics, activity } = this.deps;
+    const { tk, effect, outcome, error } = attempt;
+    metrics.effects.inc({ effect: effect.type, outcome });
+    const failure = outcome === 'ok' ? undefined : describeError(error);
+    if (failure) metrics.effectFailures.inc({ integration: this.integrationOf(tk, effect.type, error), effect: effect.type, reason: failure.name });
+    this.save(
+      tk,
+      undefined,
+      'activity',
+      activity.add(tk, { kind: 'effect', at: attempt.at, effect: effect.type, effectId: effect.id, outcome, ...(failure ? { error: failure.name, reason: failure.reason } : {}) }),
+    );
+  }
+
+  /** The integration an effect failure came from: the error's own family first, the effect's target otherwise. */
+  integrationOf(tk: string, effectType: string, error: unknown): string {
+    const system = this.system(splitTicketKey(tk).system);
+    if (error instanceof TicketingError) return system;
+    if (error instanceof PlatformError) return this.deps.platformName;
+    if (effectType === 'updateTicket') return system;
+    if (effectType === 'setTimer') return 'timers';
+    return this.deps.platformName;
+  }
+
+  private system(name: string): string {
+    return this.deps.systems.has(name) ? name : 'unknown';
+  }
+
+  private save(tk: string, state: string | undefined, what: string, write: Promise<unknown>): void {
+    write.catch((err: Error) => this.deps.log.warn({ tk, state, error: err.name, reason: err.message }, `${what} not saved`));
+  }
+}
+
+/** Time spent in the state a transition left; undefined when the state did not change. */
+export function stepDuration(before: WorkflowState | undefined, after: WorkflowState): { step: string; seconds: number } | undefined {
+  if (!before || before.status === after.status) return undefined;
+  const entered = before.history.findLast((h) => h.to === before.status)?.at ?? before.createdAt;
+  return { step: before.status, seconds: Math.max(0, after.updatedAt - entered) / 1000 };
+}
+
+/** A metric-safe error name (class names are bounded; anything else becomes 'Error') and its reason. */
+export function describeError(error: unknown): { name: string; reason: string } {
+  const e = (error ?? {}) as { name?: unknown; reason?: unknown; message?: unknown };
+  const name = typeof e.name === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(e.name) ? e.name : 'Error';
+  const reason = typeof e.reason === 'string' ? e.reason : typeof e.message === 'string' ? e.message : '';
+  return { name, reason: reason.slice(0, 300) };
+}
