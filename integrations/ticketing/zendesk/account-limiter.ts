@@ -21,11 +21,11 @@ export interface AccountLimiterOptions {
 
 // Moves "paused until" forward only: a shorter Retry-After seen later must not shorten a longer pause.
 const PAUSE = `
-local until = tonumber(ARGV[1])
+local resumeAt = tonumber(ARGV[1])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until > current then
+if resumeAt > current then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return until
+  return resumeAt
 end
 return current`;
 
