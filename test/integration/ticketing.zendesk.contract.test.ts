@@ -5,6 +5,7 @@ import { ZendeskAdapter } from '../../integrations/ticketing/zendesk/adapter.js'
 import { loadZendeskConfig, type ZendeskConfig } from '../../integrations/ticketing/zendesk/config.js';
 import { ZendeskResponseInvalid } from '../../integrations/ticketing/zendesk/zendesk-errors.js';
 import { ConfigError } from '../../workers/config.js';
+import { run as zendeskCheck } from '../../workers/cli/zendesk-check.js';
 import { startFakeZendesk, signAsZendesk, type Delivery, type FakeUser, type FakeZendesk } from '../support/fake-zendesk.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
@@ -370,6 +371,45 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       expect((err as TicketSystemRateLimited).retryAfterMs).toBeGreaterThan(25_000);
       expect(fake.requests.filter((r) => r.status === 429)).toHaveLength(1);
       await short.close();
+    });
+  });
+
+  describe('twofa-desk zendesk check', () => {
+    async function check(env: Record<string, string>, args = ['check']) {
+      const out: string[] = [];
+      const code = await zendeskCheck({ args, env, out: (l) => out.push(l), err: (l) => out.push(l) });
+      return { code, out };
+    }
+    const envOf = (over: Record<string, string> = {}) => ({
+      ZENDESK_BASE_URL: fake.url,
+      ZENDESK_EMAIL: EMAIL,
+      ZENDESK_API_TOKEN: TOKEN,
+      ZENDESK_WEBHOOK_SECRET: SECRET,
+      ZENDESK_ESCALATION_GROUP_ID: String([...fake.groups.keys()][0]),
+      ...over,
+    });
+
+    it('passes with working credentials, search, group and secret', async () => {
+      await ticket();
+      const { code, out } = await check(envOf());
+      expect(code).toBe(0);
+      expect(out.filter((l) => l.startsWith('✓'))).toHaveLength(4);
+      expect(out.join('\n')).toContain('1 unsolved ticket(s) tagged "2fa_issue"');
+      expect(out.join('\n')).toContain('"Service Desk L2"');
+      expect(out.join('\n')).not.toContain(TOKEN);
+    });
+
+    it('fails naming what is wrong: credentials, the group, a missing variable', async () => {
+      const badToken = await check(envOf({ ZENDESK_API_TOKEN: 'not-the-token' }));
+      expect(badToken.code).toBe(1);
+      expect(badToken.out.join('\n')).toMatch(/✗ credentials: check the zendesk API credentials/);
+      const badGroup = await check(envOf({ ZENDESK_ESCALATION_GROUP_ID: '999' }));
+      expect(badGroup.code).toBe(1);
+      expect(badGroup.out.join('\n')).toMatch(/✗ escalation group 999: zendesk answered 404/);
+      const noSecret = await check({ ...envOf(), ZENDESK_WEBHOOK_SECRET: '' });
+      expect(noSecret.code).toBe(1);
+      expect(noSecret.out[0]).toMatch(/^✗ ZENDESK_WEBHOOK_SECRET/);
+      await expect(check(envOf(), ['verify'])).rejects.toThrow(/unknown arguments/);
     });
   });
 });
