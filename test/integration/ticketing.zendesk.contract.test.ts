@@ -143,7 +143,7 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       const listed = await zd.listWatchedTickets();
       expect(listed.map((x) => x.id).sort()).toEqual([String(a.id), String(c.id)].sort());
       const search = fake.requests.find((r) => r.path === '/api/v2/search/export.json');
-      expect(search?.query).toMatchObject({ query: 'type:ticket tags:2fa_issue status<solved', 'filter[type]': 'ticket', 'page[size]': '100' });
+      expect(search?.query).toMatchObject({ query: 'tags:2fa_issue status<solved', 'filter[type]': 'ticket', 'page[size]': '100' });
     });
 
     it('describes a ticket for the poller: tagged, then comments other than the description and the bot', async () => {

@@ -186,7 +186,8 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
       return;
     }
     const body = options.webhookStyle === 'trigger' ? JSON.stringify({ twofa_desk: 'trigger', ticket_id: String(ticketId) }) : JSON.stringify(payload);
-    const timestamp = now();
+    // As Zendesk sends it: an ISO 8601 time to the second.
+    const timestamp = now().replace(/\.\d{3}Z$/, 'Z');
     const signature = createHmac('sha256', options.webhookSecret ?? '').update(timestamp + body).digest('base64');
     const delivery: Delivery = {
       body,
@@ -334,6 +335,8 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     if (req.method === 'GET' && path === '/api/v2/search/export.json') {
       if (q.get('filter[type]') !== 'ticket') return reply.code(400).send({ error: { title: 'Invalid filter', message: 'filter[type] is required' } });
       const query = q.get('query') ?? '';
+      // The export endpoint takes the type only from filter[type]; "type:" in the query is an error.
+      if (/(^|\s)type:/.test(query)) return reply.code(400).send({ error: { title: 'Invalid search', message: 'type is not allowed in the query of an export' } });
       const tag = query.match(/tags:(\S+)/)?.[1];
       const unsolved = query.includes('status<solved');
       const all = [...tickets.values()].filter((tk) => (!tag || tk.tags.includes(tag)) && (!unsolved || ['new', 'open', 'pending', 'hold'].includes(tk.status)));

@@ -187,7 +187,7 @@ export class ZendeskAdapter implements TicketSystem {
   }
 
   async listWatchedTickets(): Promise<TicketSummary[]> {
-    const found = await this.client.searchTickets(`type:ticket tags:${this.config.watchTag} status<solved`);
+    const found = await this.client.searchTickets(`tags:${this.config.watchTag} status<solved`);
     return found.map((t) => ({ id: String(t.id), updatedAt: Date.parse(t.updated_at) }));
   }
 

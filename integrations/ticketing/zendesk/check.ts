@@ -32,7 +32,7 @@ export async function checkZendesk(env: NodeJS.ProcessEnv): Promise<{ ok: boolea
       return { ok: false, lines: [...lines, `✗ credentials: ${describe(err)} (Admin Center > Apps and integrations > APIs > Zendesk API)`] };
     }
     try {
-      const found = await client.searchTickets(`type:ticket tags:${config.watchTag} status<solved`);
+      const found = await client.searchTickets(`tags:${config.watchTag} status<solved`);
       lines.push(`✓ search works: ${found.length} unsolved ticket(s) tagged "${config.watchTag}" now`);
     } catch (err) {
       fail(`search (GET /api/v2/search/export.json): ${describe(err)}`);

@@ -147,7 +147,10 @@ export class ZendeskClient {
     }
   }
 
-  /** Every ticket the search finds, following the cursor: GET /api/v2/search/export.json */
+  /**
+   * Every ticket the search finds, following the cursor: GET /api/v2/search/export.json. The type goes in
+   * filter[type] only ("type:" in the query is an error there); the endpoint has its own 100 requests/min.
+   */
   async searchTickets(query: string): Promise<Array<{ id: number; updated_at: string }>> {
     const out: Array<{ id: number; updated_at: string }> = [];
     let after: string | undefined;
