@@ -362,6 +362,20 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       await b.close();
     });
 
+    it('stops every adapter calling an account that keeps failing (shared circuit breaker)', async () => {
+      const t = await ticket();
+      const a = new ZendeskAdapter({ config: configFor(fake, { retries: 0 }), redis, prefix });
+      const b = new ZendeskAdapter({ config: configFor(fake, { retries: 0 }), redis, prefix });
+      fake.injectAnswer({ path: `/tickets/${t.id}.json`, times: 5, status: 502, body: { error: 'BadGateway' } });
+      for (const z of [a, b, a, b, a]) await expect(z.getTicket(String(t.id))).rejects.toMatchObject({ name: 'TicketSystemUnavailable' });
+      const sent = fake.requests.length;
+      const err = await b.getTicket(String(t.id)).catch((e: unknown) => e);
+      expect((err as Error).message).toContain('circuit is open');
+      expect(fake.requests.length).toBe(sent);
+      await a.close();
+      await b.close();
+    });
+
     it('hands a Retry-After longer than it waits to the effect runner as TicketSystemRateLimited', async () => {
       const t = await ticket();
       const short = new ZendeskAdapter({ config: configFor(fake), redis, prefix: `${prefix}-s`, maxRateWaitMs: 500 });

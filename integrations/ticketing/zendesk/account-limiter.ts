@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { RedisCircuitBreaker } from '../../twofa/shared/circuit-breaker.js';
 import { RedisRateLimiter } from '../../twofa/shared/rate-limiter.js';
-import { TicketSystemRateLimited } from '../errors.js';
+import { TicketSystemRateLimited, TicketSystemUnavailable } from '../errors.js';
 
 export interface AccountLimiterOptions {
   redis: Redis;
@@ -16,6 +17,10 @@ export interface AccountLimiterOptions {
   windowMs?: number;
   /** the longest a request waits here; longer goes up as TicketSystemRateLimited (default 10 s) */
   maxWaitMs?: number;
+  /** consecutive failed calls (network, time-out, 5xx after retries) that stop every worker calling (default 5) */
+  breakerFailures?: number;
+  /** how long they stop before one probe call (default 30 s) */
+  breakerCoolDownMs?: number;
   now?: () => number;
 }
 
@@ -33,9 +38,11 @@ const SYSTEM = 'zendesk';
 
 /**
  * One limiter per Zendesk account, shared by every worker through Redis: a request budget per minute (the
- * shared fixed-window RedisRateLimiter) and a "paused until" key that a 429's Retry-After sets for everyone.
+ * shared fixed-window RedisRateLimiter), a "paused until" key that a 429's Retry-After sets for everyone, and
+ * the shared RedisCircuitBreaker, so that workers stop calling an account that is down.
  */
 export class ZendeskAccountLimiter {
+  readonly breaker: RedisCircuitBreaker;
   private readonly budget: RedisRateLimiter;
   private readonly pauseKey: string;
   private readonly maxWaitMs: number;
@@ -48,6 +55,34 @@ export class ZendeskAccountLimiter {
     this.maxWaitMs = options.maxWaitMs ?? 10_000;
     this.pauseKey = `${base}:paused-until`;
     this.budget = new RedisRateLimiter({ redis: options.redis, key: `${base}:rl`, limit: options.perWindow, windowMs: options.windowMs ?? 60_000, ...(options.now ? { now: options.now } : {}) });
+    this.breaker = new RedisCircuitBreaker({
+      redis: options.redis,
+      key: `${base}:cb`,
+      failureThreshold: options.breakerFailures ?? 5,
+      coolDownMs: options.breakerCoolDownMs ?? 30_000,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  /**
+   * Runs one logical call (with its retries) behind the breaker. Only TicketSystemUnavailable counts as a
+   * failure: any answer, even a refusal, shows Zendesk is up.
+   */
+  async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const admission = await this.breaker.enter();
+    if (!admission.allowed) {
+      throw new TicketSystemUnavailable(SYSTEM, `${what} not sent: the circuit is open after repeated failures, next try in ${Math.ceil(admission.retryAfterMs)} ms`);
+    }
+    let result: T;
+    try {
+      result = await fn();
+    } catch (err) {
+      if (err instanceof TicketSystemUnavailable) await this.breaker.recordFailure();
+      else if (!(err instanceof TicketSystemRateLimited)) await this.breaker.recordSuccess();
+      throw err;
+    }
+    await this.breaker.recordSuccess();
+    return result;
   }
 
   /** Waits until a request may go out: after any shared pause, within the budget; throws when that is too far. */

@@ -24,11 +24,15 @@ export const SYSTEM = 'zendesk';
 
 /** What the client needs of a rate limit: the shared ZendeskAccountLimiter, or NO_LIMIT for one-off checks. */
 export interface RequestLimiter {
+  /** one logical call, with its retries (the circuit breaker) */
+  guard<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** before each HTTP request (the shared pause and budget) */
   beforeRequest(): Promise<void>;
+  /** after a 429: everyone waits this long */
   pause(ms: number): Promise<void>;
 }
 
-export const NO_LIMIT: RequestLimiter = { beforeRequest: async () => {}, pause: async () => {} };
+export const NO_LIMIT: RequestLimiter = { guard: (_what, fn) => fn(), beforeRequest: async () => {}, pause: async () => {} };
 
 export interface ZendeskClientOptions {
   baseUrl: string;
@@ -177,6 +181,10 @@ export class ZendeskClient {
   }
 
   private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+    return this.options.limiter.guard(call.what, () => this.attempts(call, schema));
+  }
+
+  private async attempts<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
     for (let attempt = 0; ; attempt++) {
       const canRetry = attempt < this.retries;
       await this.options.limiter.beforeRequest();
