@@ -41,6 +41,8 @@ export interface ZendeskAdapterOptions {
 
 /** Clocks drift: a timestamp this far ahead is still taken. */
 const MAX_FUTURE_SKEW_MS = 60_000;
+/** Tickets whose requester is remembered; past this the memory starts again (it only saves reads). */
+const REQUESTER_CACHE_SIZE = 10_000;
 /** An update attempt is remembered this long, so a retry days later still looks before it posts. */
 const ATTEMPT_TTL_S = 7 * 86_400;
 
@@ -59,6 +61,8 @@ export class ZendeskAdapter implements TicketSystem {
   private readonly prefix: string;
   private readonly maxWebhookAgeMs: number;
   private botUser: Promise<number> | undefined;
+  /** ticket id → requester id, from this process's last read of the ticket */
+  private readonly requesters = new Map<string, number>();
 
   constructor(opts: ZendeskAdapterOptions) {
     this.config = opts.config;
@@ -96,10 +100,14 @@ export class ZendeskAdapter implements TicketSystem {
     return this.commentsOf(ticket);
   }
 
-  /** Zendesk has no "show comment" endpoint: the comment is found in the ticket's list. */
+  /**
+   * Zendesk has no "show comment" endpoint: the comment is found in the ticket's list. The requester (for the
+   * author's role) comes from the last read of the ticket by this process when there is one: callers read a
+   * comment for its text, and a read of the ticket per comment would double the calls.
+   */
   async getComment(ticketId: string, commentId: string): Promise<TicketComment> {
-    const { ticket } = await this.readTicket(ticketId);
-    const comment = (await this.commentsOf(ticket)).find((c) => c.id === commentId);
+    const requesterId = this.requesters.get(ticketId) ?? (await this.readTicket(ticketId)).ticket.requester_id;
+    const comment = (await this.commentsOf({ id: Number(ticketId), requester_id: requesterId })).find((c) => c.id === commentId);
     if (!comment) throw new TicketNotFound(SYSTEM, `${ticketId} (comment ${commentId})`);
     return comment;
   }
@@ -214,6 +222,9 @@ export class ZendeskAdapter implements TicketSystem {
       case 'zen:event-type:ticket.comment_added': {
         const e = parseEvent(CommentAddedEventSchema, json);
         const ticketId = e.detail.id;
+        // The bot's own comments come back too: its user and its marker (in the signed body) spare two reads.
+        const { author, body } = e.event.comment;
+        if (author && body !== undefined && hasMarker(body) && Number(author.id) === (await this.botId())) return { ticketId, events: [] };
         const comments = await this.commentsOrNone(ticketId);
         const c = comments.find((x) => x.id === e.event.comment.id);
         // The description is the first comment: the ticket's tagging stands for it.
@@ -275,6 +286,8 @@ export class ZendeskAdapter implements TicketSystem {
 
   private async readTicket(ticketId: string): Promise<Content> {
     const { ticket, users } = await this.client.getTicket(ticketId);
+    if (this.requesters.size >= REQUESTER_CACHE_SIZE) this.requesters.clear();
+    this.requesters.set(ticketId, ticket.requester_id);
     return { ticket, users: new Map(users.map((u) => [u.id, u])) };
   }
 
@@ -296,7 +309,7 @@ export class ZendeskAdapter implements TicketSystem {
   }
 
   /** The ticket's comments with who wrote them, relative to the ticket (oldest first). */
-  private async commentsOf(ticket: ZendeskTicket, opts: { skipDescription?: boolean } = {}): Promise<TicketComment[]> {
+  private async commentsOf(ticket: Pick<ZendeskTicket, 'id' | 'requester_id'>, opts: { skipDescription?: boolean } = {}): Promise<TicketComment[]> {
     const { comments, users } = await this.client.listComments(String(ticket.id));
     const known = new Map(users.map((u) => [u.id, u]));
     const bot = await this.botId();

@@ -115,6 +115,8 @@ export const CommentAddedEventSchema = z.object({
   event: z.object({
     comment: z.object({
       id: stringId,
+      /** read in memory only, to recognise the bot's own comments by their marker; never stored */
+      body: z.string().optional(),
       is_public: z.boolean(),
       author: z.object({ id: stringId, is_staff: z.boolean() }).optional(),
     }),
