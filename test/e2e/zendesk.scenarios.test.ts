@@ -12,7 +12,8 @@ import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-devices.js';
 import { hasMarker } from '../../integrations/ticketing/zendesk/comment-marker.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
-import { startFakeZendesk, signAsZendesk, type FakeTicket, type FakeZendesk } from '../support/fake-zendesk.js';
+import { startFakeZendesk, signAsZendesk, type FakeComment, type FakeTicket, type FakeZendesk } from '../support/fake-zendesk.js';
+import type { Logger } from '../../workers/logger.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { codesIn } from '../support/secret-scan.js';
 import { deletePrefix, dumpPrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -31,68 +32,96 @@ interface Result {
   internalNotes: number;
 }
 
-describe('the demo scenarios through the whole app against a fake Zendesk (webhooks, poller, BullMQ, real Redis)', () => {
-  let fake: FakeZendesk;
-  let app: App;
-  let redis: Redis;
-  let groupId: number;
-  const prefix = freshPrefix('e2e-zd');
-  const { log, lines } = capturedLogger('debug');
-  const sent = new Set<string>();
-  let seed: ReturnType<typeof parseSeed>;
+interface System {
+  fake: FakeZendesk;
+  app: App;
+  groupId: number;
+  prefix: string;
+  play(scenario: Scenario, deadlineMs: number): Promise<Result>;
+  botComments(ticketId: number): FakeComment[];
+  stop(): Promise<void>;
+}
 
-  function tokenFor(scenario: Scenario): VirtualToken | undefined {
+/** The whole app (TICKET_SYSTEM=zendesk, the embedded 2FA platform) against a fresh fake Zendesk. */
+async function startSystem(opts: { style: 'events' | 'trigger'; pollIntervalS: number; log: Logger; sent: Set<string>; redis: Redis }): Promise<System> {
+  const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
+  const prefix = freshPrefix('e2e-zd');
+  const port = await freePort();
+  const fake = await startFakeZendesk({ apiToken: TOKEN, agentEmail: EMAIL, webhookSecret: SECRET, webhookUrl: `http://127.0.0.1:${port}/webhooks/zendesk`, webhookStyle: opts.style });
+  const groupId = fake.addGroup('Service Desk L2').id;
+  const source = {
+    REDIS_URL: testRedisUrl(),
+    REDIS_PREFIX: prefix,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TICKET_SYSTEM: 'zendesk',
+    TWOFA_PLATFORM: 'local',
+    SWEEP_INTERVAL_S: '2',
+    EFFECT_BACKOFF_MS: '200',
+    ZENDESK_BASE_URL: fake.url,
+    ZENDESK_EMAIL: EMAIL,
+    ZENDESK_API_TOKEN: TOKEN,
+    ZENDESK_WEBHOOK_SECRET: SECRET,
+    ZENDESK_ESCALATION_GROUP_ID: String(groupId),
+    ZENDESK_POLL_INTERVAL_S: String(opts.pollIntervalS),
+  };
+  const app = await createApp(loadConfig(source, { policy: DEMO_POLICY }), { log: opts.log, source });
+  await app.start();
+
+  const tokenFor = (scenario: Scenario): VirtualToken | undefined => {
     const user = scenario.userName ? seed.users.find((u) => u.userName === scenario.userName) : undefined;
     const t = user ? seed.tokens.find((x) => x.userId === user.id) : undefined;
     return t ? new VirtualToken({ secret: t.secret, kind: t.kind, counter: DEMO_DEVICE_COUNTERS[t.serial] ?? t.counter, digits: t.digits ?? (t.kind === 'kt4' ? 8 : 6) }) : undefined;
-  }
+  };
+  const botComments = (ticketId: number) => (fake.comments.get(ticketId) ?? []).filter((c) => c.author_id === fake.botId && hasMarker(c.body));
+  return {
+    fake,
+    app,
+    groupId,
+    prefix,
+    botComments,
+    async play(scenario, deadlineMs) {
+      const ticket = await fake.createTicket({ subject: `2FA code not working (${scenario.title})`, description: 'My 2FA code does not work, I cannot log in.', requester: scenario.requester, tags: ['2fa_issue'] });
+      const user = new ZendeskSimulatedUser({ fake, ticketId: ticket.id, scenario, token: tokenFor(scenario), app, sent: opts.sent });
+      const state = await user.run(Date.now() + deadlineMs);
+      const bot = botComments(ticket.id);
+      return { scenario, ticket, state, publicReplies: bot.filter((c) => c.public).length, internalNotes: bot.filter((c) => !c.public).length };
+    },
+    async stop() {
+      await app.stop();
+      await fake.close();
+      await deletePrefix(opts.redis, prefix);
+    },
+  };
+}
 
-  function botComments(ticketId: number) {
-    return (fake.comments.get(ticketId) ?? []).filter((c) => c.author_id === fake.botId && hasMarker(c.body));
-  }
-
-  async function play(scenario: Scenario, deadlineMs: number): Promise<Result> {
-    const ticket = await fake.createTicket({ subject: `2FA code not working (${scenario.title})`, description: 'My 2FA code does not work, I cannot log in.', requester: scenario.requester, tags: ['2fa_issue'] });
-    const user = new ZendeskSimulatedUser({ fake, ticketId: ticket.id, scenario, token: tokenFor(scenario), app, sent });
-    const state = await user.run(Date.now() + deadlineMs);
-    const bot = botComments(ticket.id);
-    return { scenario, ticket, state, publicReplies: bot.filter((c) => c.public).length, internalNotes: bot.filter((c) => !c.public).length };
-  }
-
+describe('the demo scenarios through the whole app against a fake Zendesk (webhooks, poller, BullMQ, real Redis)', () => {
+  let sys: System;
+  let fake: FakeZendesk;
+  let app: App;
+  let redis: Redis;
+  let prefix: string;
+  const { log, lines } = capturedLogger('debug');
+  const sent = new Set<string>();
   let results: Result[] = [];
+  const botComments = (ticketId: number) => sys.botComments(ticketId);
 
   beforeAll(async () => {
     redis = newRedis();
-    seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
-    const port = await freePort();
-    fake = await startFakeZendesk({ apiToken: TOKEN, agentEmail: EMAIL, webhookSecret: SECRET, webhookUrl: `http://127.0.0.1:${port}/webhooks/zendesk` });
-    groupId = fake.addGroup('Service Desk L2').id;
-    const source = {
-      REDIS_URL: testRedisUrl(),
-      REDIS_PREFIX: prefix,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TICKET_SYSTEM: 'zendesk',
-      TWOFA_PLATFORM: 'local',
-      SWEEP_INTERVAL_S: '2',
-      EFFECT_BACKOFF_MS: '200',
-      ZENDESK_BASE_URL: fake.url,
-      ZENDESK_EMAIL: EMAIL,
-      ZENDESK_API_TOKEN: TOKEN,
-      ZENDESK_WEBHOOK_SECRET: SECRET,
-      ZENDESK_ESCALATION_GROUP_ID: String(groupId),
-      ZENDESK_POLL_INTERVAL_S: '2',
-    };
-    app = await createApp(loadConfig(source, { policy: DEMO_POLICY }), { log, source });
-    await app.start();
-    results = await Promise.all(SCENARIOS.filter((s) => RUN.includes(s.key)).map((s) => play(s, 45_000)));
+    sys = await startSystem({ style: 'events', pollIntervalS: 2, log, sent, redis });
+    ({ fake, app, prefix } = sys);
+    results = await Promise.all(SCENARIOS.filter((s) => RUN.includes(s.key)).map((s) => sys.play(s, 45_000)));
+    await fake.settle();
   }, 90_000);
 
   afterAll(async () => {
-    await app?.stop();
-    await fake?.close();
-    await deletePrefix(redis, prefix);
+    await sys?.stop();
     redis.disconnect();
+  });
+
+  it('took every webhook Zendesk sent (202)', () => {
+    expect(fake.deliveries.length).toBeGreaterThan(20);
+    expect(new Set(fake.deliveries.map((d) => d.status))).toEqual(new Set([202]));
   });
 
   for (const key of RUN) {
@@ -111,7 +140,7 @@ describe('the demo scenarios through the whole app against a fake Zendesk (webho
     expect(fake.tickets.get(byKey('mobilepass-drift')?.ticket.id ?? 0)?.status).toBe('solved');
     const unknown = fake.tickets.get(byKey('unknown-requester')?.ticket.id ?? 0);
     expect(byKey('unknown-requester')?.state?.escalation?.reason).toBe('user_not_found');
-    expect(unknown?.group_id).toBe(groupId);
+    expect(unknown?.group_id).toBe(sys.groupId);
     expect(unknown?.tags).toContain(DEMO_POLICY.escalatedTag);
   });
 
@@ -149,7 +178,7 @@ describe('the demo scenarios through the whole app against a fake Zendesk (webho
     if (!scenario) throw new Error('no scenario');
     fake.dropWebhooks = 1_000_000;
     const before = fake.deliveries.length;
-    const r = await play(scenario, 45_000);
+    const r = await sys.play(scenario, 45_000);
     fake.dropWebhooks = 0;
     expect(fake.deliveries.length).toBe(before);
     expect(r.state?.status).toBe('resolved');
@@ -166,5 +195,35 @@ describe('the demo scenarios through the whole app against a fake Zendesk (webho
     const ours = await dumpPrefix(redis, prefix);
     expect(ours.length).toBeGreaterThan(10);
     expect(codesIn(ours.map((e) => `${e.key}\n${e.values.join('\n')}`).join('\n'), sent)).toEqual([]);
+  });
+});
+
+describe('the same app with a trigger webhook instead of ticket events (the README\'s JSON body)', () => {
+  let sys: System;
+  let redis: Redis;
+  const { log } = capturedLogger('info');
+  let result: Result;
+
+  beforeAll(async () => {
+    redis = newRedis();
+    // A long poll interval: the trigger's webhooks alone carry the ticket.
+    sys = await startSystem({ style: 'trigger', pollIntervalS: 600, log, sent: new Set(), redis });
+    const scenario = SCENARIOS.find((s) => s.key === 'mobilepass-drift');
+    if (!scenario) throw new Error('no scenario');
+    result = await sys.play(scenario, 45_000);
+    await sys.fake.settle();
+  }, 90_000);
+
+  afterAll(async () => {
+    await sys?.stop();
+    redis.disconnect();
+  });
+
+  it('resolves the MobilePASS ticket with 3 public replies, each posted once', () => {
+    expect(result.state?.status).toBe('resolved');
+    expect(result.publicReplies).toBe(3);
+    expect(sys.fake.deliveries.every((d) => (JSON.parse(d.body) as { twofa_desk?: string }).twofa_desk === 'trigger')).toBe(true);
+    expect(new Set(sys.fake.deliveries.map((d) => d.status))).toEqual(new Set([202]));
+    expect(sys.fake.requests.filter((q) => q.path === '/api/v2/search/export.json').length).toBeLessThanOrEqual(1);
   });
 });

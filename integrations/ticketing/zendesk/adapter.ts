@@ -54,7 +54,7 @@ type Content = { ticket: ZendeskTicket; users: Map<number, ZendeskUser> };
  */
 export class ZendeskAdapter implements TicketSystem {
   readonly name = SYSTEM;
-  readonly client: ZendeskClient;
+  private readonly client: ZendeskClient;
   readonly limiter: ZendeskAccountLimiter;
   private readonly config: ZendeskConfig;
   private readonly redis: Redis;
@@ -186,7 +186,8 @@ export class ZendeskAdapter implements TicketSystem {
     const trigger = TriggerWebhookSchema.safeParse(json);
     if (trigger.success) {
       const ticketId = trigger.data.ticket_id;
-      return [{ ticketId, events: await this.eventsOrNone(ticketId, now) }];
+      const events = await this.eventsOrNone(ticketId, now);
+      return events.length > 0 ? [{ ticketId, events }] : [];
     }
     const type = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).type : undefined;
     if (typeof type !== 'string') throw new InvalidWebhook('bad_shape', 'neither a zen:event-type:ticket.* event nor the trigger body {"twofa_desk": "trigger", "ticket_id": …}', 400);
