@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { LocalDeskAdapter } from '../integrations/ticketing/local/adapter.js';
+import { ZendeskAdapter } from '../integrations/ticketing/zendesk/adapter.js';
+import { loadZendeskConfig } from '../integrations/ticketing/zendesk/config.js';
 import { ConfigError, type Config } from './config.js';
 
 export interface TicketSystemDeps {
@@ -32,6 +34,15 @@ export async function createTicketSystems(deps: TicketSystemDeps): Promise<Map<s
         }),
       );
       break;
+    case 'zendesk': {
+      // Unset, ZENDESK_WATCH_TAG follows the policy; set, it must agree with it (the workflow starts on the policy's tag).
+      const zendesk = loadZendeskConfig({ ZENDESK_WATCH_TAG: policy.watchTag, ...deps.source });
+      if (zendesk.watchTag !== policy.watchTag.toLowerCase()) {
+        throw new ConfigError('ZENDESK_WATCH_TAG', `'${zendesk.watchTag}' differs from the policy's watchTag '${policy.watchTag}': set one tag in both`);
+      }
+      systems.set('zendesk', new ZendeskAdapter({ config: zendesk, redis: deps.redis, prefix: env.REDIS_PREFIX }));
+      break;
+    }
     default:
       throw new ConfigError('TICKET_SYSTEM', `'${env.TICKET_SYSTEM}' is not built into this version yet`);
   }

@@ -1,7 +1,11 @@
-import type { CliContext } from './command.js';
+import { checkZendesk } from '../../integrations/ticketing/zendesk/check.js';
+import { UsageError, type CliContext } from './command.js';
 
-/** Not built yet: see the open issue. */
+/** `twofa-desk zendesk check`: credentials, search, escalation group and webhook secret; exit 0 when all are fine. */
 export async function run(ctx: CliContext): Promise<number> {
-  ctx.err('this command is not built into this version yet');
-  return 2;
+  if (ctx.args.length !== 1 || ctx.args[0] !== 'check') throw new UsageError(`unknown arguments '${ctx.args.join(' ')}'`);
+  const { ok, lines } = await checkZendesk(ctx.env);
+  for (const line of lines) ctx.out(line);
+  ctx.out(ok ? 'zendesk: ready' : 'zendesk: not ready (see ✗ above)');
+  return ok ? 0 : 1;
 }

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { RedisCircuitBreaker } from '../../twofa/shared/circuit-breaker.js';
+import { RedisRateLimiter } from '../../twofa/shared/rate-limiter.js';
+import { TicketSystemRateLimited, TicketSystemUnavailable } from '../errors.js';
+
+export interface AccountLimiterOptions {
+  redis: Redis;
+  /** REDIS_PREFIX: keys are `<prefix>:zendesk-limit:<sha256(account)[:16]>:…` */
+  prefix: string;
+  /** what identifies one Zendesk account (its base URL); hashed into the key */
+  account: string;
+  /** requests per window over every worker (ZENDESK_RATE_LIMIT_PER_MIN) */
+  perWindow: number;
+  /** default one minute */
+  windowMs?: number;
+  /** the longest a request waits here; longer goes up as TicketSystemRateLimited (default 10 s) */
+  maxWaitMs?: number;
+  /** consecutive failed calls (network, time-out, 5xx after retries) that stop every worker calling (default 5) */
+  breakerFailures?: number;
+  /** how long they stop before one probe call (default 30 s) */
+  breakerCoolDownMs?: number;
+  now?: () => number;
+}
+
+// Moves "paused until" forward only: a shorter Retry-After seen later must not shorten a longer pause.
+const PAUSE = `
+local resumeAt = tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if resumeAt > current then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return resumeAt
+end
+return current`;
+
+const SYSTEM = 'zendesk';
+
+/**
+ * One limiter per Zendesk account, shared by every worker through Redis: a request budget per minute (the
+ * shared fixed-window RedisRateLimiter), a "paused until" key that a 429's Retry-After sets for everyone, and
+ * the shared RedisCircuitBreaker, so that workers stop calling an account that is down.
+ */
+export class ZendeskAccountLimiter {
+  readonly breaker: RedisCircuitBreaker;
+  private readonly budget: RedisRateLimiter;
+  private readonly pauseKey: string;
+  private readonly maxWaitMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AccountLimiterOptions) {
+    const account = createHash('sha256').update(options.account).digest('hex').slice(0, 16);
+    const base = `${options.prefix}:zendesk-limit:${account}`;
+    this.now = options.now ?? Date.now;
+    this.maxWaitMs = options.maxWaitMs ?? 10_000;
+    this.pauseKey = `${base}:paused-until`;
+    this.budget = new RedisRateLimiter({ redis: options.redis, key: `${base}:rl`, limit: options.perWindow, windowMs: options.windowMs ?? 60_000, ...(options.now ? { now: options.now } : {}) });
+    this.breaker = new RedisCircuitBreaker({
+      redis: options.redis,
+      key: `${base}:cb`,
+      failureThreshold: options.breakerFailures ?? 5,
+      coolDownMs: options.breakerCoolDownMs ?? 30_000,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  /**
+   * Runs one logical call (with its retries) behind the breaker. Only TicketSystemUnavailable counts as a
+   * failure: any answer, even a refusal, shows Zendesk is up.
+   */
+  async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const admission = await this.breaker.enter();
+    if (!admission.allowed) {
+      throw new TicketSystemUnavailable(SYSTEM, `${what} not sent: the circuit is open after repeated failures, next try in ${Math.ceil(admission.retryAfterMs)} ms`);
+    }
+    let result: T;
+    try {
+      result = await fn();
+    } catch (err) {
+      if (err instanceof TicketSystemUnavailable) await this.breaker.recordFailure();
+      else if (!(err instanceof TicketSystemRateLimited)) await this.breaker.recordSuccess();
+      throw err;
+    }
+    await this.breaker.recordSuccess();
+    return result;
+  }
+
+  /** Waits until a request may go out: after any shared pause, within the budget; throws when that is too far. */
+  async beforeRequest(): Promise<void> {
+    for (;;) {
+      const paused = await this.pausedForMs();
+      if (paused > 0) {
+        if (paused > this.maxWaitMs) throw new TicketSystemRateLimited(SYSTEM, Math.ceil(paused));
+        await sleep(paused);
+        continue;
+      }
+      const wait = await this.budget.take();
+      if (wait === 0) return;
+      if (wait > this.maxWaitMs) throw new TicketSystemRateLimited(SYSTEM, Math.ceil(wait));
+      await sleep(wait);
+    }
+  }
+
+  /** Zendesk said 429: nobody sends to this account for `ms` from now. */
+  async pause(ms: number): Promise<void> {
+    const until = this.now() + Math.ceil(ms);
+    await this.options.redis.eval(PAUSE, 1, this.pauseKey, String(until), String(Math.ceil(ms) + 1_000));
+  }
+
+  /** How long the shared pause still runs (0: none). */
+  async pausedForMs(): Promise<number> {
+    const until = Number((await this.options.redis.get(this.pauseKey)) ?? 0);
+    return Math.max(0, until - this.now());
+  }
+}

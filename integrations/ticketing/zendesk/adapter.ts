@@ -1,0 +1,430 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { EventOf } from '../../../workflows/resync/events.js';
+import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
+import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
+import { ZendeskAccountLimiter } from './account-limiter.js';
+import { SYSTEM, ZendeskClient, type TicketUpdateBody } from './client.js';
+import { commentMarker, hasMarker, withMarker, type CommentPart } from './comment-marker.js';
+import type { ZendeskConfig } from './config.js';
+import {
+  CommentAddedEventSchema,
+  OtherTicketEventSchema,
+  StatusChangedEventSchema,
+  TagsChangedEventSchema,
+  TicketCreatedEventSchema,
+  TriggerWebhookSchema,
+  ZendeskStatusSchema,
+  type ZendeskComment,
+  type ZendeskTicket,
+  type ZendeskUser,
+} from './schemas.js';
+
+export const SIGNATURE_HEADER = 'x-zendesk-webhook-signature';
+export const TIMESTAMP_HEADER = 'x-zendesk-webhook-signature-timestamp';
+
+export interface ZendeskAdapterOptions {
+  config: ZendeskConfig;
+  redis: Redis;
+  /** REDIS_PREFIX: the limiter and the update-attempt records live under it */
+  prefix: string;
+  /** the limiter's window (default one minute: ZENDESK_RATE_LIMIT_PER_MIN is per minute) */
+  rateWindowMs?: number;
+  /** the longest a request waits for the shared limit here (default 10 s) */
+  maxRateWaitMs?: number;
+  retryBaseDelayMs?: number;
+  /** a webhook signed longer ago than this is refused as a possible replay (default 5 min) */
+  maxWebhookAgeMs?: number;
+  now?: () => number;
+}
+
+/** Clocks drift: a timestamp this far ahead is still taken. */
+const MAX_FUTURE_SKEW_MS = 60_000;
+/** Tickets whose requester is remembered; past this the memory starts again (it only saves reads). */
+const REQUESTER_CACHE_SIZE = 10_000;
+/** An update attempt is remembered this long, so a retry days later still looks before it posts. */
+const ATTEMPT_TTL_S = 7 * 86_400;
+
+type Content = { ticket: ZendeskTicket; users: Map<number, ZendeskUser> };
+
+/**
+ * Zendesk Support behind the `TicketSystem` interface. Webhooks are notifications only: the ticket, its
+ * comments and who wrote them are read from the API, which is the truth.
+ */
+export class ZendeskAdapter implements TicketSystem {
+  readonly name = SYSTEM;
+  private readonly client: ZendeskClient;
+  readonly limiter: ZendeskAccountLimiter;
+  private readonly config: ZendeskConfig;
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly maxWebhookAgeMs: number;
+  private botUser: Promise<number> | undefined;
+  /** ticket id → requester id, from this process's last read of the ticket */
+  private readonly requesters = new Map<string, number>();
+
+  constructor(opts: ZendeskAdapterOptions) {
+    this.config = opts.config;
+    this.redis = opts.redis;
+    this.prefix = opts.prefix;
+    this.maxWebhookAgeMs = opts.maxWebhookAgeMs ?? 5 * 60_000;
+    this.limiter = new ZendeskAccountLimiter({
+      redis: opts.redis,
+      prefix: opts.prefix,
+      account: opts.config.baseUrl,
+      perWindow: opts.config.rateLimitPerMin,
+      ...(opts.rateWindowMs !== undefined ? { windowMs: opts.rateWindowMs } : {}),
+      ...(opts.maxRateWaitMs !== undefined ? { maxWaitMs: opts.maxRateWaitMs } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+    this.client = new ZendeskClient({
+      baseUrl: opts.config.baseUrl,
+      credentials: opts.config.credentials,
+      limiter: this.limiter,
+      timeoutMs: opts.config.timeoutMs,
+      retries: opts.config.retries,
+      ...(opts.retryBaseDelayMs !== undefined ? { retryBaseDelayMs: opts.retryBaseDelayMs } : {}),
+      ...(opts.maxRateWaitMs !== undefined ? { maxRetryAfterMs: opts.maxRateWaitMs } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+  }
+
+  async getTicket(ticketId: string): Promise<TicketSnapshot & { updatedAt: number }> {
+    const content = await this.readTicket(ticketId);
+    return { ...(await this.snapshot(content)), updatedAt: Date.parse(content.ticket.updated_at) };
+  }
+
+  async listComments(ticketId: string): Promise<TicketComment[]> {
+    const { ticket } = await this.readTicket(ticketId);
+    return this.commentsOf(ticket);
+  }
+
+  /**
+   * Zendesk has no "show comment" endpoint: the comment is found in the ticket's list. The requester (for the
+   * author's role) comes from the last read of the ticket by this process when there is one: callers read a
+   * comment for its text, and a read of the ticket per comment would double the calls.
+   */
+  async getComment(ticketId: string, commentId: string): Promise<TicketComment> {
+    const requesterId = this.requesters.get(ticketId) ?? (await this.readTicket(ticketId)).ticket.requester_id;
+    const comment = (await this.commentsOf({ id: Number(ticketId), requester_id: requesterId })).find((c) => c.id === commentId);
+    if (!comment) throw new TicketNotFound(SYSTEM, `${ticketId} (comment ${commentId})`);
+    return comment;
+  }
+
+  /**
+   * One step as few ticket updates as Zendesk allows: one, or two when the step has both an internal note and
+   * a public reply (an update carries one comment). Status, tags and group ride on the last one. Each comment
+   * carries a marker of the idempotency key; a key seen before means an earlier try may have posted, so the
+   * ticket's comments are searched for the markers first and what is there is not posted again.
+   */
+  async applyUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<void> {
+    const comments: Array<{ part: CommentPart; body: string; public: boolean }> = [];
+    if (update.internalNote) comments.push({ part: 'note', body: update.internalNote, public: false });
+    if (update.publicReply) comments.push({ part: 'reply', body: update.publicReply, public: true });
+    const changes: TicketUpdateBody = {
+      ...(update.status !== undefined ? { status: update.status } : {}),
+      ...(update.addTags.length > 0 ? { additional_tags: update.addTags } : {}),
+      ...(update.removeTags.length > 0 ? { remove_tags: update.removeTags } : {}),
+      ...(update.escalate && this.config.escalationGroupId !== undefined ? { group_id: Number(this.config.escalationGroupId) } : {}),
+    };
+    const hasChanges = Object.keys(changes).length > 0;
+    if (comments.length === 0 && !hasChanges) return;
+
+    let posted = new Set<string>();
+    if (comments.length > 0) {
+      const attemptKey = `${this.prefix}:zendesk:attempted:${createHash('sha256').update(`${ticketId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+      const first = await this.redis.set(attemptKey, '1', 'EX', ATTEMPT_TTL_S, 'NX');
+      if (first === null) posted = await this.markersOn(ticketId);
+    }
+    const pending = comments.filter((c) => !posted.has(commentMarker(idempotencyKey, c.part)));
+    for (const [i, c] of pending.entries()) {
+      const last = i === pending.length - 1;
+      await this.client.updateTicket(ticketId, { comment: { body: withMarker(c.body, idempotencyKey, c.part), public: c.public }, ...(last ? changes : {}) }, 'unsent');
+    }
+    // Everything was posted before (or there is no comment): the changes alone are safe to send again.
+    if (pending.length === 0 && hasChanges) await this.client.updateTicket(ticketId, changes, 'always');
+  }
+
+  /** The event's id from the signed body (the invocation-id header is not signed, so it is not trusted). */
+  webhookDeliveryId(req: WebhookRequest): string | undefined {
+    try {
+      const body: unknown = JSON.parse(req.rawBody.toString('utf8'));
+      if (typeof body !== 'object' || body === null) return undefined;
+      const { type, id } = body as Record<string, unknown>;
+      if (typeof type !== 'string' || !type.startsWith('zen:event-type:')) return undefined;
+      return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  verifyWebhook(req: WebhookRequest, now: number): void {
+    const signature = header(req, SIGNATURE_HEADER);
+    const timestamp = header(req, TIMESTAMP_HEADER);
+    if (signature === undefined || timestamp === undefined) {
+      throw new InvalidWebhook('missing_signature', `send both X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp (turn on the webhook's signing)`, 401);
+    }
+    if (!zendeskSignatureMatches(this.config.webhookSecret, timestamp, req.rawBody, signature)) {
+      throw new InvalidWebhook('bad_signature', 'X-Zendesk-Webhook-Signature does not match the body: check ZENDESK_WEBHOOK_SECRET is the webhook\'s signing secret', 401);
+    }
+    const sentAt = parseTimestamp(timestamp);
+    if (sentAt === undefined) throw new InvalidWebhook('stale_timestamp', 'X-Zendesk-Webhook-Signature-Timestamp is not a time', 401);
+    if (now - sentAt > this.maxWebhookAgeMs) {
+      throw new InvalidWebhook('stale_timestamp', `signed ${now - sentAt} ms ago, more than ${this.maxWebhookAgeMs} ms: refused as a possible replay`, 401);
+    }
+    if (sentAt - now > MAX_FUTURE_SKEW_MS) throw new InvalidWebhook('stale_timestamp', `signed ${sentAt - now} ms in the future: check the clocks`, 401);
+  }
+
+  async eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]> {
+    let json: unknown;
+    try {
+      json = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      throw new InvalidWebhook('bad_json', 'the body is not JSON', 400);
+    }
+    const trigger = TriggerWebhookSchema.safeParse(json);
+    if (trigger.success) {
+      const ticketId = trigger.data.ticket_id;
+      const events = await this.eventsOrNone(ticketId, now);
+      return events.length > 0 ? [{ ticketId, events }] : [];
+    }
+    const type = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).type : undefined;
+    if (typeof type !== 'string') throw new InvalidWebhook('bad_shape', 'neither a zen:event-type:ticket.* event nor the trigger body {"twofa_desk": "trigger", "ticket_id": …}', 400);
+    const events = await this.eventsOfTicketEvent(type, json, now);
+    return events.events.length > 0 ? [events] : [];
+  }
+
+  async listWatchedTickets(): Promise<TicketSummary[]> {
+    const found = await this.client.searchTickets(`tags:${this.config.watchTag} status<solved`);
+    return found.map((t) => ({ id: String(t.id), updatedAt: Date.parse(t.updated_at) }));
+  }
+
+  async eventsFromTicket(ticketId: string, now: number): Promise<StoredEvent[]> {
+    const content = await this.readTicket(ticketId);
+    const events: StoredEvent[] = [];
+    if (content.ticket.tags.includes(this.config.watchTag)) events.push(tagged(await this.snapshot(content), now));
+    for (const c of await this.commentsOf(content.ticket, { skipDescription: true })) {
+      if (c.authorRole !== 'bot') events.push(commentAdded(ticketId, c, now));
+    }
+    return events;
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+
+  private async eventsOfTicketEvent(type: string, json: unknown, now: number): Promise<TicketEvents> {
+    switch (type) {
+      case 'zen:event-type:ticket.created': {
+        const e = parseEvent(TicketCreatedEventSchema, json);
+        return { ticketId: e.detail.id, events: await this.taggedFromApi(e.detail.id, now) };
+      }
+      case 'zen:event-type:ticket.comment_added': {
+        const e = parseEvent(CommentAddedEventSchema, json);
+        const ticketId = e.detail.id;
+        // The bot's own comments come back too: its user and its marker (in the signed body) spare two reads.
+        const { author, body } = e.event.comment;
+        if (author && body !== undefined && hasMarker(body) && Number(author.id) === (await this.botId())) return { ticketId, events: [] };
+        const comments = await this.commentsOrNone(ticketId);
+        const c = comments.find((x) => x.id === e.event.comment.id);
+        // The description is the first comment: the ticket's tagging stands for it.
+        if (!c || c.authorRole === 'bot' || c === comments[0]) return { ticketId, events: [] };
+        return { ticketId, events: [commentAdded(ticketId, c, now)] };
+      }
+      case 'zen:event-type:ticket.tags_changed': {
+        const e = parseEvent(TagsChangedEventSchema, json);
+        const ticketId = e.detail.id;
+        const byRole = await this.actorRole(e.detail.actor_id, e.detail.requester_id);
+        if (byRole === 'bot') return { ticketId, events: [] };
+        let content: Content;
+        try {
+          content = await this.readTicket(ticketId);
+        } catch (err) {
+          if (err instanceof TicketNotFound) return { ticketId, events: [] };
+          throw err;
+        }
+        const added = (e.event.tags_added ?? []).map((t) => t.toLowerCase());
+        const changed: EventOf<'tagsChanged'> = {
+          type: 'tagsChanged',
+          id: `${SYSTEM}:${ticketId}:tags:${e.id}`,
+          at: now,
+          tags: content.ticket.tags,
+          added,
+          removed: (e.event.tags_removed ?? []).map((t) => t.toLowerCase()),
+          byRole,
+        };
+        const tagging = added.includes(this.config.watchTag) && content.ticket.tags.includes(this.config.watchTag) ? [tagged(await this.snapshot(content), now)] : [];
+        return { ticketId, events: [...tagging, changed] };
+      }
+      case 'zen:event-type:ticket.status_changed': {
+        const e = parseEvent(StatusChangedEventSchema, json);
+        const ticketId = e.detail.id;
+        const status = ZendeskStatusSchema.safeParse(e.event.current.toLowerCase());
+        if (!status.success) return { ticketId, events: [] };
+        const byRole = await this.actorRole(e.detail.actor_id, e.detail.requester_id);
+        if (byRole === 'bot') return { ticketId, events: [] };
+        return { ticketId, events: [{ type: 'statusChanged', id: `${SYSTEM}:${ticketId}:status:${e.id}`, at: now, status: status.data, byRole }] };
+      }
+      default: {
+        const e = parseEvent(OtherTicketEventSchema, json);
+        return { ticketId: e.detail.id, events: [] };
+      }
+    }
+  }
+
+  /** The API user's id: the bot. Read once; a failed read is tried again next time. */
+  private botId(): Promise<number> {
+    this.botUser ??= this.client.me().then(
+      (u) => u.id,
+      (err: unknown) => {
+        this.botUser = undefined;
+        throw err;
+      },
+    );
+    return this.botUser;
+  }
+
+  private async readTicket(ticketId: string): Promise<Content> {
+    const { ticket, users } = await this.client.getTicket(ticketId);
+    if (this.requesters.size >= REQUESTER_CACHE_SIZE) this.requesters.clear();
+    this.requesters.set(ticketId, ticket.requester_id);
+    return { ticket, users: new Map(users.map((u) => [u.id, u])) };
+  }
+
+  private async snapshot({ ticket, users }: Content): Promise<TicketSnapshot> {
+    const requester = users.get(ticket.requester_id) ?? (await this.client.getUser(String(ticket.requester_id)));
+    return {
+      system: SYSTEM,
+      id: String(ticket.id),
+      subject: ticket.subject ?? '',
+      status: ticket.status,
+      tags: ticket.tags,
+      requester: {
+        id: String(requester.id),
+        name: requester.name,
+        ...(requester.email ? { email: requester.email } : {}),
+        ...(requester.external_id ? { externalId: requester.external_id } : {}),
+      },
+    };
+  }
+
+  /** The ticket's comments with who wrote them, relative to the ticket (oldest first). */
+  private async commentsOf(ticket: Pick<ZendeskTicket, 'id' | 'requester_id'>, opts: { skipDescription?: boolean } = {}): Promise<TicketComment[]> {
+    const { comments, users } = await this.client.listComments(String(ticket.id));
+    const known = new Map(users.map((u) => [u.id, u]));
+    const bot = await this.botId();
+    const out: TicketComment[] = [];
+    for (const [i, c] of comments.entries()) {
+      if (opts.skipDescription && i === 0) continue;
+      out.push({ id: String(c.id), authorId: String(c.author_id), authorRole: await this.authorRole(c, ticket.requester_id, bot, known), public: c.public, body: c.body, createdAt: Date.parse(c.created_at) });
+    }
+    return out;
+  }
+
+  private async commentsOrNone(ticketId: string): Promise<TicketComment[]> {
+    try {
+      return await this.commentsOf((await this.readTicket(ticketId)).ticket);
+    } catch (err) {
+      if (err instanceof TicketNotFound) return [];
+      throw err;
+    }
+  }
+
+  /** The bot is its API user writing with its marker; the same user without one is a person (an agent). */
+  private async authorRole(c: ZendeskComment, requesterId: number, bot: number, known: Map<number, ZendeskUser>): Promise<ActorRole> {
+    if (c.author_id === bot && hasMarker(c.body)) return 'bot';
+    if (c.author_id === requesterId) return 'requester';
+    const user = known.get(c.author_id) ?? (await this.client.getUser(String(c.author_id)));
+    known.set(user.id, user);
+    return user.role === 'end-user' ? 'end-user' : 'agent';
+  }
+
+  /** Who made a tag or status change: `actor_id` of the event ("-1" or none: Zendesk itself, a trigger). */
+  private async actorRole(actorId: string | null | undefined, requesterId: string | null | undefined): Promise<ActorRole> {
+    if (actorId === undefined || actorId === null || actorId === '' || actorId === '-1' || actorId === '0') return 'system';
+    if (Number(actorId) === (await this.botId())) return 'bot';
+    if (actorId === requesterId) return 'requester';
+    const user = await this.client.getUser(actorId);
+    return user.role === 'end-user' ? 'end-user' : 'agent';
+  }
+
+  /** The markers of the bot's comments on a ticket: what an earlier try of an update already posted. */
+  private async markersOn(ticketId: string): Promise<Set<string>> {
+    const bot = await this.botId();
+    const { comments } = await this.client.listComments(ticketId);
+    const found = new Set<string>();
+    for (const c of comments) {
+      if (c.author_id !== bot) continue;
+      for (const m of c.body.match(/\[twofa-desk ref [0-9a-f]{16}\]/g) ?? []) found.add(m);
+    }
+    return found;
+  }
+
+  private async eventsOrNone(ticketId: string, now: number): Promise<StoredEvent[]> {
+    try {
+      return await this.eventsFromTicket(ticketId, now);
+    } catch (err) {
+      if (err instanceof TicketNotFound) return [];
+      throw err;
+    }
+  }
+
+  /** The ticket as it is now: the tag may be gone again, and the webhook's copy may be old. */
+  private async taggedFromApi(ticketId: string, now: number): Promise<StoredEvent[]> {
+    let content: Content;
+    try {
+      content = await this.readTicket(ticketId);
+    } catch (err) {
+      if (err instanceof TicketNotFound) return [];
+      throw err;
+    }
+    return content.ticket.tags.includes(this.config.watchTag) ? [tagged(await this.snapshot(content), now)] : [];
+  }
+}
+
+/** base64(HMAC-SHA256(secret, timestamp + rawBody)) as Zendesk signs (developer.zendesk.com/documentation/webhooks/verifying). */
+export function signZendeskWebhook(secret: string, timestamp: string, rawBody: Buffer | string): string {
+  return createHmac('sha256', secret).update(timestamp).update(rawBody).digest('base64');
+}
+
+/** Constant-time, so a sender cannot guess the signature a byte at a time. */
+function zendeskSignatureMatches(secret: string, timestamp: string, rawBody: Buffer, signature: string): boolean {
+  const expected = Buffer.from(signZendeskWebhook(secret, timestamp, rawBody), 'utf8');
+  const given = Buffer.from(signature, 'utf8');
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** The timestamp header: an ISO 8601 time, or seconds (or ms) since the epoch. */
+function parseTimestamp(value: string): number | undefined {
+  if (/^\d+$/.test(value)) {
+    const n = Number(value);
+    return n < 1e12 ? n * 1000 : n;
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+function parseEvent<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, json: unknown): T {
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidWebhook('bad_shape', `${issue?.path.map(String).join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, 400);
+  }
+  return parsed.data;
+}
+
+function header(req: WebhookRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+/** One id per ticket: the webhook and the poller both say "this ticket is tagged". */
+function tagged(ticket: TicketSnapshot, now: number): EventOf<'ticketTagged'> {
+  return { type: 'ticketTagged', id: `${SYSTEM}:${ticket.id}:tagged`, at: now, ticket };
+}
+
+function commentAdded(ticketId: string, c: TicketComment, now: number): EventOf<'commentAdded'> {
+  return { type: 'commentAdded', id: `${SYSTEM}:${ticketId}:comment:${c.id}`, at: now, commentId: c.id, authorId: c.authorId, authorRole: c.authorRole, public: c.public };
+}

@@ -1,0 +1,60 @@
+import { ConfigError } from '../../../workers/config.js';
+import { TicketingError } from '../errors.js';
+import { NO_LIMIT, ZendeskClient } from './client.js';
+import { loadZendeskConfig } from './config.js';
+
+/**
+ * `zendesk check`: reads the ZENDESK_* variables and tries, once each, the calls the adapter depends on. Each line
+ * says what works or what is missing; no secret is printed.
+ */
+export async function checkZendesk(env: NodeJS.ProcessEnv): Promise<{ ok: boolean; lines: string[] }> {
+  let config;
+  try {
+    config = loadZendeskConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return { ok: false, lines: [`✗ ${err.variable}: ${err.reason}`] };
+    throw err;
+  }
+  const who = config.credentials.kind === 'token' ? `API token of ${config.credentials.email}` : 'OAuth token';
+  const lines = [`· ${config.baseUrl}, ${who}, watch tag "${config.watchTag}", budget ${config.rateLimitPerMin} requests/min, poll every ${config.pollIntervalS} s`];
+  const client = new ZendeskClient({ baseUrl: config.baseUrl, credentials: config.credentials, limiter: NO_LIMIT, timeoutMs: config.timeoutMs, retries: 0 });
+  let ok = true;
+  const fail = (line: string) => {
+    ok = false;
+    lines.push(`✗ ${line}`);
+  };
+  try {
+    try {
+      const me = await client.me();
+      if (me.role === 'end-user') fail(`the API user #${me.id} is an end user: the bot needs an agent (or admin) to write internal notes and change tickets`);
+      else lines.push(`✓ credentials work: API user #${me.id} (${me.role})`);
+    } catch (err) {
+      return { ok: false, lines: [...lines, `✗ credentials: ${describe(err)} (Admin Center > Apps and integrations > APIs > Zendesk API)`] };
+    }
+    try {
+      const found = await client.searchTickets(`tags:${config.watchTag} status<solved`);
+      lines.push(`✓ search works: ${found.length} unsolved ticket(s) tagged "${config.watchTag}" now`);
+    } catch (err) {
+      fail(`search (GET /api/v2/search/export.json): ${describe(err)}`);
+    }
+    if (config.escalationGroupId === undefined) {
+      fail('ZENDESK_ESCALATION_GROUP_ID is not set: escalated tickets are tagged and noted but assigned to no group (Admin Center > People > Team > Groups: the id is in the group\'s URL)');
+    } else {
+      try {
+        const group = await client.getGroup(config.escalationGroupId);
+        lines.push(`✓ escalation group #${group.id} "${group.name}"`);
+      } catch (err) {
+        fail(`escalation group ${config.escalationGroupId}: ${describe(err)}`);
+      }
+    }
+    lines.push('✓ ZENDESK_WEBHOOK_SECRET is set: webhooks to POST <intake URL>/webhooks/zendesk are verified with it');
+  } finally {
+    client.close();
+  }
+  return { ok, lines };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof TicketingError) return err.reason;
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,244 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
+import type { z } from 'zod';
+import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../../twofa/shared/http-retry.js';
+import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
+import type { ZendeskCredentials } from './config.js';
+import {
+  CommentsPageSchema,
+  ErrorBodySchema,
+  SearchExportPageSchema,
+  ShowGroupResponseSchema,
+  ShowTicketResponseSchema,
+  ShowUserResponseSchema,
+  UpdateTicketResponseSchema,
+  type ZendeskComment,
+  type ZendeskTicket,
+  type ZendeskUser,
+} from './schemas.js';
+import { ZendeskRequestRefused, ZendeskResponseInvalid } from './zendesk-errors.js';
+
+export const SYSTEM = 'zendesk';
+
+/** What the client needs of a rate limit: the shared ZendeskAccountLimiter, or NO_LIMIT for one-off checks. */
+export interface RequestLimiter {
+  /** one logical call, with its retries (the circuit breaker) */
+  guard<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** before each HTTP request (the shared pause and budget) */
+  beforeRequest(): Promise<void>;
+  /** after a 429: everyone waits this long */
+  pause(ms: number): Promise<void>;
+}
+
+export const NO_LIMIT: RequestLimiter = { guard: (_what, fn) => fn(), beforeRequest: async () => {}, pause: async () => {} };
+
+export interface ZendeskClientOptions {
+  baseUrl: string;
+  credentials: ZendeskCredentials;
+  limiter: RequestLimiter;
+  /** per request (default 10 s) */
+  timeoutMs?: number;
+  /** tries after the first one (default 3) */
+  retries?: number;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** the longest Retry-After waited out here; longer goes up as TicketSystemRateLimited (default 10 s) */
+  maxRetryAfterMs?: number;
+  now?: () => number;
+}
+
+/**
+ * `always`: reads and writes that end in the same state however often they run (status, tags, group): repeated
+ * on any transient failure. `unsent`: a write that would add a second comment: repeated only when nothing
+ * reached Zendesk (connection refused, 429); after an unknown outcome the adapter looks for its marker first.
+ */
+export type RetryPolicy = 'always' | 'unsent';
+
+interface Call {
+  method: Method;
+  path: string;
+  params?: Record<string, string>;
+  data?: unknown;
+  retry: RetryPolicy;
+  /** what the call does, for errors ("read ticket 12") */
+  what: string;
+  /** a 404 on this call means this ticket is gone */
+  ticketId?: string;
+}
+
+/** One update body of PUT /api/v2/tickets/{id}.json (Tickets API, "Update Ticket"). */
+export interface TicketUpdateBody {
+  comment?: { body: string; public: boolean };
+  status?: string;
+  additional_tags?: string[];
+  remove_tags?: string[];
+  group_id?: number;
+}
+
+/** The Zendesk Support REST API (v2) with time-outs, retries with backoff, a shared rate limit and typed errors. */
+export class ZendeskClient {
+  private readonly http: AxiosInstance;
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly retries: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ZendeskClientOptions) {
+    this.retries = Math.max(0, options.retries ?? 3);
+    this.baseDelayMs = options.retryBaseDelayMs ?? 250;
+    this.maxDelayMs = options.retryMaxDelayMs ?? 5_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+    const https = options.baseUrl.toLowerCase().startsWith('https:');
+    this.agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
+    const { credentials } = options;
+    const authorization =
+      credentials.kind === 'token'
+        ? `Basic ${Buffer.from(`${credentials.email}/token:${credentials.token}`, 'utf8').toString('base64')}`
+        : `Bearer ${credentials.token}`;
+    this.http = axios.create({
+      baseURL: options.baseUrl.replace(/\/+$/, ''),
+      timeout: options.timeoutMs ?? 10_000,
+      ...(https ? { httpsAgent: this.agent } : { httpAgent: this.agent }),
+      validateStatus: () => true,
+      maxRedirects: 0,
+      responseType: 'json',
+      headers: { accept: 'application/json', authorization },
+    });
+  }
+
+  /** The API user (the bot): GET /api/v2/users/me.json */
+  async me(): Promise<ZendeskUser> {
+    return (await this.send({ method: 'GET', path: '/api/v2/users/me.json', retry: 'always', what: 'read the API user' }, ShowUserResponseSchema)).user;
+  }
+
+  /** GET /api/v2/tickets/{id}.json?include=users (the requester comes side-loaded) */
+  async getTicket(ticketId: string): Promise<{ ticket: ZendeskTicket; users: ZendeskUser[] }> {
+    const res = await this.send(
+      { method: 'GET', path: `/api/v2/tickets/${enc(ticketId)}.json`, params: { include: 'users' }, retry: 'always', what: `read ticket ${ticketId}`, ticketId },
+      ShowTicketResponseSchema,
+    );
+    return { ticket: res.ticket, users: res.users ?? [] };
+  }
+
+  async getUser(userId: string): Promise<ZendeskUser> {
+    return (await this.send({ method: 'GET', path: `/api/v2/users/${enc(userId)}.json`, retry: 'always', what: `read user ${userId}` }, ShowUserResponseSchema)).user;
+  }
+
+  async getGroup(groupId: string): Promise<{ id: number; name: string }> {
+    return (await this.send({ method: 'GET', path: `/api/v2/groups/${enc(groupId)}.json`, retry: 'always', what: `read group ${groupId}` }, ShowGroupResponseSchema)).group;
+  }
+
+  /** Every comment of a ticket, oldest first, following the cursor: GET /api/v2/tickets/{id}/comments.json */
+  async listComments(ticketId: string): Promise<{ comments: ZendeskComment[]; users: ZendeskUser[] }> {
+    const comments: ZendeskComment[] = [];
+    const users: ZendeskUser[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const params: Record<string, string> = { 'page[size]': '100', include: 'users', ...(after !== undefined ? { 'page[after]': after } : {}) };
+      const page = await this.send(
+        { method: 'GET', path: `/api/v2/tickets/${enc(ticketId)}/comments.json`, params, retry: 'always', what: `list the comments of ticket ${ticketId}`, ticketId },
+        CommentsPageSchema,
+      );
+      comments.push(...page.comments);
+      users.push(...(page.users ?? []));
+      if (!page.meta.has_more || !page.meta.after_cursor) return { comments, users };
+      after = page.meta.after_cursor;
+    }
+  }
+
+  /**
+   * Every ticket the search finds, following the cursor: GET /api/v2/search/export.json. The type goes in
+   * filter[type] only ("type:" in the query is an error there); the endpoint has its own 100 requests/min.
+   */
+  async searchTickets(query: string): Promise<Array<{ id: number; updated_at: string }>> {
+    const out: Array<{ id: number; updated_at: string }> = [];
+    let after: string | undefined;
+    for (;;) {
+      const params: Record<string, string> = { query, 'filter[type]': 'ticket', 'page[size]': '100', ...(after !== undefined ? { 'page[after]': after } : {}) };
+      const page = await this.send({ method: 'GET', path: '/api/v2/search/export.json', params, retry: 'always', what: 'search watched tickets' }, SearchExportPageSchema);
+      out.push(...page.results);
+      if (!page.meta.has_more || !page.meta.after_cursor) return out;
+      after = page.meta.after_cursor;
+    }
+  }
+
+  /** PUT /api/v2/tickets/{id}.json with one `ticket` object (one comment at most: Zendesk takes one per update). */
+  async updateTicket(ticketId: string, body: TicketUpdateBody, retry: RetryPolicy): Promise<ZendeskTicket> {
+    const res = await this.send(
+      { method: 'PUT', path: `/api/v2/tickets/${enc(ticketId)}.json`, data: { ticket: body }, retry, what: `update ticket ${ticketId}`, ticketId },
+      UpdateTicketResponseSchema,
+    );
+    return res.ticket;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+    return this.options.limiter.guard(call.what, () => this.attempts(call, schema));
+  }
+
+  private async attempts<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = attempt < this.retries;
+      await this.options.limiter.beforeRequest();
+      let res: AxiosResponse<unknown>;
+      try {
+        res = await this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data });
+      } catch (err) {
+        if (canRetry && (call.retry === 'always' || isUnsent(err))) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw new TicketSystemUnavailable(SYSTEM, `${call.what}: ${transportDetail(err)} after ${attempt + 1} tries`);
+      }
+      if (res.status === 429 || (res.status === 503 && res.headers['retry-after'] !== undefined)) {
+        // 429 is never applied; every worker waits it out together, since the limit is the account's.
+        const wait = parseRetryAfterMs(res.headers['retry-after'], this.now()) ?? this.backoff(attempt);
+        await this.options.limiter.pause(wait);
+        if (canRetry && wait <= this.maxRetryAfterMs && (res.status === 429 || call.retry === 'always')) continue;
+        throw new TicketSystemRateLimited(SYSTEM, Math.ceil(wait));
+      }
+      if (res.status >= 500) {
+        if (canRetry && call.retry === 'always') {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw new TicketSystemUnavailable(SYSTEM, `${call.what}: HTTP ${res.status} after ${attempt + 1} tries`);
+      }
+      if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
+      if (res.status === 404 && call.ticketId !== undefined) throw new TicketNotFound(SYSTEM, call.ticketId);
+      if (res.status >= 300) throw new ZendeskRequestRefused(res.status, call.what, errorText(res.data));
+      const parsed = schema.safeParse(res.data);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ZendeskResponseInvalid(call.what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
+      }
+      return parsed.data;
+    }
+  }
+
+  private backoff(attempt: number): number {
+    return backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
+  }
+}
+
+function enc(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** Zendesk's error code and description, cut short; never the request. */
+function errorText(data: unknown): string {
+  const body = ErrorBodySchema.safeParse(data);
+  if (!body.success) return 'no Zendesk error body: check ZENDESK_SUBDOMAIN / ZENDESK_BASE_URL';
+  const { error, description } = body.data;
+  const code = typeof error === 'string' ? error : (error.title ?? 'error');
+  const text = description ?? (typeof error === 'string' ? '' : (error.message ?? ''));
+  return `${code}${text ? `: ${text}` : ''}`.slice(0, 200);
+}
