@@ -60,7 +60,8 @@ describe('work a crash left behind', () => {
     });
     await crashing.drain(tk);
     expect((await intake.store.getState(tk)).state?.status).toBe('locating_user');
-    expect(await intake.store.pendingEffects(tk)).toHaveLength(1);
+    // locateUser and the two SLA timers of the ticket's start
+    expect(await intake.store.pendingEffects(tk)).toHaveLength(3);
     // ...and every drain job queued so far is lost too.
     await intake.queues.events.obliterate({ force: true });
     await intake.store.append(tk, [{ type: 'tagsChanged', id: 'lost-drain', at: Date.now(), tags: ['2fa_issue', 'vip'], added: ['vip'], removed: [], byRole: 'agent' }]);

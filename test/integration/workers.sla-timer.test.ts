@@ -52,8 +52,14 @@ describe('an SLA timer through the real queues', () => {
     }
     const { state } = await app.store.getState(tk);
     expect(state?.escalation).toMatchObject({ reason: 'sla_risk', detail: expect.stringContaining('the first-reply target (1 min') });
-    const ticket = (await (await fetch(`${app.url}/desk/api/tickets/${id}`)).json()) as { comments: Array<{ public: boolean; body: string }> };
-    expect(ticket.comments.some((c) => !c.public && c.body.includes('an SLA target is about to be breached (sla_risk)'))).toBe(true);
+    // The note is the escalation's ticket update, an effect that runs after the commit: look until it is there.
+    let noted = false;
+    while (!noted && Date.now() < deadline + 10_000) {
+      const ticket = (await (await fetch(`${app.url}/desk/api/tickets/${id}`)).json()) as { comments: Array<{ public: boolean; body: string }> };
+      noted = ticket.comments.some((c) => !c.public && c.body.includes('an SLA target is about to be breached (sla_risk)'));
+      if (!noted) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(noted).toBe(true);
     // The record is saved just after the commit: look until it is there.
     const sla = new SlaStore(app.redis, prefix);
     let record;
