@@ -1,5 +1,6 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import type { EventOf } from '../../../workflows/resync/events.js';
 import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
@@ -20,9 +21,7 @@ import {
   type ZendeskTicket,
   type ZendeskUser,
 } from './schemas.js';
-
-export const SIGNATURE_HEADER = 'x-zendesk-webhook-signature';
-export const TIMESTAMP_HEADER = 'x-zendesk-webhook-signature-timestamp';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, parseSignatureTimestamp, zendeskSignatureMatches } from './webhook-signature.js';
 
 export interface ZendeskAdapterOptions {
   config: ZendeskConfig;
@@ -168,7 +167,7 @@ export class ZendeskAdapter implements TicketSystem {
     if (!zendeskSignatureMatches(this.config.webhookSecret, timestamp, req.rawBody, signature)) {
       throw new InvalidWebhook('bad_signature', 'X-Zendesk-Webhook-Signature does not match the body: check ZENDESK_WEBHOOK_SECRET is the webhook\'s signing secret', 401);
     }
-    const sentAt = parseTimestamp(timestamp);
+    const sentAt = parseSignatureTimestamp(timestamp);
     if (sentAt === undefined) throw new InvalidWebhook('stale_timestamp', 'X-Zendesk-Webhook-Signature-Timestamp is not a time', 401);
     if (now - sentAt > this.maxWebhookAgeMs) {
       throw new InvalidWebhook('stale_timestamp', `signed ${now - sentAt} ms ago, more than ${this.maxWebhookAgeMs} ms: refused as a possible replay`, 401);
@@ -383,29 +382,7 @@ export class ZendeskAdapter implements TicketSystem {
   }
 }
 
-/** base64(HMAC-SHA256(secret, timestamp + rawBody)) as Zendesk signs (developer.zendesk.com/documentation/webhooks/verifying). */
-export function signZendeskWebhook(secret: string, timestamp: string, rawBody: Buffer | string): string {
-  return createHmac('sha256', secret).update(timestamp).update(rawBody).digest('base64');
-}
-
-/** Constant-time, so a sender cannot guess the signature a byte at a time. */
-function zendeskSignatureMatches(secret: string, timestamp: string, rawBody: Buffer, signature: string): boolean {
-  const expected = Buffer.from(signZendeskWebhook(secret, timestamp, rawBody), 'utf8');
-  const given = Buffer.from(signature, 'utf8');
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
-
-/** The timestamp header: an ISO 8601 time, or seconds (or ms) since the epoch. */
-function parseTimestamp(value: string): number | undefined {
-  if (/^\d+$/.test(value)) {
-    const n = Number(value);
-    return n < 1e12 ? n * 1000 : n;
-  }
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : at;
-}
-
-function parseEvent<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, json: unknown): T {
+function parseEvent<S extends z.ZodType>(schema: S, json: unknown): z.output<S> {
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

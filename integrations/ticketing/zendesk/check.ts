@@ -1,5 +1,5 @@
 import { ConfigError } from '../../../workers/config.js';
-import { TicketingError } from '../errors.js';
+import { TicketingAuthFailed, TicketingError } from '../errors.js';
 import { NO_LIMIT, ZendeskClient } from './client.js';
 import { loadZendeskConfig } from './config.js';
 
@@ -29,7 +29,8 @@ export async function checkZendesk(env: NodeJS.ProcessEnv): Promise<{ ok: boolea
       if (me.role === 'end-user') fail(`the API user #${me.id} is an end user: the bot needs an agent (or admin) to write internal notes and change tickets`);
       else lines.push(`✓ credentials work: API user #${me.id} (${me.role})`);
     } catch (err) {
-      return { ok: false, lines: [...lines, `✗ credentials: ${describe(err)} (Admin Center > Apps and integrations > APIs > Zendesk API)`] };
+      const where = err instanceof TicketingAuthFailed ? ' (Admin Center > Apps and integrations > APIs > Zendesk API)' : '';
+      return { ok: false, lines: [...lines, `✗ credentials: ${describe(err)}${where}`] };
     }
     try {
       const found = await client.searchTickets(`tags:${config.watchTag} status<solved`);

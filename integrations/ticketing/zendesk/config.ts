@@ -20,7 +20,9 @@ const EnvSchema = z.object({
   ZENDESK_EMAIL: optionalText,
   ZENDESK_API_TOKEN: optionalText,
   ZENDESK_OAUTH_TOKEN: optionalText,
-  ZENDESK_WEBHOOK_SECRET: z.string().min(16, 'the webhook signing secret from Admin Center (at least 16 characters)'),
+  ZENDESK_WEBHOOK_SECRET: z
+    .string({ error: 'required: the signing secret of the webhook (Admin Center > Apps and integrations > Webhooks > the webhook > Reveal secret)' })
+    .min(16, 'too short for a Zendesk signing secret: copy it whole from the webhook\'s page'),
   ZENDESK_WATCH_TAG: z
     .string()
     .regex(/^[^\s,]+$/, 'tags are single words without spaces or commas')

@@ -10,7 +10,6 @@ const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO 8
 
 /** Ticket statuses of the Tickets API (`status`). */
 export const ZendeskStatusSchema = z.enum(['new', 'open', 'pending', 'hold', 'solved', 'closed']);
-export type ZendeskStatus = z.infer<typeof ZendeskStatusSchema>;
 
 export const ZendeskTicketSchema = z.object({
   id,
@@ -88,17 +87,7 @@ export const EventTicketDetailSchema = z.object({
   id: stringId,
   requester_id: optionalStringId,
   actor_id: optionalStringId,
-  status: z.string().optional(),
-  tags: z.union([z.array(z.string()), z.string(), z.null()]).optional(),
 });
-
-/** The webhook event types of Zendesk's ticket event reference the adapter subscribes to. */
-export const TICKET_EVENT_TYPES = [
-  'zen:event-type:ticket.created',
-  'zen:event-type:ticket.comment_added',
-  'zen:event-type:ticket.tags_changed',
-  'zen:event-type:ticket.status_changed',
-] as const;
 
 const eventBase = {
   account_id: z.number().int(),
@@ -147,9 +136,3 @@ export const TriggerWebhookSchema = z.object({
   twofa_desk: z.literal('trigger'),
   ticket_id: stringId,
 });
-
-export type TicketEventWebhook =
-  | z.infer<typeof TicketCreatedEventSchema>
-  | z.infer<typeof CommentAddedEventSchema>
-  | z.infer<typeof TagsChangedEventSchema>
-  | z.infer<typeof StatusChangedEventSchema>;

@@ -10,7 +10,7 @@ const RIGHTS: Array<[string, string]> = [
   ['userlist', 'find users (GET /user/)'],
   ['tokenlist', 'list tokens (GET /token/)'],
   ['resync', 'resync tokens (POST /token/resync)'],
-  ['auditlog', 'read logins for the re-test (GET /audit/)'],
+  ['auditlog', 'read logins for the re-test and recognise a resync whose answer was lost (GET /audit/)'],
 ];
 const PROBE_USER = 'twofa-desk-platform-check';
 
