@@ -4,7 +4,9 @@ import { InvalidWebhook, TicketNotFound, TicketSystemRateLimited, TicketingAuthF
 import { ZendeskAdapter } from '../../integrations/ticketing/zendesk/adapter.js';
 import { loadZendeskConfig, type ZendeskConfig } from '../../integrations/ticketing/zendesk/config.js';
 import { ZendeskResponseInvalid } from '../../integrations/ticketing/zendesk/zendesk-errors.js';
-import { ConfigError } from '../../workers/config.js';
+import { ConfigError, loadConfig } from '../../workers/config.js';
+import { createTicketSystems } from '../../workers/ticket-systems.js';
+import { createLogger } from '../../workers/logger.js';
 import { run as zendeskCheck } from '../../workers/cli/zendesk-check.js';
 import { startFakeZendesk, signAsZendesk, type Delivery, type FakeUser, type FakeZendesk } from '../support/fake-zendesk.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
@@ -80,6 +82,24 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       expect(() => loadZendeskConfig({ ZENDESK_SUBDOMAIN: 'acme', ZENDESK_EMAIL: EMAIL, ZENDESK_API_TOKEN: TOKEN, ZENDESK_WEBHOOK_SECRET: SECRET, ZENDESK_ESCALATION_GROUP_ID: 'L2' })).toThrow(/ZENDESK_ESCALATION_GROUP_ID/);
       const c = loadZendeskConfig({ ZENDESK_SUBDOMAIN: 'acme', ZENDESK_EMAIL: EMAIL, ZENDESK_API_TOKEN: TOKEN, ZENDESK_WEBHOOK_SECRET: SECRET });
       expect(c).toMatchObject({ baseUrl: 'https://acme.zendesk.com', watchTag: '2fa_issue', pollIntervalS: 60, rateLimitPerMin: 200 });
+    });
+  });
+
+  describe('wiring (TICKET_SYSTEM=zendesk)', () => {
+    const source = () => ({ TICKET_SYSTEM: 'zendesk', ZENDESK_BASE_URL: fake.url, ZENDESK_EMAIL: EMAIL, ZENDESK_API_TOKEN: TOKEN, ZENDESK_WEBHOOK_SECRET: SECRET });
+    const deps = (env: Record<string, string>) => ({ config: loadConfig(env), source: env, redis, log: createLogger('silent'), localDeskUrl: 'http://127.0.0.1:9/desk' });
+
+    it('registers the adapter as /webhooks/zendesk', async () => {
+      const systems = await createTicketSystems(deps(source()));
+      expect([...systems.keys()]).toEqual(['zendesk']);
+      expect(await systems.get('zendesk')?.listWatchedTickets()).toEqual([]);
+      await systems.get('zendesk')?.close?.();
+    });
+
+    it('refuses a ZENDESK_WATCH_TAG that differs from the policy tag, naming it', async () => {
+      const err = await createTicketSystems(deps({ ...source(), ZENDESK_WATCH_TAG: 'mfa' })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).variable).toBe('ZENDESK_WATCH_TAG');
     });
   });
 
