@@ -86,7 +86,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const platform = opts.platform ?? (await createPlatform({ config, source, redis, log }));
   const ticketing: ReadonlyMap<string, TicketSystem> = await createTicketSystems({ config, source, redis, log, localDeskUrl });
 
-  const sla = new SlaStore(redis, env.REDIS_PREFIX);
+  const sla = new SlaStore(redis, env.REDIS_PREFIX, env.SLA_RETENTION_DAYS);
   const metrics = new Metrics();
   const openTickets = new OpenTicketIndex(redis, store.keys);
   const observer = new TicketObserver({
@@ -174,6 +174,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
           store,
           queues,
           sla,
+          openTickets,
           metrics,
           ticketing,
           platformName: platform.name,

@@ -45,6 +45,8 @@ export const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** port of GET /metrics in a process without the intake role (ROLES=workers); unset: not served */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** how long SLA records are kept (days); older ones are trimmed as new ones are saved */
+  SLA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** bearer token of the operations routes (/admin/*, /sla/*, /dashboard); unset: loopback only, read-only */
   ADMIN_TOKEN: z.string().min(16).optional(),
 });

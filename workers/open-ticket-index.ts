@@ -55,6 +55,18 @@ export class OpenTicketIndex {
     await this.r.tdIndexMove(keys.length, ...keys, tk, open ? state : '', at, ...OPEN_STATES);
   }
 
+  /** Up to `limit` open tickets (their `tk`), and whether there are more. */
+  async members(limit: number): Promise<{ tks: string[]; truncated: boolean }> {
+    const tks: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, entries] = await this.r.hscan(this.keys.openStateOf, cursor, 'COUNT', 500);
+      cursor = next;
+      for (let i = 0; i < entries.length; i += 2) tks.push(entries[i] as string);
+    } while (cursor !== '0' && tks.length <= limit);
+    return { tks: tks.slice(0, limit), truncated: tks.length > limit };
+  }
+
   /** Open tickets per state (every open state present, 0 when none). */
   async counts(): Promise<Record<string, number>> {
     const pipe = this.r.pipeline();

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
+import type { OpenTicketIndex } from '../open-ticket-index.js';
 import type { Queues } from '../queues.js';
 import type { SlaStore } from '../sla/store.js';
 import type { WorkflowStore } from '../workflow-store.js';
@@ -16,6 +17,8 @@ export interface OpsDeps {
   store: WorkflowStore;
   queues: Queues;
   sla: SlaStore;
+  /** which tickets are open, in which state */
+  openTickets: OpenTicketIndex;
   metrics: Metrics;
   ticketing: ReadonlyMap<string, TicketSystem>;
   platformName: string;

@@ -28,6 +28,6 @@ export async function register(app: FastifyInstance, deps: OpsDeps): Promise<voi
     if (!(await deps.access(req, reply))) return reply;
     const q = OpenQuerySchema.safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: 'bad_query', message: `scan: ${q.error.issues[0]?.message ?? 'invalid'}` });
-    return listOpenTickets(deps.store, deps.now(), q.data.scan);
+    return listOpenTickets(deps.store, deps.openTickets, deps.now(), q.data.scan);
   });
 }

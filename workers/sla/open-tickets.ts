@@ -1,4 +1,5 @@
 import { TERMINAL_STATES, type StateName, type WorkflowState } from '../../workflows/resync/state.js';
+import type { OpenTicketIndex } from '../open-ticket-index.js';
 import type { WorkflowStore } from '../workflow-store.js';
 
 /** Who an open ticket waits on. */
@@ -22,9 +23,9 @@ export interface OpenTickets {
   total: number;
   byStatus: Partial<Record<StateName, number>>;
   tickets: OpenTicket[];
-  /** how many known tickets were looked at (the most recently changed first) */
+  /** how many open tickets were read */
   scanned: number;
-  /** true when there are more known tickets than were scanned */
+  /** true when there are more open tickets than were read */
   truncated: boolean;
 }
 
@@ -54,18 +55,15 @@ export function openTicketOf(s: WorkflowState, now: number): OpenTicket | undefi
 }
 
 /**
- * Open tickets, from the workflow store's index of known tickets (`<prefix>:tickets`, scored by last change).
- * Terminal tickets stay in that index, so at most `scan` of the most recently changed are read; a state that
- * no longer parses is left out rather than failing the whole list.
+ * Open tickets, from the open-ticket index that the /metrics gauge also counts (workers/open-ticket-index.ts),
+ * each read from its workflow state: at most `scan` of them.
  */
-export async function listOpenTickets(store: WorkflowStore, now: number, scan = 2000): Promise<OpenTickets> {
-  const known = await store.knownTickets(0, scan + 1);
-  const truncated = known.length > scan;
-  const tks = known.slice(0, scan);
+export async function listOpenTickets(store: WorkflowStore, index: OpenTicketIndex, now: number, scan = 2000): Promise<OpenTickets> {
+  const { tks, truncated } = await index.members(scan);
   const tickets: OpenTicket[] = [];
   const BATCH = 50;
   for (let i = 0; i < tks.length; i += BATCH) {
-    const states = await Promise.all(tks.slice(i, i + BATCH).map((tk) => store.getState(tk).then((r) => r.state, () => undefined)));
+    const states = await Promise.all(tks.slice(i, i + BATCH).map(async (tk) => (await store.getState(tk)).state));
     for (const s of states) {
       const open = s ? openTicketOf(s, now) : undefined;
       if (open) tickets.push(open);
