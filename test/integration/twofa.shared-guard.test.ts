@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../../integrations/twofa/errors.js';
-import { RedisCircuitBreaker } from '../../integrations/twofa/shared/circuit-breaker.js';
+import { RedisCircuitBreaker } from '../../integrations/shared/circuit-breaker.js';
 import { PlatformGuard } from '../../integrations/twofa/shared/platform-guard.js';
-import { RedisRateLimiter } from '../../integrations/twofa/shared/rate-limiter.js';
+import { RedisRateLimiter } from '../../integrations/shared/rate-limiter.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
 describe('shared rate limit and circuit breaker (real Redis)', () => {

@@ -2,6 +2,7 @@ import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import type { z } from 'zod';
+import { parseRetryAfterMs } from '../../shared/http-retry.js';
 import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
 import type { TicketSummary, TicketUpdate } from '../ticket-system.js';
 import { DeskRequestRefused } from './desk-request-refused.js';
@@ -183,15 +184,6 @@ export class DeskClient {
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** attempt);
     return ceiling / 2 + Math.random() * (ceiling / 2);
   }
-}
-
-/** Retry-After is seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfterMs(header: unknown, now: number): number | undefined {
-  if (typeof header !== 'string' || header.trim() === '') return undefined;
-  const value = header.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function ticketPath(ticketId: string): string {

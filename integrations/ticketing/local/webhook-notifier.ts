@@ -4,7 +4,7 @@ import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
-import { parseRetryAfterMs } from './client.js';
+import { parseRetryAfterMs } from '../../shared/http-retry.js';
 import type { DeskNotifier } from './desk-store.js';
 import { WebhookPayloadSchema, type DeskChange, type WebhookPayload } from './schemas.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signDeskWebhook } from './webhook-signature.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { RedisCircuitBreaker } from '../../twofa/shared/circuit-breaker.js';
-import { RedisRateLimiter } from '../../twofa/shared/rate-limiter.js';
+import { RedisCircuitBreaker } from '../../shared/circuit-breaker.js';
+import { RedisRateLimiter } from '../../shared/rate-limiter.js';
 import { TicketSystemRateLimited, TicketSystemUnavailable } from '../errors.js';
 
 export interface AccountLimiterOptions {

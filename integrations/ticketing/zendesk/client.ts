@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import type { z } from 'zod';
-import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../../twofa/shared/http-retry.js';
+import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../../shared/http-retry.js';
 import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
 import type { ZendeskCredentials } from './config.js';
 import {

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import type { z } from 'zod';
 import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../shared/http-retry.js';
+import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../../shared/http-retry.js';
 import type { CallGuard } from '../shared/platform-guard.js';
 import type { PrivacyIdeaCredentials } from './config.js';
 import { PrivacyIdeaRefused } from './privacyidea-refused.js';

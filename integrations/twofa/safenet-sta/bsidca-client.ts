@@ -2,7 +2,7 @@ import { Agent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { backoffMs, transportDetail } from '../shared/http-retry.js';
+import { backoffMs, transportDetail } from '../../shared/http-retry.js';
 import type { CallGuard } from '../shared/platform-guard.js';
 import { PLATFORM } from './client.js';
 import { BsidcaTokenSchema, type BsidcaToken } from './schemas.js';

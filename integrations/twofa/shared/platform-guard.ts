@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { RedisCircuitBreaker } from './circuit-breaker.js';
-import { RedisRateLimiter } from './rate-limiter.js';
+import { RedisCircuitBreaker } from '../../shared/circuit-breaker.js';
+import { RedisRateLimiter } from '../../shared/rate-limiter.js';
 
 export interface GuardSettings {
   /** requests per window to this platform account, over all workers */
