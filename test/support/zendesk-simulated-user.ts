@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { App } from '../../workers/app.js';
 import { ticketKey } from '../../workers/keys.js';
 import type { Scenario } from '../../workers/demo/scenarios.js';
@@ -7,6 +6,7 @@ import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { hasMarker } from '../../integrations/ticketing/zendesk/comment-marker.js';
 import type { FakeZendesk } from './fake-zendesk.js';
+import { ScriptedAnswers } from '../../workers/demo/scripted-answers.js';
 
 const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
 const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest']);
@@ -18,7 +18,7 @@ const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest
  */
 export class ZendeskSimulatedUser {
   private answered = 0;
-  private asked = { codes: 0, response: 0 };
+  private readonly answers: ScriptedAnswers;
   private readonly tk: string;
 
   constructor(
@@ -32,6 +32,8 @@ export class ZendeskSimulatedUser {
     },
   ) {
     this.tk = ticketKey('zendesk', String(deps.ticketId));
+    const platform = deps.app.platform as LocalPlatform;
+    this.answers = new ScriptedAnswers({ scenario: deps.scenario, token: deps.token, sent: deps.sent, login: (userName, code) => platform.authenticate(userName, code) });
   }
 
   botPublicReplies(): number {
@@ -47,7 +49,7 @@ export class ZendeskSimulatedUser {
       last = state;
       if (state && TERMINAL.has(state.status) && (await this.deps.app.store.pendingEffects(this.tk)).length === 0) return state;
       if (state && WAITING.has(state.status) && replies > this.answered) {
-        const body = await this.answer(state);
+        const body = await this.answers.answer(state);
         const ticket = this.deps.fake.tickets.get(this.deps.ticketId);
         if (body !== undefined && ticket) await this.deps.fake.addComment(this.deps.ticketId, { authorId: ticket.requester_id, body });
         this.answered = replies;
@@ -55,40 +57,5 @@ export class ZendeskSimulatedUser {
       await new Promise((r) => setTimeout(r, 100));
     }
     return last;
-  }
-
-  private remember(code: string): string {
-    this.deps.sent.add(code);
-    return code;
-  }
-
-  private async answer(state: WorkflowState): Promise<string | undefined> {
-    const { script, userName, requester } = this.deps.scenario;
-    const token = this.deps.token;
-    switch (state.status) {
-      case 'awaiting_codes': {
-        const plan = script.codes?.(this.asked.codes++);
-        if (!plan || !token) return undefined;
-        if (plan === 'garbled') return "hi, it just says 'invalid code' every time?? i need this fixed asap\n\nSent from my iPhone";
-        if (plan === 'wrong') return `${this.remember(String(randomInt(0, 1_000_000)).padStart(6, '0'))} ${this.remember(String(randomInt(0, 1_000_000)).padStart(6, '0'))}`;
-        const a = this.remember(token.nextCode());
-        const b = this.remember(token.nextCode());
-        return `Hi,\n\ncode 1: ${a.slice(0, 3)} ${a.slice(3)}\ncode 2: ${b}\n\nThanks\n${requester.name}`;
-      }
-      case 'awaiting_response': {
-        const plan = script.response?.(this.asked.response++);
-        if (!plan || !token || !state.challenge) return undefined;
-        return `The token shows ${this.remember(plan === 'right' ? token.respond(state.challenge) : String(randomInt(0, 100_000_000)).padStart(8, '0'))}`;
-      }
-      case 'awaiting_retest': {
-        const plan = script.retest?.();
-        if (!plan) return undefined;
-        if (plan === 'fails') return 'No, still failing, same error as before.';
-        if (token && userName) await (this.deps.app.platform as LocalPlatform).authenticate(userName, this.remember(token.nextCode()));
-        return 'Yes, works now - thank you!';
-      }
-      default:
-        return undefined;
-    }
   }
 }

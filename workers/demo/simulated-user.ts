@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
@@ -6,6 +5,7 @@ import type { Scenario } from './scenarios.js';
 import type { App } from '../app.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { ticketKey } from '../keys.js';
+import { ScriptedAnswers } from './scripted-answers.js';
 
 export interface DeskComment {
   authorRole: string;
@@ -40,12 +40,12 @@ export class SimulatedUser {
   private agentAnswered = false;
   /** the answer being sent, kept across a failed post so the same codes are not drawn twice */
   private pending: string | undefined;
-  private asked = { codes: 0, response: 0 };
-
+  private readonly answers: ScriptedAnswers;
   private readonly tk: string;
 
   constructor(private readonly deps: SimulatedUserDeps) {
     this.tk = ticketKey('local', deps.ticketId);
+    this.answers = new ScriptedAnswers({ scenario: deps.scenario, token: deps.token, sent: deps.sent, login: (userName, code) => this.login(userName, code) });
   }
 
   private readState(): Promise<WorkflowState | undefined> {
@@ -57,9 +57,7 @@ export class SimulatedUser {
     return (await this.deps.app.store.pendingEffects(this.tk)).length > 0;
   }
 
-  private async login(code: string): Promise<void> {
-    const { userName } = this.deps.scenario;
-    if (!userName) return;
+  private async login(userName: string, code: string): Promise<void> {
     if (this.deps.login) await this.deps.login(userName, code);
     else await (this.deps.app.platform as LocalPlatform).authenticate(userName, code);
   }
@@ -94,7 +92,7 @@ export class SimulatedUser {
       this.agentAnswered = true;
     }
     if (state && WAITING.has(state.status) && botReplies > this.answered) {
-      const body = this.pending ?? (await this.answer(state));
+      const body = this.pending ?? (await this.answers.answer(state));
       this.pending = body;
       if (body !== undefined) await this.post({ as: 'requester', body });
       this.pending = undefined;
@@ -127,49 +125,5 @@ export class SimulatedUser {
   private async comments(): Promise<DeskComment[]> {
     const res = await this.deps.desk.get<{ comments: DeskComment[] }>(`/api/tickets/${this.deps.ticketId}`);
     return res.data.comments;
-  }
-
-  private remember(code: string): string {
-    this.deps.sent.add(code);
-    return code;
-  }
-
-  private async answer(state: WorkflowState): Promise<string | undefined> {
-    const { script } = this.deps.scenario;
-    const token = this.deps.token;
-    switch (state.status) {
-      case 'awaiting_codes': {
-        const plan = script.codes?.(this.asked.codes++);
-        if (!plan || !token) return undefined;
-        if (plan === 'garbled') return "hi, it just says 'invalid code' every time?? i need this fixed asap\n\nSent from my iPhone";
-        if (plan === 'wrong') {
-          const a = this.remember(String(randomInt(0, 1_000_000)).padStart(6, '0'));
-          const b = this.remember(String(randomInt(0, 1_000_000)).padStart(6, '0'));
-          return `${a} ${b}`;
-        }
-        const a = this.remember(token.nextCode());
-        const b = this.remember(token.nextCode());
-        return `Hi,\n\ncode 1: ${a.slice(0, 3)} ${a.slice(3)}\ncode 2: ${b}\n\nThanks\n${this.deps.scenario.requester.name}\n\nOn Mon, Helpdesk wrote:\n> Please send two codes`;
-      }
-      case 'awaiting_response': {
-        const plan = script.response?.(this.asked.response++);
-        if (!plan || !token || !state.challenge) return undefined;
-        const response = plan === 'right' ? token.respond(state.challenge) : String(randomInt(0, 100_000_000)).padStart(8, '0');
-        return `The token shows ${this.remember(response)}`;
-      }
-      case 'awaiting_retest': {
-        const plan = script.retest?.();
-        if (!plan) return undefined;
-        if (plan === 'fails') return 'No, still failing, same error as before.';
-        if (token) {
-          // Both token kinds log in with the code the device shows at its counter (see LocalPlatform.authenticate).
-          const code = this.remember(token.nextCode());
-          await this.login(code);
-        }
-        return 'Yes, works now - thank you!';
-      }
-      default:
-        return undefined;
-    }
   }
 }

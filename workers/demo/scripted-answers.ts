@@ -1,0 +1,64 @@
+import { randomInt } from 'node:crypto';
+import type { WorkflowState } from '../../workflows/resync/state.js';
+import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
+import type { Scenario } from './scenarios.js';
+
+export interface ScriptedAnswersDeps {
+  scenario: Scenario;
+  token: VirtualToken | undefined;
+  /** every code or response the user sends, so tests can prove none leaks */
+  sent: Set<string>;
+  /** the user logs in with a code for the re-test */
+  login: (userName: string, code: string) => Promise<unknown>;
+}
+
+/**
+ * What a simulated end user writes when the bot waits on them, per the scenario's script: the same person
+ * whichever desk the ticket is on (workers/demo/simulated-user.ts, test/support/zendesk-simulated-user.ts).
+ */
+export class ScriptedAnswers {
+  private asked = { codes: 0, response: 0 };
+
+  constructor(private readonly deps: ScriptedAnswersDeps) {}
+
+  private remember(code: string): string {
+    this.deps.sent.add(code);
+    return code;
+  }
+
+  private randomCode(digits: number): string {
+    return this.remember(String(randomInt(0, 10 ** digits)).padStart(digits, '0'));
+  }
+
+  /** The reply to the bot's question in `state`, or undefined when the script has the user stay silent. */
+  async answer(state: WorkflowState): Promise<string | undefined> {
+    const { script, userName, requester } = this.deps.scenario;
+    const token = this.deps.token;
+    switch (state.status) {
+      case 'awaiting_codes': {
+        const plan = script.codes?.(this.asked.codes++);
+        if (!plan || !token) return undefined;
+        if (plan === 'garbled') return "hi, it just says 'invalid code' every time?? i need this fixed asap\n\nSent from my iPhone";
+        if (plan === 'wrong') return `${this.randomCode(6)} ${this.randomCode(6)}`;
+        const a = this.remember(token.nextCode());
+        const b = this.remember(token.nextCode());
+        return `Hi,\n\ncode 1: ${a.slice(0, 3)} ${a.slice(3)}\ncode 2: ${b}\n\nThanks\n${requester.name}\n\nOn Mon, Helpdesk wrote:\n> Please send two codes`;
+      }
+      case 'awaiting_response': {
+        const plan = script.response?.(this.asked.response++);
+        if (!plan || !token || !state.challenge) return undefined;
+        return `The token shows ${plan === 'right' ? this.remember(token.respond(state.challenge)) : this.randomCode(8)}`;
+      }
+      case 'awaiting_retest': {
+        const plan = script.retest?.();
+        if (!plan) return undefined;
+        if (plan === 'fails') return 'No, still failing, same error as before.';
+        // Both token kinds log in with the code the device shows at its counter (see LocalPlatform.authenticate).
+        if (token && userName) await this.deps.login(userName, this.remember(token.nextCode()));
+        return 'Yes, works now - thank you!';
+      }
+      default:
+        return undefined;
+    }
+  }
+}
