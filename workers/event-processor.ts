@@ -73,7 +73,8 @@ export class EventProcessor {
     // Effect jobs are queued without holding up the next batch (the commit already saved them in the outbox, and
     // the sweeper re-queues any whose job never arrives); the drain waits for them all before it reports done.
     let queued: Promise<void> = Promise.resolve();
-    let batch = await store.loadBatch(tk, MAX_BATCH);
+    // The first read also releases the ticket's waiting-drain key: from here on a new event queues a new drain.
+    let batch = await store.loadBatch(tk, MAX_BATCH, this.deps.queues.drainWakeKey?.(tk));
     // true when `batch` came from a commit that found the inbox empty and cleaned the ticket in the same step
     let cleaned = false;
     for (;;) {

@@ -49,9 +49,13 @@ export const DRAIN_JOB_OPTS: JobsOptions = {
   removeOnFail: { count: 1000 },
 };
 
-/** The options of a ticket's drain job: retries, and one waiting job per ticket (see Queues.drain). */
+function drainDedupId(tk: string): string {
+  return jobId('drain', tk);
+}
+
+/** The options of a ticket's drain job: retries, and at most one waiting job per ticket (see Queues.drain). */
 export function drainJobOpts(tk: string): JobsOptions {
-  return { ...DRAIN_JOB_OPTS, deduplication: { id: jobId('drain', tk), keepLastIfActive: true } };
+  return { ...DRAIN_JOB_OPTS, deduplication: { id: drainDedupId(tk) } };
 }
 
 export class Queues {
@@ -83,11 +87,12 @@ export class Queues {
   }
 
   /**
-   * Wakes the ticket's drain. At most one drain job per ticket waits (BullMQ deduplication on the ticket): an
-   * event that arrives while one waits is applied by it. `keepLastIfActive` covers the event that arrives while the
-   * drain job is already running (it may have read the inbox already): BullMQ keeps the request and queues one more
-   * drain the moment the running one finishes, so no wake-up is lost. It also means one ticket's drains never run
-   * in parallel, in any process. Work a lost job would leave behind is found by the sweeper (the dirty set).
+   * Wakes the ticket's drain, unless a drain job for the ticket is already waiting: that one will see the new events
+   * (BullMQ deduplication on the ticket). The drain releases the deduplication key in the same Lua step that reads
+   * the inbox (see `drainWakeKey`), so an event that arrives once a drain has read the inbox queues a new drain, as
+   * does one that arrives while a drain waits out a retry or sits with a crashed worker: deduplication only drops
+   * drains that would find the same events. A key whose job was lost is recovered by BullMQ (it checks that the job
+   * still exists), and the sweeper drains dirty tickets whatever happened.
    */
   async drain(tk: string): Promise<void> {
     await this.events.add('drain', { tk }, drainJobOpts(tk));
@@ -95,11 +100,15 @@ export class Queues {
 
   /**
    * The sweeper's drain for a ticket found dirty: the same deduplicated job, so a backlog does not make the sweeper
-   * flood the queue with drains that all find the same events. A deduplication key whose job was lost is recovered
-   * by BullMQ (it checks that the job still exists); a failed drain job releases its key when it fails for good.
+   * flood the queue with drains that all find the same events.
    */
   async drainOnce(tk: string): Promise<void> {
     await this.drain(tk);
+  }
+
+  /** The Redis key that holds the ticket's waiting drain job (BullMQ's deduplication key), for the drain to release. */
+  drainWakeKey(tk: string): string {
+    return `${this.events.keys.de}:${drainDedupId(tk)}`;
   }
 
   /** One job per effect; the id comes from the effect key, so queuing the same effect twice is a no-op. */

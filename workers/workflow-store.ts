@@ -21,10 +21,13 @@ return appended
 `;
 
 /**
- * Reads what a drain needs in one round trip: the state with its version and the oldest `max` inbox events.
- * KEYS: wf, inbox  ARGV: max
+ * Reads what a drain needs in one round trip: the state with its version and the oldest `max` inbox events. When
+ * given a wake key (the key that makes further drain requests wait for this drain), it is deleted first, in the
+ * same step: any event appended after this read queues a drain of its own.
+ * KEYS: wf, inbox, wake|''  ARGV: max
  */
 const LOAD = `
+if KEYS[3] ~= '' then redis.call('DEL', KEYS[3]) end
 local vs = redis.call('HMGET', KEYS[1], 'v', 's')
 local out = {vs[1] or '0', vs[2] or ''}
 local max = tonumber(ARGV[1])
@@ -157,7 +160,7 @@ export class WorkflowStore {
     // tdCommitBatch, not the old tdCommit: a connection shared with an older store keeps both scripts apart.
     if (!r.tdCommitBatch) {
       redis.defineCommand('tdAppend', { lua: APPEND });
-      redis.defineCommand('tdLoad', { numberOfKeys: 2, lua: LOAD });
+      redis.defineCommand('tdLoad', { numberOfKeys: 3, lua: LOAD });
       redis.defineCommand('tdCommitBatch', { lua: COMMIT });
       redis.defineCommand('tdComplete', { lua: COMPLETE });
       redis.defineCommand('tdClean', { lua: CLEAN });
@@ -182,9 +185,12 @@ export class WorkflowStore {
     return { version, state, head: heads[0] };
   }
 
-  /** The state, its version and the oldest `max` inbox events, in one round trip. */
-  async loadBatch(tk: string, max: number): Promise<LoadedBatch> {
-    const [v, s, ...heads] = await this.r.tdLoad(this.keys.workflow(tk), this.keys.inbox(tk), max);
+  /**
+   * The state, its version and the oldest `max` inbox events, in one round trip. `wakeKey`: a key deleted in the same
+   * step, before the inbox is read (the drain's deduplication key, see Queues.drain).
+   */
+  async loadBatch(tk: string, max: number, wakeKey = ''): Promise<LoadedBatch> {
+    const [v, s, ...heads] = await this.r.tdLoad(this.keys.workflow(tk), this.keys.inbox(tk), wakeKey, max);
     // Parsed once per drain (not once per event): the schema also fills defaults for states saved by older versions.
     const state = s ? WorkflowStateSchema.parse(JSON.parse(s)) : undefined;
     return { version: Number(v ?? 0), state, heads };
