@@ -10,6 +10,20 @@ import { splitTicketKey } from './keys.js';
 import type { Queues } from './queues.js';
 import { CommitConflict, type WorkflowStore } from './workflow-store.js';
 
+/**
+ * Inbox events applied per commit. A ticket rarely holds more than a few; the cap bounds the size of one Lua call
+ * (each event travels twice: read, then compared by the commit) and how long one ticket holds a drain job.
+ */
+const MAX_BATCH = 32;
+
+interface Applied {
+  event: WorkflowEvent;
+  before: WorkflowState | undefined;
+  after: WorkflowState | undefined;
+  effects: Effect[];
+  changed: boolean;
+}
+
 export interface EventProcessorDeps {
   store: WorkflowStore;
   queues: Queues;
@@ -22,8 +36,10 @@ export interface EventProcessorDeps {
 }
 
 /**
- * Applies a ticket's inbox, oldest event first, one commit per event. Any number of workers may drain the same
- * ticket at once: the compare-and-set commit lets one win and the others recompute on the new state.
+ * Applies a ticket's inbox, oldest event first: reads the state and up to MAX_BATCH events in one round trip,
+ * computes their transitions in memory and saves them with one commit, which returns the next events. Any number of
+ * workers may drain the same ticket at once: the compare-and-set commit lets one win and the others recompute on
+ * the new state.
  */
 export class EventProcessor {
   private readonly now: () => number;
@@ -52,42 +68,91 @@ export class EventProcessor {
   }
 
   private async drainNow(tk: string): Promise<number> {
-    const { store, log } = this.deps;
+    const { store, log, policy } = this.deps;
     let applied = 0;
+    // Effect jobs are queued without holding up the next batch (the commit already saved them in the outbox, and
+    // the sweeper re-queues any whose job never arrives); the drain waits for them all before it reports done.
+    let queued: Promise<void> = Promise.resolve();
+    // The first read also releases the ticket's waiting-drain key: from here on a new event queues a new drain.
+    let batch = await store.loadBatch(tk, MAX_BATCH, this.deps.queues.drainWakeKey?.(tk));
+    // true when `batch` came from a commit that found the inbox empty and cleaned the ticket in the same step
+    let cleaned = false;
     for (;;) {
-      const { version, state, head } = await store.load(tk);
-      if (head === undefined) {
-        if (await store.cleanIfEmpty(tk)) return applied;
+      if (batch.heads.length === 0) {
+        if (cleaned || (await store.cleanIfEmpty(tk))) break;
+        batch = await store.loadBatch(tk, MAX_BATCH);
         continue;
       }
-      const parsed = parseStored(head);
-      if (!parsed.ok) {
-        log.error({ tk, state: state?.status, why: parsed.why }, 'unreadable event moved to dead letters');
-        await store.quarantineHead(tk, head, parsed.why);
+      // Apply the batch in memory, one transition per event in inbox order, then save it all with one commit.
+      const steps: Applied[] = [];
+      const consumed: string[] = [];
+      const effects: Effect[] = [];
+      let state = batch.state;
+      let changed = false;
+      for (const head of batch.heads) {
+        const parsed = parseStored(head);
+        if (!parsed.ok) {
+          if (consumed.length > 0) break; // commit the readable events before it; it is the head next time
+          log.error({ tk, state: state?.status, why: parsed.why }, 'unreadable event moved to dead letters');
+          await store.quarantineHead(tk, head, parsed.why);
+          break;
+        }
+        let event: WorkflowEvent;
+        try {
+          event = await this.hydrate(tk, state, parsed.event);
+        } catch (err) {
+          if (consumed.length > 0) break; // save what is done; the comment is read again as the next head
+          throw err;
+        }
+        const result = transition(state, event, policy);
+        const after = result.changed ? result.state : state;
+        steps.push({ event, before: state, after, effects: result.effects, changed: result.changed });
+        if (result.changed) {
+          state = result.state;
+          changed = true;
+        }
+        for (const e of result.effects) effects.push(e);
+        consumed.push(head);
+      }
+      if (consumed.length === 0) {
+        batch = await store.loadBatch(tk, MAX_BATCH);
+        cleaned = false;
         continue;
       }
-      const event = await this.hydrate(tk, state, parsed.event);
-      const result = transition(state, event, this.deps.policy);
+      let committed;
       try {
-        await store.commit(tk, version, result.changed ? result.state : undefined, head, result.effects, this.now());
+        committed = await store.commitBatch(tk, batch.version, changed ? state : undefined, consumed, effects, this.now(), MAX_BATCH);
       } catch (err) {
-        if (err instanceof CommitConflict) continue;
-        throw err;
+        if (!(err instanceof CommitConflict)) throw err;
+        batch = await store.loadBatch(tk, MAX_BATCH);
+        cleaned = false;
+        continue;
       }
-      applied++;
-      if (result.effects.length > 0) await this.deps.queues.addEffects(tk, result.effects);
-      if (result.changed) {
-        const from = state?.status;
-        const to = result.state?.status;
-        log.info(
-          { tk, event: event.type, eventId: event.id, from, state: to, effects: result.effects.map((e) => e.type) },
-          from === to ? 'event applied' : 'state changed',
-        );
-      } else {
-        log.debug({ tk, event: event.type, eventId: event.id, state: state?.status }, 'event ignored (duplicate or no workflow)');
+      applied += consumed.length;
+      if (effects.length > 0) {
+        const add = this.deps.queues.addEffects(tk, effects);
+        queued = queued.then(() => add);
+        add.catch(() => undefined); // awaited through `queued`; this only keeps it from counting as unhandled
       }
-      this.deps.onApplied?.(tk, event, state, result.changed ? result.state : state, result.effects);
+      for (const step of steps) this.report(tk, step);
+      // The state just computed is what the commit saved: the next batch starts from it without reading it back.
+      batch = { version: committed.version, state, heads: committed.next };
+      cleaned = committed.next.length === 0;
     }
+    await queued;
+    return applied;
+  }
+
+  private report(tk: string, { event, before, after, effects, changed }: Applied): void {
+    const { log } = this.deps;
+    if (changed) {
+      const from = before?.status;
+      const to = after?.status;
+      log.info({ tk, event: event.type, eventId: event.id, from, state: to, effects: effects.map((e) => e.type) }, from === to ? 'event applied' : 'state changed');
+    } else if (log.isLevelEnabled('debug')) {
+      log.debug({ tk, event: event.type, eventId: event.id, state: before?.status }, 'event ignored (duplicate or no workflow)');
+    }
+    this.deps.onApplied?.(tk, event, before, after, effects);
   }
 
   /**

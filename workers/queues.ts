@@ -49,6 +49,15 @@ export const DRAIN_JOB_OPTS: JobsOptions = {
   removeOnFail: { count: 1000 },
 };
 
+function drainDedupId(tk: string): string {
+  return jobId('drain', tk);
+}
+
+/** The options of a ticket's drain job: retries, and at most one waiting job per ticket (see Queues.drain). */
+export function drainJobOpts(tk: string): JobsOptions {
+  return { ...DRAIN_JOB_OPTS, deduplication: { id: drainDedupId(tk) } };
+}
+
 export class Queues {
   readonly events: Queue<DrainJob>;
   readonly effects: Queue<EffectJob>;
@@ -77,30 +86,45 @@ export class Queues {
     for (const q of [this.events, this.effects, this.timers, this.maintenance]) q.on('error', onError);
   }
 
-  /** A drain job for a ticket that just got events: every append gets its own, so no wake-up is lost. */
+  /**
+   * Wakes the ticket's drain, unless a drain job for the ticket is already waiting: that one will see the new events
+   * (BullMQ deduplication on the ticket). The drain releases the deduplication key in the same Lua step that reads
+   * the inbox (see `drainWakeKey`), so an event that arrives once a drain has read the inbox queues a new drain, as
+   * does one that arrives while a drain waits out a retry or sits with a crashed worker: deduplication only drops
+   * drains that would find the same events. A key whose job was lost is recovered by BullMQ (it checks that the job
+   * still exists), and the sweeper drains dirty tickets whatever happened.
+   */
   async drain(tk: string): Promise<void> {
-    await this.events.add('drain', { tk }, DRAIN_JOB_OPTS);
+    await this.events.add('drain', { tk }, drainJobOpts(tk));
   }
 
   /**
-   * A drain job for a ticket found dirty by the sweeper: one at a time per ticket (deterministic id), so a
-   * backlog does not make the sweeper flood the queue with drains that all find the same events.
+   * The sweeper's drain for a ticket found dirty: the same deduplicated job, so a backlog does not make the sweeper
+   * flood the queue with drains that all find the same events.
    */
   async drainOnce(tk: string): Promise<void> {
-    const id = jobId('sweep-drain', tk);
-    const existing = await this.events.getJob(id);
-    if (existing && (await existing.isFailed())) await existing.retry('failed');
-    else await this.events.add('drain', { tk }, { ...DRAIN_JOB_OPTS, jobId: id });
+    await this.drain(tk);
+  }
+
+  /** The Redis key that holds the ticket's waiting drain job (BullMQ's deduplication key), for the drain to release. */
+  drainWakeKey(tk: string): string {
+    return `${this.events.keys.de}:${drainDedupId(tk)}`;
   }
 
   /** One job per effect; the id comes from the effect key, so queuing the same effect twice is a no-op. */
   async addEffects(tk: string, effects: Effect[]): Promise<void> {
-    await this.effects.addBulk(
-      effects.map((e) => {
-        const key = effectKey(tk, e.id);
-        return { name: e.type, data: { key, tk }, opts: { ...this.effectOpts, jobId: effectJobId(key) } };
-      }),
-    );
+    const job = (e: Effect) => {
+      const key = effectKey(tk, e.id);
+      return { name: e.type, data: { key, tk }, opts: { ...this.effectOpts, jobId: effectJobId(key) } };
+    };
+    // One effect (the common case) is one script call; addBulk wraps even one job in a pipeline, which on BullMQ's
+    // connection copies its ~65 script commands into the pipeline object first.
+    if (effects.length === 1) {
+      const { name, data, opts } = job(effects[0] as Effect);
+      await this.effects.add(name, data, opts);
+    } else if (effects.length > 1) {
+      await this.effects.addBulk(effects.map(job));
+    }
   }
 
   async addRecoveredEffect(key: string): Promise<void> {

@@ -21,15 +21,43 @@ return appended
 `;
 
 /**
- * Saves a transition: compare-and-set on the version, consumes the inbox head it was computed from, and
- * records the effects it asks for in the outbox, all in one step, so a crash at any line loses nothing.
- * KEYS: wf, inbox, dirty, outbox, tickets, fx...  ARGV: expectedVersion, stateJson|'', tk, now, headRaw, (effectKey, effectJson)...
+ * Reads what a drain needs in one round trip: the state with its version and the oldest `max` inbox events. When
+ * given a wake key (the key that makes further drain requests wait for this drain), it is deleted first, in the
+ * same step: any event appended after this read queues a drain of its own.
+ * KEYS: wf, inbox, wake|''  ARGV: max
+ */
+const LOAD = `
+if KEYS[3] ~= '' then redis.call('DEL', KEYS[3]) end
+local vs = redis.call('HMGET', KEYS[1], 'v', 's')
+local out = {vs[1] or '0', vs[2] or ''}
+local max = tonumber(ARGV[1])
+if max > 0 then
+  local heads = redis.call('LRANGE', KEYS[2], 0, max - 1)
+  for i = 1, #heads do out[#out + 1] = heads[i] end
+end
+return out
+`;
+
+/**
+ * Saves the transitions of a batch of inbox events: compare-and-set on the version, checks that the oldest n inbox
+ * entries are exactly the events the batch was computed from and consumes them, saves the resulting state and
+ * records every effect the batch asks for in the outbox, all in one step, so a crash at any line loses nothing and
+ * no event applies twice. Then returns the new version and the next events (up to nextMax), so that a drain does
+ * not read the inbox again; an inbox left empty drops the ticket from the dirty set in the same step.
+ * KEYS: wf, inbox, dirty, outbox, tickets, fx...
+ * ARGV: expectedVersion, stateJson|'', tk, now, n, nextMax, head1..headN, (effectKey, effectJson)...
+ * Returns {-1} (version moved), {-2} (inbox head moved), or {newVersion, next1, next2, ...}.
  */
 const COMMIT = `
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if v ~= tonumber(ARGV[1]) then return -1 end
-if redis.call('LINDEX', KEYS[2], 0) ~= ARGV[5] then return -2 end
-redis.call('LPOP', KEYS[2])
+if v ~= tonumber(ARGV[1]) then return {-1} end
+local n = tonumber(ARGV[5])
+local cur = redis.call('LRANGE', KEYS[2], 0, n - 1)
+if #cur ~= n then return {-2} end
+for i = 1, n do
+  if cur[i] ~= ARGV[6 + i] then return {-2} end
+end
+redis.call('LTRIM', KEYS[2], n, -1)
 local nv = v
 if ARGV[2] ~= '' then
   nv = v + 1
@@ -37,20 +65,30 @@ if ARGV[2] ~= '' then
   redis.call('ZADD', KEYS[5], tonumber(ARGV[4]), ARGV[3])
 end
 local k = 6
-for i = 6, #ARGV, 2 do
+for i = 7 + n, #ARGV, 2 do
   redis.call('SET', KEYS[k], ARGV[i + 1])
   redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[i])
   k = k + 1
 end
-if redis.call('LLEN', KEYS[2]) == 0 then redis.call('SREM', KEYS[3], ARGV[3]) end
-return nv
+local out = {nv}
+local nextMax = tonumber(ARGV[6])
+if nextMax > 0 then
+  local nexts = redis.call('LRANGE', KEYS[2], 0, nextMax - 1)
+  for i = 1, #nexts do out[#out + 1] = nexts[i] end
+  if #nexts == 0 then redis.call('SREM', KEYS[3], ARGV[3]) end
+elseif redis.call('LLEN', KEYS[2]) == 0 then
+  redis.call('SREM', KEYS[3], ARGV[3])
+end
+return out
 `;
 
 /**
- * Completes an effect once: removes it from the outbox and appends its result event to the ticket's inbox.
- * KEYS: fx, outbox, inbox, dirty, seen(result)  ARGV: effectKey, tk, resultJson|'', ttl
+ * Completes an effect once: removes it from the outbox and appends its result event to the ticket's inbox. Drops
+ * the effect's start counter in the same step (one round trip less per effect).
+ * KEYS: fx, outbox, inbox, dirty, seen(result), tries  ARGV: effectKey, tk, resultJson|'', ttl
  */
 const COMPLETE = `
+redis.call('DEL', KEYS[6])
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -79,6 +117,20 @@ export interface LoadedTicket {
   head: string | undefined;
 }
 
+/** What a drain works on: the state with its version and the oldest events of the inbox, as stored. */
+export interface LoadedBatch {
+  version: number;
+  state: WorkflowState | undefined;
+  /** raw JSON of the oldest unapplied events, exactly as stored (the commit checks they are still the head) */
+  heads: string[];
+}
+
+/** The result of a batch commit: the new version and the next inbox events (empty: the ticket was cleaned). */
+export interface CommittedBatch {
+  version: number;
+  next: string[];
+}
+
 export class CommitConflict extends Error {
   override readonly name = 'CommitConflict';
   readonly reason = 'another worker applied an event to this ticket first; the event is applied again on the new state';
@@ -86,7 +138,8 @@ export class CommitConflict extends Error {
 
 interface StoreCommands {
   tdAppend(...args: (string | number)[]): Promise<number>;
-  tdCommit(...args: (string | number)[]): Promise<number>;
+  tdLoad(...args: (string | number)[]): Promise<string[]>;
+  tdCommitBatch(...args: (string | number)[]): Promise<(number | string)[]>;
   tdComplete(...args: (string | number)[]): Promise<number>;
   tdClean(...args: (string | number)[]): Promise<number>;
 }
@@ -104,9 +157,11 @@ export class WorkflowStore {
   constructor(redis: Redis, prefix: string) {
     this.keys = new Keys(prefix);
     const r = redis as Redis & Partial<StoreCommands>;
-    if (!r.tdAppend) {
+    // tdCommitBatch, not the old tdCommit: a connection shared with an older store keeps both scripts apart.
+    if (!r.tdCommitBatch) {
       redis.defineCommand('tdAppend', { lua: APPEND });
-      redis.defineCommand('tdCommit', { lua: COMMIT });
+      redis.defineCommand('tdLoad', { numberOfKeys: 3, lua: LOAD });
+      redis.defineCommand('tdCommitBatch', { lua: COMMIT });
       redis.defineCommand('tdComplete', { lua: COMPLETE });
       redis.defineCommand('tdClean', { lua: CLEAN });
     }
@@ -126,31 +181,47 @@ export class WorkflowStore {
   }
 
   async load(tk: string): Promise<LoadedTicket> {
-    const res = await this.r.multi().hmget(this.keys.workflow(tk), 'v', 's').lindex(this.keys.inbox(tk), 0).exec();
-    if (!res) throw new Error('redis MULTI aborted');
-    const [vs, head] = [res[0]?.[1] as [string | null, string | null], res[1]?.[1] as string | null];
-    const version = Number(vs[0] ?? 0);
-    const state = vs[1] ? WorkflowStateSchema.parse(JSON.parse(vs[1])) : undefined;
-    return { version, state, head: head ?? undefined };
+    const { version, state, heads } = await this.loadBatch(tk, 1);
+    return { version, state, head: heads[0] };
+  }
+
+  /**
+   * The state, its version and the oldest `max` inbox events, in one round trip. `wakeKey`: a key deleted in the same
+   * step, before the inbox is read (the drain's deduplication key, see Queues.drain).
+   */
+  async loadBatch(tk: string, max: number, wakeKey = ''): Promise<LoadedBatch> {
+    const [v, s, ...heads] = await this.r.tdLoad(this.keys.workflow(tk), this.keys.inbox(tk), wakeKey, max);
+    // Parsed once per drain (not once per event): the schema also fills defaults for states saved by older versions.
+    const state = s ? WorkflowStateSchema.parse(JSON.parse(s)) : undefined;
+    return { version: Number(v ?? 0), state, heads };
   }
 
   async getState(tk: string): Promise<{ version: number; state: WorkflowState | undefined }> {
-    const { version, state } = await this.load(tk);
+    const { version, state } = await this.loadBatch(tk, 0);
     return { version, state };
   }
 
   /** Saves the transition computed from `head`; throws CommitConflict when another worker got there first. */
   async commit(tk: string, expectedVersion: number, state: WorkflowState | undefined, head: string, effects: Effect[], now: number): Promise<number> {
-    const fxKeys = effects.map((e) => effectKey(tk, e.id));
-    const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox, this.keys.tickets, ...fxKeys.map((k) => this.keys.effect(k))];
-    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, head];
-    effects.forEach((e, i) => {
+    return (await this.commitBatch(tk, expectedVersion, state, [head], effects, now, 0)).version;
+  }
+
+  /**
+   * Saves the transitions computed from `heads` (the oldest inbox events, in order) in one step and returns the
+   * next `nextMax` inbox events; throws CommitConflict when another worker applied an event first.
+   */
+  async commitBatch(tk: string, expectedVersion: number, state: WorkflowState | undefined, heads: string[], effects: Effect[], now: number, nextMax: number): Promise<CommittedBatch> {
+    const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox, this.keys.tickets];
+    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, heads.length, nextMax, ...heads];
+    for (const e of effects) {
+      const key = effectKey(tk, e.id);
       const record: EffectRecord = { tk, effect: e, savedAt: now };
-      args.push(fxKeys[i] as string, JSON.stringify(record));
-    });
-    const res = await this.r.tdCommit(keys.length, ...keys, ...args);
-    if (res < 0) throw new CommitConflict();
-    return res;
+      keys.push(this.keys.effect(key));
+      args.push(key, JSON.stringify(record));
+    }
+    const [res, ...next] = await this.r.tdCommitBatch(keys.length, ...keys, ...args);
+    if (typeof res !== 'number' || res < 0) throw new CommitConflict();
+    return { version: res, next: next as string[] };
   }
 
   /** Moves an unreadable inbox head aside (kept for an operator) so the ticket's other events go on. */
@@ -178,9 +249,8 @@ export class WorkflowStore {
 
   /** Completes an effect at most once and queues its result event; false when it was already completed. */
   async completeEffect(key: string, tk: string, result: WorkflowEvent | undefined): Promise<boolean> {
-    const keys = [this.keys.effect(key), this.keys.outbox, this.keys.inbox(tk), this.keys.dirty, this.keys.seen(result?.id ?? `none:${key}`)];
+    const keys = [this.keys.effect(key), this.keys.outbox, this.keys.inbox(tk), this.keys.dirty, this.keys.seen(result?.id ?? `none:${key}`), this.keys.effectTries(key)];
     const res = await this.r.tdComplete(keys.length, ...keys, key, tk, result ? JSON.stringify(stripText(result)) : '', DEDUPE_TTL_S);
-    await this.r.del(this.keys.effectTries(key));
     return res === 1;
   }
 

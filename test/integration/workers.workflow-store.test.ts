@@ -61,6 +61,35 @@ describe('WorkflowStore', () => {
     expect(await store.staleEffects(100)).toEqual([`${tk}|1.1.0`]);
   });
 
+  it('commits a batch of inbox events in one step, returns the next ones, and refuses a batch whose events moved', async () => {
+    await store.append(tk, [comment(1), comment(2), comment(3)]);
+    const batch = await store.loadBatch(tk, 2);
+    expect(batch.heads.map((h) => (JSON.parse(h) as WorkflowEvent).id)).toEqual(['c1', 'c2']);
+    const fakeState = { marker: 'state' } as unknown as Parameters<WorkflowStore['commitBatch']>[2];
+    // a rival consumed c1 first: the same batch no longer matches the inbox head
+    await store.commit(tk, 0, undefined, batch.heads[0] as string, [], 1);
+    await expect(store.commitBatch(tk, 0, fakeState, batch.heads, [], 2, 10)).rejects.toBeInstanceOf(CommitConflict);
+    const again = await store.loadBatch(tk, 10);
+    expect(again.heads).toHaveLength(2);
+    // a batch longer than the inbox is a conflict, never a partial pop
+    await expect(store.commitBatch(tk, 0, fakeState, [...again.heads, 'x'], [], 3, 10)).rejects.toBeInstanceOf(CommitConflict);
+    const effect: Effect = { type: 'readGroups', id: '1.1.0', userId: 'u' };
+    const done = await store.commitBatch(tk, 0, fakeState, again.heads, [effect], 4, 10);
+    expect(done).toEqual({ version: 1, next: [] });
+    expect(await redis.llen(store.keys.inbox(tk))).toBe(0);
+    expect(await store.dirtyTickets()).toEqual([]);
+    expect(await store.pendingEffects(tk)).toEqual([`${tk}|1.1.0`]);
+    // a stale version is a conflict even when the heads match
+    await store.append(tk, [comment(4)]);
+    const last = { heads: await redis.lrange(store.keys.inbox(tk), 0, -1) }; // (the fake state does not parse)
+    await expect(store.commitBatch(tk, 0, fakeState, last.heads, [], 5, 10)).rejects.toBeInstanceOf(CommitConflict);
+    await store.append(tk, [comment(5)]);
+    const res = await store.commitBatch(tk, 1, fakeState, last.heads, [], 6, 10);
+    expect(res.version).toBe(2);
+    expect(res.next.map((h) => (JSON.parse(h) as WorkflowEvent).id)).toEqual(['c5']);
+    expect(await store.dirtyTickets()).toEqual([tk]);
+  });
+
   it('completes an effect once and queues its result once', async () => {
     await store.append(tk, [comment(1)]);
     const { head } = await store.load(tk);
@@ -78,5 +107,7 @@ describe('WorkflowStore', () => {
   it('counts effect starts so a retry knows the first outcome is unknown', async () => {
     expect(await store.markEffectStarted('k')).toBe(1);
     expect(await store.markEffectStarted('k')).toBe(2);
+    await store.completeEffect('k', tk, undefined);
+    expect(await redis.exists(store.keys.effectTries('k'))).toBe(0);
   });
 });
