@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import { parseRetryAfterMs } from '../../shared/http-retry.js';
 import type { DeskNotifier } from './desk-store.js';
@@ -23,6 +24,11 @@ export interface WebhookNotifierOptions {
   maxRetryAfterMs?: number;
   /** per request (default 5 s) */
   timeoutMs?: number;
+  /**
+   * requests in flight at most (default 32). Without a bound a burst of changes (thousands of tickets created at
+   * once) opens as many requests, which all outlive their time-out at the receiver and are sent again.
+   */
+  maxInFlight?: number;
   now?: () => number;
 }
 
@@ -44,6 +50,7 @@ export class WebhookNotifier implements DeskNotifier {
   private readonly http: AxiosInstance;
   private readonly stop = new AbortController();
   private readonly queues = new Map<string, Promise<void>>();
+  private readonly inFlight: LimitFunction;
 
   constructor(opts: WebhookNotifierOptions) {
     // One signal cancels every delivery in flight at shutdown: as many listeners as deliveries is expected.
@@ -55,6 +62,7 @@ export class WebhookNotifier implements DeskNotifier {
     this.retryDelayMs = opts.retryDelayMs ?? 250;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
     this.now = opts.now ?? Date.now;
+    this.inFlight = pLimit(Math.max(1, opts.maxInFlight ?? 32));
     this.http = axios.create({
       timeout: opts.timeoutMs ?? 5_000,
       httpAgent: this.agent,
@@ -99,15 +107,17 @@ export class WebhookNotifier implements DeskNotifier {
       let retryAfterMs: number | undefined;
       try {
         // Signed afresh on every try: a retry carries a current timestamp, so the receiver's age check passes.
-        const timestamp = String(this.now());
-        const res = await this.http.post(url, rawBody, {
-          signal: this.stop.signal,
-          headers: {
-            'content-type': 'application/json',
-            [SIGNATURE_HEADER]: signDeskWebhook(this.secret, timestamp, rawBody),
-            [TIMESTAMP_HEADER]: timestamp,
-            [DELIVERY_HEADER]: payload.deliveryId,
-          },
+        const res = await this.inFlight(() => {
+          const timestamp = String(this.now());
+          return this.http.post(url, rawBody, {
+            signal: this.stop.signal,
+            headers: {
+              'content-type': 'application/json',
+              [SIGNATURE_HEADER]: signDeskWebhook(this.secret, timestamp, rawBody),
+              [TIMESTAMP_HEADER]: timestamp,
+              [DELIVERY_HEADER]: payload.deliveryId,
+            },
+          });
         });
         if (res.status >= 200 && res.status < 300) {
           this.log?.debug({ ...meta, attempt }, 'desk webhook delivered');
