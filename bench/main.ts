@@ -7,6 +7,7 @@ import { benchThroughput } from './throughput.js';
 import { benchBurst } from './burst.js';
 import { benchEconomy, economyDetails } from './economy.js';
 import { benchScaleOut } from './scaleout.js';
+import { benchParser } from './parser.js';
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -25,7 +26,7 @@ function printTable(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const only = new Set((process.env.BENCH_ONLY ?? 'throughput,burst,resync,economy,scaleout').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? 'throughput,burst,resync,economy,scaleout,parser').split(',').map((s) => s.trim()));
   const concurrency = intEnv('BENCH_CONCURRENCY', 16);
   const started = Date.now();
   const redis = await benchRedis();
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     await section('resync', () => benchResync([1000, 10_000], intEnv('BENCH_RESYNC_MS', 2000)));
     await section('economy', () => benchEconomy(redis.url));
     await section('burst', () => benchBurst(redis.url, { tickets: intEnv('BENCH_BURST', intEnv('BENCH_TICKETS', 1000)), paced: intEnv('BENCH_PACED_TICKETS', 300), rate: intEnv('BENCH_PACED_RATE', 100) }));
+    await section('parser', () => benchParser(intEnv('BENCH_PARSER_MS', 1000)));
     await section('scaleout', () => benchScaleOut(redis.url, intEnv('BENCH_SCALE_TICKETS', 150), [1, 2, 4]));
   } finally {
     await redis.stop();
