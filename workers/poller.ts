@@ -5,12 +5,6 @@ import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
 
 /**
- * Ticket systems stamp `updated_at` to the second (Zendesk) and their clocks drift from ours: a change within this
- * long of a look may share the stamp the look saw, so such a look is not recorded as covering that stamp.
- */
-export const UNSETTLED_MS = 5_000;
-
-/**
  * The safety net for lost webhooks: lists the watched tickets of each ticket system and, for any ticket that is
  * new or changed since the last look, queues the events that describe it. Event ids are deterministic, so what a
  * webhook already delivered is dropped as a duplicate.
@@ -43,8 +37,10 @@ export class Poller {
           const { state } = await this.store.getState(tk);
           this.log.info({ tk, state: state?.status, events: added }, 'poller found events no webhook brought');
         }
-        // A stamp still unsettled is recorded just below itself: the next poll looks again.
-        await redis.zadd(this.store.keys.polled, now - t.updatedAt < UNSETTLED_MS ? t.updatedAt - 1 : t.updatedAt, tk);
+        // A stamp a later change may still share (to the second on Zendesk) is recorded just below itself: the
+        // next poll looks again. Exact stamps (the embedded desk) cost no second look.
+        const unsettled = now - t.updatedAt < (ticketing.pollSettleMs ?? 0);
+        await redis.zadd(this.store.keys.polled, unsettled ? t.updatedAt - 1 : t.updatedAt, tk);
       }
     }
     return { checked, changed, events };

@@ -56,6 +56,11 @@ export interface TicketSystem {
   eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]>;
   /** tickets carrying the watch tag that are not solved, for the poller (the safety net for lost webhooks) */
   listWatchedTickets(): Promise<TicketSummary[]>;
+  /**
+   * How long after a look a later change may still carry the `updatedAt` that look saw (the stamp's precision
+   * plus clock skew): the poller looks again at a ticket stamped this recently. None: stamps are exact.
+   */
+  readonly pollSettleMs?: number;
   /** events that describe a ticket's current state, for the poller: ticketTagged and its comments (ids deterministic) */
   eventsFromTicket(ticketId: string, now: number): Promise<StoredEvent[]>;
   close?(): Promise<void>;

@@ -53,6 +53,8 @@ type Content = { ticket: ZendeskTicket; users: Map<number, ZendeskUser> };
  */
 export class ZendeskAdapter implements TicketSystem {
   readonly name = SYSTEM;
+  /** `updated_at` is to the second, on Zendesk's clock */
+  readonly pollSettleMs = 5_000;
   private readonly client: ZendeskClient;
   readonly limiter: ZendeskAccountLimiter;
   private readonly config: ZendeskConfig;
