@@ -8,7 +8,7 @@ import { TicketNotFound } from '../integrations/ticketing/errors.js';
 import type { Redis } from 'ioredis';
 import { jobId, splitTicketKey, type Keys } from './keys.js';
 import type { Queues } from './queues.js';
-import { timerJobData, timerQueue } from './timer-handler.js';
+import { timerJobData } from './timer-handler.js';
 
 export interface ExecutorDeps {
   platform: TwoFactorPlatform;
@@ -107,7 +107,7 @@ export class EffectExecutor {
       }
       case 'setTimer': {
         const delay = Math.max(0, effect.dueAt - this.now());
-        await timerQueue(this.deps.queues).add(
+        await this.deps.queues.timers.add(
           effect.kind,
           timerJobData(ctx.tk, effect),
           { jobId: jobId('timer', ctx.tk, effect.timerId), delay, removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 10, backoff: { type: 'exponential', delay: 500 } },

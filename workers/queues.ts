@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Effect } from '../workflows/resync/effects.js';
+import type { Effect, EffectOf } from '../workflows/resync/effects.js';
 import { jobId } from './keys.js';
 import { effectKey } from './workflow-store.js';
 
@@ -22,10 +22,11 @@ export interface EffectJob {
   key: string;
   tk: string;
 }
+/** A due-later workflow timer (read back through `TimerJobDataSchema` in timer-handler.ts). */
 export interface TimerJob {
   tk: string;
   timerId: string;
-  kind: 'reminder' | 'timeout';
+  kind: EffectOf<'setTimer'>['kind'];
 }
 
 /**

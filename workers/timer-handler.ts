@@ -1,4 +1,3 @@
-import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import type { EffectOf } from '../workflows/resync/effects.js';
 import { SlaTargetSchema, type WorkflowEvent } from '../workflows/resync/events.js';
@@ -6,10 +5,7 @@ import type { Logger } from 'pino';
 import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
 
-/**
- * What a timer job holds. Read back from Redis, so parsed. `kind` mirrors the setTimer effect's, which is wider
- * than `TimerJob` in queues.ts (SLA timers came after it): enqueue through `timerQueue` below.
- */
+/** What a timer job holds (`TimerJob` in queues.ts). Read back from Redis, so parsed. */
 export const TimerJobDataSchema = z.object({
   tk: z.string().min(1),
   timerId: z.string().min(1),
@@ -33,10 +29,6 @@ export function timerJobData(tk: string, effect: EffectOf<'setTimer'>): TimerJob
   return { tk, timerId: effect.timerId, kind: effect.kind };
 }
 
-/** The timers queue seen with the job data every timer kind needs. */
-export function timerQueue(queues: Queues): Queue<TimerJobData> {
-  return queues.timers as unknown as Queue<TimerJobData>;
-}
 
 /** The event a due timer becomes. */
 export function timerEvent(data: TimerJobData, now: number): WorkflowEvent {
