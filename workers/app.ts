@@ -8,7 +8,6 @@ import { deskRoutes } from '../integrations/ticketing/local/desk-routes.js';
 import { WebhookNotifier } from '../integrations/ticketing/local/webhook-notifier.js';
 import { createPlatform } from './platforms.js';
 import { createTicketSystems } from './ticket-systems.js';
-import { loadZendeskConfig } from '../integrations/ticketing/zendesk/config.js';
 import type { Config } from './config.js';
 import { EffectExecutor } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
@@ -226,8 +225,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
           });
           w.on('error', (err) => log.error({ queue: w.name, error: err.name, reason: err.message }, 'worker error'));
         }
-        // Zendesk has its own interval (ZENDESK_POLL_INTERVAL_S): its search API costs rate limit.
-        const pollEveryS = env.TICKET_SYSTEM === 'zendesk' ? loadZendeskConfig(source).pollIntervalS : env.POLL_INTERVAL_S;
+        // A ticket system may set its own interval (Zendesk: ZENDESK_POLL_INTERVAL_S); the shortest one wins.
+        const pollEveryS = Math.min(...[...ticketing.values()].map((t) => t.pollIntervalS ?? env.POLL_INTERVAL_S));
         await queues.maintenance.upsertJobScheduler('poll', { every: pollEveryS * 1000 }, { name: 'poll', opts: { removeOnComplete: true, removeOnFail: 100 } });
         await queues.maintenance.upsertJobScheduler('sweep', { every: env.SWEEP_INTERVAL_S * 1000 }, { name: 'sweep', opts: { removeOnComplete: true, removeOnFail: 100 } });
         await Promise.all(workers.map((w) => w.waitUntilReady()));

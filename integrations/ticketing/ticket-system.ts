@@ -61,6 +61,8 @@ export interface TicketSystem {
    * plus clock skew): the poller looks again at a ticket stamped this recently. None: stamps are exact.
    */
   readonly pollSettleMs?: number;
+  /** how often the poller lists this system's tickets, when it has its own setting (None: `POLL_INTERVAL_S`) */
+  readonly pollIntervalS?: number;
   /** events that describe a ticket's current state, for the poller: ticketTagged and its comments (ids deterministic) */
   eventsFromTicket(ticketId: string, now: number): Promise<StoredEvent[]>;
   close?(): Promise<void>;

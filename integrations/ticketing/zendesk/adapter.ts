@@ -55,6 +55,8 @@ export class ZendeskAdapter implements TicketSystem {
   readonly name = SYSTEM;
   /** `updated_at` is to the second, on Zendesk's clock */
   readonly pollSettleMs = 5_000;
+  /** `ZENDESK_POLL_INTERVAL_S`: the search API costs rate limit */
+  readonly pollIntervalS: number;
   private readonly client: ZendeskClient;
   readonly limiter: ZendeskAccountLimiter;
   private readonly config: ZendeskConfig;
@@ -67,6 +69,7 @@ export class ZendeskAdapter implements TicketSystem {
 
   constructor(opts: ZendeskAdapterOptions) {
     this.config = opts.config;
+    this.pollIntervalS = opts.config.pollIntervalS;
     this.redis = opts.redis;
     this.prefix = opts.prefix;
     this.maxWebhookAgeMs = opts.maxWebhookAgeMs ?? 5 * 60_000;
