@@ -1,27 +1,8 @@
 import { parseReply, type ReplyExpectation } from '../workflows/resync/reply-parser.js';
+import { randomText, seeded } from '../test/support/seeded-text.js';
 import { round, type Row } from './util.js';
 
 const EXPECTATIONS: readonly ReplyExpectation[] = [{ kind: 'codes', codeLength: 6 }, { kind: 'response', codeLength: 8 }, { kind: 'retest' }];
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
-    return s / 0x1_0000_0000;
-  };
-}
-
-function randomText(length: number, alphabet: readonly string[], seed: number): string {
-  const next = seeded(seed);
-  const parts: string[] = [];
-  let size = 0;
-  while (size < length) {
-    const piece = alphabet[Math.floor(next() * alphabet.length)] ?? ' ';
-    parts.push(piece);
-    size += piece.length;
-  }
-  return parts.join('').slice(0, length);
-}
 
 /** The hostile replies the parser must take in linear time (the unit tests check what it answers to them). */
 function hostileInputs(): Array<[string, string]> {

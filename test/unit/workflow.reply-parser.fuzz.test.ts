@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskDigits, newPartOfReply, parseReply, type ParsedReply, type ReplyExpectation } from '../../workflows/resync/reply-parser.js';
+import { randomText, seeded } from '../support/seeded-text.js';
 
 const EXPECTATIONS: readonly ReplyExpectation[] = [
   { kind: 'codes', codeLength: 6 },
@@ -167,29 +168,6 @@ describe('maskDigits on arbitrary input', () => {
     );
   });
 });
-
-/** A fixed-seed generator, so a slow case can be reproduced. */
-function seeded(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4_294_967_296;
-  };
-}
-
-function randomText(length: number, alphabet: readonly string[], seed: number): string {
-  const next = seeded(seed);
-  const parts: string[] = [];
-  let size = 0;
-  while (size < length) {
-    const piece = alphabet[Math.floor(next() * alphabet.length)] ?? ' ';
-    parts.push(piece);
-    size += piece.length;
-  }
-  return parts.join('').slice(0, length);
-}
 
 // How fast these inputs parse is measured by `npm run bench` (parser part, as a ratio against a plain scan of
 // the same text); here they must parse to a well-formed answer for every expectation without throwing.
