@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { RedisCircuitBreaker } from '../../shared/circuit-breaker.js';
-import { RedisRateLimiter } from '../../shared/rate-limiter.js';
+import { AccountGuard } from '../../shared/account-guard.js';
 import { TicketSystemRateLimited, TicketSystemUnavailable } from '../errors.js';
 
 export interface AccountLimiterOptions {
@@ -37,52 +35,43 @@ return current`;
 const SYSTEM = 'zendesk';
 
 /**
- * One limiter per Zendesk account, shared by every worker through Redis: a request budget per minute (the
- * shared fixed-window RedisRateLimiter), a "paused until" key that a 429's Retry-After sets for everyone, and
- * the shared RedisCircuitBreaker, so that workers stop calling an account that is down.
+ * One limiter per Zendesk account, shared by every worker through Redis: the shared AccountGuard (a request
+ * budget per minute and a circuit breaker, so that workers stop calling an account that is down) plus a
+ * "paused until" key that a 429's Retry-After sets for everyone.
  */
 export class ZendeskAccountLimiter {
-  readonly breaker: RedisCircuitBreaker;
-  private readonly budget: RedisRateLimiter;
+  private readonly account: AccountGuard;
   private readonly pauseKey: string;
   private readonly maxWaitMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: AccountLimiterOptions) {
-    const account = createHash('sha256').update(options.account).digest('hex').slice(0, 16);
-    const base = `${options.prefix}:zendesk-limit:${account}`;
     this.now = options.now ?? Date.now;
     this.maxWaitMs = options.maxWaitMs ?? 10_000;
-    this.pauseKey = `${base}:paused-until`;
-    this.budget = new RedisRateLimiter({ redis: options.redis, key: `${base}:rl`, limit: options.perWindow, windowMs: options.windowMs ?? 60_000, ...(options.now ? { now: options.now } : {}) });
-    this.breaker = new RedisCircuitBreaker({
+    this.account = new AccountGuard({
       redis: options.redis,
-      key: `${base}:cb`,
-      failureThreshold: options.breakerFailures ?? 5,
-      coolDownMs: options.breakerCoolDownMs ?? 30_000,
+      keyBase: `${options.prefix}:zendesk-limit`,
+      account: options.account,
+      rateLimit: options.perWindow,
+      rateWindowMs: options.windowMs ?? 60_000,
+      maxRateWaitMs: this.maxWaitMs,
+      breakerFailures: options.breakerFailures ?? 5,
+      breakerCoolDownMs: options.breakerCoolDownMs ?? 30_000,
+      errors: {
+        unavailable: (reason) => new TicketSystemUnavailable(SYSTEM, reason),
+        rateLimited: (ms) => new TicketSystemRateLimited(SYSTEM, ms),
+        // Only TicketSystemUnavailable counts as a failure: any answer, even a refusal, shows Zendesk is up.
+        isUnavailable: (err) => err instanceof TicketSystemUnavailable,
+        isRateLimited: (err) => err instanceof TicketSystemRateLimited,
+      },
       ...(options.now ? { now: options.now } : {}),
     });
+    this.pauseKey = `${this.account.base}:paused-until`;
   }
 
-  /**
-   * Runs one logical call (with its retries) behind the breaker. Only TicketSystemUnavailable counts as a
-   * failure: any answer, even a refusal, shows Zendesk is up.
-   */
-  async guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const admission = await this.breaker.enter();
-    if (!admission.allowed) {
-      throw new TicketSystemUnavailable(SYSTEM, `${what} not sent: the circuit is open after repeated failures, next try in ${Math.ceil(admission.retryAfterMs)} ms`);
-    }
-    let result: T;
-    try {
-      result = await fn();
-    } catch (err) {
-      if (err instanceof TicketSystemUnavailable) await this.breaker.recordFailure();
-      else if (!(err instanceof TicketSystemRateLimited)) await this.breaker.recordSuccess();
-      throw err;
-    }
-    await this.breaker.recordSuccess();
-    return result;
+  /** Runs one logical call (with its retries) behind the breaker. */
+  guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.account.call(what, fn);
   }
 
   /** Waits until a request may go out: after any shared pause, within the budget; throws when that is too far. */
@@ -94,9 +83,8 @@ export class ZendeskAccountLimiter {
         await sleep(paused);
         continue;
       }
-      const wait = await this.budget.take();
+      const wait = await this.account.budgetWaitMs();
       if (wait === 0) return;
-      if (wait > this.maxWaitMs) throw new TicketSystemRateLimited(SYSTEM, Math.ceil(wait));
       await sleep(wait);
     }
   }

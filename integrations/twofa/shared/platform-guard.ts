@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { RedisCircuitBreaker } from '../../shared/circuit-breaker.js';
-import { RedisRateLimiter } from '../../shared/rate-limiter.js';
+import { AccountGuard } from '../../shared/account-guard.js';
 
 export interface GuardSettings {
   /** requests per window to this platform account, over all workers */
@@ -39,59 +37,35 @@ export const UNGUARDED: CallGuard = {
 };
 
 /**
- * The rate limit and circuit breaker every worker shares for one platform account. `call` wraps one
- * logical API call (with its own retries inside); `beforeRequest` is awaited before each HTTP request.
+ * The rate limit and circuit breaker every worker shares for one platform account (the shared AccountGuard with
+ * the platform's errors). `call` wraps one logical API call (with its own retries inside); `beforeRequest` is
+ * awaited before each HTTP request.
  */
 export class PlatformGuard implements CallGuard {
-  readonly breaker: RedisCircuitBreaker;
-  readonly limiter: RedisRateLimiter;
-  private readonly platform: string;
-  private readonly maxRateWaitMs: number;
+  private readonly account: AccountGuard;
 
   constructor(options: PlatformGuardOptions) {
-    const account = createHash('sha256').update(options.account).digest('hex').slice(0, 16);
-    const base = `${options.prefix}:tfa-guard:${options.platform}:${account}`;
-    const now = options.now;
-    this.platform = options.platform;
-    this.maxRateWaitMs = options.maxRateWaitMs;
-    this.limiter = new RedisRateLimiter({ redis: options.redis, key: `${base}:rl`, limit: options.rateLimit, windowMs: options.rateWindowMs, ...(now ? { now } : {}) });
-    this.breaker = new RedisCircuitBreaker({
-      redis: options.redis,
-      key: `${base}:cb`,
-      failureThreshold: options.breakerFailures,
-      coolDownMs: options.breakerCoolDownMs,
-      ...(now ? { now } : {}),
+    const { platform } = options;
+    this.account = new AccountGuard({
+      ...options,
+      keyBase: `${options.prefix}:tfa-guard:${platform}`,
+      maxRateWaitMs: options.maxRateWaitMs,
+      errors: {
+        unavailable: (reason) => new PlatformUnavailable(platform, reason),
+        rateLimited: (ms) => new PlatformRateLimited(platform, ms),
+        // Only PlatformUnavailable (network, time-out, 5xx after the client's retries) counts as a failure.
+        isUnavailable: (err) => err instanceof PlatformUnavailable,
+        isRateLimited: (err) => err instanceof PlatformRateLimited,
+      },
     });
   }
 
-  /**
-   * Runs one logical call behind the breaker. Only PlatformUnavailable (network, time-out, 5xx after the
-   * client's retries) counts as a failure: any answer, even a refusal, shows the platform is up.
-   */
-  async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const admission = await this.breaker.enter();
-    if (!admission.allowed) {
-      throw new PlatformUnavailable(this.platform, `${what} not sent: the circuit is open after repeated failures, next try in ${Math.ceil(admission.retryAfterMs)} ms`);
-    }
-    let result: T;
-    try {
-      result = await fn();
-    } catch (err) {
-      if (err instanceof PlatformUnavailable) await this.breaker.recordFailure();
-      else if (!(err instanceof PlatformRateLimited)) await this.breaker.recordSuccess();
-      throw err;
-    }
-    await this.breaker.recordSuccess();
-    return result;
+  call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.account.call(what, fn);
   }
 
   /** Waits for room in the shared rate limit, or throws PlatformRateLimited when the wait would be too long. */
   async beforeRequest(): Promise<void> {
-    for (;;) {
-      const wait = await this.limiter.take();
-      if (wait === 0) return;
-      if (wait > this.maxRateWaitMs) throw new PlatformRateLimited(this.platform, Math.ceil(wait));
-      await sleep(wait);
-    }
+    for (let wait = await this.account.budgetWaitMs(); wait > 0; wait = await this.account.budgetWaitMs()) await sleep(wait);
   }
 }
