@@ -2,6 +2,7 @@ import type { EventOf } from '../../../workflows/resync/events.js';
 import type { TicketSnapshot } from '../../../workflows/resync/model.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
+import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { DeskClient } from './client.js';
 import { BOT_AUTHOR_ID, WebhookPayloadSchema, type DeskComment, type DeskTicket, type WebhookPayload } from './schemas.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, deskSignatureMatches } from './webhook-signature.js';
@@ -72,13 +73,7 @@ export class LocalDeskAdapter implements TicketSystem {
 
   /** The delivery id inside the signed body (the header copy is not signed, so it is not trusted). */
   webhookDeliveryId(req: WebhookRequest): string | undefined {
-    try {
-      const body: unknown = JSON.parse(req.rawBody.toString('utf8'));
-      const id = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).deliveryId : undefined;
-      return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
-    } catch {
-      return undefined;
-    }
+    return deliveryIdOf(webhookBodyFields(req)?.deliveryId);
   }
 
   verifyWebhook(req: WebhookRequest, now: number): void {

@@ -5,6 +5,7 @@ import type { EventOf } from '../../../workflows/resync/events.js';
 import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
+import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { ZendeskAccountLimiter } from './account-limiter.js';
 import { SYSTEM, ZendeskClient, type TicketUpdateBody } from './client.js';
 import { commentMarker, hasMarker, withMarker, type CommentPart } from './comment-marker.js';
@@ -152,15 +153,8 @@ export class ZendeskAdapter implements TicketSystem {
 
   /** The event's id from the signed body (the invocation-id header is not signed, so it is not trusted). */
   webhookDeliveryId(req: WebhookRequest): string | undefined {
-    try {
-      const body: unknown = JSON.parse(req.rawBody.toString('utf8'));
-      if (typeof body !== 'object' || body === null) return undefined;
-      const { type, id } = body as Record<string, unknown>;
-      if (typeof type !== 'string' || !type.startsWith('zen:event-type:')) return undefined;
-      return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : undefined;
-    } catch {
-      return undefined;
-    }
+    const body = webhookBodyFields(req);
+    return typeof body?.type === 'string' && body.type.startsWith('zen:event-type:') ? deliveryIdOf(body.id) : undefined;
   }
 
   verifyWebhook(req: WebhookRequest, now: number): void {
