@@ -13,6 +13,7 @@ import type { WorkflowState } from '../../workflows/resync/state.js';
 import { writeGeneratedSeed, type GeneratedUser } from '../support/generated-seed.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Runs a command the way `twofa-desk` does, with its output kept. */
 async function cli(command: (ctx: CliContext) => Promise<number>, prefix: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -20,16 +21,6 @@ async function cli(command: (ctx: CliContext) => Promise<number>, prefix: string
   const err: string[] = [];
   const code = await command({ args, env: { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix }, out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const redis: Redis = newRedis();

@@ -12,6 +12,7 @@ import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { codesIn } from '../support/secret-scan.js';
 import { playTicket } from '../support/system.js';
+import { waitFor } from '../support/wait-for.js';
 
 interface Sample {
   name: string;
@@ -35,16 +36,6 @@ function parseMetrics(text: string): Sample[] {
 
 function value(samples: Sample[], name: string, labels: Record<string, string>): number | undefined {
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('operations: /metrics and structured logs of a running app', () => {

@@ -9,16 +9,7 @@ import type { Queues } from '../../workers/queues.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { startWorkerProcess } from '../support/worker-process.js';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { waitFor } from '../support/wait-for.js';
 
 describe('work a crash left behind', () => {
   const prefix = freshPrefix('rec');
