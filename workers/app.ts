@@ -71,7 +71,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     lastRedisError = Date.now();
     log.warn({ error: err.name, reason: err.message }, 'redis connection error: reconnecting');
   };
-  const redis = redisConnection(env.REDIS_URL, onRedisError);
+  const redis = redisConnection(env.REDIS_URL, onRedisError, { enableAutoPipelining: true });
   const store = new WorkflowStore(redis, env.REDIS_PREFIX);
   // BullMQ defines its many Lua commands on the connection it gets, and ioredis copies them into every MULTI:
   // on a connection of its own they do not slow the store's transactions (bench: up to 2x events/s).
@@ -110,7 +110,6 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     observer.applied(tk, event, before, after, effects);
     opts.onApplied?.(tk, event, before, after, effects);
   };
-  const processor = new EventProcessor({ store, queues, policy, ticketing, log, onApplied, ...(opts.now ? { now: opts.now } : {}) });
   const executor = new EffectExecutor({
     platform,
     ticketing,
@@ -126,6 +125,17 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     attempts: env.EFFECT_ATTEMPTS,
     backoffMs: env.EFFECT_BACKOFF_MS,
     onEffect: (attempt) => observer.effect(attempt),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const processor = new EventProcessor({
+    store,
+    queues,
+    policy,
+    ticketing,
+    log,
+    onApplied,
+    // run in the drain, leased to it for as long as a job's lock would hold it
+    ...(env.EFFECTS_INLINE ? { inline: { run: (tk, effect) => runner.runInline(tk, effect), leaseMs: env.JOB_LOCK_MS } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const sweeper = new Sweeper(store, queues, log);
@@ -184,7 +194,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         await server.register(async (instance) => registerOpsRoutes(instance, opsDeps));
         if (env.TICKET_SYSTEM === 'local' && env.LOCAL_DESK_SERVE) {
           const notifier = new WebhookNotifier({ webhookUrl: `http://127.0.0.1:${port}/webhooks/local`, secret: env.LOCAL_DESK_WEBHOOK_SECRET, log });
-          desk = new DeskStore({ redis, prefix: `${env.REDIS_PREFIX}:desk`, notifier, escalationGroup: env.LOCAL_DESK_ESCALATION_GROUP });
+          desk = new DeskStore({ redis, prefix: `${env.REDIS_PREFIX}:desk`, notifier, escalationGroup: env.LOCAL_DESK_ESCALATION_GROUP, notifyBotChanges: false });
           const deskStore = desk;
           await server.register(deskRoutes, { prefix: '/desk', store: deskStore, ...(env.LOCAL_DESK_API_TOKEN ? { apiToken: env.LOCAL_DESK_API_TOKEN } : {}) });
         }

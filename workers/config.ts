@@ -38,6 +38,8 @@ export const EnvSchema = z.object({
   EFFECT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   EFFECT_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   EFFECT_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+  /** run a drain's effects in the drain itself (one job per ticket step instead of one per effect); false: a job each */
+  EFFECTS_INLINE: bool.default(true),
   POLL_INTERVAL_S: z.coerce.number().int().min(1).default(60),
   SWEEP_INTERVAL_S: z.coerce.number().int().min(1).default(10),
   /** a job whose worker stopped renewing its lock this long is taken over by another worker (BullMQ stalled jobs) */

@@ -1,10 +1,11 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { Effect } from '../workflows/resync/effects.js';
 import type { WorkflowEvent } from '../workflows/resync/events.js';
 import type { EffectExecutor } from './effect-executor.js';
 import type { EffectJob, Queues } from './queues.js';
 import type { EffectAttempt } from './ticket-observer.js';
-import type { WorkflowStore } from './workflow-store.js';
+import { effectKey, type WorkflowStore } from './workflow-store.js';
 
 export interface EffectRunnerDeps {
   store: WorkflowStore;
@@ -52,19 +53,10 @@ export class EffectRunner {
     } catch (raw) {
       const err = raw as ErrorLike;
       const reason = err.reason ?? err.message ?? String(raw);
-      const lastAttempt = job.attemptsMade + 1 >= this.deps.attempts;
       const log = await this.ticketLog(tk, { effect: effect.type, effectId: effect.id });
-      if (err.retryable === false || lastAttempt) {
-        log.warn({ error: err.name, reason }, 'effect failed: reported to the workflow');
-        this.deps.onEffect?.({ tk, effect, outcome: 'failed', error: raw, at: this.now() });
-        await this.complete(key, tk, {
-          type: 'effectFailed',
-          id: `fx:${key}`,
-          effectId: effect.id,
-          effectType: effect.type,
-          reason: `${err.name ?? 'Error'}: ${reason}`.slice(0, 500),
-          at: this.now(),
-        });
+      if (err.retryable === false || job.attemptsMade + 1 >= this.deps.attempts) {
+        await this.fail(tk, effect, raw, log);
+        if (await this.deps.store.completeEffect(key, tk, this.failedEvent(key, effect, raw))) await this.deps.queues.drain(tk);
         return;
       }
       this.deps.onEffect?.({ tk, effect, outcome: 'retry', error: raw, at: this.now() });
@@ -77,7 +69,62 @@ export class EffectRunner {
       throw raw;
     }
     this.deps.onEffect?.({ tk, effect, outcome: 'ok', at: this.now() });
-    await this.complete(key, tk, result);
+    const done = await store.completeEffect(key, tk, result);
+    if (done && result) await this.deps.queues.drain(tk);
+  }
+
+  /**
+   * Runs an effect in the drain that committed it, without a job: the fast path (EFFECTS_INLINE). The commit leased
+   * the effect to this worker (the sweeper leaves it alone until JOB_LOCK_MS has passed), so a crash here is
+   * recovered like a lost job. Its result goes into the ticket's inbox, where the calling drain reads it next; no
+   * drain is queued. A failure a retry may fix hands the effect to a job (the usual retries and backoff, starting
+   * after the backoff or the Retry-After the API gave); one no retry can fix completes it as effectFailed at once.
+   * Only resyncs count their starts (an earlier start matters only to them, see EffectContext).
+   */
+  async runInline(tk: string, effect: Effect): Promise<void> {
+    const { store, executor } = this.deps;
+    const key = effectKey(tk, effect.id);
+    const resync = effect.type === 'resyncOtp' || effect.type === 'resyncChallenge';
+    const starts = resync ? await store.markEffectStarted(key) : 1;
+    let result: WorkflowEvent | undefined;
+    try {
+      result = await executor.run(effect, { tk, key, retryAfterUnknownOutcome: starts > 1 });
+    } catch (raw) {
+      const err = raw as ErrorLike;
+      const log = await this.ticketLog(tk, { effect: effect.type, effectId: effect.id });
+      if (err.retryable === false) {
+        await this.fail(tk, effect, raw, log);
+        await store.completeEffect(key, tk, this.failedEvent(key, effect, raw));
+        return;
+      }
+      this.deps.onEffect?.({ tk, effect, outcome: 'retry', error: raw, at: this.now() });
+      const rateLimited = typeof err.retryAfterMs === 'number' && err.retryAfterMs > 0;
+      const delayMs = rateLimited ? (err.retryAfterMs as number) : this.deps.backoffMs;
+      // the job path's line, with when its job takes it up
+      log.info({ attempt: 1, retryInMs: delayMs, error: err.name, reason: err.reason ?? err.message ?? String(raw) }, 'effect failed: will retry');
+      await this.deps.queues.addEffectAfter(tk, effect, delayMs);
+      return;
+    }
+    this.deps.onEffect?.({ tk, effect, outcome: 'ok', at: this.now() });
+    await store.completeEffect(key, tk, result);
+  }
+
+  private async fail(tk: string, effect: Effect, raw: unknown, log: Logger): Promise<void> {
+    const err = raw as ErrorLike;
+    log.warn({ error: err.name, reason: err.reason ?? err.message ?? String(raw) }, 'effect failed: reported to the workflow');
+    this.deps.onEffect?.({ tk, effect, outcome: 'failed', error: raw, at: this.now() });
+  }
+
+  private failedEvent(key: string, effect: Effect, raw: unknown): WorkflowEvent {
+    const err = raw as ErrorLike;
+    return {
+      type: 'effectFailed',
+      id: `fx:${key}`,
+      effectId: effect.id,
+      effectType: effect.type,
+      reason: `${err.name ?? 'Error'}: ${err.reason ?? err.message ?? String(raw)}`.slice(0, 500),
+      at: this.now(),
+    };
   }
 
   /**
@@ -92,10 +139,5 @@ export class EffectRunner {
       state = 'unknown';
     }
     return this.deps.log.child({ tk, state, ...fields });
-  }
-
-  private async complete(key: string, tk: string, result: WorkflowEvent | undefined): Promise<void> {
-    const done = await this.deps.store.completeEffect(key, tk, result);
-    if (done && result) await this.deps.queues.drain(tk);
   }
 }

@@ -31,6 +31,11 @@ export interface EventProcessorDeps {
   ticketing: ReadonlyMap<string, TicketSystem>;
   log: Logger;
   now?: () => number;
+  /**
+   * Runs a committed effect in this drain (EFFECTS_INLINE): its result is in the inbox when it returns, so the drain
+   * applies it next without a job in between. Without it every effect is a job of the effects queue.
+   */
+  inline?: { run(tk: string, effect: Effect): Promise<void>; leaseMs: number };
   /** called after each committed transition (metrics, tests) */
   onApplied?: (tk: string, event: WorkflowEvent, before: WorkflowState | undefined, after: WorkflowState | undefined, effects: Effect[]) => void;
 }
@@ -68,7 +73,7 @@ export class EventProcessor {
   }
 
   private async drainNow(tk: string): Promise<number> {
-    const { store, log, policy } = this.deps;
+    const { store, log, policy, inline } = this.deps;
     let applied = 0;
     // Effect jobs are queued without holding up the next batch (the commit already saved them in the outbox, and
     // the sweeper re-queues any whose job never arrives); the drain waits for them all before it reports done.
@@ -121,7 +126,7 @@ export class EventProcessor {
       }
       let committed;
       try {
-        committed = await store.commitBatch(tk, batch.version, changed ? state : undefined, consumed, effects, this.now(), MAX_BATCH);
+        committed = await store.commitBatch(tk, batch.version, changed ? state : undefined, consumed, effects, this.now(), MAX_BATCH, inline ? inline.leaseMs : 0);
       } catch (err) {
         if (!(err instanceof CommitConflict)) throw err;
         batch = await store.loadBatch(tk, MAX_BATCH);
@@ -129,12 +134,19 @@ export class EventProcessor {
         continue;
       }
       applied += consumed.length;
-      if (effects.length > 0) {
+      if (effects.length > 0 && !inline) {
         const add = this.deps.queues.addEffects(tk, effects);
         queued = queued.then(() => add);
         add.catch(() => undefined); // awaited through `queued`; this only keeps it from counting as unhandled
       }
       for (const step of steps) this.report(tk, step);
+      if (effects.length > 0 && inline) {
+        // The effects run here, together; their results are in the inbox once they return: read it again.
+        await Promise.all(effects.map((e) => inline.run(tk, e)));
+        batch = await store.loadBatch(tk, MAX_BATCH);
+        cleaned = false;
+        continue;
+      }
       // The state just computed is what the commit saved: the next batch starts from it without reading it back.
       batch = { version: committed.version, state, heads: committed.next };
       cleaned = committed.next.length === 0;

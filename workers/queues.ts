@@ -128,6 +128,15 @@ export class Queues {
     }
   }
 
+  /**
+   * The job of an effect its worker ran itself and that failed in a way a retry may fix: the job takes over the
+   * retries, first after `delayMs` (the backoff, or the Retry-After an API gave).
+   */
+  async addEffectAfter(tk: string, effect: Effect, delayMs: number): Promise<void> {
+    const key = effectKey(tk, effect.id);
+    await this.effects.add(effect.type, { key, tk }, { ...this.effectOpts, jobId: effectJobId(key), delay: Math.max(0, Math.round(delayMs)) });
+  }
+
   async addRecoveredEffect(key: string): Promise<void> {
     const tk = key.slice(0, key.lastIndexOf('|'));
     await this.effects.add('recovered', { key, tk }, { ...this.effectOpts, jobId: effectJobId(key) });

@@ -41,7 +41,9 @@ export class TicketActivity {
 
   async add(tk: string, entry: ActivityEntry): Promise<void> {
     const key = this.keys.activity(tk);
-    await this.redis.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, MAX_ACTIVITY - 1).expire(key, ACTIVITY_TTL_S).exec();
+    // Not a MULTI: a list for people to read needs no atomicity, and on the app's auto-pipelined connection the three
+    // commands leave in one write (a MULTI per applied event was 4 % of the burst's CPU).
+    await Promise.all([this.redis.lpush(key, JSON.stringify(entry)), this.redis.ltrim(key, 0, MAX_ACTIVITY - 1), this.redis.expire(key, ACTIVITY_TTL_S)]);
   }
 
   /** Newest first; unreadable entries (an older format) are skipped. */

@@ -45,7 +45,9 @@ return out
  * no event applies twice. Then returns the new version and the next events (up to nextMax), so that a drain does
  * not read the inbox again; an inbox left empty drops the ticket from the dirty set in the same step.
  * KEYS: wf, inbox, dirty, outbox, tickets, fx...
- * ARGV: expectedVersion, stateJson|'', tk, now, n, nextMax, head1..headN, (effectKey, effectJson)...
+ * ARGV: expectedVersion, stateJson|'', tk, now, n, nextMax, outboxAt, head1..headN, (effectKey, effectJson)...
+ * outboxAt: the effects' outbox score, i.e. when the sweeper may take them as left behind (now, or later while the
+ * committing worker runs them itself: see EffectRunner.runInline).
  * Returns {-1} (version moved), {-2} (inbox head moved), or {newVersion, next1, next2, ...}.
  */
 const COMMIT = `
@@ -55,7 +57,7 @@ local n = tonumber(ARGV[5])
 local cur = redis.call('LRANGE', KEYS[2], 0, n - 1)
 if #cur ~= n then return {-2} end
 for i = 1, n do
-  if cur[i] ~= ARGV[6 + i] then return {-2} end
+  if cur[i] ~= ARGV[7 + i] then return {-2} end
 end
 redis.call('LTRIM', KEYS[2], n, -1)
 local nv = v
@@ -65,9 +67,9 @@ if ARGV[2] ~= '' then
   redis.call('ZADD', KEYS[5], tonumber(ARGV[4]), ARGV[3])
 end
 local k = 6
-for i = 7 + n, #ARGV, 2 do
+for i = 8 + n, #ARGV, 2 do
   redis.call('SET', KEYS[k], ARGV[i + 1])
-  redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[i])
+  redis.call('ZADD', KEYS[4], tonumber(ARGV[7]), ARGV[i])
   k = k + 1
 end
 local out = {nv}
@@ -208,11 +210,21 @@ export class WorkflowStore {
 
   /**
    * Saves the transitions computed from `heads` (the oldest inbox events, in order) in one step and returns the
-   * next `nextMax` inbox events; throws CommitConflict when another worker applied an event first.
+   * next `nextMax` inbox events; throws CommitConflict when another worker applied an event first. `leaseMs`: the
+   * effects are run by this worker, and the sweeper leaves them alone for that long (see EffectRunner.runInline).
    */
-  async commitBatch(tk: string, expectedVersion: number, state: WorkflowState | undefined, heads: string[], effects: Effect[], now: number, nextMax: number): Promise<CommittedBatch> {
+  async commitBatch(
+    tk: string,
+    expectedVersion: number,
+    state: WorkflowState | undefined,
+    heads: string[],
+    effects: Effect[],
+    now: number,
+    nextMax: number,
+    leaseMs = 0,
+  ): Promise<CommittedBatch> {
     const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox, this.keys.tickets];
-    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, heads.length, nextMax, ...heads];
+    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, heads.length, nextMax, now + leaseMs, ...heads];
     for (const e of effects) {
       const key = effectKey(tk, e.id);
       const record: EffectRecord = { tk, effect: e, savedAt: now };

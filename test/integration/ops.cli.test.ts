@@ -142,7 +142,8 @@ describe('twofa-desk ticket retry, with no worker running', () => {
     const prefix = freshPrefix('cliretry');
     prefixes.push(prefix);
     const { log } = capturedLogger('warn');
-    const app = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
+    // effects as jobs (EFFECTS_INLINE=false): the drain below only queues them, and the test loses those jobs
+    const app = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake', EFFECTS_INLINE: 'false' }), { log });
     apps.push(app);
     await app.start();
     const desk = axios.create({ baseURL: `${app.url}/desk`, timeout: 10_000 });

@@ -391,6 +391,27 @@ describe('local desk webhooks', () => {
     expect(sent[4]).toMatchObject({ group: 'Service Desk L2', byRole: 'bot' });
   });
 
+  it('leaves the bot\'s own changes out when told to, as the app runs it (a trigger saying "not the bot")', async () => {
+    const quiet = await startLocalDesk({ redis, prefix: `${prefix}:quiet`, webhookUrl: receiver.url, notifyBotChanges: false });
+    try {
+      const post = (path: string, body: unknown) => fetch(`${quiet.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const created = (await (await post('/api/tickets', { subject: 's', description: 'd', requester: { email: 'a@example.com', name: 'A' }, tags: ['2fa_issue'] })).json()) as DeskTicket;
+      await receiver.waitFor(1);
+      expect((await post(`/api/tickets/${created.id}/bot-update`, { update: { ...step, escalate: true }, idempotencyKey: 'q' })).status).toBe(200);
+      await post(`/api/tickets/${created.id}/comments`, { as: 'agent', authorId: 'agent-7', body: 'taking over' });
+      await receiver.waitFor(2);
+      await quiet.notifier?.idle();
+      expect(payloads().map((p) => p.type)).toEqual(['ticket.created', 'comment.created']);
+      expect(payloads()[1]).toMatchObject({ authorRole: 'agent' });
+      // the bot's reply, note, tags, status and group were saved all the same
+      const saved = (await (await fetch(`${quiet.url}/api/tickets/${created.id}`)).json()) as { comments: unknown[]; assigneeGroup?: string };
+      expect(saved.comments).toHaveLength(3);
+      expect(saved.assigneeGroup).toBe('Service Desk L2');
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('retries a failed delivery with the same delivery id', async () => {
     receiver.respondWith((attempt) => (attempt < 3 ? 503 : 202));
     await newTicket();

@@ -75,6 +75,71 @@ describe('work a crash left behind', () => {
   });
 });
 
+describe('an effect run in the drain (EFFECTS_INLINE) whose worker died', () => {
+  const prefix = freshPrefix('recinl');
+  const { log } = capturedLogger('warn');
+  let redis: Redis;
+  let intake: App;
+  let workers: App | undefined;
+
+  beforeAll(async () => {
+    redis = newRedis();
+    intake = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
+    await intake.start();
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await intake.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('is left to its worker for the lease, then queued as a job by the sweeper', async () => {
+    const desk = axios.create({ baseURL: `${intake.url}/desk` });
+    const { data } = await desk.post<{ id: string }>('/api/tickets', { subject: 'code rejected', description: 'help', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
+    const tk = ticketKey('local', String(data.id));
+    await waitFor('the webhook', async () => ((await redis.llen(`${prefix}:inbox:${tk}`)) > 0 ? true : undefined));
+
+    // The drain commits the effects leased to itself for 60 s, and its worker dies before running them.
+    const started: string[] = [];
+    const dying = new EventProcessor({
+      store: intake.store,
+      queues: intake.queues,
+      policy: intake.config.policy,
+      ticketing: intake.ticketing,
+      log,
+      inline: {
+        leaseMs: 60_000,
+        run: async (_tk, effect) => {
+          started.push(effect.type);
+          throw new Error('worker killed');
+        },
+      },
+    });
+    await expect(dying.drain(tk)).rejects.toThrow('worker killed');
+    expect(started.sort()).toEqual(['locateUser', 'setTimer', 'setTimer']);
+    expect(await intake.store.pendingEffects(tk)).toHaveLength(3);
+    expect(await intake.queues.effects.count()).toBe(0);
+
+    workers = await createApp(
+      loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, ROLES: 'workers', LOCAL_DESK_URL: `${intake.url}/desk`, TWOFA_LOCAL_SEED: DEFAULT_SEED, SWEEP_INTERVAL_S: '3600' }),
+      { log },
+    );
+    await workers.start();
+    // Within the lease (well past the sweeper's 5 s grace) it is an effect in flight; after it, one left behind.
+    expect((await workers.sweeper.sweep(Date.now() + 30_000)).effects).toBe(0);
+    expect(await intake.store.pendingEffects(tk)).toHaveLength(3);
+    expect((await workers.sweeper.sweep(Date.now() + 66_000)).effects).toBe(3);
+
+    await waitFor('the ticket to wait for codes', async () => {
+      const s = (await workers!.store.getState(tk)).state;
+      return s?.status === 'awaiting_codes' && (await workers!.store.pendingEffects(tk)).length === 0 ? s : undefined;
+    });
+    const ticket = await desk.get<{ comments: Array<{ authorRole: string; public: boolean }> }>(`/api/tickets/${data.id}`);
+    expect(ticket.data.comments.filter((c) => c.authorRole === 'bot' && c.public)).toHaveLength(1);
+  });
+});
+
 describe('a worker process', () => {
   it('exits 0 on SIGTERM after finishing its jobs', async () => {
     const prefix = freshPrefix('term');

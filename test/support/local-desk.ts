@@ -15,6 +15,8 @@ export interface LocalDeskOptions {
   webhookSecret?: string;
   apiToken?: string;
   escalationGroup?: string;
+  /** false: the bot's own changes are not announced (as the app runs the desk) */
+  notifyBotChanges?: boolean;
   /** retry timing for the notifier, short in tests */
   notifier?: Omit<WebhookNotifierOptions, 'webhookUrl' | 'secret'>;
   now?: () => number;
@@ -40,6 +42,7 @@ export async function startLocalDesk(opts: LocalDeskOptions): Promise<LocalDesk>
     prefix: opts.prefix,
     notifier,
     ...(opts.escalationGroup !== undefined ? { escalationGroup: opts.escalationGroup } : {}),
+    ...(opts.notifyBotChanges !== undefined ? { notifyBotChanges: opts.notifyBotChanges } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const app = Fastify({ logger: false });

@@ -34,6 +34,12 @@ export interface DeskStoreOptions {
   notifier?: DeskNotifier | undefined;
   /** the group a bot escalation assigns the ticket to (default `Service Desk L2`) */
   escalationGroup?: string;
+  /**
+   * announce the bot's own changes too (default true). The app turns it off: the bot makes no event of them, and a
+   * hosted desk's triggers leave them out the same way (Zendesk: "current user is not the bot"); 10 of a happy
+   * path's 15 webhooks were the bot's own.
+   */
+  notifyBotChanges?: boolean;
   now?: () => number;
 }
 
@@ -110,6 +116,7 @@ export class DeskStore {
   private readonly prefix: string;
   private readonly notifier: DeskNotifier | undefined;
   private readonly escalationGroup: string;
+  private readonly notifyBotChanges: boolean;
   private readonly now: () => number;
 
   constructor(opts: DeskStoreOptions) {
@@ -117,6 +124,7 @@ export class DeskStore {
     this.prefix = opts.prefix;
     this.notifier = opts.notifier;
     this.escalationGroup = opts.escalationGroup ?? 'Service Desk L2';
+    this.notifyBotChanges = opts.notifyBotChanges ?? true;
     this.now = opts.now ?? Date.now;
   }
 
@@ -364,7 +372,7 @@ export class DeskStore {
     const [code, record] = CommitReplySchema.parse(await this.script(keys, args));
     if (code === 0) return undefined;
     if (code === 2) return { kind: 'replayed', record };
-    for (const change of plan.changes) this.notifier?.notify(change);
+    for (const change of plan.changes) if (this.notifyBotChanges || !byBot(change)) this.notifier?.notify(change);
     return { kind: 'saved', result: plan.result };
   }
 
@@ -450,4 +458,8 @@ function tagsChange(ticketId: string, at: number, before: string[], after: strin
   const removed = before.filter((t) => !now.has(t));
   if (added.length === 0 && removed.length === 0) return undefined;
   return { type: 'ticket.tags_changed', ticketId, at, tags: after, added, removed, byRole };
+}
+
+function byBot(change: DeskChange): boolean {
+  return ('authorRole' in change && change.authorRole === 'bot') || ('byRole' in change && change.byRole === 'bot');
 }

@@ -1,0 +1,59 @@
+import axios from 'axios';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../workers/app.js';
+import { loadConfig } from '../../workers/config.js';
+import { ticketKey } from '../../workers/keys.js';
+import { capturedLogger } from '../support/log-capture.js';
+import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
+import { waitFor } from '../support/wait-for.js';
+
+/** Counts the jobs the app adds to its effects queue (a spy on the real queue; the jobs still go to Redis). */
+function countEffectJobs(app: App): { added: number } {
+  const count = { added: 0 };
+  const q = app.queues.effects;
+  const add = q.add.bind(q);
+  const addBulk = q.addBulk.bind(q);
+  q.add = (...args: Parameters<typeof add>) => ((count.added += 1), add(...args));
+  q.addBulk = (jobs: Parameters<typeof addBulk>[0]) => ((count.added += jobs.length), addBulk(jobs));
+  return count;
+}
+
+describe.each([
+  { inline: 'true', jobs: (n: number) => expect(n).toBe(0) },
+  { inline: 'false', jobs: (n: number) => expect(n).toBeGreaterThanOrEqual(6) },
+])('EFFECTS_INLINE=$inline', ({ inline, jobs }) => {
+  const prefix = freshPrefix(`inl${inline}`);
+  const { log } = capturedLogger('warn');
+  let redis: Redis;
+  let app: App;
+  let count: { added: number };
+
+  beforeAll(async () => {
+    redis = newRedis();
+    app = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', EFFECTS_INLINE: inline }), { log });
+    count = countEffectJobs(app);
+    await app.start();
+  });
+  afterAll(async () => {
+    await app.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('takes a ticket to "send two codes" with the same replies, and effects as jobs only when off', async () => {
+    const desk = axios.create({ baseURL: `${app.url}/desk` });
+    const { data } = await desk.post<{ id: string }>('/api/tickets', { subject: 'code rejected', description: 'help', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
+    const tk = ticketKey('local', String(data.id));
+    await waitFor('the ticket to wait for codes', async () => {
+      const s = (await app.store.getState(tk)).state;
+      return s?.status === 'awaiting_codes' && (await app.store.pendingEffects(tk)).length === 0 ? s : undefined;
+    });
+    const ticket = await desk.get<{ comments: Array<{ authorRole: string; public: boolean; body: string }> }>(`/api/tickets/${data.id}`);
+    const replies = ticket.data.comments.filter((c) => c.authorRole === 'bot' && c.public);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body).toMatch(/two consecutive codes|code/i);
+    // locate, groups, tokens, the reply, two SLA timers and the reminder/time-out timers of the wait
+    jobs(count.added);
+  });
+});
