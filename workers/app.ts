@@ -11,6 +11,7 @@ import { createTicketSystems } from './ticket-systems.js';
 import type { Config } from './config.js';
 import { EffectExecutor } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
+import { DrainScheduler } from './drain-scheduler.js';
 import { EventProcessor, type EventProcessorDeps } from './event-processor.js';
 import { createIntakeServer } from './intake-server.js';
 import { createLogger } from './logger.js';
@@ -117,11 +118,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     resyncLimit: { redis, keys: store.keys, perUserPerDay: policy.maxResyncsPerUserPerDay },
     ...(opts.now ? { now: opts.now } : {}),
   });
+  const roles = new Set(env.ROLES);
+  // A process that runs workers drains the tickets it is told of itself (webhooks it takes, effect jobs it completes).
+  let drains: DrainScheduler | undefined;
+  const wake = (tk: string): Promise<void> => (drains ? drains.wake(tk) : queues.drain(tk));
   const runner = new EffectRunner({
     store,
     queues,
     executor,
     log,
+    wake,
     attempts: env.EFFECT_ATTEMPTS,
     backoffMs: env.EFFECT_BACKOFF_MS,
     onEffect: (attempt) => observer.effect(attempt),
@@ -138,10 +144,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     ...(env.EFFECTS_INLINE ? { inline: { run: (tk, effect) => runner.runInline(tk, effect), leaseMs: env.JOB_LOCK_MS } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
+  if (roles.has('workers') && env.LOCAL_DRAIN_BACKLOG > 0) {
+    drains = new DrainScheduler({ processor, queues, store, log, concurrency: env.EVENT_CONCURRENCY, maxWaiting: env.LOCAL_DRAIN_BACKLOG });
+  }
   const sweeper = new Sweeper(store, queues, log);
   const poller = new Poller(store, queues, ticketing, log);
 
-  const roles = new Set(env.ROLES);
   let desk: DeskStore | undefined;
   const workers: Worker[] = [];
   let ready = false;
@@ -169,6 +177,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         server = createIntakeServer({
           store,
           queues,
+          wake,
           ticketing,
           log,
           metrics,
@@ -253,6 +262,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await desk?.close?.();
       await server?.close();
       await metricsServer?.close();
+      // drains asked for and not started become drain jobs; the running ones finish
+      await drains?.close();
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       await platform.close?.();

@@ -40,6 +40,11 @@ export const EnvSchema = z.object({
   EFFECT_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
   /** run a drain's effects in the drain itself (one job per ticket step instead of one per effect); false: a job each */
   EFFECTS_INLINE: bool.default(true),
+  /**
+   * tickets that may wait for a drain in this process (intake and workers in one process); beyond it, and with 0, a
+   * ticket's drain is a job any worker process can take
+   */
+  LOCAL_DRAIN_BACKLOG: z.coerce.number().int().min(0).default(64),
   POLL_INTERVAL_S: z.coerce.number().int().min(1).default(60),
   SWEEP_INTERVAL_S: z.coerce.number().int().min(1).default(10),
   /** a job whose worker stopped renewing its lock this long is taken over by another worker (BullMQ stalled jobs) */

@@ -12,6 +12,8 @@ export interface EffectRunnerDeps {
   queues: Queues;
   executor: EffectExecutor;
   log: Logger;
+  /** wakes the ticket's drain once a result is in its inbox (default: a drain job) */
+  wake?: (tk: string) => Promise<void>;
   /** attempts before an effect is given up and reported to the workflow as effectFailed */
   attempts: number;
   backoffMs: number;
@@ -56,7 +58,7 @@ export class EffectRunner {
       const log = await this.ticketLog(tk, { effect: effect.type, effectId: effect.id });
       if (err.retryable === false || job.attemptsMade + 1 >= this.deps.attempts) {
         await this.fail(tk, effect, raw, log);
-        if (await this.deps.store.completeEffect(key, tk, this.failedEvent(key, effect, raw))) await this.deps.queues.drain(tk);
+        if (await this.deps.store.completeEffect(key, tk, this.failedEvent(key, effect, raw))) await this.wake(tk);
         return;
       }
       this.deps.onEffect?.({ tk, effect, outcome: 'retry', error: raw, at: this.now() });
@@ -70,7 +72,11 @@ export class EffectRunner {
     }
     this.deps.onEffect?.({ tk, effect, outcome: 'ok', at: this.now() });
     const done = await store.completeEffect(key, tk, result);
-    if (done && result) await this.deps.queues.drain(tk);
+    if (done && result) await this.wake(tk);
+  }
+
+  private wake(tk: string): Promise<void> {
+    return this.deps.wake ? this.deps.wake(tk) : this.deps.queues.drain(tk);
   }
 
   /**

@@ -14,6 +14,8 @@ const DELIVERY_TTL_S = 86_400;
 export interface IntakeDeps {
   store: WorkflowStore;
   queues: Queues;
+  /** wakes the ticket's drain (default: a drain job; see DrainScheduler for a process that also runs workers) */
+  wake?: (tk: string) => Promise<void>;
   ticketing: ReadonlyMap<string, TicketSystem>;
   log: Logger;
   /** true once the workers are consuming; /readyz answers 503 before */
@@ -55,7 +57,7 @@ export function createIntakeServer(deps: IntakeDeps) {
         for (const { ticketId, events } of batches) {
           const tk = ticketKey(system, ticketId);
           const added = await deps.store.append(tk, events);
-          if (added > 0) await deps.queues.drain(tk);
+          if (added > 0) await (deps.wake ? deps.wake(tk) : deps.queues.drain(tk));
           accepted += added;
         }
         // Recorded only once processed: a delivery that failed here may come again and must be taken then.
