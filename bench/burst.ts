@@ -118,6 +118,19 @@ async function runPhase(app: App, users: GeneratedUser[], sims: Map<string, Sim>
 }
 
 /** Resident and peak resident memory of a process (Linux /proc), bytes. */
+/** CPU seconds Redis has used so far (INFO cpu, main thread and I/O threads). */
+async function redisCpu(app: App): Promise<number> {
+  const info = await app.redis.info('cpu');
+  const num = (f: string) => Number(new RegExp(`^${f}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return num('used_cpu_user') + num('used_cpu_sys');
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc, clock ticks of 1/100 s). */
+async function procCpuS(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
+}
+
 async function procMemory(pid: number): Promise<{ rss: number; peak: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
@@ -143,7 +156,7 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
   await app.start();
   let worker: WorkerProcess | undefined;
   if (layout === 'split') {
-    worker = startWorkerProcess({ ...shared, ROLES: 'workers', LOCAL_DESK_URL: `${app.url}/desk`, LOG_LEVEL: 'info' });
+    worker = startWorkerProcess({ ...shared, ROLES: 'workers', LOCAL_DESK_URL: `${app.url}/desk`, LOG_LEVEL: 'info', ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) });
     await worker.ready;
   }
   const child = worker;
@@ -162,9 +175,14 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
   }
   installUsers(app, sims);
   const rssBefore = workerRss();
+  const cpu0Redis = await redisCpu(app);
+  const cpu0 = { self: process.cpuUsage(), child: child?.child.pid !== undefined ? await procCpuS(child.child.pid) : 0 };
   // default: 150 s, or 60 ms a ticket for a larger burst (10,000: 10 minutes), so a big run reports rather than hangs
   const timeoutMs = Number(process.env.BENCH_BURST_TIMEOUT_MS ?? Math.max(150_000, opts.tickets * 60));
   const burst = await runPhase(app, seed.users.slice(0, opts.tickets), sims, undefined, timeoutMs, workerRss);
+  const selfCpu = process.cpuUsage(cpu0.self);
+  const cpu = { self: (selfCpu.user + selfCpu.system) / 1e6, child: child?.child.pid !== undefined ? (await procCpuS(child.child.pid)) - cpu0.child : 0 };
+  const redisCpuS = await redisCpu(app);
   // "RSS flat after done": what the worker keeps once every ticket is resolved and the queues are idle
   await sleep(2000);
   (globalThis as { gc?: () => void }).gc?.();
@@ -173,10 +191,15 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
   await child?.kill('SIGTERM');
   await app.stop();
   await rm(seed.path, { force: true });
-  const where = layout === 'one' ? 'one process (intake + desk + workers + users)' : 'intake + desk + users | workers (2 processes)';
+  const where = layout === 'one' ? 'one process (intake + desk + workers + users)' : 'intake + desk + users / workers (2 processes)';
+  const perTicket = (s: number) => `${round((s * 1000) / Math.max(1, burst.resolved), 1)} ms/ticket`;
+  const cpuNote =
+    layout === 'one'
+      ? `CPU: the process ${perTicket(cpu.self)}, Redis ${perTicket(redisCpuS - cpu0Redis)}`
+      : `CPU: workers ${perTicket(cpu.child)}, intake + desk + users ${perTicket(cpu.self)}, Redis ${perTicket(redisCpuS - cpu0Redis)}`;
   const bench = `2 burst, ${layout === 'one' ? 'one process' : 'split'}`;
   const rows: Row[] = [
-    { bench, metric: `${opts.tickets} tickets at once: wall time to all resolved, ${where}`, value: round(burst.wallS, 1), unit: 's', goal: '< 60 s (10,000)', note: `${burst.resolved}/${opts.tickets} resolved; ${round(burst.resolved / burst.wallS, 1)} tickets/s` },
+    { bench, metric: `${opts.tickets} tickets at once: wall time to all resolved, ${where}`, value: round(burst.wallS, 1), unit: 's', goal: '< 60 s (10,000)', note: `${burst.resolved}/${opts.tickets} resolved; ${round(burst.resolved / burst.wallS, 1)} tickets/s; ${cpuNote}` },
     { bench, metric: 'creation → first public reply p50', value: round(percentile(burst.firstReplyMs, 50), 0), unit: 'ms' },
     { bench, metric: 'creation → first public reply p99', value: round(percentile(burst.firstReplyMs, 99), 0), unit: 'ms' },
     { bench, metric: `peak RSS of the ${layout === 'one' ? 'process' : 'worker process'}`, value: round(burst.peakRss / 2 ** 20, 0), unit: 'MiB', note: `RSS before the burst ${round(rssBefore / 2 ** 20, 0)} MiB, 2 s after all resolved ${round(rssAfter / 2 ** 20, 0)} MiB` },
