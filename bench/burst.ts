@@ -141,16 +141,25 @@ async function procMemory(pid: number): Promise<{ rss: number; peak: number }> {
  * `one`: intake, desk, workers and simulated users in this process (what `npm run demo` and a single `npm start`
  * run). `split`: this process serves the intake, the desk and the users (`ROLES=intake`), one child process
  * (workers/main.ts, `ROLES=workers`, log level info as in production) does all the queue work: the ticket system is
- * not on the worker's CPU, as a hosted one is not, and the two processes share the 2 cores.
+ * not on the worker's CPU, as a hosted one is not, and the two processes share the 2 cores. `before`: one process
+ * with every effect and every drain a BullMQ job (EFFECTS_INLINE=false, LOCAL_DRAIN_BACKLOG=0), as before they
+ * ran in the drain and in the process; the before figure of the same run.
  */
-export type BurstLayout = 'one' | 'split';
+export type BurstLayout = 'one' | 'split' | 'before';
 
 export async function benchBurst(url: string, opts: { tickets: number; paced: number; rate: number; layout?: BurstLayout }): Promise<Row[]> {
   const layout = opts.layout ?? 'one';
   const seed = await writeGeneratedSeed(opts.tickets + opts.paced);
   const prefix = uniquePrefix(`burst${layout}`);
   const shared = { REDIS_URL: url, REDIS_PREFIX: prefix, TWOFA_LOCAL_SEED: seed.path, EFFECT_BACKOFF_MS: '200', POLL_INTERVAL_S: '600', SWEEP_INTERVAL_S: '30' };
-  const config = loadConfig({ ...shared, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...(layout === 'split' ? { ROLES: 'intake' } : {}) });
+  const config = loadConfig({
+    ...shared,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...(layout === 'split' ? { ROLES: 'intake' } : {}),
+    ...(layout === 'before' ? { EFFECTS_INLINE: 'false', LOCAL_DRAIN_BACKLOG: '0' } : {}),
+  });
   const sims = new Map<string, Sim>();
   const app = await createApp(config, { log: pino({ level: 'silent' }) });
   await app.start();
@@ -191,18 +200,22 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
   await child?.kill('SIGTERM');
   await app.stop();
   await rm(seed.path, { force: true });
-  const where = layout === 'one' ? 'one process (intake + desk + workers + users)' : 'intake + desk + users / workers (2 processes)';
+  const where = {
+    one: 'one process (intake + desk + workers + users)',
+    split: 'intake + desk + users / workers (2 processes)',
+    before: 'one process, every drain and effect a job (before)',
+  }[layout];
   const perTicket = (s: number) => `${round((s * 1000) / Math.max(1, burst.resolved), 1)} ms/ticket`;
   const cpuNote =
-    layout === 'one'
+    layout !== 'split'
       ? `CPU: the process ${perTicket(cpu.self)}, Redis ${perTicket(redisCpuS - cpu0Redis)}`
       : `CPU: workers ${perTicket(cpu.child)}, intake + desk + users ${perTicket(cpu.self)}, Redis ${perTicket(redisCpuS - cpu0Redis)}`;
-  const bench = `2 burst, ${layout === 'one' ? 'one process' : 'split'}`;
+  const bench = `2 burst, ${{ one: 'one process', split: 'split', before: 'before' }[layout]}`;
   const rows: Row[] = [
     { bench, metric: `${opts.tickets} tickets at once: wall time to all resolved, ${where}`, value: round(burst.wallS, 1), unit: 's', goal: '< 60 s (10,000)', note: `${burst.resolved}/${opts.tickets} resolved; ${round(burst.resolved / burst.wallS, 1)} tickets/s; ${cpuNote}` },
     { bench, metric: 'creation → first public reply p50', value: round(percentile(burst.firstReplyMs, 50), 0), unit: 'ms' },
     { bench, metric: 'creation → first public reply p99', value: round(percentile(burst.firstReplyMs, 99), 0), unit: 'ms' },
-    { bench, metric: `peak RSS of the ${layout === 'one' ? 'process' : 'worker process'}`, value: round(burst.peakRss / 2 ** 20, 0), unit: 'MiB', note: `RSS before the burst ${round(rssBefore / 2 ** 20, 0)} MiB, 2 s after all resolved ${round(rssAfter / 2 ** 20, 0)} MiB` },
+    { bench, metric: `peak RSS of the ${layout === 'split' ? 'worker process' : 'process'}`, value: round(burst.peakRss / 2 ** 20, 0), unit: 'MiB', note: `RSS before the burst ${round(rssBefore / 2 ** 20, 0)} MiB, 2 s after all resolved ${round(rssAfter / 2 ** 20, 0)} MiB` },
     { bench, metric: 'Redis used_memory per open ticket (peak − before) / N', value: round(burst.redisPeakPerTicket / 1024, 2), unit: 'KiB', note: `kept after resolve: ${round(burst.redisAfterPerTicket / 1024, 2)} KiB/ticket (workflow state, desk ticket, dedupe keys, timers)` },
   ];
   if (paced) {

@@ -48,8 +48,8 @@ async function main(): Promise<void> {
     await section('resync', () => benchResync([1000, 10_000], intEnv('BENCH_RESYNC_MS', 2000)));
     await section('economy', () => benchEconomy(redis.url));
     const burst = { tickets: intEnv('BENCH_BURST', intEnv('BENCH_TICKETS', 1000)), paced: intEnv('BENCH_PACED_TICKETS', 300), rate: intEnv('BENCH_PACED_RATE', 100) };
-    const layouts = (process.env.BENCH_BURST_LAYOUT ?? 'one,split').split(',').map((l) => l.trim());
-    for (const layout of ['one', 'split'] as const) if (layouts.includes(layout)) await section('burst', () => benchBurst(redis.url, { ...burst, layout }));
+    const layouts = (process.env.BENCH_BURST_LAYOUT ?? 'before,one,split').split(',').map((l) => l.trim());
+    for (const layout of ['before', 'one', 'split'] as const) if (layouts.includes(layout)) await section('burst', () => benchBurst(redis.url, { ...burst, layout }));
     await section('parser', () => benchParser(intEnv('BENCH_PARSER_MS', 1000)));
     await section('scaleout', () => benchScaleOut(redis.url, intEnv('BENCH_SCALE_TICKETS', 150), [1, 2, 4]));
   } finally {
