@@ -30,10 +30,6 @@ export class Keys {
   effectTries(effectKey: string): string {
     return `${this.prefix}:fxtry:${effectKey}`;
   }
-  /** every ticket the workflow knows, scored by its last change */
-  get tickets(): string {
-    return `${this.prefix}:tickets`;
-  }
   /** events that could not be parsed, kept for an operator instead of being dropped */
   get deadLetters(): string {
     return `${this.prefix}:dead-events`;

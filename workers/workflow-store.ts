@@ -44,7 +44,7 @@ return out
  * records every effect the batch asks for in the outbox, all in one step, so a crash at any line loses nothing and
  * no event applies twice. Then returns the new version and the next events (up to nextMax), so that a drain does
  * not read the inbox again; an inbox left empty drops the ticket from the dirty set in the same step.
- * KEYS: wf, inbox, dirty, outbox, tickets, fx...
+ * KEYS: wf, inbox, dirty, outbox, fx...
  * ARGV: expectedVersion, stateJson|'', tk, now, n, nextMax, outboxAt, head1..headN, (effectKey, effectJson)...
  * outboxAt: the effects' outbox score, i.e. when the sweeper may take them as left behind (now, or later while the
  * committing worker runs them itself: see EffectRunner.runInline).
@@ -64,9 +64,8 @@ local nv = v
 if ARGV[2] ~= '' then
   nv = v + 1
   redis.call('HSET', KEYS[1], 'v', nv, 's', ARGV[2])
-  redis.call('ZADD', KEYS[5], tonumber(ARGV[4]), ARGV[3])
 end
-local k = 6
+local k = 5
 for i = 8 + n, #ARGV, 2 do
   redis.call('SET', KEYS[k], ARGV[i + 1])
   redis.call('ZADD', KEYS[4], tonumber(ARGV[7]), ARGV[i])
@@ -223,7 +222,7 @@ export class WorkflowStore {
     nextMax: number,
     leaseMs = 0,
   ): Promise<CommittedBatch> {
-    const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox, this.keys.tickets];
+    const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox];
     const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, heads.length, nextMax, now + leaseMs, ...heads];
     for (const e of effects) {
       const key = effectKey(tk, e.id);
@@ -290,10 +289,6 @@ export class WorkflowStore {
   async dirtyTickets(limit = 1000): Promise<string[]> {
     const [, members] = await this.r.sscan(this.keys.dirty, 0, 'COUNT', limit);
     return members;
-  }
-
-  async knownTickets(offset = 0, limit = 1000): Promise<string[]> {
-    return this.r.zrevrange(this.keys.tickets, offset, offset + limit - 1);
   }
 }
 
