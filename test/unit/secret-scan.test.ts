@@ -13,4 +13,11 @@ describe('the secret scan used by the e2e and chaos tests', () => {
     expect(codesIn('e123456e-e92d-4a2e-90af-b25e6cf58b10', ['123456'])).toEqual([]);
     expect(codesIn('{"waitingMs":123456}', ['123456'])).toEqual([]);
   });
+
+  it('does not take the numbers of a dumped BullMQ job hash for a code, but still finds one in its data', () => {
+    const job = 'bull:timers:1\nname=sla_risk\ndelay=298652\ntimestamp=1795930442914\ndata={"tk":"local:1"}';
+    expect(codesIn(job, ['298652'])).toEqual([]);
+    expect(codesIn(`${job}\ndata={"text":"298652"}`, ['298652'])).toHaveLength(1);
+    expect(codesIn('note=298652', ['298652'])).toHaveLength(1);
+  });
 });
