@@ -8,7 +8,7 @@ import { TicketNotFound } from '../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { splitTicketKey } from './keys.js';
 import type { Queues } from './queues.js';
-import { CommitConflict, type WorkflowStore } from './workflow-store.js';
+import { CommitConflict, effectKey, type WorkflowStore } from './workflow-store.js';
 
 /**
  * Inbox events applied per commit. A ticket rarely holds more than a few; the cap bounds the size of one Lua call
@@ -141,8 +141,18 @@ export class EventProcessor {
       }
       for (const step of steps) this.report(tk, step);
       if (effects.length > 0 && inline) {
-        // The effects run here, together; their results are in the inbox once they return: read it again.
-        await Promise.all(effects.map((e) => inline.run(tk, e)));
+        // The effects run here, together; their results are in the inbox once they return: read it again. A slow one
+        // keeps its lease: renewed every third of it, so the sweeper never starts a second copy.
+        const leased = effects.map((e) => effectKey(tk, e.id));
+        const renew = setInterval(() => {
+          store.extendLease(leased, this.now() + inline.leaseMs).catch((err: Error) => log.warn({ tk, state: state?.status, error: err.name, reason: err.message }, 'effect lease not renewed'));
+        }, Math.max(100, inline.leaseMs / 3));
+        renew.unref();
+        try {
+          await Promise.all(effects.map((e) => inline.run(tk, e)));
+        } finally {
+          clearInterval(renew);
+        }
         batch = await store.loadBatch(tk, MAX_BATCH);
         cleaned = false;
         continue;

@@ -235,6 +235,15 @@ export class WorkflowStore {
     return { version: res, next: next as string[] };
   }
 
+  /**
+   * Pushes the lease of effects a worker still runs itself (their outbox score) to `until`; effects completed in the
+   * meantime are not brought back (ZADD XX).
+   */
+  async extendLease(effectKeys: string[], until: number): Promise<void> {
+    if (effectKeys.length === 0) return;
+    await this.r.zadd(this.keys.outbox, 'XX', ...effectKeys.flatMap((k) => [until, k]));
+  }
+
   /** Moves an unreadable inbox head aside (kept for an operator) so the ticket's other events go on. */
   async quarantineHead(tk: string, head: string, why: string): Promise<void> {
     const res = await this.r

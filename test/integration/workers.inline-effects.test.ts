@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
+import { EventProcessor } from '../../workers/event-processor.js';
 import { ticketKey } from '../../workers/keys.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -55,5 +56,49 @@ describe.each([
     expect(replies[0]?.body).toMatch(/two consecutive codes|code/i);
     // locate, groups, tokens, the reply, two SLA timers and the reminder/time-out timers of the wait
     jobs(count.added);
+  });
+});
+
+describe('an effect that runs longer than its lease', () => {
+  const prefix = freshPrefix('inllease');
+  const { log } = capturedLogger('warn');
+  let redis: Redis;
+  let intake: App;
+
+  beforeAll(async () => {
+    redis = newRedis();
+    intake = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
+    await intake.start();
+  });
+  afterAll(async () => {
+    await intake.stop();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('keeps it: the drain renews the lease while the effect runs, so the sweeper does not start it again', async () => {
+    const desk = axios.create({ baseURL: `${intake.url}/desk` });
+    const { data } = await desk.post<{ id: string }>('/api/tickets', { subject: 'code rejected', description: 'help', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
+    const tk = ticketKey('local', String(data.id));
+    await waitFor('the webhook', async () => ((await redis.llen(`${prefix}:inbox:${tk}`)) > 0 ? true : undefined));
+    let release: () => void = () => undefined;
+    const running = new Promise<void>((r) => (release = r));
+    const processor = new EventProcessor({
+      store: intake.store,
+      queues: intake.queues,
+      policy: intake.config.policy,
+      ticketing: intake.ticketing,
+      log,
+      inline: { leaseMs: 600, run: () => running },
+    });
+    const drained = processor.drain(tk);
+    await new Promise((r) => setTimeout(r, 1500));
+    // 1.5 s after the commit, a lease of 600 ms still reaches into the future, and the sweeper leaves the effects alone
+    const scores = (await redis.zrange(`${prefix}:outbox`, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+    expect(scores).toHaveLength(3);
+    for (const score of scores) expect(score).toBeGreaterThan(Date.now());
+    expect((await intake.sweeper.sweep(Date.now())).effects).toBe(0);
+    release();
+    await drained;
   });
 });
