@@ -73,7 +73,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log.warn({ error: err.name, reason: err.message }, 'redis connection error: reconnecting');
   };
   const redis = redisConnection(env.REDIS_URL, onRedisError, { enableAutoPipelining: true });
-  const store = new WorkflowStore(redis, env.REDIS_PREFIX);
+  const store = new WorkflowStore(redis, env.REDIS_PREFIX, env.WORKFLOW_RETENTION_DAYS * 86_400_000);
   // BullMQ defines its many Lua commands on the connection it gets, and ioredis copies them into every MULTI:
   // on a connection of its own they do not slow the store's transactions (bench: up to 2x events/s).
   const bullRedis = redisConnection(env.REDIS_URL, onRedisError);

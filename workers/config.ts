@@ -54,6 +54,8 @@ export const EnvSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** how long SLA records are kept (days); older ones are trimmed as new ones are saved */
   SLA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** days an ended ticket's workflow is kept after its last change (0: for good) */
+  WORKFLOW_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** bearer token of the operations routes (/admin/*, /sla/*, /dashboard); unset: loopback only, read-only */
   ADMIN_TOKEN: z.string().min(16).optional(),
 });

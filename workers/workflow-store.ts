@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { EffectSchema, type Effect } from '../workflows/resync/effects.js';
-import { WorkflowStateSchema, type WorkflowState } from '../workflows/resync/state.js';
+import { TERMINAL_STATES, WorkflowStateSchema, type WorkflowState } from '../workflows/resync/state.js';
 import type { WorkflowEvent } from '../workflows/resync/events.js';
 import { Keys } from './keys.js';
 
@@ -45,7 +45,8 @@ return out
  * no event applies twice. Then returns the new version and the next events (up to nextMax), so that a drain does
  * not read the inbox again; an inbox left empty drops the ticket from the dirty set in the same step.
  * KEYS: wf, inbox, dirty, outbox, fx...
- * ARGV: expectedVersion, stateJson|'', tk, now, n, nextMax, outboxAt, head1..headN, (effectKey, effectJson)...
+ * ARGV: expectedVersion, stateJson|'', tk, now, n, nextMax, outboxAt, expireMs, head1..headN, (effectKey, effectJson)...
+ * expireMs: with a new state, how long the workflow is kept from now ('0': for good; an ended ticket's retention).
  * outboxAt: the effects' outbox score, i.e. when the sweeper may take them as left behind (now, or later while the
  * committing worker runs them itself: see EffectRunner.runInline).
  * Returns {-1} (version moved), {-2} (inbox head moved), or {newVersion, next1, next2, ...}.
@@ -57,16 +58,17 @@ local n = tonumber(ARGV[5])
 local cur = redis.call('LRANGE', KEYS[2], 0, n - 1)
 if #cur ~= n then return {-2} end
 for i = 1, n do
-  if cur[i] ~= ARGV[7 + i] then return {-2} end
+  if cur[i] ~= ARGV[8 + i] then return {-2} end
 end
 redis.call('LTRIM', KEYS[2], n, -1)
 local nv = v
 if ARGV[2] ~= '' then
   nv = v + 1
   redis.call('HSET', KEYS[1], 'v', nv, 's', ARGV[2])
+  if ARGV[8] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[8])) end
 end
 local k = 5
-for i = 8 + n, #ARGV, 2 do
+for i = 9 + n, #ARGV, 2 do
   redis.call('SET', KEYS[k], ARGV[i + 1])
   redis.call('ZADD', KEYS[4], tonumber(ARGV[7]), ARGV[i])
   k = k + 1
@@ -155,7 +157,15 @@ export class WorkflowStore {
   readonly keys: Keys;
   private readonly r: Redis & StoreCommands;
 
-  constructor(redis: Redis, prefix: string) {
+  /**
+   * `retentionMs`: how long the workflow of a ticket that ended (resolved, timed out, escalated, handed off) is kept
+   * after its last change; 0 keeps it for good. A new round (the requester writes again) keeps it again.
+   */
+  constructor(
+    redis: Redis,
+    prefix: string,
+    private readonly retentionMs = 0,
+  ) {
     this.keys = new Keys(prefix);
     const r = redis as Redis & Partial<StoreCommands>;
     // tdCommitBatch, not the old tdCommit: a connection shared with an older store keeps both scripts apart.
@@ -223,7 +233,9 @@ export class WorkflowStore {
     leaseMs = 0,
   ): Promise<CommittedBatch> {
     const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox];
-    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, heads.length, nextMax, now + leaseMs, ...heads];
+    const ended = state !== undefined && (TERMINAL_STATES as readonly string[]).includes(state.status);
+    const expireMs = ended && this.retentionMs > 0 ? this.retentionMs : 0;
+    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, heads.length, nextMax, now + leaseMs, expireMs, ...heads];
     for (const e of effects) {
       const key = effectKey(tk, e.id);
       const record: EffectRecord = { tk, effect: e, savedAt: now };

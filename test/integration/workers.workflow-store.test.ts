@@ -90,6 +90,30 @@ describe('WorkflowStore', () => {
     expect(await store.dirtyTickets()).toEqual([tk]);
   });
 
+  it('keeps an ended ticket\'s workflow for the retention, and for good again once a new round starts', async () => {
+    const day = 86_400_000;
+    const kept = new WorkflowStore(redis, prefix, day);
+    const as = (status: string) => ({ status }) as unknown as Parameters<WorkflowStore['commitBatch']>[2];
+    const step = async (version: number, status: string, n: number) => {
+      await kept.append(tk, [comment(n)]);
+      const { heads } = { heads: await redis.lrange(kept.keys.inbox(tk), 0, -1) };
+      return kept.commitBatch(tk, version, as(status), heads, [], n, 10);
+    };
+    await step(0, 'awaiting_codes', 1);
+    expect(await redis.pttl(kept.keys.workflow(tk))).toBe(-1);
+    await step(1, 'resolved', 2);
+    const ttl = await redis.pttl(kept.keys.workflow(tk));
+    expect(ttl).toBeGreaterThan(day - 60_000);
+    expect(ttl).toBeLessThanOrEqual(day);
+    // the requester writes again: a new round, kept for good while it runs
+    await step(2, 'awaiting_codes', 3);
+    expect(await redis.pttl(kept.keys.workflow(tk))).toBe(-1);
+    // retention 0: an ended workflow is kept for good
+    await store.append('local:2', [comment(4)]);
+    await store.commitBatch('local:2', 0, as('escalated'), await redis.lrange(store.keys.inbox('local:2'), 0, -1), [], 4, 10);
+    expect(await redis.pttl(store.keys.workflow('local:2'))).toBe(-1);
+  });
+
   it('completes an effect once and queues its result once', async () => {
     await store.append(tk, [comment(1)]);
     const { head } = await store.load(tk);
