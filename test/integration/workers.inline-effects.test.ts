@@ -8,6 +8,7 @@ import { ticketKey } from '../../workers/keys.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';
+import { startIntakeOnly, type IntakeOnly } from '../support/intake-only.js';
 
 /** Counts the jobs the app adds to its effects queue (a spy on the real queue; the jobs still go to Redis). */
 function countEffectJobs(app: App): { added: number } {
@@ -60,27 +61,19 @@ describe.each([
 });
 
 describe('an effect that runs longer than its lease', () => {
-  const prefix = freshPrefix('inllease');
   const { log } = capturedLogger('warn');
-  let redis: Redis;
-  let intake: App;
+  let sys: IntakeOnly;
 
   beforeAll(async () => {
-    redis = newRedis();
-    intake = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
-    await intake.start();
+    sys = await startIntakeOnly('inllease', log);
   });
   afterAll(async () => {
-    await intake.stop();
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
+    await sys.stop();
   });
 
   it('keeps it: the drain renews the lease while the effect runs, so the sweeper does not start it again', async () => {
-    const desk = axios.create({ baseURL: `${intake.url}/desk` });
-    const { data } = await desk.post<{ id: string }>('/api/tickets', { subject: 'code rejected', description: 'help', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
-    const tk = ticketKey('local', String(data.id));
-    await waitFor('the webhook', async () => ((await redis.llen(`${prefix}:inbox:${tk}`)) > 0 ? true : undefined));
+    const { intake, redis } = sys;
+    const { tk } = await sys.newTaggedTicket();
     let release: () => void = () => undefined;
     const running = new Promise<void>((r) => (release = r));
     const processor = new EventProcessor({
@@ -94,7 +87,7 @@ describe('an effect that runs longer than its lease', () => {
     const drained = processor.drain(tk);
     await new Promise((r) => setTimeout(r, 1500));
     // 1.5 s after the commit, a lease of 600 ms still reaches into the future, and the sweeper leaves the effects alone
-    const scores = (await redis.zrange(`${prefix}:outbox`, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+    const scores = (await redis.zrange(intake.store.keys.outbox, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
     expect(scores).toHaveLength(3);
     for (const score of scores) expect(score).toBeGreaterThan(Date.now());
     expect((await intake.sweeper.sweep(Date.now())).effects).toBe(0);

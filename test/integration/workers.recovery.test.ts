@@ -1,45 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import axios from 'axios';
-import type { Redis } from 'ioredis';
-import { createApp, type App } from '../../workers/app.js';
-import { DEFAULT_SEED, loadConfig } from '../../workers/config.js';
+import type { App } from '../../workers/app.js';
 import { EventProcessor } from '../../workers/event-processor.js';
-import { ticketKey } from '../../workers/keys.js';
 import type { Queues } from '../../workers/queues.js';
 import { capturedLogger } from '../support/log-capture.js';
+import { startIntakeOnly, type IntakeOnly } from '../support/intake-only.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { startWorkerProcess } from '../support/worker-process.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('work a crash left behind', () => {
-  const prefix = freshPrefix('rec');
   const { log } = capturedLogger('warn');
-  let redis: Redis;
-  let intake: App;
-  let workers: App | undefined;
+  let sys: IntakeOnly;
 
   beforeAll(async () => {
-    redis = newRedis();
-    intake = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
-    await intake.start();
+    sys = await startIntakeOnly('rec', log);
   });
   afterAll(async () => {
-    await workers?.stop();
-    await intake.stop();
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
+    await sys.stop();
   });
 
   it('finds effects saved with a state change whose jobs were never queued, and events whose drain job was lost', async () => {
-    const desk = axios.create({ baseURL: `${intake.url}/desk` });
-    const { data } = await desk.post<{ id: string }>('/api/tickets', {
-      subject: 'code rejected',
-      description: 'help',
-      requester: { email: 'alice.archer@example.com', name: 'Alice Archer' },
-      tags: ['2fa_issue'],
-    });
-    const tk = ticketKey('local', String(data.id));
-    await waitFor('the webhook', async () => ((await redis.llen(`${prefix}:inbox:${tk}`)) > 0 ? true : undefined));
+    const { intake } = sys;
+    const { id, tk } = await sys.newTaggedTicket();
 
     // A worker applies the first event and dies before it queues the effects it saved.
     const crashing = new EventProcessor({
@@ -58,47 +41,32 @@ describe('work a crash left behind', () => {
     await intake.store.append(tk, [{ type: 'tagsChanged', id: 'lost-drain', at: Date.now(), tags: ['2fa_issue', 'vip'], added: ['vip'], removed: [], byRole: 'agent' }]);
     await intake.queues.events.obliterate({ force: true });
 
-    workers = await createApp(
-      loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, ROLES: 'workers', LOCAL_DESK_URL: `${intake.url}/desk`, TWOFA_LOCAL_SEED: DEFAULT_SEED, SWEEP_INTERVAL_S: '3600' }),
-      { log },
-    );
-    await workers.start();
+    const workers = await sys.startWorkers();
     await workers.sweeper.sweep(Date.now() + 60_000);
 
     const state = await waitFor('the ticket to wait for codes', async () => {
-      const s = (await workers!.store.getState(tk)).state;
-      return s?.status === 'awaiting_codes' && (await workers!.store.pendingEffects(tk)).length === 0 ? s : undefined;
+      const s = (await workers.store.getState(tk)).state;
+      return s?.status === 'awaiting_codes' && (await workers.store.pendingEffects(tk)).length === 0 ? s : undefined;
     });
     expect(state.appliedEventIds).toContain('lost-drain');
-    const ticket = await desk.get<{ comments: Array<{ authorRole: string; public: boolean }> }>(`/api/tickets/${data.id}`);
-    expect(ticket.data.comments.filter((c) => c.authorRole === 'bot' && c.public)).toHaveLength(1);
+    await expectOnePublicReply(intake, id);
   });
 });
 
 describe('an effect run in the drain (EFFECTS_INLINE) whose worker died', () => {
-  const prefix = freshPrefix('recinl');
   const { log } = capturedLogger('warn');
-  let redis: Redis;
-  let intake: App;
-  let workers: App | undefined;
+  let sys: IntakeOnly;
 
   beforeAll(async () => {
-    redis = newRedis();
-    intake = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
-    await intake.start();
+    sys = await startIntakeOnly('recinl', log);
   });
   afterAll(async () => {
-    await workers?.stop();
-    await intake.stop();
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
+    await sys.stop();
   });
 
   it('is left to its worker for the lease, then queued as a job by the sweeper', async () => {
-    const desk = axios.create({ baseURL: `${intake.url}/desk` });
-    const { data } = await desk.post<{ id: string }>('/api/tickets', { subject: 'code rejected', description: 'help', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
-    const tk = ticketKey('local', String(data.id));
-    await waitFor('the webhook', async () => ((await redis.llen(`${prefix}:inbox:${tk}`)) > 0 ? true : undefined));
+    const { intake } = sys;
+    const { id, tk } = await sys.newTaggedTicket();
 
     // The drain commits the effects leased to itself for 60 s, and its worker dies before running them.
     const started: string[] = [];
@@ -121,24 +89,24 @@ describe('an effect run in the drain (EFFECTS_INLINE) whose worker died', () => 
     expect(await intake.store.pendingEffects(tk)).toHaveLength(3);
     expect(await intake.queues.effects.count()).toBe(0);
 
-    workers = await createApp(
-      loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, ROLES: 'workers', LOCAL_DESK_URL: `${intake.url}/desk`, TWOFA_LOCAL_SEED: DEFAULT_SEED, SWEEP_INTERVAL_S: '3600' }),
-      { log },
-    );
-    await workers.start();
+    const workers = await sys.startWorkers();
     // Within the lease (well past the sweeper's 5 s grace) it is an effect in flight; after it, one left behind.
     expect((await workers.sweeper.sweep(Date.now() + 30_000)).effects).toBe(0);
     expect(await intake.store.pendingEffects(tk)).toHaveLength(3);
     expect((await workers.sweeper.sweep(Date.now() + 66_000)).effects).toBe(3);
 
     await waitFor('the ticket to wait for codes', async () => {
-      const s = (await workers!.store.getState(tk)).state;
-      return s?.status === 'awaiting_codes' && (await workers!.store.pendingEffects(tk)).length === 0 ? s : undefined;
+      const s = (await workers.store.getState(tk)).state;
+      return s?.status === 'awaiting_codes' && (await workers.store.pendingEffects(tk)).length === 0 ? s : undefined;
     });
-    const ticket = await desk.get<{ comments: Array<{ authorRole: string; public: boolean }> }>(`/api/tickets/${data.id}`);
-    expect(ticket.data.comments.filter((c) => c.authorRole === 'bot' && c.public)).toHaveLength(1);
+    await expectOnePublicReply(intake, id);
   });
 });
+
+async function expectOnePublicReply(intake: App, ticketId: string): Promise<void> {
+  const ticket = await axios.get<{ comments: Array<{ authorRole: string; public: boolean }> }>(`${intake.url}/desk/api/tickets/${ticketId}`);
+  expect(ticket.data.comments.filter((c) => c.authorRole === 'bot' && c.public)).toHaveLength(1);
+}
 
 describe('a worker process', () => {
   it('exits 0 on SIGTERM after finishing its jobs', async () => {
