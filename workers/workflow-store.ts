@@ -45,7 +45,7 @@ return out
  * no event applies twice. Then returns the new version and the next events (up to nextMax), so that a drain does
  * not read the inbox again; an inbox left empty drops the ticket from the dirty set in the same step.
  * KEYS: wf, inbox, dirty, outbox, fx...
- * ARGV: expectedVersion, stateJson|'', tk, now, n, nextMax, outboxAt, expireMs, head1..headN, (effectKey, effectJson)...
+ * ARGV: expectedVersion, stateJson|'', tk, n, nextMax, outboxAt, expireMs, head1..headN, (effectKey, effectJson)...
  * expireMs: with a new state, how long the workflow is kept from now ('0': for good; an ended ticket's retention).
  * outboxAt: the effects' outbox score, i.e. when the sweeper may take them as left behind (now, or later while the
  * committing worker runs them itself: see EffectRunner.runInline).
@@ -54,27 +54,27 @@ return out
 const COMMIT = `
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if v ~= tonumber(ARGV[1]) then return {-1} end
-local n = tonumber(ARGV[5])
+local n = tonumber(ARGV[4])
 local cur = redis.call('LRANGE', KEYS[2], 0, n - 1)
 if #cur ~= n then return {-2} end
 for i = 1, n do
-  if cur[i] ~= ARGV[8 + i] then return {-2} end
+  if cur[i] ~= ARGV[7 + i] then return {-2} end
 end
 redis.call('LTRIM', KEYS[2], n, -1)
 local nv = v
 if ARGV[2] ~= '' then
   nv = v + 1
   redis.call('HSET', KEYS[1], 'v', nv, 's', ARGV[2])
-  if ARGV[8] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[8])) end
+  if ARGV[7] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[7])) end
 end
 local k = 5
-for i = 9 + n, #ARGV, 2 do
+for i = 8 + n, #ARGV, 2 do
   redis.call('SET', KEYS[k], ARGV[i + 1])
-  redis.call('ZADD', KEYS[4], tonumber(ARGV[7]), ARGV[i])
+  redis.call('ZADD', KEYS[4], tonumber(ARGV[6]), ARGV[i])
   k = k + 1
 end
 local out = {nv}
-local nextMax = tonumber(ARGV[6])
+local nextMax = tonumber(ARGV[5])
 if nextMax > 0 then
   local nexts = redis.call('LRANGE', KEYS[2], 0, nextMax - 1)
   for i = 1, #nexts do out[#out + 1] = nexts[i] end
@@ -235,7 +235,7 @@ export class WorkflowStore {
     const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox];
     const ended = state !== undefined && (TERMINAL_STATES as readonly string[]).includes(state.status);
     const expireMs = ended && this.retentionMs > 0 ? this.retentionMs : 0;
-    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, now, heads.length, nextMax, now + leaseMs, expireMs, ...heads];
+    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, heads.length, nextMax, now + leaseMs, expireMs, ...heads];
     for (const e of effects) {
       const key = effectKey(tk, e.id);
       const record: EffectRecord = { tk, effect: e, savedAt: now };

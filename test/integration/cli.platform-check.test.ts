@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../workers/cli/platform-check.js';
 import { PI_ADMIN_PASSWORD, PI_REALM, piSeed, startFakePrivacyIdea, type FakePrivacyIdea } from '../support/fake-privacyidea.js';
-import { STA_API_KEY, STA_OPERATOR, STA_TENANT, staSeed, startFakeSta, type FakeSta } from '../support/fake-sta.js';
+import { staSeed, startFakeSta, type FakeSta } from '../support/fake-sta.js';
+import { staEnv } from '../support/demo-platform-fakes.js';
 
 const BIN = fileURLToPath(new URL('../../workers/cli/twofa-desk.mjs', import.meta.url));
 
@@ -34,16 +35,7 @@ describe('twofa-desk platform check', () => {
   let sta: FakeSta;
   let dir: string;
   const piEnv = () => ({ TWOFA_PLATFORM: 'privacyidea', PRIVACYIDEA_URL: pi.url, PRIVACYIDEA_REALM: PI_REALM, PRIVACYIDEA_ADMIN_USER: 'helpdesk', PRIVACYIDEA_ADMIN_PASSWORD: PI_ADMIN_PASSWORD });
-  const staEnv = (over: Record<string, string> = {}) => ({
-    TWOFA_PLATFORM: 'safenet-sta',
-    STA_API_URL: sta.url,
-    STA_TENANT_CODE: STA_TENANT,
-    STA_API_KEY,
-    STA_SOAP_URL: sta.soapUrl,
-    STA_SOAP_USER: STA_OPERATOR.email,
-    STA_SOAP_PASSWORD: STA_OPERATOR.password,
-    ...over,
-  });
+  const staCheckEnv = (over: Record<string, string> = {}) => ({ ...staEnv(sta), ...over });
 
   beforeAll(async () => {
     pi = await startFakePrivacyIdea(piSeed());
@@ -85,7 +77,7 @@ describe('twofa-desk platform check', () => {
 
   describe('SafeNet Trusted Access', () => {
     it('checks the REST API and BSIDCA and says which steps go to a human', async () => {
-      const { code, out } = await check(staEnv());
+      const { code, out } = await check(staCheckEnv());
       expect(out).toContain('✓ the API key is valid for the tenant');
       expect(out).toContain('✓ BSIDCA Connect accepted the operator');
       expect(out).toMatch(/resync and challenge: no documented API/);
@@ -93,14 +85,14 @@ describe('twofa-desk platform check', () => {
     });
 
     it('reports a key the tenant refuses on every line it breaks, and exits 1 without printing the key', async () => {
-      const { code, out } = await check(staEnv({ STA_API_KEY: 'not-the-right-key-0000' }));
+      const { code, out } = await check(staCheckEnv({ STA_API_KEY: 'not-the-right-key-0000' }));
       expect(out).toMatch(/✗ validate the API key for the tenant \(Diagnostics\): .*STA_API_KEY/);
       expect(out).not.toContain('not-the-right-key-0000');
       expect(code).toBe(1);
     });
 
     it('reports an operator BSIDCA refuses', async () => {
-      const { code, out } = await check(staEnv({ STA_SOAP_PASSWORD: 'wrong-password' }));
+      const { code, out } = await check(staCheckEnv({ STA_SOAP_PASSWORD: 'wrong-password' }));
       expect(out).toMatch(/✗ BSIDCA Connect: .*STA_SOAP_USER, STA_SOAP_PASSWORD/);
       expect(code).toBe(1);
     });
