@@ -1,10 +1,9 @@
 import axios from 'axios';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
 import { capturedLogger } from '../support/log-capture.js';
-import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
+import { freshPrefix, testRedisUrl, testResources } from '../support/redis.js';
 
 const ADMIN_TOKEN = 'admin-token-for-the-test-0123456789';
 const QUEUES = ['events', 'effects', 'timers', 'maintenance'];
@@ -23,15 +22,9 @@ async function intake(prefix: string, extra: Record<string, string>): Promise<Ap
 const http = axios.create({ validateStatus: () => true, timeout: 10_000 });
 
 describe('/admin/queues (Bull Board)', () => {
-  const redis: Redis = newRedis();
-  const prefixes: string[] = [];
-  const apps: App[] = [];
-
-  afterAll(async () => {
-    for (const a of apps) await a.stop();
-    for (const p of prefixes) await deletePrefix(redis, p);
-    redis.disconnect();
-  });
+  const resources = testResources();
+  const { prefixes, apps } = resources;
+  afterAll(() => resources.cleanup());
 
   describe('with ADMIN_TOKEN set', () => {
     let app: App;

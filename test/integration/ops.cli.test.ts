@@ -12,7 +12,7 @@ import { bullPrefix, effectJobId, QUEUE } from '../../workers/queues.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import { writeGeneratedSeed, type GeneratedUser } from '../support/generated-seed.js';
 import { capturedLogger } from '../support/log-capture.js';
-import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
+import { freshPrefix, newRedis, testRedisUrl, testResources } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';
 
 /** Runs a command the way `twofa-desk` does, with its output kept. */
@@ -23,14 +23,9 @@ async function cli(command: (ctx: CliContext) => Promise<number>, prefix: string
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const redis: Redis = newRedis();
-const prefixes: string[] = [];
-const apps: App[] = [];
-afterAll(async () => {
-  for (const a of apps) await a.stop();
-  for (const p of prefixes) await deletePrefix(redis, p);
-  redis.disconnect();
-});
+const resources = testResources();
+const { redis, prefixes, apps } = resources;
+afterAll(() => resources.cleanup());
 
 async function openTicket(desk: AxiosInstance, user: GeneratedUser): Promise<string> {
   const { data } = await desk.post<{ id: string }>('/api/tickets', { subject: 'code rejected', description: 'help', requester: { email: user.email, name: user.name }, tags: ['2fa_issue'] });

@@ -47,3 +47,23 @@ export async function dumpPrefix(redis: Redis, prefix: string): Promise<Array<{ 
   } while (cursor !== '0');
   return out;
 }
+
+/**
+ * What a test file starts and must clean up: one Redis connection, the prefixes it wrote under and the apps it
+ * started. `cleanup()` (in afterAll) stops the apps, deletes the prefixes and closes the connection.
+ */
+export function testResources(): { redis: Redis; prefixes: string[]; apps: Array<{ stop(): Promise<void> }>; cleanup(): Promise<void> } {
+  const redis = newRedis();
+  const prefixes: string[] = [];
+  const apps: Array<{ stop(): Promise<void> }> = [];
+  return {
+    redis,
+    prefixes,
+    apps,
+    async cleanup() {
+      for (const a of apps) await a.stop();
+      for (const p of prefixes) await deletePrefix(redis, p);
+      redis.disconnect();
+    },
+  };
+}
