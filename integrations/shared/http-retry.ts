@@ -1,4 +1,5 @@
-import axios from 'axios';
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios, { type AxiosResponse } from 'axios';
 
 /** Errors raised before a byte reached the server: repeating the request cannot apply it twice. */
 const UNSENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -29,4 +30,90 @@ export function parseRetryAfterMs(header: unknown, now: number): number | undefi
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * `always`: the request changes nothing or changes it to the same end state (reads, setting a status, tags, an
+ * attribute), so it is repeated on any transient failure. `unsent`: repeating could act twice (a resync consumes
+ * the codes, a comment would be posted twice), so only failures that prove nothing reached the server (connection
+ * refused, 429) are retried.
+ */
+export type RetryPolicy = 'always' | 'unsent';
+
+export interface RetryLimits {
+  /** tries after the first one */
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** the longest Retry-After waited out here; longer goes up as the caller's rate-limited error */
+  maxRetryAfterMs: number;
+  now: () => number;
+}
+
+export interface RetryHooks {
+  /** the system's retryable errors: a transport failure or 5xx after the last try, a Retry-After too long to wait */
+  unavailable(detail: string): Error;
+  rateLimited(waitMs: number): Error;
+  /** before every try (a shared rate limit waits here) */
+  beforeRequest?(): Promise<void>;
+  /** told of every rate-limit answer, retried or not (a shared limit pauses every worker of the account) */
+  onRateLimited?(waitMs: number): Promise<void>;
+  /** waits out a rate limit before the next try (default: sleeps; a caller whose beforeRequest waits may skip it) */
+  waitOut?(waitMs: number): Promise<void>;
+  /** a 503 with Retry-After is a rate limit too (Zendesk sends it for an account-wide limit) */
+  retryAfterOn503?: boolean;
+  /** an answer to try again at once, without counting a try (privacyIDEA: a JWT that expired early) */
+  againAtOnce?(res: AxiosResponse<unknown>): boolean;
+}
+
+/**
+ * Sends a request until its answer is one no retry would change, with exponential backoff and jitter: a transport
+ * failure is repeated when the call is `always` or nothing was sent; a 429 (never applied) after its Retry-After
+ * while that is short; a 5xx when `always`. Returns the answer of any other status for the caller to map; throws
+ * the caller's unavailable or rate-limited error when the tries or the patience run out.
+ */
+export async function sendWithRetries(
+  call: { what: string; retry: RetryPolicy },
+  limits: RetryLimits,
+  hooks: RetryHooks,
+  send: () => Promise<AxiosResponse<unknown>>,
+): Promise<AxiosResponse<unknown>> {
+  const backoff = (attempt: number) => backoffMs(attempt, limits.baseDelayMs, limits.maxDelayMs);
+  for (let attempt = 0; ; attempt++) {
+    const canRetry = attempt < limits.retries;
+    await hooks.beforeRequest?.();
+    let res: AxiosResponse<unknown>;
+    try {
+      res = await send();
+    } catch (err) {
+      // only the HTTP client's failures are transport failures; the caller's own errors (a refused log-in) pass
+      if (!axios.isAxiosError(err)) throw err;
+      if (canRetry && (call.retry === 'always' || isUnsent(err))) {
+        await sleep(backoff(attempt));
+        continue;
+      }
+      throw hooks.unavailable(`${call.what}: ${transportDetail(err)} after ${attempt + 1} tries`);
+    }
+    if (hooks.againAtOnce?.(res)) {
+      attempt--;
+      continue;
+    }
+    if (res.status === 429 || (hooks.retryAfterOn503 === true && res.status === 503 && res.headers['retry-after'] !== undefined)) {
+      const wait = parseRetryAfterMs(res.headers['retry-after'], limits.now()) ?? backoff(attempt);
+      await hooks.onRateLimited?.(wait);
+      if (canRetry && wait <= limits.maxRetryAfterMs && (res.status === 429 || call.retry === 'always')) {
+        await (hooks.waitOut ?? sleep)(wait);
+        continue;
+      }
+      throw hooks.rateLimited(Math.ceil(wait));
+    }
+    if (res.status >= 500) {
+      if (canRetry && call.retry === 'always') {
+        await sleep(backoff(attempt));
+        continue;
+      }
+      throw hooks.unavailable(`${call.what}: HTTP ${res.status} after ${attempt + 1} tries`);
+    }
+    return res;
+  }
 }

@@ -1,9 +1,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { setTimeout as sleep } from 'node:timers/promises';
-import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
+import axios, { type AxiosInstance, type Method } from 'axios';
 import type { z } from 'zod';
-import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../../shared/http-retry.js';
+import { sendWithRetries, type RetryLimits, type RetryPolicy } from '../../shared/http-retry.js';
 import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
 import type { ZendeskCredentials } from './config.js';
 import {
@@ -54,7 +53,7 @@ export interface ZendeskClientOptions {
  * on any transient failure. `unsent`: a write that would add a second comment: repeated only when nothing
  * reached Zendesk (connection refused, 429); after an unknown outcome the adapter looks for its marker first.
  */
-export type RetryPolicy = 'always' | 'unsent';
+export type { RetryPolicy };
 
 interface Call {
   method: Method;
@@ -81,18 +80,16 @@ export interface TicketUpdateBody {
 export class ZendeskClient {
   private readonly http: AxiosInstance;
   private readonly agent: HttpAgent | HttpsAgent;
-  private readonly retries: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly now: () => number;
+  private readonly limits: RetryLimits;
 
   constructor(private readonly options: ZendeskClientOptions) {
-    this.retries = Math.max(0, options.retries ?? 3);
-    this.baseDelayMs = options.retryBaseDelayMs ?? 250;
-    this.maxDelayMs = options.retryMaxDelayMs ?? 5_000;
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
-    this.now = options.now ?? Date.now;
+    this.limits = {
+      retries: Math.max(0, options.retries ?? 3),
+      baseDelayMs: options.retryBaseDelayMs ?? 250,
+      maxDelayMs: options.retryMaxDelayMs ?? 5_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
+      now: options.now ?? Date.now,
+    };
     const https = options.baseUrl.toLowerCase().startsWith('https:');
     this.agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
     const { credentials } = options;
@@ -185,47 +182,30 @@ export class ZendeskClient {
   }
 
   private async attempts<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
-    for (let attempt = 0; ; attempt++) {
-      const canRetry = attempt < this.retries;
-      await this.options.limiter.beforeRequest();
-      let res: AxiosResponse<unknown>;
-      try {
-        res = await this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data });
-      } catch (err) {
-        if (canRetry && (call.retry === 'always' || isUnsent(err))) {
-          await sleep(this.backoff(attempt));
-          continue;
-        }
-        throw new TicketSystemUnavailable(SYSTEM, `${call.what}: ${transportDetail(err)} after ${attempt + 1} tries`);
-      }
-      if (res.status === 429 || (res.status === 503 && res.headers['retry-after'] !== undefined)) {
-        // 429 is never applied; every worker waits it out together, since the limit is the account's.
-        const wait = parseRetryAfterMs(res.headers['retry-after'], this.now()) ?? this.backoff(attempt);
-        await this.options.limiter.pause(wait);
-        if (canRetry && wait <= this.maxRetryAfterMs && (res.status === 429 || call.retry === 'always')) continue;
-        throw new TicketSystemRateLimited(SYSTEM, Math.ceil(wait));
-      }
-      if (res.status >= 500) {
-        if (canRetry && call.retry === 'always') {
-          await sleep(this.backoff(attempt));
-          continue;
-        }
-        throw new TicketSystemUnavailable(SYSTEM, `${call.what}: HTTP ${res.status} after ${attempt + 1} tries`);
-      }
-      if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
-      if (res.status === 404 && call.ticketId !== undefined) throw new TicketNotFound(SYSTEM, call.ticketId);
-      if (res.status >= 300) throw new ZendeskRequestRefused(res.status, call.what, errorText(res.data));
-      const parsed = schema.safeParse(res.data);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new ZendeskResponseInvalid(call.what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
-      }
-      return parsed.data;
+    const { limiter } = this.options;
+    const res = await sendWithRetries(
+      call,
+      this.limits,
+      {
+        unavailable: (detail) => new TicketSystemUnavailable(SYSTEM, detail),
+        rateLimited: (waitMs) => new TicketSystemRateLimited(SYSTEM, waitMs),
+        beforeRequest: () => limiter.beforeRequest(),
+        // a 429 is the account's limit: every worker waits it out together (beforeRequest waits for the pause)
+        onRateLimited: (waitMs) => limiter.pause(waitMs),
+        waitOut: async () => undefined,
+        retryAfterOn503: true,
+      },
+      () => this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data }),
+    );
+    if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
+    if (res.status === 404 && call.ticketId !== undefined) throw new TicketNotFound(SYSTEM, call.ticketId);
+    if (res.status >= 300) throw new ZendeskRequestRefused(res.status, call.what, errorText(res.data));
+    const parsed = schema.safeParse(res.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ZendeskResponseInvalid(call.what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
     }
-  }
-
-  private backoff(attempt: number): number {
-    return backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
+    return parsed.data;
   }
 }
 

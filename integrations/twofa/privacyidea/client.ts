@@ -1,10 +1,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import type { z } from 'zod';
 import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../../shared/http-retry.js';
+import { sendWithRetries, type RetryHooks, type RetryLimits, type RetryPolicy } from '../../shared/http-retry.js';
 import type { CallGuard } from '../shared/platform-guard.js';
 import type { PrivacyIdeaCredentials } from './config.js';
 import { PrivacyIdeaRefused } from './privacyidea-refused.js';
@@ -31,12 +30,7 @@ export interface PrivacyIdeaClientOptions {
   now?: () => number;
 }
 
-/**
- * `always`: the request changes nothing or changes it to the same end state (reads, setting an attribute),
- * so it is repeated on any transient failure. `unsent`: repeating could act twice (a resync consumes the
- * codes), so only failures that prove nothing reached the server (connection refused, 429) are retried.
- */
-export type RetryPolicy = 'always' | 'unsent';
+export type { RetryPolicy };
 
 export interface Call {
   method: Method;
@@ -59,10 +53,7 @@ const UNKNOWN_EXP_MS = 30 * 60_000;
 export class PrivacyIdeaClient {
   private readonly http: AxiosInstance;
   private readonly agent: HttpAgent | HttpsAgent;
-  private readonly retries: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly maxRetryAfterMs: number;
+  private readonly limits: RetryLimits;
   private readonly renewBeforeMs: number;
   private readonly now: () => number;
   private jwt: { token: string; renewAt: number } | undefined;
@@ -70,12 +61,15 @@ export class PrivacyIdeaClient {
   private lastLogin: z.output<typeof AuthValueSchema> | undefined;
 
   constructor(private readonly options: PrivacyIdeaClientOptions) {
-    this.retries = Math.max(0, options.retries ?? 3);
-    this.baseDelayMs = options.retryBaseDelayMs ?? 250;
-    this.maxDelayMs = options.retryMaxDelayMs ?? 5_000;
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.renewBeforeMs = options.renewBeforeMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.limits = {
+      retries: Math.max(0, options.retries ?? 3),
+      baseDelayMs: options.retryBaseDelayMs ?? 250,
+      maxDelayMs: options.retryMaxDelayMs ?? 5_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
+      now: this.now,
+    };
     const https = options.url.toLowerCase().startsWith('https:');
     // rejectUnauthorized is node's default; it is spelled out so no later edit turns it off by accident.
     this.agent = https
@@ -112,56 +106,42 @@ export class PrivacyIdeaClient {
 
   private async send<S extends z.ZodType>(call: Call, value: S): Promise<z.output<S>> {
     let reauthenticated = false;
-    for (let attempt = 0; ; attempt++) {
-      const canRetry = attempt < this.retries;
-      const authorization = await this.authorization();
-      await this.options.guard.beforeRequest();
-      let res: AxiosResponse<unknown>;
-      try {
-        res = await this.http.request<unknown>({
+    const res = await sendWithRetries(
+      call,
+      this.limits,
+      {
+        ...this.errors(),
+        // The JWT expired early (server restart, shorter jwt_validity policy): log in again once, without a try spent.
+        againAtOnce: (r) => {
+          if (r.status !== 401 || this.options.credentials.kind !== 'password' || reauthenticated) return false;
+          this.jwt = undefined;
+          reauthenticated = true;
+          return true;
+        },
+      },
+      async () =>
+        this.http.request<unknown>({
           method: call.method,
           url: call.path,
           params: call.params,
           data: call.data,
-          headers: { 'PI-Authorization': authorization },
-        });
-      } catch (err) {
-        if (canRetry && (call.retry === 'always' || isUnsent(err))) {
-          await sleep(backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
-          continue;
-        }
-        throw new PlatformUnavailable(PLATFORM, `${call.what}: ${transportDetail(err)} after ${attempt + 1} tries`);
-      }
-      if (res.status === 401 && this.options.credentials.kind === 'password' && !reauthenticated) {
-        // The JWT expired early (server restart, shorter jwt_validity policy): log in again once.
-        this.jwt = undefined;
-        reauthenticated = true;
-        attempt--;
-        continue;
-      }
-      const outcome = this.outcome(res, call, value, attempt, canRetry);
-      if (outcome.retryAfterMs === undefined) return outcome.value;
-      await sleep(outcome.retryAfterMs);
-    }
+          headers: { 'PI-Authorization': await this.authorization() },
+        }),
+    );
+    return this.outcome(res, call, value);
   }
 
-  /** Either the parsed value or how long to wait before the next try; throws what no retry can fix. */
-  private outcome<S extends z.ZodType>(
-    res: AxiosResponse<unknown>,
-    call: Call,
-    value: S,
-    attempt: number,
-    canRetry: boolean,
-  ): { value: z.output<S>; retryAfterMs?: undefined } | { value?: undefined; retryAfterMs: number } {
-    if (res.status === 429) {
-      const wait = parseRetryAfterMs(res.headers['retry-after'], this.now()) ?? backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
-      if (canRetry && wait <= this.maxRetryAfterMs) return { retryAfterMs: wait };
-      throw new PlatformRateLimited(PLATFORM, Math.ceil(wait));
-    }
-    if (res.status >= 500) {
-      if (canRetry && call.retry === 'always') return { retryAfterMs: backoffMs(attempt, this.baseDelayMs, this.maxDelayMs) };
-      throw new PlatformUnavailable(PLATFORM, `${call.what}: HTTP ${res.status} after ${attempt + 1} tries`);
-    }
+  /** The retryable errors of this platform, and the shared guard's wait before every try. */
+  private errors(): Pick<RetryHooks, 'unavailable' | 'rateLimited' | 'beforeRequest'> {
+    return {
+      unavailable: (detail) => new PlatformUnavailable(PLATFORM, detail),
+      rateLimited: (waitMs) => new PlatformRateLimited(PLATFORM, waitMs),
+      beforeRequest: () => this.options.guard.beforeRequest(),
+    };
+  }
+
+  /** The parsed value of an answer no retry would change; throws what it says is wrong. */
+  private outcome<S extends z.ZodType>(res: AxiosResponse<unknown>, call: Call, value: S): z.output<S> {
     if (res.status === 401) throw new PlatformForbidden(PLATFORM, `authenticate (${call.what}): check the ${this.credentialNames()}`);
     if (res.status === 403) throw new PlatformForbidden(PLATFORM, call.what);
     if (res.status >= 300) {
@@ -178,7 +158,7 @@ export class PrivacyIdeaClient {
       const issue = parsed.error.issues[0];
       throw new PlatformUnavailable(PLATFORM, `${call.what} answered an unexpected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
     }
-    return { value: (parsed.data.result as { value: z.output<S> }).value };
+    return (parsed.data.result as { value: z.output<S> }).value;
   }
 
   private credentialNames(): string {
@@ -198,34 +178,19 @@ export class PrivacyIdeaClient {
   }
 
   private async authenticate(credentials: { username: string; password: string }): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      const canRetry = attempt < this.retries;
-      await this.options.guard.beforeRequest();
-      let res: AxiosResponse<unknown>;
-      try {
-        res = await this.http.post<unknown>('/auth', { username: credentials.username, password: credentials.password });
-      } catch (err) {
-        if (canRetry) {
-          await sleep(backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
-          continue;
-        }
-        throw new PlatformUnavailable(PLATFORM, `log in: ${transportDetail(err)} after ${attempt + 1} tries`);
-      }
-      if (res.status === 401 || res.status === 403) {
-        throw new PlatformForbidden(PLATFORM, 'log in with PRIVACYIDEA_ADMIN_USER and PRIVACYIDEA_ADMIN_PASSWORD (check them and that the account is an admin)');
-      }
-      const outcome = this.outcome(res, { method: 'POST', path: '/auth', retry: 'always', what: 'log in' }, AuthValueSchema, attempt, canRetry);
-      if (outcome.retryAfterMs !== undefined) {
-        await sleep(outcome.retryAfterMs);
-        continue;
-      }
-      this.lastLogin = outcome.value;
-      const token = outcome.value.token;
-      const exp = jwtExpiry(token);
-      const renewAt = exp !== undefined ? exp - this.renewBeforeMs : this.now() + UNKNOWN_EXP_MS;
-      this.jwt = { token, renewAt };
-      return token;
+    const call: Call = { method: 'POST', path: '/auth', retry: 'always', what: 'log in' };
+    const res = await sendWithRetries(call, this.limits, this.errors(), () =>
+      this.http.post<unknown>('/auth', { username: credentials.username, password: credentials.password }),
+    );
+    if (res.status === 401 || res.status === 403) {
+      throw new PlatformForbidden(PLATFORM, 'log in with PRIVACYIDEA_ADMIN_USER and PRIVACYIDEA_ADMIN_PASSWORD (check them and that the account is an admin)');
     }
+    const login = this.outcome(res, call, AuthValueSchema);
+    this.lastLogin = login;
+    const exp = jwtExpiry(login.token);
+    const renewAt = exp !== undefined ? exp - this.renewBeforeMs : this.now() + UNKNOWN_EXP_MS;
+    this.jwt = { token: login.token, renewAt };
+    return login.token;
   }
 }
 

@@ -1,9 +1,8 @@
 import { Agent } from 'node:https';
-import { setTimeout as sleep } from 'node:timers/promises';
-import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
+import axios, { type AxiosInstance, type Method } from 'axios';
 import type { z } from 'zod';
 import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { backoffMs, isUnsent, parseRetryAfterMs, transportDetail } from '../../shared/http-retry.js';
+import { sendWithRetries, type RetryLimits, type RetryPolicy } from '../../shared/http-retry.js';
 import type { CallGuard } from '../shared/platform-guard.js';
 import { paged } from './schemas.js';
 import { StaNotFound, StaRefused } from './sta-errors.js';
@@ -31,7 +30,7 @@ export interface RestCall {
   params?: Record<string, string>;
   data?: unknown;
   /** `always`: safe to repeat; `unsent`: repeat only when nothing reached STA */
-  retry: 'always' | 'unsent';
+  retry: RetryPolicy;
   what: string;
 }
 
@@ -48,20 +47,18 @@ export class StaRestClient {
   private readonly agent = new Agent({ keepAlive: true, rejectUnauthorized: true });
   private readonly base: string;
   private readonly origin: string;
-  private readonly retries: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly maxRetryAfterMs: number;
-  private readonly now: () => number;
+  private readonly limits: RetryLimits;
 
   constructor(private readonly options: StaRestClientOptions) {
     this.base = `${options.apiUrl}/api/v1/tenants/${encodeURIComponent(options.tenantCode)}`;
     this.origin = new URL(options.apiUrl).origin;
-    this.retries = Math.max(0, options.retries ?? 3);
-    this.baseDelayMs = options.retryBaseDelayMs ?? 250;
-    this.maxDelayMs = options.retryMaxDelayMs ?? 5_000;
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
-    this.now = options.now ?? Date.now;
+    this.limits = {
+      retries: Math.max(0, options.retries ?? 3),
+      baseDelayMs: options.retryBaseDelayMs ?? 250,
+      maxDelayMs: options.retryMaxDelayMs ?? 5_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
+      now: options.now ?? Date.now,
+    };
     this.http = axios.create({
       timeout: options.timeoutMs ?? 10_000,
       httpsAgent: this.agent,
@@ -101,46 +98,27 @@ export class StaRestClient {
   }
 
   private async send<S extends z.ZodType>(call: RestCall, schema: S): Promise<z.output<S>> {
-    for (let attempt = 0; ; attempt++) {
-      const canRetry = attempt < this.retries;
-      await this.options.guard.beforeRequest();
-      let res: AxiosResponse<unknown>;
-      try {
-        res = await this.http.request<unknown>({ method: call.method, url: this.url(call.path), params: call.params, data: call.data });
-      } catch (err) {
-        if (canRetry && (call.retry === 'always' || isUnsent(err))) {
-          await sleep(backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
-          continue;
-        }
-        throw new PlatformUnavailable(PLATFORM, `${call.what}: ${transportDetail(err)} after ${attempt + 1} tries`);
-      }
-      if (res.status === 429) {
-        const wait = parseRetryAfterMs(res.headers['retry-after'], this.now()) ?? backoffMs(attempt, this.baseDelayMs, this.maxDelayMs);
-        if (canRetry && wait <= this.maxRetryAfterMs) {
-          await sleep(wait);
-          continue;
-        }
-        throw new PlatformRateLimited(PLATFORM, Math.ceil(wait));
-      }
-      if (res.status >= 500) {
-        if (canRetry && call.retry === 'always') {
-          await sleep(backoffMs(attempt, this.baseDelayMs, this.maxDelayMs));
-          continue;
-        }
-        throw new PlatformUnavailable(PLATFORM, `${call.what}: HTTP ${res.status} after ${attempt + 1} tries`);
-      }
-      if (res.status === 401 || res.status === 403) {
-        throw new PlatformForbidden(PLATFORM, `${call.what} (check STA_API_KEY, STA_TENANT_CODE and the key's role in Settings > API Keys)`);
-      }
-      if (res.status === 404) throw new StaNotFound(call.what);
-      if (res.status >= 300) throw new StaRefused(res.status, call.what);
-      if (res.status === 204 || res.data === '' || res.data === undefined) return schema.parse(undefined) as z.output<S>;
-      const parsed = schema.safeParse(res.data);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new PlatformUnavailable(PLATFORM, `${call.what} answered an unexpected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
-      }
-      return parsed.data;
+    const res = await sendWithRetries(
+      call,
+      this.limits,
+      {
+        unavailable: (detail) => new PlatformUnavailable(PLATFORM, detail),
+        rateLimited: (waitMs) => new PlatformRateLimited(PLATFORM, waitMs),
+        beforeRequest: () => this.options.guard.beforeRequest(),
+      },
+      () => this.http.request<unknown>({ method: call.method, url: this.url(call.path), params: call.params, data: call.data }),
+    );
+    if (res.status === 401 || res.status === 403) {
+      throw new PlatformForbidden(PLATFORM, `${call.what} (check STA_API_KEY, STA_TENANT_CODE and the key's role in Settings > API Keys)`);
     }
+    if (res.status === 404) throw new StaNotFound(call.what);
+    if (res.status >= 300) throw new StaRefused(res.status, call.what);
+    if (res.status === 204 || res.data === '' || res.data === undefined) return schema.parse(undefined) as z.output<S>;
+    const parsed = schema.safeParse(res.data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PlatformUnavailable(PLATFORM, `${call.what} answered an unexpected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
+    }
+    return parsed.data;
   }
 }
