@@ -50,6 +50,28 @@ export interface RetryLimits {
   now: () => number;
 }
 
+/** The retry settings a client takes (each client's options extend this). */
+export interface RetryOptions {
+  /** tries after the first one on network errors, time-outs, 5xx and 429 (default 3) */
+  retries?: number;
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** the longest Retry-After waited out here; longer goes up as the client's rate-limited error (default 10 s) */
+  maxRetryAfterMs?: number;
+  now?: () => number;
+}
+
+/** The limits of `sendWithRetries` from a client's options, with the defaults every client uses. */
+export function retryLimits(o: RetryOptions): RetryLimits {
+  return {
+    retries: Math.max(0, o.retries ?? 3),
+    baseDelayMs: o.retryBaseDelayMs ?? 250,
+    maxDelayMs: o.retryMaxDelayMs ?? 5_000,
+    maxRetryAfterMs: o.maxRetryAfterMs ?? 10_000,
+    now: o.now ?? Date.now,
+  };
+}
+
 export interface RetryHooks {
   /** the system's retryable errors: a transport failure or 5xx after the last try, a Retry-After too long to wait */
   unavailable(detail: string): Error;

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type Method } from 'axios';
 import type { z } from 'zod';
-import { sendWithRetries, type RetryLimits, type RetryPolicy } from '../../shared/http-retry.js';
+import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
 import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
 import type { ZendeskCredentials } from './config.js';
 import {
@@ -33,19 +33,12 @@ export interface RequestLimiter {
 
 export const NO_LIMIT: RequestLimiter = { guard: (_what, fn) => fn(), beforeRequest: async () => {}, pause: async () => {} };
 
-export interface ZendeskClientOptions {
+export interface ZendeskClientOptions extends RetryOptions {
   baseUrl: string;
   credentials: ZendeskCredentials;
   limiter: RequestLimiter;
   /** per request (default 10 s) */
   timeoutMs?: number;
-  /** tries after the first one (default 3) */
-  retries?: number;
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
-  /** the longest Retry-After waited out here; longer goes up as TicketSystemRateLimited (default 10 s) */
-  maxRetryAfterMs?: number;
-  now?: () => number;
 }
 
 /**
@@ -83,13 +76,7 @@ export class ZendeskClient {
   private readonly limits: RetryLimits;
 
   constructor(private readonly options: ZendeskClientOptions) {
-    this.limits = {
-      retries: Math.max(0, options.retries ?? 3),
-      baseDelayMs: options.retryBaseDelayMs ?? 250,
-      maxDelayMs: options.retryMaxDelayMs ?? 5_000,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
-      now: options.now ?? Date.now,
-    };
+    this.limits = retryLimits(options);
     const https = options.baseUrl.toLowerCase().startsWith('https:');
     this.agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
     const { credentials } = options;

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import type { z } from 'zod';
 import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { sendWithRetries, type RetryHooks, type RetryLimits, type RetryPolicy } from '../../shared/http-retry.js';
+import { retryLimits, sendWithRetries, type RetryHooks, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
 import type { CallGuard } from '../shared/platform-guard.js';
 import type { PrivacyIdeaCredentials } from './config.js';
 import { PrivacyIdeaRefused } from './privacyidea-refused.js';
@@ -11,7 +11,7 @@ import { AuthValueSchema, ErrorEnvelopeSchema, envelope } from './schemas.js';
 
 export const PLATFORM = 'privacyidea';
 
-export interface PrivacyIdeaClientOptions {
+export interface PrivacyIdeaClientOptions extends RetryOptions {
   url: string;
   credentials: PrivacyIdeaCredentials;
   guard: CallGuard;
@@ -19,15 +19,8 @@ export interface PrivacyIdeaClientOptions {
   ca?: string;
   /** per request (default 10 s) */
   timeoutMs?: number;
-  /** tries after the first one on network errors, time-outs, 5xx and 429 (default 3) */
-  retries?: number;
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
-  /** the longest Retry-After waited out here; longer goes up as PlatformRateLimited (default 10 s) */
-  maxRetryAfterMs?: number;
   /** a JWT is renewed this long before its `exp` (default 60 s) */
   renewBeforeMs?: number;
-  now?: () => number;
 }
 
 export type { RetryPolicy };
@@ -63,13 +56,7 @@ export class PrivacyIdeaClient {
   constructor(private readonly options: PrivacyIdeaClientOptions) {
     this.renewBeforeMs = options.renewBeforeMs ?? 60_000;
     this.now = options.now ?? Date.now;
-    this.limits = {
-      retries: Math.max(0, options.retries ?? 3),
-      baseDelayMs: options.retryBaseDelayMs ?? 250,
-      maxDelayMs: options.retryMaxDelayMs ?? 5_000,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
-      now: this.now,
-    };
+    this.limits = retryLimits(options);
     const https = options.url.toLowerCase().startsWith('https:');
     // rejectUnauthorized is node's default; it is spelled out so no later edit turns it off by accident.
     this.agent = https

@@ -2,25 +2,20 @@ import { Agent } from 'node:https';
 import axios, { type AxiosInstance, type Method } from 'axios';
 import type { z } from 'zod';
 import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { sendWithRetries, type RetryLimits, type RetryPolicy } from '../../shared/http-retry.js';
+import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
 import type { CallGuard } from '../shared/platform-guard.js';
 import { paged } from './schemas.js';
 import { StaNotFound, StaRefused } from './sta-errors.js';
 
 export const PLATFORM = 'safenet-sta';
 
-export interface StaRestClientOptions {
+export interface StaRestClientOptions extends RetryOptions {
   /** Settings > API Keys > endpoint URL */
   apiUrl: string;
   tenantCode: string;
   apiKey: string;
   guard: CallGuard;
   timeoutMs?: number;
-  retries?: number;
-  retryBaseDelayMs?: number;
-  retryMaxDelayMs?: number;
-  maxRetryAfterMs?: number;
-  now?: () => number;
 }
 
 export interface RestCall {
@@ -52,13 +47,7 @@ export class StaRestClient {
   constructor(private readonly options: StaRestClientOptions) {
     this.base = `${options.apiUrl}/api/v1/tenants/${encodeURIComponent(options.tenantCode)}`;
     this.origin = new URL(options.apiUrl).origin;
-    this.limits = {
-      retries: Math.max(0, options.retries ?? 3),
-      baseDelayMs: options.retryBaseDelayMs ?? 250,
-      maxDelayMs: options.retryMaxDelayMs ?? 5_000,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 10_000,
-      now: options.now ?? Date.now,
-    };
+    this.limits = retryLimits(options);
     this.http = axios.create({
       timeout: options.timeoutMs ?? 10_000,
       httpsAgent: this.agent,
