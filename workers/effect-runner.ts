@@ -1,8 +1,9 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Effect } from '../workflows/resync/effects.js';
-import type { WorkflowEvent } from '../workflows/resync/events.js';
+import { EventSchema, type WorkflowEvent } from '../workflows/resync/events.js';
 import type { EffectExecutor } from './effect-executor.js';
+import type { InlineOutcome } from './event-processor.js';
 import type { EffectJob, Queues } from './queues.js';
 import type { EffectAttempt } from './ticket-observer.js';
 import { effectKey, type WorkflowStore } from './workflow-store.js';
@@ -82,12 +83,13 @@ export class EffectRunner {
   /**
    * Runs an effect in the drain that committed it, without a job: the fast path (EFFECTS_INLINE). The commit leased
    * the effect to this worker (the sweeper leaves it alone until JOB_LOCK_MS has passed), so a crash here is
-   * recovered like a lost job. Its result goes into the ticket's inbox, where the calling drain reads it next; no
-   * drain is queued. A failure a retry may fix hands the effect to a job (the usual retries and backoff, starting
-   * after the backoff or the Retry-After the API gave); one no retry can fix completes it as effectFailed at once.
-   * Only resyncs count their starts (an earlier start matters only to them, see EffectContext).
+   * recovered like a lost job. Returns its outcome (its result, or an effectFailed when no retry can fix the
+   * failure) for the calling drain to apply and complete in its next commit; no drain is queued. A failure a retry
+   * may fix hands the effect to a job (the usual retries and backoff, starting after the backoff or the Retry-After
+   * the API gave) and returns nothing. Only resyncs count their starts (an earlier start matters only to them, see
+   * EffectContext).
    */
-  async runInline(tk: string, effect: Effect): Promise<void> {
+  async runInline(tk: string, effect: Effect): Promise<InlineOutcome | undefined> {
     const { store, executor } = this.deps;
     const key = effectKey(tk, effect.id);
     const resync = effect.type === 'resyncOtp' || effect.type === 'resyncChallenge';
@@ -100,8 +102,7 @@ export class EffectRunner {
       const log = await this.ticketLog(tk, { effect: effect.type, effectId: effect.id });
       if (err.retryable === false) {
         await this.fail(tk, effect, raw, log);
-        await store.completeEffect(key, tk, this.failedEvent(key, effect, raw));
-        return;
+        return { key, result: this.failedEvent(key, effect, raw) };
       }
       this.deps.onEffect?.({ tk, effect, outcome: 'retry', error: raw, at: this.now() });
       const rateLimited = typeof err.retryAfterMs === 'number' && err.retryAfterMs > 0;
@@ -109,10 +110,16 @@ export class EffectRunner {
       // the job path's line, with when its job takes it up
       log.info({ attempt: 1, retryInMs: delayMs, error: err.name, reason: err.reason ?? err.message ?? String(raw) }, 'effect failed: will retry');
       await this.deps.queues.addEffectAfter(tk, effect, delayMs);
-      return;
+      return undefined;
     }
     this.deps.onEffect?.({ tk, effect, outcome: 'ok', at: this.now() });
+    if (result === undefined) return { key, result };
+    // The result is applied without the inbox's round trip through JSON and the event schema: it is checked here
+    // instead, and one the schema refuses goes the inbox's way (set aside there for an operator, like any event).
+    const checked = EventSchema.safeParse(result);
+    if (checked.success) return { key, result: checked.data };
     await store.completeEffect(key, tk, result);
+    return undefined;
   }
 
   private async fail(tk: string, effect: Effect, raw: unknown, log: Logger): Promise<void> {

@@ -8,7 +8,7 @@ import { TicketNotFound } from '../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { splitTicketKey } from './keys.js';
 import type { Queues } from './queues.js';
-import { CommitConflict, effectKey, type WorkflowStore } from './workflow-store.js';
+import { CommitConflict, EffectCompletedElsewhere, effectKey, type CommittedBatch, type LoadedBatch, type WorkflowStore } from './workflow-store.js';
 
 /**
  * Inbox events applied per commit. A ticket rarely holds more than a few; the cap bounds the size of one Lua call
@@ -24,6 +24,18 @@ interface Applied {
   changed: boolean;
 }
 
+/** An effect this worker ran to the end: its key, and the event it reports (none for a timer or a note). */
+export interface InlineOutcome {
+  key: string;
+  result: WorkflowEvent | undefined;
+}
+
+/** Where a drain goes on after folding effect results: the batch the last commit left, or `undefined` to read it. */
+interface Folded {
+  applied: number;
+  batch: LoadedBatch | undefined;
+}
+
 export interface EventProcessorDeps {
   store: WorkflowStore;
   queues: Queues;
@@ -32,10 +44,12 @@ export interface EventProcessorDeps {
   log: Logger;
   now?: () => number;
   /**
-   * Runs a committed effect in this drain (EFFECTS_INLINE): its result is in the inbox when it returns, so the drain
-   * applies it next without a job in between. Without it every effect is a job of the effects queue.
+   * Runs a committed effect in this drain (EFFECTS_INLINE), without a job in between. When it returns an outcome,
+   * the drain applies its result and completes the effect in its next commit; when it returns nothing, the effect
+   * was completed through the inbox or handed to a job, and the drain reads the inbox again. Without `inline` every
+   * effect is a job of the effects queue.
    */
-  inline?: { run(tk: string, effect: Effect): Promise<void>; leaseMs: number };
+  inline?: { run(tk: string, effect: Effect): Promise<InlineOutcome | void>; leaseMs: number };
   /** called after each committed transition (metrics, tests) */
   onApplied?: (tk: string, event: WorkflowEvent, before: WorkflowState | undefined, after: WorkflowState | undefined, effects: Effect[]) => void;
 }
@@ -141,20 +155,10 @@ export class EventProcessor {
       }
       for (const step of steps) this.report(tk, step);
       if (effects.length > 0 && inline) {
-        // The effects run here, together; their results are in the inbox once they return: read it again. A slow one
-        // keeps its lease: renewed every third of it, so the sweeper never starts a second copy.
-        const leased = effects.map((e) => effectKey(tk, e.id));
-        const renew = setInterval(() => {
-          store.extendLease(leased, this.now() + inline.leaseMs).catch((err: Error) => log.warn({ tk, state: state?.status, error: err.name, reason: err.message }, 'effect lease not renewed'));
-        }, Math.max(100, inline.leaseMs / 3));
-        renew.unref();
-        try {
-          await Promise.all(effects.map((e) => inline.run(tk, e)));
-        } finally {
-          clearInterval(renew);
-        }
-        batch = await store.loadBatch(tk, MAX_BATCH);
-        cleaned = false;
+        const folded = await this.runAndFold(tk, effects, committed.version, state, inline);
+        applied += folded.applied;
+        batch = folded.batch ?? (await store.loadBatch(tk, MAX_BATCH));
+        cleaned = folded.batch !== undefined && folded.batch.heads.length === 0;
         continue;
       }
       // The state just computed is what the commit saved: the next batch starts from it without reading it back.
@@ -163,6 +167,68 @@ export class EventProcessor {
     }
     await queued;
     return applied;
+  }
+
+  /**
+   * Runs committed effects here, together, then applies their results and completes them in one commit, without a
+   * trip through the inbox (EFFECTS_INLINE); the effects that commit asks for run the same way, until a step asks
+   * for none. Results are applied in effect order, before any event that came into the inbox meanwhile (as if they
+   * had arrived first). When the commit finds the state moved (another process applied an event) or an effect
+   * completed elsewhere (its lease ran out), nothing is lost: the results go through the inbox as an effect job's
+   * would, where a second completion is dropped.
+   */
+  private async runAndFold(tk: string, effects: Effect[], version: number, state: WorkflowState | undefined, inline: NonNullable<EventProcessorDeps['inline']>): Promise<Folded> {
+    const { store, policy } = this.deps;
+    let applied = 0;
+    for (;;) {
+      const done: InlineOutcome[] = [];
+      for (const outcome of await this.runLeased(tk, effects, state, inline)) if (outcome) done.push(outcome);
+      if (done.length === 0) return { applied, batch: undefined };
+      const steps: Applied[] = [];
+      const next: Effect[] = [];
+      let after = state;
+      let changed = false;
+      for (const { result } of done) {
+        if (!result) continue;
+        const r = transition(after, result, policy);
+        steps.push({ event: result, before: after, after: r.changed ? r.state : after, effects: r.effects, changed: r.changed });
+        if (r.changed) {
+          after = r.state;
+          changed = true;
+        }
+        for (const e of r.effects) next.push(e);
+      }
+      let committed: CommittedBatch;
+      try {
+        const keys = done.map((o) => o.key);
+        committed = await store.commitBatch(tk, version, changed ? after : undefined, [], next, this.now(), MAX_BATCH, inline.leaseMs, keys);
+      } catch (err) {
+        if (!(err instanceof CommitConflict || err instanceof EffectCompletedElsewhere)) throw err;
+        await Promise.all(done.map((o) => store.completeEffect(o.key, tk, o.result)));
+        return { applied, batch: undefined };
+      }
+      applied += steps.length;
+      for (const step of steps) this.report(tk, step);
+      version = committed.version;
+      state = after;
+      if (next.length === 0) return { applied, batch: { version, state, heads: committed.next } };
+      effects = next;
+    }
+  }
+
+  /** Runs effects together under their lease, renewed every third of it so the sweeper never starts a second copy. */
+  private async runLeased(tk: string, effects: Effect[], state: WorkflowState | undefined, inline: NonNullable<EventProcessorDeps['inline']>): Promise<(InlineOutcome | void)[]> {
+    const { store, log } = this.deps;
+    const leased = effects.map((e) => effectKey(tk, e.id));
+    const renew = setInterval(() => {
+      store.extendLease(leased, this.now() + inline.leaseMs).catch((err: Error) => log.warn({ tk, state: state?.status, error: err.name, reason: err.message }, 'effect lease not renewed'));
+    }, Math.max(100, inline.leaseMs / 3));
+    renew.unref();
+    try {
+      return await Promise.all(effects.map((e) => inline.run(tk, e)));
+    } finally {
+      clearInterval(renew);
+    }
   }
 
   private report(tk: string, { event, before, after, effects, changed }: Applied): void {

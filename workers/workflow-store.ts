@@ -44,31 +44,47 @@ return out
  * records every effect the batch asks for in the outbox, all in one step, so a crash at any line loses nothing and
  * no event applies twice. Then returns the new version and the next events (up to nextMax), so that a drain does
  * not read the inbox again; an inbox left empty drops the ticket from the dirty set in the same step.
- * KEYS: wf, inbox, dirty, outbox, fx...
- * ARGV: expectedVersion, stateJson|'', tk, n, nextMax, outboxAt, expireMs, head1..headN, (effectKey, effectJson)...
+ * It may also complete effects the committing worker ran itself and whose results the batch applied (see
+ * EventProcessor: a result folded into the commit instead of going through the inbox): each must still be in the
+ * outbox (else another worker completed it, and its result is in the inbox already), and is removed with its start
+ * counter in the same step.
+ * KEYS: wf, inbox, dirty, outbox, (fx, tries) per completed effect, fx per new effect
+ * ARGV: expectedVersion, stateJson|'', tk, n, nextMax, outboxAt, expireMs, c, head1..headN, completedKey1..c,
+ *       (effectKey, effectJson)...
  * expireMs: with a new state, how long the workflow is kept from now ('0': for good; an ended ticket's retention).
  * outboxAt: the effects' outbox score, i.e. when the sweeper may take them as left behind (now, or later while the
  * committing worker runs them itself: see EffectRunner.runInline).
- * Returns {-1} (version moved), {-2} (inbox head moved), or {newVersion, next1, next2, ...}.
+ * Returns {-1} (version moved), {-2} (inbox head moved), {-3} (a completed effect was completed elsewhere), or
+ * {newVersion, next1, next2, ...}.
  */
 const COMMIT = `
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if v ~= tonumber(ARGV[1]) then return {-1} end
 local n = tonumber(ARGV[4])
-local cur = redis.call('LRANGE', KEYS[2], 0, n - 1)
-if #cur ~= n then return {-2} end
-for i = 1, n do
-  if cur[i] ~= ARGV[7 + i] then return {-2} end
+local c = tonumber(ARGV[8])
+if n > 0 then
+  local cur = redis.call('LRANGE', KEYS[2], 0, n - 1)
+  if #cur ~= n then return {-2} end
+  for i = 1, n do
+    if cur[i] ~= ARGV[8 + i] then return {-2} end
+  end
 end
-redis.call('LTRIM', KEYS[2], n, -1)
+for j = 1, c do
+  if redis.call('EXISTS', KEYS[3 + 2 * j]) == 0 then return {-3} end
+end
+for j = 1, c do
+  redis.call('DEL', KEYS[3 + 2 * j], KEYS[4 + 2 * j])
+  redis.call('ZREM', KEYS[4], ARGV[8 + n + j])
+end
+if n > 0 then redis.call('LTRIM', KEYS[2], n, -1) end
 local nv = v
 if ARGV[2] ~= '' then
   nv = v + 1
   redis.call('HSET', KEYS[1], 'v', nv, 's', ARGV[2])
   if ARGV[7] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[7])) end
 end
-local k = 5
-for i = 8 + n, #ARGV, 2 do
+local k = 5 + 2 * c
+for i = 9 + n + c, #ARGV, 2 do
   redis.call('SET', KEYS[k], ARGV[i + 1])
   redis.call('ZADD', KEYS[4], tonumber(ARGV[6]), ARGV[i])
   k = k + 1
@@ -139,10 +155,20 @@ export class CommitConflict extends Error {
   readonly reason = 'another worker applied an event to this ticket first; the event is applied again on the new state';
 }
 
+/**
+ * A commit that was to complete effects its worker ran found one of them completed already (its lease ran out and a
+ * job ran it too): nothing was saved; the worker completes its effects one by one instead, where a second completion
+ * is dropped.
+ */
+export class EffectCompletedElsewhere extends Error {
+  override readonly name = 'EffectCompletedElsewhere';
+  readonly reason = 'an effect this worker ran was completed by another worker first; its result is applied once, from the inbox';
+}
+
 interface StoreCommands {
   tdAppend(...args: (string | number)[]): Promise<number>;
   tdLoad(...args: (string | number)[]): Promise<string[]>;
-  tdCommitBatch(...args: (string | number)[]): Promise<(number | string)[]>;
+  tdCommitFold(...args: (string | number)[]): Promise<(number | string)[]>;
   tdComplete(...args: (string | number)[]): Promise<number>;
   tdClean(...args: (string | number)[]): Promise<number>;
 }
@@ -168,11 +194,11 @@ export class WorkflowStore {
   ) {
     this.keys = new Keys(prefix);
     const r = redis as Redis & Partial<StoreCommands>;
-    // tdCommitBatch, not the old tdCommit: a connection shared with an older store keeps both scripts apart.
-    if (!r.tdCommitBatch) {
+    // A new name when the commit's arguments change: a connection shared with an older store keeps both apart.
+    if (!r.tdCommitFold) {
       redis.defineCommand('tdAppend', { lua: APPEND });
       redis.defineCommand('tdLoad', { numberOfKeys: 3, lua: LOAD });
-      redis.defineCommand('tdCommitBatch', { lua: COMMIT });
+      redis.defineCommand('tdCommitFold', { lua: COMMIT });
       redis.defineCommand('tdComplete', { lua: COMPLETE });
       redis.defineCommand('tdClean', { lua: CLEAN });
     }
@@ -221,6 +247,8 @@ export class WorkflowStore {
    * Saves the transitions computed from `heads` (the oldest inbox events, in order) in one step and returns the
    * next `nextMax` inbox events; throws CommitConflict when another worker applied an event first. `leaseMs`: the
    * effects are run by this worker, and the sweeper leaves them alone for that long (see EffectRunner.runInline).
+   * `completed`: keys of effects this worker ran whose results are among the transitions saved (instead of going
+   * through the inbox); throws EffectCompletedElsewhere when one was no longer in the outbox.
    */
   async commitBatch(
     tk: string,
@@ -231,18 +259,21 @@ export class WorkflowStore {
     now: number,
     nextMax: number,
     leaseMs = 0,
+    completed: string[] = [],
   ): Promise<CommittedBatch> {
     const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox];
+    for (const key of completed) keys.push(this.keys.effect(key), this.keys.effectTries(key));
     const ended = state !== undefined && (TERMINAL_STATES as readonly string[]).includes(state.status);
     const expireMs = ended && this.retentionMs > 0 ? this.retentionMs : 0;
-    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, heads.length, nextMax, now + leaseMs, expireMs, ...heads];
+    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, heads.length, nextMax, now + leaseMs, expireMs, completed.length, ...heads, ...completed];
     for (const e of effects) {
       const key = effectKey(tk, e.id);
       const record: EffectRecord = { tk, effect: e, savedAt: now };
       keys.push(this.keys.effect(key));
       args.push(key, JSON.stringify(record));
     }
-    const [res, ...next] = await this.r.tdCommitBatch(keys.length, ...keys, ...args);
+    const [res, ...next] = await this.r.tdCommitFold(keys.length, ...keys, ...args);
+    if (res === -3) throw new EffectCompletedElsewhere();
     if (typeof res !== 'number' || res < 0) throw new CommitConflict();
     return { version: res, next: next as string[] };
   }

@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
+import { EffectExecutor } from '../../workers/effect-executor.js';
 import { EventProcessor } from '../../workers/event-processor.js';
+import { effectKey } from '../../workers/workflow-store.js';
 import { ticketKey } from '../../workers/keys.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -22,9 +24,10 @@ function countEffectJobs(app: App): { added: number } {
 }
 
 describe.each([
-  { inline: 'true', jobs: (n: number) => expect(n).toBe(0) },
-  { inline: 'false', jobs: (n: number) => expect(n).toBeGreaterThanOrEqual(6) },
-])('EFFECTS_INLINE=$inline', ({ inline, jobs }) => {
+  // inline: no effect job, and no result through the inbox (its dedupe key `seen:fx:…` is never written)
+  { inline: 'true', jobs: (n: number) => expect(n).toBe(0), inboxResults: (n: number) => expect(n).toBe(0) },
+  { inline: 'false', jobs: (n: number) => expect(n).toBeGreaterThanOrEqual(6), inboxResults: (n: number) => expect(n).toBeGreaterThanOrEqual(3) },
+])('EFFECTS_INLINE=$inline', ({ inline, jobs, inboxResults }) => {
   const prefix = freshPrefix(`inl${inline}`);
   const { log } = capturedLogger('warn');
   let redis: Redis;
@@ -57,6 +60,8 @@ describe.each([
     expect(replies[0]?.body).toMatch(/two consecutive codes|code/i);
     // locate, groups, tokens, the reply, two SLA timers and the reminder/time-out timers of the wait
     jobs(count.added);
+    // the results of locate, groups, tokens and the reply: applied in the commit that completed them, when inline
+    inboxResults((await redis.keys(`${app.store.keys.seen(`fx:${tk}|`)}*`)).length);
   });
 });
 
@@ -93,5 +98,58 @@ describe('an effect that runs longer than its lease', () => {
     expect((await intake.sweeper.sweep(Date.now())).effects).toBe(0);
     release();
     await drained;
+  });
+});
+
+describe('an effect result the drain folds into its commit, when a job completed the effect first', () => {
+  const { log } = capturedLogger('warn');
+  let sys: IntakeOnly;
+
+  beforeAll(async () => {
+    sys = await startIntakeOnly('inlfold', log);
+  });
+  afterAll(async () => {
+    await sys.stop();
+  });
+
+  it('is applied once: the commit finds the effect gone, saves nothing, and the drain takes the result from the inbox', async () => {
+    const { intake } = sys;
+    const { tk } = await sys.newTaggedTicket();
+    const executor = new EffectExecutor({
+      platform: intake.platform,
+      ticketing: intake.ticketing,
+      queues: intake.queues,
+      resyncLimit: { redis: intake.store.redis, keys: intake.store.keys, perUserPerDay: 5 },
+    });
+    const applied: string[] = [];
+    const processor = new EventProcessor({
+      store: intake.store,
+      queues: intake.queues,
+      policy: intake.config.policy,
+      ticketing: intake.ticketing,
+      log,
+      // every event the workflow is given, applied or ignored as a duplicate
+      onApplied: (_tk, event) => void applied.push(event.type),
+      inline: {
+        leaseMs: 30_000,
+        run: async (t, effect) => {
+          if (effect.type !== 'locateUser') return undefined; // the rest stays in the outbox
+          const key = effectKey(t, effect.id);
+          const result = await executor.run(effect, { tk: t, key, retryAfterUnknownOutcome: false });
+          // the lease ran out meanwhile and a job ran the effect too: it completed first, through the inbox
+          expect(await intake.store.completeEffect(key, t, result)).toBe(true);
+          return { key, result };
+        },
+      },
+    });
+    await processor.drain(tk);
+    const { state, version } = await intake.store.getState(tk);
+    // once: not folded (the commit was refused) and then met again in the inbox
+    expect(applied.filter((t) => t === 'userLocated')).toHaveLength(1);
+    expect(state?.status).toBe('checking_group');
+    expect(version).toBe(2); // the tagged ticket, then its user: nothing saved by the commit that was refused
+    // locate is done; its two SLA timers and the readGroups it led to are left in the outbox (for jobs)
+    const pending = await intake.store.pendingEffects(tk);
+    expect(pending.sort()).toEqual([`${tk}|1.1.1`, `${tk}|1.1.2`, `${tk}|1.2.0`]);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { WorkflowEvent } from '../../workflows/resync/events.js';
 import type { Effect } from '../../workflows/resync/effects.js';
-import { CommitConflict, WorkflowStore } from '../../workers/workflow-store.js';
+import { CommitConflict, EffectCompletedElsewhere, WorkflowStore } from '../../workers/workflow-store.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
 const tk = 'local:1';
@@ -38,6 +38,25 @@ describe('WorkflowStore', () => {
     const ids = (await redis.lrange(store.keys.inbox(tk), 0, -1)).map((e) => (JSON.parse(e) as WorkflowEvent).id);
     expect(ids).toEqual(['c1', 'c2', 'c3']);
     expect(await store.dirtyTickets()).toEqual([tk]);
+  });
+
+  it('completes effects its worker ran in the commit that applies their results, only while they are in the outbox', async () => {
+    const locate: Effect = { type: 'readGroups', id: '1.1.0', userId: 'u' };
+    const tokens: Effect = { type: 'readTokens', id: '1.1.1', userId: 'u' };
+    await store.commitBatch(tk, 0, undefined, [], [locate, tokens], 10, 0);
+    const [locateKey, tokensKey] = [`${tk}|1.1.0`, `${tk}|1.1.1`];
+    await redis.set(store.keys.effectTries(locateKey), '1');
+    // one of the two was completed elsewhere (a job after the lease): the commit saves nothing at all
+    expect(await store.completeEffect(tokensKey, tk, undefined)).toBe(true);
+    const fakeState = { marker: 'state' } as unknown as Parameters<WorkflowStore['commit']>[2];
+    await expect(store.commitBatch(tk, 0, fakeState, [], [], 11, 0, 0, [locateKey, tokensKey])).rejects.toBeInstanceOf(EffectCompletedElsewhere);
+    expect((await store.getState(tk)).version).toBe(0);
+    expect(await store.pendingEffects(tk)).toEqual([locateKey]);
+    // the one still there: removed from the outbox with its record and start counter, with the new state
+    const done = await store.commitBatch(tk, 0, fakeState, [], [], 12, 0, 0, [locateKey]);
+    expect(done.version).toBe(1);
+    expect(await store.pendingEffects(tk)).toEqual([]);
+    expect(await redis.exists(store.keys.effect(locateKey), store.keys.effectTries(locateKey))).toBe(0);
   });
 
   it('never stores the text of a comment', async () => {

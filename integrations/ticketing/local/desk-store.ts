@@ -323,12 +323,13 @@ export class DeskStore {
   private async update<R>(ticketId: string, idempotencyKey: string | undefined, build: (current: DeskTicket, at: number) => Plan<R> | Promise<Plan<R>>): Promise<Outcome<R>> {
     if (!TicketIdSchema.safeParse(ticketId).success) throw new TicketNotFound(SYSTEM, ticketId);
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
-      const read = this.redis.multi().hmget(this.ticketKey(ticketId), 'v', 'data');
-      if (idempotencyKey !== undefined) read.hget(this.botUpdatesKey(ticketId), idempotencyKey);
-      const replies = await read.exec();
-      const [version, data] = z.array(z.string().nullable()).parse(replyValue(replies, 0));
+      // Two reads, not a MULTI: the commit checks the version and the idempotency record again, so they need not be
+      // taken at one instant; sent in the same tick, they leave in one write on an auto-pipelined connection.
+      const [[version, data], record] = await Promise.all([
+        this.redis.hmget(this.ticketKey(ticketId), 'v', 'data'),
+        idempotencyKey !== undefined ? this.redis.hget(this.botUpdatesKey(ticketId), idempotencyKey) : null,
+      ]);
       if (!data) throw new TicketNotFound(SYSTEM, ticketId);
-      const record = idempotencyKey !== undefined ? replyValue(replies, 1) : null;
       if (typeof record === 'string') return { kind: 'replayed', record };
       const current = parseTicket(data);
       // Strictly increasing per ticket: a poller that saw updatedAt T must notice a second change in the same ms.

@@ -219,13 +219,14 @@ export class LocalPlatformStore {
 
   async appendAuth(userId: string, record: AuthRecord): Promise<void> {
     const key = this.authKey(userId);
-    await this.redis.multi().lpush(key, JSON.stringify(record)).ltrim(key, 0, this.authLogSize - 1).exec();
+    // Not a MULTI: a capped log needs no atomicity, and both commands leave in one write when the connection pipelines.
+    await Promise.all([this.redis.lpush(key, JSON.stringify(record)), this.redis.ltrim(key, 0, this.authLogSize - 1)]);
   }
 
   /** The token's change log, as the console's "Change Log" shows it: every resync, newest first, capped. */
   async appendChange(serial: string, change: TokenChange): Promise<void> {
     const key = this.changeLogKey(serial);
-    await this.redis.multi().lpush(key, JSON.stringify(change)).ltrim(key, 0, this.authLogSize - 1).exec();
+    await Promise.all([this.redis.lpush(key, JSON.stringify(change)), this.redis.ltrim(key, 0, this.authLogSize - 1)]);
   }
 
   async changeLog(serial: string): Promise<TokenChange[]> {

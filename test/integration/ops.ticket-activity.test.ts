@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Keys } from '../../workers/keys.js';
+import { MAX_ACTIVITY, TicketActivity, type ActivityEntry } from '../../workers/ticket-activity.js';
+import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
+
+const tk = 'local:7';
+const effect = (n: number): ActivityEntry => ({ kind: 'effect', at: n, effect: 'readGroups', effectId: `1.${n}.0`, outcome: 'ok' });
+
+describe('TicketActivity', () => {
+  let redis: Redis;
+  let prefix: string;
+  let activity: TicketActivity;
+  let lpushes: number;
+
+  beforeEach(() => {
+    redis = newRedis();
+    prefix = freshPrefix('activity');
+    activity = new TicketActivity(redis, new Keys(prefix));
+    lpushes = 0;
+    const lpush = redis.lpush.bind(redis);
+    redis.lpush = ((...args: Parameters<typeof lpush>) => ((lpushes += 1), lpush(...args))) as typeof redis.lpush;
+  });
+  afterEach(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('saves the entries of one ticket added in one turn of the event loop with one LPUSH, newest first', async () => {
+    await Promise.all([activity.add(tk, effect(1)), activity.add(tk, effect(2)), activity.add(tk, effect(3))]);
+    expect(lpushes).toBe(1);
+    expect((await activity.list(tk)).map((e) => e.at)).toEqual([3, 2, 1]);
+    await activity.add(tk, effect(4));
+    expect(lpushes).toBe(2);
+    expect((await activity.list(tk)).map((e) => e.at)).toEqual([4, 3, 2, 1]);
+    expect(await redis.ttl(new Keys(prefix).activity(tk))).toBeGreaterThan(29 * 86_400);
+  });
+
+  it('keeps the newest entries only', async () => {
+    await Promise.all(Array.from({ length: MAX_ACTIVITY + 5 }, (_, i) => activity.add(tk, effect(i))));
+    const list = await activity.list(tk);
+    expect(list).toHaveLength(MAX_ACTIVITY);
+    expect(list[0]?.at).toBe(MAX_ACTIVITY + 4);
+  });
+});
