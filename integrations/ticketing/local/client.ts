@@ -1,6 +1,5 @@
-import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import axios, { type AxiosInstance, type AxiosResponse, type Method } from 'axios';
+import { Agent, request } from 'undici';
 import type { z } from 'zod';
 import { parseRetryAfterMs } from '../../shared/http-retry.js';
 import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
@@ -49,7 +48,7 @@ export interface DeskClientOptions {
 type RetryPolicy = 'always' | 'unsent';
 
 interface Call {
-  method: Method;
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
   data?: unknown;
   params?: Record<string, string>;
@@ -61,10 +60,23 @@ const SYSTEM = 'local';
 /** Errors raised before a single byte reached the desk. */
 const UNSENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** The embedded desk's JSON API, with time-outs, retries and errors mapped to the ticketing error classes. */
+/** A response as the client reads it: status, the headers it looks at, and the body parsed as JSON when it is. */
+interface Reply {
+  status: number;
+  retryAfter: string | undefined;
+  data: unknown;
+}
+
+/**
+ * The embedded desk's JSON API, with time-outs, retries and errors mapped to the ticketing error classes. Sent with
+ * undici (keep-alive connections): the desk is called several times per ticket, and axios's per-request work was
+ * a tenth of the worker's CPU in the burst benchmark (bench/README.md).
+ */
 export class DeskClient {
-  private readonly agent = new Agent({ keepAlive: true });
-  private readonly http: AxiosInstance;
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000 });
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+  private readonly headers: Record<string, string>;
   private readonly retries: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
@@ -75,17 +87,12 @@ export class DeskClient {
     this.baseDelayMs = opts.retryBaseDelayMs ?? 200;
     this.maxDelayMs = opts.retryMaxDelayMs ?? 5_000;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 10_000;
-    this.http = axios.create({
-      baseURL: opts.baseUrl.replace(/\/+$/, ''),
-      timeout: opts.timeoutMs ?? 5_000,
-      httpAgent: this.agent,
-      validateStatus: () => true,
-      maxRedirects: 0,
-      headers: {
-        accept: 'application/json',
-        ...(opts.apiToken !== undefined ? { authorization: `Bearer ${opts.apiToken}` } : {}),
-      },
-    });
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 5_000;
+    this.headers = {
+      accept: 'application/json',
+      ...(opts.apiToken !== undefined ? { authorization: `Bearer ${opts.apiToken}` } : {}),
+    };
   }
 
   async createTicket(body: CreateTicketBody): Promise<DeskTicket> {
@@ -125,18 +132,34 @@ export class DeskClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent.destroy().catch(() => undefined);
+  }
+
+  /** One request, its body read whole; throws only when no response came (the error's code says why). */
+  private async request(call: Call): Promise<Reply> {
+    const query = call.params && Object.keys(call.params).length > 0 ? `?${new URLSearchParams(call.params).toString()}` : '';
+    const res = await request(`${this.baseUrl}${call.url}${query}`, {
+      method: call.method,
+      dispatcher: this.agent,
+      headers: call.data === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' },
+      body: call.data === undefined ? null : JSON.stringify(call.data),
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+    const text = await res.body.text();
+    const retryAfter = res.headers['retry-after'];
+    return { status: res.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, data: parseBody(text) };
   }
 
   private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
     const what = `${call.method} ${call.url}`;
     for (let attempt = 0; ; attempt++) {
       const canRetry = attempt < this.retries;
-      let res: AxiosResponse<unknown>;
+      let res: Reply;
       try {
-        res = await this.http.request<unknown>({ method: call.method, url: call.url, data: call.data, params: call.params });
+        res = await this.request(call);
       } catch (err) {
-        const code = axios.isAxiosError(err) ? err.code : undefined;
+        const code = errorCode(err);
         if (canRetry && (call.retry === 'always' || (code !== undefined && UNSENT.has(code)))) {
           await sleep(this.backoff(attempt));
           continue;
@@ -145,7 +168,7 @@ export class DeskClient {
         throw new TicketSystemUnavailable(SYSTEM, `${what}: ${detail} after ${attempt + 1} tries`);
       }
       if (res.status === 429) {
-        const wait = parseRetryAfterMs(res.headers['retry-after'], Date.now()) ?? this.backoff(attempt);
+        const wait = parseRetryAfterMs(res.retryAfter, Date.now()) ?? this.backoff(attempt);
         if (canRetry && wait <= this.maxRetryAfterMs) {
           await sleep(wait);
           continue;
@@ -164,7 +187,7 @@ export class DeskClient {
         // Only the desk's own 404 says the ticket is gone; any other one means the base URL points elsewhere.
         const body = ErrorBodySchema.safeParse(res.data);
         if (body.success && body.data.error === NOT_FOUND) throw new TicketNotFound(SYSTEM, call.ticketId ?? call.url);
-        throw new DeskRequestRefused(404, `no desk API at ${this.http.defaults.baseURL ?? ''}${call.url}: check the desk base URL`);
+        throw new DeskRequestRefused(404, `no desk API at ${this.baseUrl}${call.url}: check the desk base URL`);
       }
       if (res.status >= 300) {
         const body = ErrorBodySchema.safeParse(res.data);
@@ -188,4 +211,20 @@ export class DeskClient {
 
 function ticketPath(ticketId: string): string {
   return `/api/tickets/${encodeURIComponent(ticketId)}`;
+}
+
+/** JSON when the body is JSON (the desk always answers JSON; a proxy or another server may not), else the text. */
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** The system error code (ECONNREFUSED …) or undici's own (UND_ERR_HEADERS_TIMEOUT …) of a request that failed. */
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import axios, { type AxiosInstance } from 'axios';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { Agent, request } from 'undici';
 import type { Logger } from 'pino';
 import { parseRetryAfterMs } from '../../shared/http-retry.js';
 import type { DeskNotifier } from './desk-store.js';
@@ -46,8 +45,9 @@ export class WebhookNotifier implements DeskNotifier {
   private readonly retryDelayMs: number;
   private readonly maxRetryAfterMs: number;
   private readonly now: () => number;
-  private readonly agent = new Agent({ keepAlive: true });
-  private readonly http: AxiosInstance;
+  /** undici, keep-alive: a webhook per change of every ticket (axios's per-request work cost more than the send) */
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000 });
+  private readonly timeoutMs: number;
   private readonly stop = new AbortController();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly inFlight: LimitFunction;
@@ -63,14 +63,7 @@ export class WebhookNotifier implements DeskNotifier {
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 30_000;
     this.now = opts.now ?? Date.now;
     this.inFlight = pLimit(Math.max(1, opts.maxInFlight ?? 32));
-    this.http = axios.create({
-      timeout: opts.timeoutMs ?? 5_000,
-      httpAgent: this.agent,
-      validateStatus: () => true,
-      // The body is signed as bytes: axios must send the string untouched.
-      transformRequest: [(data: unknown) => data],
-      maxRedirects: 0,
-    });
+    this.timeoutMs = opts.timeoutMs ?? 5_000;
   }
 
   notify(change: DeskChange): void {
@@ -94,7 +87,7 @@ export class WebhookNotifier implements DeskNotifier {
   async close(): Promise<void> {
     this.stop.abort();
     await this.idle();
-    this.agent.destroy();
+    await this.agent.destroy();
   }
 
   private async deliver(payload: WebhookPayload, rawBody: string): Promise<void> {
@@ -107,10 +100,16 @@ export class WebhookNotifier implements DeskNotifier {
       let retryAfterMs: number | undefined;
       try {
         // Signed afresh on every try: a retry carries a current timestamp, so the receiver's age check passes.
-        const res = await this.inFlight(() => {
+        const res = await this.inFlight(async () => {
           const timestamp = String(this.now());
-          return this.http.post(url, rawBody, {
+          // The body is signed as bytes: it is sent as the very string that was signed.
+          const sent = await request(url, {
+            method: 'POST',
+            dispatcher: this.agent,
             signal: this.stop.signal,
+            headersTimeout: this.timeoutMs,
+            bodyTimeout: this.timeoutMs,
+            body: rawBody,
             headers: {
               'content-type': 'application/json',
               [SIGNATURE_HEADER]: signDeskWebhook(this.secret, timestamp, rawBody),
@@ -118,6 +117,9 @@ export class WebhookNotifier implements DeskNotifier {
               [DELIVERY_HEADER]: payload.deliveryId,
             },
           });
+          await sent.body.dump(); // frees the connection for the next webhook
+          const retryAfter = sent.headers['retry-after'];
+          return { status: sent.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
         });
         if (res.status >= 200 && res.status < 300) {
           this.log?.debug({ ...meta, attempt }, 'desk webhook delivered');
@@ -128,7 +130,7 @@ export class WebhookNotifier implements DeskNotifier {
           this.log?.warn({ ...meta, attempt, status: res.status }, 'desk webhook refused by the receiver; not retried');
           return;
         }
-        if (res.status === 429) retryAfterMs = parseRetryAfterMs(res.headers['retry-after'], this.now());
+        if (res.status === 429) retryAfterMs = parseRetryAfterMs(res.retryAfter, this.now());
       } catch (err) {
         if (this.stop.signal.aborted) return;
         problem = describe(err);
@@ -150,6 +152,7 @@ export class WebhookNotifier implements DeskNotifier {
 }
 
 function describe(err: unknown): string {
-  if (axios.isAxiosError(err)) return err.code ?? err.message;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
   return err instanceof Error ? err.message : String(err);
 }
