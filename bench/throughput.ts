@@ -52,9 +52,9 @@ export type Feed = 'prefilled' | 'trickle';
  * same tick leave in one socket write), the queues and the BullMQ worker on another (BullMQ defines ~65 Lua commands
  * on its connection, and ioredis copies them into every MULTI/pipeline). `plain`: the store's connection without
  * auto-pipelining, as app.ts had it before (the before figure, measured in the same run). Effects: as the app runs
- * them (EFFECTS_INLINE), handed to the drain's inline runner, which here completes each one without carrying it out
- * (the events it would produce are in the inbox already); `effect-jobs`: queued as one job each (EFFECTS_INLINE=false),
- * not run.
+ * them (EFFECTS_INLINE), handed to the drain's inline runner, which here reports each one done without carrying it
+ * out and with no result (the events it would produce are in the inbox already), so the drain completes them in its
+ * next commit; `effect-jobs`: queued as one job each (EFFECTS_INLINE=false), not run.
  */
 export type Wiring = 'app' | 'plain' | 'effect-jobs';
 
@@ -70,7 +70,8 @@ export async function processorRate(url: string, tickets: number, concurrency: n
   let applied = 0;
   const inline = {
     leaseMs: 30_000,
-    run: async (tk: string, effect: { id: string }) => void (await store.completeEffect(effectKey(tk, effect.id), tk, undefined)),
+    // done, with no result (it is in the inbox already): completed in the drain's next commit, as the app's are
+    run: async (tk: string, effect: { id: string }) => ({ key: effectKey(tk, effect.id), result: undefined }),
   };
   const processor = new EventProcessor({
     store,
