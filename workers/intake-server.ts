@@ -2,6 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidWebhook } from '../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
+import { isInert } from '../workflows/resync/transition.js';
 import { ticketKey } from './keys.js';
 import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
@@ -54,9 +55,11 @@ export function createIntakeServer(deps: IntakeDeps) {
         }
         const batches = await ticketing.eventsFromWebhook(request, now());
         let accepted = 0;
-        for (const { ticketId, events } of batches) {
-          const tk = ticketKey(system, ticketId);
-          const added = await deps.store.append(tk, events);
+        for (const batch of batches) {
+          const tk = ticketKey(system, batch.ticketId);
+          // what no workflow state acts on (a requester's reply reopening the ticket) is not stored or drained
+          const events = batch.events.filter((e) => !isInert(e));
+          const added = events.length > 0 ? await deps.store.append(tk, events) : 0;
           if (added > 0) await (deps.wake ? deps.wake(tk) : deps.queues.drain(tk));
           accepted += added;
         }

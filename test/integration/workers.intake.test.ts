@@ -89,6 +89,19 @@ describe('the HTTP intake', () => {
     expect(JSON.parse(stored ?? '{}')).toMatchObject({ type: 'commentAdded', commentId: '3', authorRole: 'requester' });
   });
 
+  it.each([
+    ['the requester reopening it by a reply', 'requester', 'open', 0],
+    ['an agent setting it pending', 'agent', 'pending', 0],
+    ['an agent solving it', 'agent', 'solved', 1],
+  ])('stores a status change only when a workflow state acts on it: %s → %i', async (_name, byRole, status, accepted) => {
+    const body = JSON.stringify({ type: 'ticket.status_changed', deliveryId: `st-${byRole}-${status}`, ticketId: '8', at: 1, status, byRole });
+    const res = await http.post('/webhooks/local', body, { headers: signed(body), transformRequest: [(d: unknown) => d] });
+    expect(res.status).toBe(202);
+    expect(res.data).toEqual({ accepted });
+    const stored = (await redis.lrange(`${prefix}:inbox:local:8`, 0, -1)).map((e) => JSON.parse(e) as { type: string; status: string });
+    expect(stored.filter((e) => e.type === 'statusChanged' && e.status === status)).toHaveLength(accepted);
+  });
+
   it('refuses a delivery id it has processed before with 409, even freshly signed', async () => {
     const body = commentCreated.replace('"d1"', '"d2"').replace('"3"', '"5"');
     const first = await http.post('/webhooks/local', body, { headers: signed(body), transformRequest: [(d: unknown) => d] });

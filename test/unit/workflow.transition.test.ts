@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EffectType } from '../../workflows/resync/effects.js';
 import { EVENT_TYPES, type EventType, type WorkflowEvent } from '../../workflows/resync/events.js';
 import { MAX_APPLIED_EVENT_IDS, MAX_HISTORY, STATE_NAMES, WAITING_STATES, type StateName } from '../../workflows/resync/state.js';
-import { transition } from '../../workflows/resync/transition.js';
+import { isInert, transition } from '../../workflows/resync/transition.js';
 import { ALICE, BOB, CHALLENGE, Desk, HOUR, MINUTE, MOBILEPASS, T0, makeTicket, otpDesk, reach } from './workflow.harness.js';
 
 /** What a requester would write in each state, to exercise its main path. */
@@ -518,5 +518,39 @@ describe('history', () => {
     const length = desk.s.history.length;
     desk.fire();
     expect(desk.s.history).toHaveLength(length);
+  });
+});
+
+describe('isInert: the events the intake does not store', () => {
+  const roles = ['requester', 'end-user', 'agent', 'bot', 'system'] as const;
+  const statuses = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
+
+  it('are status changes no state acts on: in every state, one changes nothing but the list of applied ids', () => {
+    let inert = 0;
+    for (const status of STATE_NAMES) {
+      for (const byRole of roles) {
+        for (const ticketStatus of statuses) {
+          const desk = reach(status);
+          const event = desk.event('statusChanged', { status: ticketStatus, byRole });
+          if (!isInert(event)) continue;
+          inert += 1;
+          const before = desk.s;
+          const result = transition(before, event, desk.policy);
+          expect(result.effects, `${status}: ${byRole} → ${ticketStatus}`).toEqual([]);
+          const { appliedEventIds: _a, updatedAt: _u, ...rest } = result.state ?? before;
+          const { appliedEventIds: _b, updatedAt: _v, ...restBefore } = before;
+          expect(rest, `${status}: ${byRole} → ${ticketStatus}`).toEqual(restBefore);
+        }
+      }
+    }
+    expect(inert).toBeGreaterThan(STATE_NAMES.length * 20);
+  });
+
+  it('never an agent solving or closing the ticket, nor any other event type', () => {
+    const desk = reach('awaiting_codes');
+    expect(isInert(desk.event('statusChanged', { status: 'solved', byRole: 'agent' }))).toBe(false);
+    expect(isInert(desk.event('statusChanged', { status: 'closed', byRole: 'agent' }))).toBe(false);
+    expect(isInert(desk.event('statusChanged', { status: 'open', byRole: 'requester' }))).toBe(true);
+    expect(isInert(desk.event('commentAdded', { commentId: '1', authorId: 'x', authorRole: 'requester', public: true }))).toBe(false);
   });
 });

@@ -6,4 +6,4 @@ export * from './policy.js';
 export * from './platform-traits.js';
 export * from './reply-parser.js';
 export * from './templates.js';
-export { initialState, transition, type TransitionResult } from './transition.js';
+export { initialState, isInert, transition, type TransitionResult } from './transition.js';

@@ -1,4 +1,4 @@
-import type { WorkflowEvent } from './events.js';
+import type { EventOf, WorkflowEvent } from './events.js';
 import type { TicketSnapshot } from './model.js';
 import type { Policy } from './policy.js';
 import { parseReply } from './reply-parser.js';
@@ -129,8 +129,21 @@ function handoffReason(e: WorkflowEvent, policy: Policy): string | undefined {
     if (e.added.includes(policy.handoffTag)) return `tag ${policy.handoffTag} added`;
     if (e.removed.includes(policy.watchTag)) return `tag ${policy.watchTag} removed`;
   }
-  if (e.type === 'statusChanged' && e.byRole === 'agent' && (e.status === 'solved' || e.status === 'closed')) return `an agent set the ticket ${e.status}`;
+  if (e.type === 'statusChanged' && agentClosed(e)) return `an agent set the ticket ${e.status}`;
   return undefined;
+}
+
+function agentClosed(e: EventOf<'statusChanged'>): boolean {
+  return e.byRole === 'agent' && (e.status === 'solved' || e.status === 'closed');
+}
+
+/**
+ * Events no state acts on, whatever the state: a status change by anyone but an agent solving or closing the ticket
+ * (the requester's reply reopening it, the bot's own pending). The intake does not store them: each would cost a
+ * drain and a commit that change nothing but the list of applied ids.
+ */
+export function isInert(e: WorkflowEvent): boolean {
+  return e.type === 'statusChanged' && !agentClosed(e);
 }
 
 /** resolved and timed_out: the requester writing again (other than to say thanks, it works) starts over. */
