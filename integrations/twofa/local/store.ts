@@ -88,8 +88,16 @@ function escapeGlob(text: string): string {
  * The embedded 2FA platform's state in Redis, every key under `<prefix>:tfa:`. Namespaces
  * (`user:`, `tokens-of:` …) keep an id containing a colon from colliding with another key.
  */
+interface PlatformCommands {
+  tfaAdvance(key: string, ...args: string[]): Promise<unknown>;
+  tfaUpdateExisting(key: string, ...args: string[]): Promise<unknown>;
+  tfaPutToken(tokenKey: string, tokensOfKey: string, ...args: string[]): Promise<unknown>;
+}
+
 export class LocalPlatformStore {
   private readonly root: string;
+  /** the connection with the scripts defined on it: sent by hash (EVALSHA), not as text on every call */
+  private readonly r: Redis & PlatformCommands;
 
   constructor(
     private readonly redis: Redis,
@@ -98,6 +106,13 @@ export class LocalPlatformStore {
     private readonly authLogSize = 100,
   ) {
     this.root = `${prefix}:tfa`;
+    const r = redis as Redis & Partial<PlatformCommands>;
+    if (!r.tfaAdvance) {
+      redis.defineCommand('tfaAdvance', { numberOfKeys: 1, lua: ADVANCE });
+      redis.defineCommand('tfaUpdateExisting', { numberOfKeys: 1, lua: UPDATE_EXISTING });
+      redis.defineCommand('tfaPutToken', { numberOfKeys: 2, lua: PUT_TOKEN });
+    }
+    this.r = redis as Redis & PlatformCommands;
   }
 
   private userKey(id: string): string {
@@ -133,7 +148,7 @@ export class LocalPlatformStore {
     for (const m of data.memberships) await this.redis.sadd(this.groupsOfKey(m.userId), m.group);
     for (const t of data.tokens) {
       const fields = ['serial', t.serial, 'userId', t.userId, 'kind', t.kind, 'secret', t.secret, 'counter', String(t.counter), 'state', t.state, 'digits', String(t.digits), 'failed', '0'];
-      await this.redis.eval(PUT_TOKEN, 2, this.tokenKey(t.serial), this.tokensOfKey(t.userId), options.replace ? '1' : '0', t.serial, ...fields);
+      await this.r.tfaPutToken(this.tokenKey(t.serial), this.tokensOfKey(t.userId), options.replace ? '1' : '0', t.serial, ...fields);
     }
   }
 
@@ -197,18 +212,16 @@ export class LocalPlatformStore {
 
   /** @returns false when the token no longer exists */
   async setChallenge(serial: string, challenge: string): Promise<boolean> {
-    return (await this.redis.eval(UPDATE_EXISTING, 1, this.tokenKey(serial), 'set', 'challenge', challenge)) === 1;
+    return (await this.r.tfaUpdateExisting(this.tokenKey(serial), 'set', 'challenge', challenge)) === 1;
   }
 
   async recordFailure(serial: string): Promise<void> {
-    await this.redis.eval(UPDATE_EXISTING, 1, this.tokenKey(serial), 'incr', 'failed');
+    await this.r.tfaUpdateExisting(this.tokenKey(serial), 'incr', 'failed');
   }
 
   /** Moves the counter past codes a search found, if nobody moved it since the search read it. Resets the failed count. */
   async advanceCounter(serial: string, request: AdvanceRequest): Promise<AdvanceResult> {
-    const result = await this.redis.eval(
-      ADVANCE,
-      1,
+    const result = await this.r.tfaAdvance(
       this.tokenKey(serial),
       String(request.expectedCounter),
       String(request.newCounter),
