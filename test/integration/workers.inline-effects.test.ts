@@ -4,13 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
 import { EffectExecutor } from '../../workers/effect-executor.js';
-import { EventProcessor } from '../../workers/event-processor.js';
 import { effectKey } from '../../workers/workflow-store.js';
 import { ticketKey } from '../../workers/keys.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';
-import { startIntakeOnly, type IntakeOnly } from '../support/intake-only.js';
+import { intakeOnlyPerSuite } from '../support/intake-only.js';
 
 /** Counts the jobs the app adds to its effects queue (a spy on the real queue; the jobs still go to Redis). */
 function countEffectJobs(app: App): { added: number } {
@@ -66,27 +65,14 @@ describe.each([
 });
 
 describe('an effect that runs longer than its lease', () => {
-  const { log } = capturedLogger('warn');
-  let sys: IntakeOnly;
-
-  beforeAll(async () => {
-    sys = await startIntakeOnly('inllease', log);
-  });
-  afterAll(async () => {
-    await sys.stop();
-  });
+  const { sys } = intakeOnlyPerSuite('inllease');
 
   it('keeps it: the drain renews the lease while the effect runs, so the sweeper does not start it again', async () => {
-    const { intake, redis } = sys;
-    const { tk } = await sys.newTaggedTicket();
+    const { intake, redis } = sys();
+    const { tk } = await sys().newTaggedTicket();
     let release: () => void = () => undefined;
     const running = new Promise<void>((r) => (release = r));
-    const processor = new EventProcessor({
-      store: intake.store,
-      queues: intake.queues,
-      policy: intake.config.policy,
-      ticketing: intake.ticketing,
-      log,
+    const processor = sys().processor({
       inline: { leaseMs: 600, run: () => running },
     });
     const drained = processor.drain(tk);
@@ -102,19 +88,11 @@ describe('an effect that runs longer than its lease', () => {
 });
 
 describe('an effect result the drain folds into its commit, when a job completed the effect first', () => {
-  const { log } = capturedLogger('warn');
-  let sys: IntakeOnly;
-
-  beforeAll(async () => {
-    sys = await startIntakeOnly('inlfold', log);
-  });
-  afterAll(async () => {
-    await sys.stop();
-  });
+  const { sys } = intakeOnlyPerSuite('inlfold');
 
   it('is applied once: the commit finds the effect gone, saves nothing, and the drain takes the result from the inbox', async () => {
-    const { intake } = sys;
-    const { tk } = await sys.newTaggedTicket();
+    const { intake } = sys();
+    const { tk } = await sys().newTaggedTicket();
     const executor = new EffectExecutor({
       platform: intake.platform,
       ticketing: intake.ticketing,
@@ -122,12 +100,7 @@ describe('an effect result the drain folds into its commit, when a job completed
       resyncLimit: { redis: intake.store.redis, keys: intake.store.keys, perUserPerDay: 5 },
     });
     const applied: string[] = [];
-    const processor = new EventProcessor({
-      store: intake.store,
-      queues: intake.queues,
-      policy: intake.config.policy,
-      ticketing: intake.ticketing,
-      log,
+    const processor = sys().processor({
       // every event the workflow is given, applied or ignored as a duplicate
       onApplied: (_tk, event) => void applied.push(event.type),
       inline: {

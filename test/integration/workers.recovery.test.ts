@@ -1,36 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import axios from 'axios';
 import type { App } from '../../workers/app.js';
-import { EventProcessor } from '../../workers/event-processor.js';
 import type { Queues } from '../../workers/queues.js';
-import { capturedLogger } from '../support/log-capture.js';
-import { startIntakeOnly, type IntakeOnly } from '../support/intake-only.js';
+import { intakeOnlyPerSuite } from '../support/intake-only.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { startWorkerProcess } from '../support/worker-process.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('work a crash left behind', () => {
-  const { log } = capturedLogger('warn');
-  let sys: IntakeOnly;
-
-  beforeAll(async () => {
-    sys = await startIntakeOnly('rec', log);
-  });
-  afterAll(async () => {
-    await sys.stop();
-  });
+  const { sys } = intakeOnlyPerSuite('rec');
 
   it('finds effects saved with a state change whose jobs were never queued, and events whose drain job was lost', async () => {
-    const { intake } = sys;
-    const { id, tk } = await sys.newTaggedTicket();
+    const { intake } = sys();
+    const { id, tk } = await sys().newTaggedTicket();
 
     // A worker applies the first event and dies before it queues the effects it saved.
-    const crashing = new EventProcessor({
-      store: intake.store,
+    const crashing = sys().processor({
       queues: { addEffects: async () => undefined } as unknown as Queues,
-      policy: intake.config.policy,
-      ticketing: intake.ticketing,
-      log,
     });
     await crashing.drain(tk);
     expect((await intake.store.getState(tk)).state?.status).toBe('locating_user');
@@ -41,7 +27,7 @@ describe('work a crash left behind', () => {
     await intake.store.append(tk, [{ type: 'tagsChanged', id: 'lost-drain', at: Date.now(), tags: ['2fa_issue', 'vip'], added: ['vip'], removed: [], byRole: 'agent' }]);
     await intake.queues.events.obliterate({ force: true });
 
-    const workers = await sys.startWorkers();
+    const workers = await sys().startWorkers();
     await workers.sweeper.sweep(Date.now() + 60_000);
 
     const state = await waitFor('the ticket to wait for codes', async () => {
@@ -54,28 +40,15 @@ describe('work a crash left behind', () => {
 });
 
 describe('an effect run in the drain (EFFECTS_INLINE) whose worker died', () => {
-  const { log } = capturedLogger('warn');
-  let sys: IntakeOnly;
-
-  beforeAll(async () => {
-    sys = await startIntakeOnly('recinl', log);
-  });
-  afterAll(async () => {
-    await sys.stop();
-  });
+  const { sys } = intakeOnlyPerSuite('recinl');
 
   it('is left to its worker for the lease, then queued as a job by the sweeper', async () => {
-    const { intake } = sys;
-    const { id, tk } = await sys.newTaggedTicket();
+    const { intake } = sys();
+    const { id, tk } = await sys().newTaggedTicket();
 
     // The drain commits the effects leased to itself for 60 s, and its worker dies before running them.
     const started: string[] = [];
-    const dying = new EventProcessor({
-      store: intake.store,
-      queues: intake.queues,
-      policy: intake.config.policy,
-      ticketing: intake.ticketing,
-      log,
+    const dying = sys().processor({
       inline: {
         leaseMs: 60_000,
         run: async (_tk, effect) => {
@@ -89,7 +62,7 @@ describe('an effect run in the drain (EFFECTS_INLINE) whose worker died', () => 
     expect(await intake.store.pendingEffects(tk)).toHaveLength(3);
     expect(await intake.queues.effects.count()).toBe(0);
 
-    const workers = await sys.startWorkers();
+    const workers = await sys().startWorkers();
     // Within the lease (well past the sweeper's 5 s grace) it is an effect in flight; after it, one left behind.
     expect((await workers.sweeper.sweep(Date.now() + 30_000)).effects).toBe(0);
     expect(await intake.store.pendingEffects(tk)).toHaveLength(3);
