@@ -34,7 +34,7 @@ export const EnvSchema = z.object({
     .default('intake,workers')
     .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
     .pipe(z.array(z.enum(['intake', 'workers'])).min(1)),
-  EVENT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(128),
+  EVENT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   EFFECT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   EFFECT_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   EFFECT_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
