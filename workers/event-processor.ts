@@ -24,6 +24,34 @@ interface Applied {
   changed: boolean;
 }
 
+/** Transitions applied in memory, in order, for one commit to save: the state they lead to and what they ask for. */
+class Pending {
+  readonly steps: Applied[] = [];
+  readonly effects: Effect[] = [];
+  changed = false;
+
+  constructor(
+    public state: WorkflowState | undefined,
+    private readonly policy: Policy,
+  ) {}
+
+  apply(event: WorkflowEvent): void {
+    const before = this.state;
+    const r = transition(before, event, this.policy);
+    this.steps.push({ event, before, after: r.changed ? r.state : before, effects: r.effects, changed: r.changed });
+    if (r.changed) {
+      this.state = r.state;
+      this.changed = true;
+    }
+    for (const e of r.effects) this.effects.push(e);
+  }
+
+  /** the state to save: undefined when no transition changed it */
+  get saved(): WorkflowState | undefined {
+    return this.changed ? this.state : undefined;
+  }
+}
+
 /** An effect this worker ran to the end: its key, and the event it reports (none for a timer or a note). */
 export interface InlineOutcome {
   key: string;
@@ -103,36 +131,27 @@ export class EventProcessor {
         continue;
       }
       // Apply the batch in memory, one transition per event in inbox order, then save it all with one commit.
-      const steps: Applied[] = [];
+      const pending = new Pending(batch.state, policy);
       const consumed: string[] = [];
-      const effects: Effect[] = [];
-      let state = batch.state;
-      let changed = false;
       for (const head of batch.heads) {
         const parsed = parseStored(head);
         if (!parsed.ok) {
           if (consumed.length > 0) break; // commit the readable events before it; it is the head next time
-          log.error({ tk, state: state?.status, why: parsed.why }, 'unreadable event moved to dead letters');
+          log.error({ tk, state: pending.state?.status, why: parsed.why }, 'unreadable event moved to dead letters');
           await store.quarantineHead(tk, head, parsed.why);
           break;
         }
         let event: WorkflowEvent;
         try {
-          event = await this.hydrate(tk, state, parsed.event);
+          event = await this.hydrate(tk, pending.state, parsed.event);
         } catch (err) {
           if (consumed.length > 0) break; // save what is done; the comment is read again as the next head
           throw err;
         }
-        const result = transition(state, event, policy);
-        const after = result.changed ? result.state : state;
-        steps.push({ event, before: state, after, effects: result.effects, changed: result.changed });
-        if (result.changed) {
-          state = result.state;
-          changed = true;
-        }
-        for (const e of result.effects) effects.push(e);
+        pending.apply(event);
         consumed.push(head);
       }
+      const { state, effects } = pending;
       if (consumed.length === 0) {
         batch = await store.loadBatch(tk, MAX_BATCH);
         cleaned = false;
@@ -140,7 +159,7 @@ export class EventProcessor {
       }
       let committed;
       try {
-        committed = await store.commitBatch(tk, batch.version, changed ? state : undefined, consumed, effects, this.now(), MAX_BATCH, inline ? inline.leaseMs : 0);
+        committed = await store.commitBatch(tk, batch.version, pending.saved, consumed, effects, this.now(), MAX_BATCH, inline ? inline.leaseMs : 0);
       } catch (err) {
         if (!(err instanceof CommitConflict)) throw err;
         batch = await store.loadBatch(tk, MAX_BATCH);
@@ -153,7 +172,7 @@ export class EventProcessor {
         queued = queued.then(() => add);
         add.catch(() => undefined); // awaited through `queued`; this only keeps it from counting as unhandled
       }
-      for (const step of steps) this.report(tk, step);
+      for (const step of pending.steps) this.report(tk, step);
       if (effects.length > 0 && inline) {
         const folded = await this.runAndFold(tk, effects, committed.version, state, inline);
         applied += folded.applied;
@@ -184,35 +203,23 @@ export class EventProcessor {
       const done: InlineOutcome[] = [];
       for (const outcome of await this.runLeased(tk, effects, state, inline)) if (outcome) done.push(outcome);
       if (done.length === 0) return { applied, batch: undefined };
-      const steps: Applied[] = [];
-      const next: Effect[] = [];
-      let after = state;
-      let changed = false;
-      for (const { result } of done) {
-        if (!result) continue;
-        const r = transition(after, result, policy);
-        steps.push({ event: result, before: after, after: r.changed ? r.state : after, effects: r.effects, changed: r.changed });
-        if (r.changed) {
-          after = r.state;
-          changed = true;
-        }
-        for (const e of r.effects) next.push(e);
-      }
+      const pending = new Pending(state, policy);
+      for (const { result } of done) if (result) pending.apply(result);
       let committed: CommittedBatch;
       try {
         const keys = done.map((o) => o.key);
-        committed = await store.commitBatch(tk, version, changed ? after : undefined, [], next, this.now(), MAX_BATCH, inline.leaseMs, keys);
+        committed = await store.commitBatch(tk, version, pending.saved, [], pending.effects, this.now(), MAX_BATCH, inline.leaseMs, keys);
       } catch (err) {
         if (!(err instanceof CommitConflict || err instanceof EffectCompletedElsewhere)) throw err;
         await Promise.all(done.map((o) => store.completeEffect(o.key, tk, o.result)));
         return { applied, batch: undefined };
       }
-      applied += steps.length;
-      for (const step of steps) this.report(tk, step);
+      applied += pending.steps.length;
+      for (const step of pending.steps) this.report(tk, step);
       version = committed.version;
-      state = after;
-      if (next.length === 0) return { applied, batch: { version, state, heads: committed.next } };
-      effects = next;
+      state = pending.state;
+      if (pending.effects.length === 0) return { applied, batch: { version, state, heads: committed.next } };
+      effects = pending.effects;
     }
   }
 
