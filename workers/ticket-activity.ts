@@ -48,15 +48,16 @@ export class TicketActivity {
   /** entries of a ticket added in this turn of the event loop, written together at its end */
   private readonly pending = new Map<string, { entries: string[]; written: Promise<void> }>();
 
-  private readonly r: Redis & ActivityCommands;
+  /** the connection, with the push script defined on it */
+  private readonly redis: Redis & ActivityCommands;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keys: Keys,
   ) {
     const r = redis as Redis & Partial<ActivityCommands>;
     if (!r.tdActivityPush) redis.defineCommand('tdActivityPush', { numberOfKeys: 1, lua: PUSH });
-    this.r = redis as Redis & ActivityCommands;
+    this.redis = redis as Redis & ActivityCommands;
   }
 
   /**
@@ -83,7 +84,7 @@ export class TicketActivity {
   private async write(tk: string, entries: string[]): Promise<void> {
     // One script call, not a MULTI of three commands: a MULTI per applied event was 4 % of the burst's CPU, and the
     // three commands a third of the commands a ticket sent from JavaScript.
-    await this.r.tdActivityPush(this.keys.activity(tk), MAX_ACTIVITY, ACTIVITY_TTL_S, ...entries);
+    await this.redis.tdActivityPush(this.keys.activity(tk), MAX_ACTIVITY, ACTIVITY_TTL_S, ...entries);
   }
 
   /** Newest first; unreadable entries (an older format) are skipped. */
