@@ -141,7 +141,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log,
     onApplied,
     // run in the drain, leased to it for as long as a job's lock would hold it
-    ...(env.EFFECTS_INLINE ? { inline: { run: (tk, effect) => runner.runInline(tk, effect), leaseMs: env.JOB_LOCK_MS } } : {}),
+    ...(env.EFFECTS_INLINE ? { inline: { run: (tk, effect) => runner.runInline(tk, effect), leaseMs: env.JOB_LOCK_MS, readAhead: (tk, effect) => runner.readAhead(tk, effect) } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   if (roles.has('workers') && env.LOCAL_DRAIN_BACKLOG > 0) {

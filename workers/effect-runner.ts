@@ -122,6 +122,28 @@ export class EffectRunner {
     return undefined;
   }
 
+  /**
+   * Runs a read-only effect that was never saved, ahead of the commit of the transition that asked for it (see
+   * EventProcessor.readAhead): its result event, or nothing when it failed or the result does not pass the event
+   * schema. A failure is not counted as an attempt: the drain commits the effect, and the usual run (retries,
+   * backoff, effectFailed) takes it from there.
+   */
+  async readAhead(tk: string, effect: Effect): Promise<WorkflowEvent | undefined> {
+    const key = effectKey(tk, effect.id);
+    let result: WorkflowEvent | undefined;
+    try {
+      result = await this.deps.executor.run(effect, { tk, key, retryAfterUnknownOutcome: false });
+    } catch (raw) {
+      const err = raw as ErrorLike;
+      this.deps.log.debug({ tk, effect: effect.type, effectId: effect.id, error: err.name, reason: err.reason ?? err.message }, 'read ahead failed: the effect is saved and run the usual way');
+      return undefined;
+    }
+    const checked = EventSchema.safeParse(result);
+    if (!checked.success) return undefined;
+    this.deps.onEffect?.({ tk, effect, outcome: 'ok', at: this.now() });
+    return checked.data;
+  }
+
   private async fail(tk: string, effect: Effect, raw: unknown, log: Logger): Promise<void> {
     const err = raw as ErrorLike;
     log.warn({ error: err.name, reason: err.reason ?? err.message ?? String(raw) }, 'effect failed: reported to the workflow');

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { EventSchema, type WorkflowEvent } from '../workflows/resync/events.js';
-import type { Effect } from '../workflows/resync/effects.js';
+import { isReadOnly, type Effect } from '../workflows/resync/effects.js';
+import { isAwaited } from '../workflows/resync/transition-step.js';
 import type { Policy } from '../workflows/resync/policy.js';
 import type { WorkflowState } from '../workflows/resync/state.js';
 import { transition } from '../workflows/resync/transition.js';
@@ -15,6 +16,8 @@ import { CommitConflict, EffectCompletedElsewhere, effectKey, type CommittedBatc
  * (each event travels twice: read, then compared by the commit) and how long one ticket holds a drain job.
  */
 const MAX_BATCH = 32;
+/** Rounds of read-only effects run before one commit at most (a workflow asks for three in a row: user, groups, tokens). */
+const MAX_READ_AHEAD = 8;
 
 interface Applied {
   event: WorkflowEvent;
@@ -44,6 +47,18 @@ class Pending {
       this.changed = true;
     }
     for (const e of r.effects) this.effects.push(e);
+  }
+
+  /**
+   * The reads asked for so far, for the caller to carry out before the commit (they are not saved), when the
+   * workflow waits on nothing else; the other effects (ticket updates, timers) stay to be saved.
+   */
+  takeReads(): Effect[] {
+    if (this.effects.some((e) => !isReadOnly(e) && isAwaited(e.type))) return [];
+    const reads = this.effects.filter(isReadOnly);
+    const rest = this.effects.filter((e) => !isReadOnly(e));
+    this.effects.splice(0, this.effects.length, ...rest);
+    return reads;
   }
 
   /** the state to save: undefined when no transition changed it */
@@ -77,7 +92,15 @@ export interface EventProcessorDeps {
    * was completed through the inbox or handed to a job, and the drain reads the inbox again. Without `inline` every
    * effect is a job of the effects queue.
    */
-  inline?: { run(tk: string, effect: Effect): Promise<InlineOutcome | void>; leaseMs: number };
+  inline?: {
+    run(tk: string, effect: Effect): Promise<InlineOutcome | void>;
+    leaseMs: number;
+    /**
+     * Runs a read-only effect before the transition that asked for it is committed (see `isReadOnly`): its result, or
+     * nothing when it failed, in which case the effect is committed and run the usual way (retries, backoff).
+     */
+    readAhead?(tk: string, effect: Effect): Promise<WorkflowEvent | undefined>;
+  };
   /** called after each committed transition (metrics, tests) */
   onApplied?: (tk: string, event: WorkflowEvent, before: WorkflowState | undefined, after: WorkflowState | undefined, effects: Effect[]) => void;
 }
@@ -151,6 +174,7 @@ export class EventProcessor {
         pending.apply(event);
         consumed.push(head);
       }
+      if (consumed.length > 0 && inline?.readAhead) await this.readAhead(tk, pending, inline.readAhead);
       const { state, effects } = pending;
       if (consumed.length === 0) {
         batch = await store.loadBatch(tk, MAX_BATCH);
@@ -220,6 +244,26 @@ export class EventProcessor {
       state = pending.state;
       if (pending.effects.length === 0) return { applied, batch: { version, state, heads: committed.next } };
       effects = pending.effects;
+    }
+  }
+
+  /**
+   * Carries out the reads a batch asks for before its commit and applies their results to it, as long as every
+   * effect asked for is a read (the user, their groups, their tokens): one commit saves the chain, and none of these
+   * effects is ever saved in the outbox; the ticket updates and timers asked for on the way are saved by that commit.
+   * A crash before the commit leaves the batch's events in the inbox, and the next drain reads again. A read that
+   * fails stops here: the reads of that round are committed with the rest and run the usual way, with their retries.
+   */
+  private async readAhead(tk: string, pending: Pending, read: NonNullable<NonNullable<EventProcessorDeps['inline']>['readAhead']>): Promise<void> {
+    for (let round = 0; round < MAX_READ_AHEAD; round++) {
+      const reads = pending.takeReads();
+      if (reads.length === 0) return;
+      const results = await Promise.all(reads.map((e) => read(tk, e)));
+      if (results.some((r) => r === undefined)) {
+        pending.effects.push(...reads);
+        return;
+      }
+      for (const result of results) if (result) pending.apply(result);
     }
   }
 

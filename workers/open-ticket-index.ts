@@ -1,34 +1,39 @@
 import type { Redis } from 'ioredis';
 import { STATE_NAMES, TERMINAL_STATES, type StateName } from '../workflows/resync/state.js';
 import type { Keys } from './keys.js';
+import { TurnBatch } from './turn-batch.js';
 
 /** States a ticket can wait or work in: terminal ones are not indexed, so the index holds open tickets only. */
 export const OPEN_STATES: readonly StateName[] = STATE_NAMES.filter((s) => !(TERMINAL_STATES as readonly string[]).includes(s));
 
 /**
- * Moves a ticket to its new state's set, unless the index already holds a later transition (two processes'
+ * Moves each ticket to its new state's set, unless the index already holds a later transition (two processes'
  * updates of one ticket may land out of order). '' as the new state drops the ticket (it ended).
- * KEYS: open-state hash, one set per open state  ARGV: tk, newState|'', at, the open state names (same order)
+ * KEYS: open-state hash, one set per open state  ARGV: the count of open states, their names (same order as the
+ * sets), then (tk, newState|'', at) per move, in the order they happened
  */
 const MOVE = `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur then
-  local sep = string.find(cur, '|', 1, true)
-  if tonumber(string.sub(cur, sep + 1)) > tonumber(ARGV[3]) then return 0 end
-  local old = string.sub(cur, 1, sep - 1)
-  for i = 4, #ARGV do if ARGV[i] == old then redis.call('SREM', KEYS[i - 2], ARGV[1]) end end
+local ns = tonumber(ARGV[1])
+local slot = {}
+for i = 1, ns do slot[ARGV[1 + i]] = KEYS[1 + i] end
+for m = ns + 2, #ARGV, 3 do
+  local tk, to, at = ARGV[m], ARGV[m + 1], tonumber(ARGV[m + 2])
+  local cur = redis.call('HGET', KEYS[1], tk)
+  local sep = cur and string.find(cur, '|', 1, true)
+  if not cur or tonumber(string.sub(cur, sep + 1)) <= at then
+    if cur and slot[string.sub(cur, 1, sep - 1)] then redis.call('SREM', slot[string.sub(cur, 1, sep - 1)], tk) end
+    if to == '' then
+      redis.call('HDEL', KEYS[1], tk)
+    else
+      if slot[to] then redis.call('SADD', slot[to], tk) end
+      redis.call('HSET', KEYS[1], tk, to .. '|' .. at)
+    end
+  end
 end
-if ARGV[2] == '' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  return 1
-end
-for i = 4, #ARGV do if ARGV[i] == ARGV[2] then redis.call('SADD', KEYS[i - 2], ARGV[1]) end end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
-return 1
 `;
 
 interface IndexCommands {
-  tdIndexMove(...args: (string | number)[]): Promise<number>;
+  tdIndexMoveAll(...args: (string | number)[]): Promise<unknown>;
 }
 
 /**
@@ -38,21 +43,28 @@ interface IndexCommands {
  */
 export class OpenTicketIndex {
   private readonly r: Redis & IndexCommands;
+  private readonly batch = new TurnBatch<[tk: string, state: string, at: number]>((moves) => this.write(moves));
 
   constructor(
     redis: Redis,
     private readonly keys: Keys,
   ) {
     const r = redis as Redis & Partial<IndexCommands>;
-    if (!r.tdIndexMove) redis.defineCommand('tdIndexMove', { lua: MOVE });
+    if (!r.tdIndexMoveAll) redis.defineCommand('tdIndexMoveAll', { lua: MOVE });
     this.r = redis as Redis & IndexCommands;
   }
 
-  /** Records the state a transition at `at` left the ticket in (a terminal state takes it out of the index). */
-  async move(tk: string, state: StateName, at: number): Promise<void> {
-    const open = OPEN_STATES.includes(state);
+  /**
+   * Records the state a transition at `at` left the ticket in (a terminal state takes it out of the index). The
+   * moves of one turn of the event loop, of every ticket, are saved with one script call.
+   */
+  move(tk: string, state: StateName, at: number): Promise<void> {
+    return this.batch.add([tk, OPEN_STATES.includes(state) ? state : '', at]);
+  }
+
+  private async write(moves: Array<[string, string, number]>): Promise<void> {
     const keys = [this.keys.openStateOf, ...OPEN_STATES.map((s) => this.keys.openInState(s))];
-    await this.r.tdIndexMove(keys.length, ...keys, tk, open ? state : '', at, ...OPEN_STATES);
+    await this.r.tdIndexMoveAll(keys.length, ...keys, OPEN_STATES.length, ...OPEN_STATES, ...moves.flat());
   }
 
   /** Up to `limit` open tickets (their `tk`), and whether there are more. */

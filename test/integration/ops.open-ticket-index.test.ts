@@ -34,6 +34,27 @@ describe('OpenTicketIndex on real Redis', () => {
     expect(counts.resyncing).toBe(0);
   });
 
+  it('saves the moves of one turn of the event loop together, in the order they happened', async () => {
+    const calls: unknown[] = [];
+    const r = redis as typeof redis & { tdIndexMoveAll: (...args: unknown[]) => Promise<unknown> };
+    const write = r.tdIndexMoveAll.bind(r);
+    r.tdIndexMoveAll = (...args: unknown[]) => (calls.push(args), write(...args));
+    try {
+      await Promise.all([
+        index.move('local:5', 'locating_user', 1000),
+        index.move('local:6', 'locating_user', 1000),
+        index.move('local:5', 'awaiting_codes', 1001),
+        index.move('local:6', 'resolved', 1002),
+      ]);
+    } finally {
+      r.tdIndexMoveAll = write;
+    }
+    expect(calls).toHaveLength(1);
+    const held = await redis.hmget(`${prefix}:open-state`, 'local:5', 'local:6');
+    expect(held).toEqual(['awaiting_codes|1001', null]);
+    expect(await redis.sismember(`${prefix}:open:locating_user`, 'local:5')).toBe(0);
+  });
+
   it('takes a reopened ticket back in', async () => {
     await index.move('local:4', 'resolved', 1000);
     await index.move('local:4', 'locating_user', 2000);

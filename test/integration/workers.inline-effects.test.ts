@@ -5,6 +5,8 @@ import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
 import { EffectExecutor } from '../../workers/effect-executor.js';
 import { effectKey } from '../../workers/workflow-store.js';
+import type { Effect } from '../../workflows/resync/effects.js';
+import type { WorkflowEvent } from '../../workflows/resync/events.js';
 import { ticketKey } from '../../workers/keys.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -124,5 +126,76 @@ describe('an effect result the drain folds into its commit, when a job completed
     // locate is done; its two SLA timers and the readGroups it led to are left in the outbox (for jobs)
     const pending = await intake.store.pendingEffects(tk);
     expect(pending.sort()).toEqual([`${tk}|1.1.1`, `${tk}|1.1.2`, `${tk}|1.2.0`]);
+  });
+});
+
+describe('reads a new ticket asks for, run before its commit', () => {
+  const { sys } = intakeOnlyPerSuite('inlread');
+
+  /** A drain with inline effects on the intake's store; `readAhead` as given (none: reads are committed first). */
+  function drainWith(readAhead: ((tk: string, effect: Effect) => Promise<WorkflowEvent | undefined>) | undefined) {
+    const { intake } = sys();
+    const executor = new EffectExecutor({
+      platform: intake.platform,
+      ticketing: intake.ticketing,
+      queues: intake.queues,
+      resyncLimit: { redis: intake.store.redis, keys: intake.store.keys, perUserPerDay: 5 },
+    });
+    const commits = { n: 0 };
+    const commitBatch = intake.store.commitBatch.bind(intake.store);
+    const processor = sys().processor({
+      store: Object.assign(Object.create(intake.store) as typeof intake.store, {
+        commitBatch: (...args: Parameters<typeof commitBatch>) => ((commits.n += 1), commitBatch(...args)),
+      }),
+      inline: {
+        leaseMs: 30_000,
+        run: async (t, effect) => {
+          const key = effectKey(t, effect.id);
+          return { key, result: await executor.run(effect, { tk: t, key, retryAfterUnknownOutcome: false }) };
+        },
+        ...(readAhead ? { readAhead } : {}),
+      },
+    });
+    return { processor, commits, executor };
+  }
+
+  it('saves user, groups and tokens with the reply in one commit, and never puts those reads in the outbox', async () => {
+    const { intake } = sys();
+    const { tk } = await sys().newTaggedTicket();
+    const saved: string[] = [];
+    const { processor, commits, executor } = drainWith(async (t, effect) => executor.run(effect, { tk: t, key: effectKey(t, effect.id), retryAfterUnknownOutcome: false }));
+    const outboxBefore = intake.store.keys.outbox;
+    const watcher = setInterval(() => void intake.store.redis.zrange(outboxBefore, 0, -1).then((keys) => saved.push(...keys)), 1);
+    await processor.drain(tk);
+    clearInterval(watcher);
+    expect((await intake.store.getState(tk)).state?.status).toBe('awaiting_codes');
+    // the reads and the reply with its timers, then the fold that completes the reply and the timers
+    expect(commits.n).toBe(2);
+    const records = await Promise.all(saved.map((k) => intake.store.getEffect(k)));
+    for (const r of records) if (r) expect(['locateUser', 'readGroups', 'readTokens']).not.toContain(r.effect.type);
+    expect(await intake.store.pendingEffects(tk)).toEqual([]);
+  });
+
+  it('without reading ahead, commits each read on its own (the count the test above would fail on)', async () => {
+    const { tk } = await sys().newTaggedTicket();
+    const { processor, commits } = drainWith(undefined);
+    await processor.drain(tk);
+    expect(commits.n).toBeGreaterThanOrEqual(5);
+  });
+
+  it('commits a read that failed ahead and runs it the usual way, reaching the same state', async () => {
+    const { intake } = sys();
+    const { tk } = await sys().newTaggedTicket();
+    const tried: string[] = [];
+    const { processor, executor } = drainWith(async (t, effect) => {
+      tried.push(effect.type);
+      if (effect.type === 'readGroups') return undefined; // the platform failed
+      return executor.run(effect, { tk: t, key: effectKey(t, effect.id), retryAfterUnknownOutcome: false });
+    });
+    await processor.drain(tk);
+    // the failed read is committed and run inline after the commit; the tokens it leads to are read the same way
+    expect(tried).toEqual(['locateUser', 'readGroups']);
+    expect((await intake.store.getState(tk)).state?.status).toBe('awaiting_codes');
+    expect(await intake.store.pendingEffects(tk)).toEqual([]);
   });
 });

@@ -76,6 +76,17 @@ export type Effect = z.infer<typeof EffectSchema>;
 export type EffectType = Effect['type'];
 export type EffectOf<T extends EffectType> = Extract<Effect, { type: T }>;
 /** Effects whose outcome comes back as an event the workflow waits for. */
+/**
+ * Effects that change nothing anywhere (reads of the 2FA platform): one may run before the transition that asked for
+ * it is saved, since running it again (after a crash, or on a newer state) does no harm.
+ */
+export const READ_ONLY_EFFECTS = ['locateUser', 'readGroups', 'readTokens', 'checkAuthLog'] as const satisfies readonly EffectType[];
+const READ_ONLY: ReadonlySet<EffectType> = new Set(READ_ONLY_EFFECTS);
+
+export function isReadOnly(effect: Pick<Effect, 'type'>): boolean {
+  return READ_ONLY.has(effect.type);
+}
+
 export const AWAITED_EFFECTS = [
   'locateUser',
   'readGroups',

@@ -1,0 +1,43 @@
+import { LRUCache } from 'lru-cache';
+
+export interface RecentCommentsOptions {
+  /** bodies held at most (default 10,000) */
+  max?: number;
+  /** how long a body is held if nobody takes it (default 30 s) */
+  ttlMs?: number;
+}
+
+/**
+ * Comment bodies a drain has just read for a transition that asks for an effect on that same comment (a resync reads
+ * the codes again), so the effect, run next in this process, takes the body from here instead of a second read from
+ * the ticket system. Bodies may hold OTP codes: they live only in this process's memory, never in Redis or a log,
+ * for seconds, and are handed out once. An effect that finds nothing here (run by another process, or later) reads
+ * the comment from the ticket system as before.
+ */
+export class RecentComments {
+  private readonly cache: LRUCache<string, string>;
+
+  constructor(opts: RecentCommentsOptions = {}) {
+    this.cache = new LRUCache<string, string>({ max: opts.max ?? 10_000, ttl: opts.ttlMs ?? 30_000 });
+  }
+
+  remember(tk: string, commentId: string, body: string): void {
+    this.cache.set(key(tk, commentId), body);
+  }
+
+  /** The body, once: a second take finds nothing. */
+  take(tk: string, commentId: string): string | undefined {
+    const k = key(tk, commentId);
+    const body = this.cache.get(k);
+    if (body !== undefined) this.cache.delete(k);
+    return body;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+}
+
+function key(tk: string, commentId: string): string {
+  return `${tk}\u0000${commentId}`;
+}
