@@ -24,6 +24,7 @@ import { Metrics, QUEUE_JOB_STATES } from './metrics.js';
 import { OpenTicketIndex } from './open-ticket-index.js';
 import { TicketActivity } from './ticket-activity.js';
 import { TicketObserver } from './ticket-observer.js';
+import { RecentComments } from './recent-comments.js';
 import { fireTimer } from './timer-handler.js';
 import { WorkflowStore } from './workflow-store.js';
 import { freePort } from './redis/private-redis.js';
@@ -111,8 +112,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     observer.applied(tk, event, before, after, effects);
     opts.onApplied?.(tk, event, before, after, effects);
   };
+  // Inline, a resync runs in the drain that read its reply: it takes the text from memory instead of a second read.
+  const recentComments = env.EFFECTS_INLINE ? new RecentComments() : undefined;
   const executor = new EffectExecutor({
     platform,
+    ...(recentComments ? { recentComments } : {}),
     ticketing,
     queues,
     resyncLimit: { redis, keys: store.keys, perUserPerDay: policy.maxResyncsPerUserPerDay },
@@ -140,6 +144,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     ticketing,
     log,
     onApplied,
+    ...(recentComments ? { recentComments } : {}),
     // run in the drain, leased to it for as long as a job's lock would hold it
     ...(env.EFFECTS_INLINE ? { inline: { run: (tk, effect) => runner.runInline(tk, effect), leaseMs: env.JOB_LOCK_MS, readAhead: (tk, effect) => runner.readAhead(tk, effect) } } : {}),
     ...(opts.now ? { now: opts.now } : {}),

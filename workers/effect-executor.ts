@@ -8,6 +8,7 @@ import { TicketNotFound } from '../integrations/ticketing/errors.js';
 import type { Redis } from 'ioredis';
 import { jobId, splitTicketKey, type Keys } from './keys.js';
 import type { Queues } from './queues.js';
+import type { RecentComments } from './recent-comments.js';
 import { timerJobData } from './timer-handler.js';
 
 export interface ExecutorDeps {
@@ -17,6 +18,8 @@ export interface ExecutorDeps {
   /** counts resyncs per platform user and day across all tickets and workers */
   resyncLimit: { redis: Redis; keys: Keys; perUserPerDay: number };
   now?: () => number;
+  /** reply texts the drain that committed a resync just read (see RecentComments); none: always read from the desk */
+  recentComments?: RecentComments;
 }
 
 /** Abuse guard: someone opening ticket after ticket to make the bot resync a token over and over. */
@@ -169,6 +172,8 @@ export class EffectExecutor {
   }
 
   private async commentText(tk: string, commentId: string): Promise<string> {
+    const kept = this.deps.recentComments?.take(tk, commentId);
+    if (kept !== undefined) return kept;
     const { system, ticketId } = splitTicketKey(tk);
     try {
       return (await this.ticketing(system).getComment(ticketId, commentId)).body;

@@ -9,6 +9,7 @@ import { TicketNotFound } from '../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { splitTicketKey } from './keys.js';
 import type { Queues } from './queues.js';
+import type { RecentComments } from './recent-comments.js';
 import { CommitConflict, EffectCompletedElsewhere, effectKey, type CommittedBatch, type LoadedBatch, type WorkflowStore } from './workflow-store.js';
 
 /**
@@ -101,6 +102,11 @@ export interface EventProcessorDeps {
      */
     readAhead?(tk: string, effect: Effect): Promise<WorkflowEvent | undefined>;
   };
+  /**
+   * Where the drain leaves the text of a reply a resync asked for in this batch, for that effect to take when it
+   * runs inline next (see RecentComments): the codes are not read from the ticket system twice.
+   */
+  recentComments?: RecentComments;
   /** called after each committed transition (metrics, tests) */
   onApplied?: (tk: string, event: WorkflowEvent, before: WorkflowState | undefined, after: WorkflowState | undefined, effects: Effect[]) => void;
 }
@@ -174,6 +180,7 @@ export class EventProcessor {
         pending.apply(event);
         consumed.push(head);
       }
+      if (consumed.length > 0 && inline) this.keepResyncReplies(tk, pending);
       if (consumed.length > 0 && inline?.readAhead) await this.readAhead(tk, pending, inline.readAhead);
       const { state, effects } = pending;
       if (consumed.length === 0) {
@@ -244,6 +251,18 @@ export class EventProcessor {
       state = pending.state;
       if (pending.effects.length === 0) return { applied, batch: { version, state, heads: committed.next } };
       effects = pending.effects;
+    }
+  }
+
+  /** Leaves the text of each reply a resync of this batch works on where that resync, run next, finds it. */
+  private keepResyncReplies(tk: string, pending: Pending): void {
+    const recent = this.deps.recentComments;
+    if (!recent) return;
+    for (const { event, effects } of pending.steps) {
+      if (event.type !== 'commentAdded' || event.text === undefined) continue;
+      for (const e of effects) {
+        if ((e.type === 'resyncOtp' || e.type === 'resyncChallenge') && e.commentId === event.commentId) recent.remember(tk, e.commentId, event.text);
+      }
     }
   }
 

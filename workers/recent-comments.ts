@@ -5,6 +5,8 @@ export interface RecentCommentsOptions {
   max?: number;
   /** how long a body is held if nobody takes it (default 30 s) */
   ttlMs?: number;
+  /** the clock (tests) */
+  now?: () => number;
 }
 
 /**
@@ -18,7 +20,7 @@ export class RecentComments {
   private readonly cache: LRUCache<string, string>;
 
   constructor(opts: RecentCommentsOptions = {}) {
-    this.cache = new LRUCache<string, string>({ max: opts.max ?? 10_000, ttl: opts.ttlMs ?? 30_000 });
+    this.cache = new LRUCache<string, string>({ max: opts.max ?? 10_000, ttl: opts.ttlMs ?? 30_000, ...(opts.now ? { perf: { now: opts.now } } : {}) });
   }
 
   remember(tk: string, commentId: string, body: string): void {

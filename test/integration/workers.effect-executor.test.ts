@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { EffectExecutor, ResyncLimitReached } from '../../workers/effect-executor.js';
 import { DEFAULT_SEED } from '../../workers/config.js';
 import { Keys } from '../../workers/keys.js';
+import { RecentComments } from '../../workers/recent-comments.js';
 import { Queues } from '../../workers/queues.js';
 import { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { parseSeed } from '../../integrations/twofa/local/seed.js';
@@ -88,6 +89,30 @@ describe('the effect executor against the embedded desk and platform', () => {
       { tk: `local:${ticketId}`, key: 'k2', retryAfterUnknownOutcome: false },
     );
     expect(located).toMatchObject({ type: 'userLocated', platform: { name: 'local', canAddToGroup: true, canResync: true, canChallenge: true } });
+  });
+
+  it('takes the reply its drain kept in memory instead of reading the comment again, once', async () => {
+    const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')));
+    const carol = seed.users.find((u) => u.userName === 'carol')!;
+    const secret = seed.tokens.find((t) => t.serial === 'MP-1003')!.secret;
+    const token = new VirtualToken({ secret, counter: DEMO_DEVICE_COUNTERS['MP-1003'] ?? 0, kind: 'mobilepass', digits: 6 });
+    const recentComments = new RecentComments();
+    const ticketing = new Map<string, TicketSystem>([['local', new LocalDeskAdapter({ baseUrl: desk.url, webhookSecret: TEST_WEBHOOK_SECRET, watchTag: '2fa_issue' })]]);
+    const reads: string[] = [];
+    const local = ticketing.get('local')!;
+    const getComment = local.getComment.bind(local);
+    local.getComment = (t, c) => (reads.push(c), getComment(t, c));
+    const kept = new EffectExecutor({ platform, ticketing, queues, recentComments, resyncLimit: { redis, keys: new Keys(`${prefix}:kept`), perUserPerDay: 3 } });
+    // on the desk the comment says nothing usable: a resync that reads it again is refused
+    const comment = await desk.store.addComment(ticketId, { authorId: 'user-1', authorRole: 'requester', public: true, body: 'see my previous message' });
+    const tk = `local:${ticketId}`;
+    recentComments.remember(tk, comment.id, `${token.nextCode()} ${token.nextCode()}`);
+    const effect = (n: number) => ({ type: 'resyncOtp' as const, id: `4.${n}.0`, userId: carol.id, serial: 'MP-1003', commentId: comment.id, codeLength: 6 as const });
+    expect(await kept.run(effect(1), { tk, key: `${tk}|4.1.0`, retryAfterUnknownOutcome: false })).toMatchObject({ type: 'resyncSucceeded' });
+    expect(reads).toEqual([]);
+    // handed out once: a second run reads the desk
+    expect(await kept.run(effect(2), { tk, key: `${tk}|4.2.0`, retryAfterUnknownOutcome: false })).toMatchObject({ type: 'resyncRejected', reason: 'reply_unusable' });
+    expect(reads).toEqual([comment.id]);
   });
 
   async function platformSecret(): Promise<string | undefined> {
