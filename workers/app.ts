@@ -144,9 +144,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     ticketing,
     log,
     onApplied,
+    onReadAhead: (tk, effect, at) => observer.effect({ tk, effect, outcome: 'ok', at }),
     ...(recentComments ? { recentComments } : {}),
     // run in the drain, leased to it for as long as a job's lock would hold it
-    ...(env.EFFECTS_INLINE ? { inline: { run: (tk, effect) => runner.runInline(tk, effect), leaseMs: env.JOB_LOCK_MS, readAhead: (tk, effect) => runner.readAhead(tk, effect) } } : {}),
+    ...(env.EFFECTS_INLINE ? { inline: { run: (tk, effect) => runner.runInline(tk, effect), leaseMs: env.JOB_LOCK_MS, readAhead: (tk, effect, state) => runner.readAhead(tk, effect, state) } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   if (roles.has('workers') && env.LOCAL_DRAIN_BACKLOG > 0) {

@@ -125,23 +125,24 @@ export class EffectRunner {
   /**
    * Runs a read-only effect that was never saved, ahead of the commit of the transition that asked for it (see
    * EventProcessor.readAhead): its result event, or nothing when it failed or the result does not pass the event
-   * schema. A failure is not counted as an attempt: the drain commits the effect, and the usual run (retries,
-   * backoff, effectFailed) takes it from there.
+   * schema. Success is reported by the drain once a commit saved the result (`onReadAhead`); a failure is reported
+   * here as an attempt to retry: the drain commits the effect, tries it again at once, then as a job with backoff.
    */
-  async readAhead(tk: string, effect: Effect): Promise<WorkflowEvent | undefined> {
+  async readAhead(tk: string, effect: Effect, state: string | undefined): Promise<WorkflowEvent | undefined> {
     const key = effectKey(tk, effect.id);
     let result: WorkflowEvent | undefined;
     try {
       result = await this.deps.executor.run(effect, { tk, key, retryAfterUnknownOutcome: false });
     } catch (raw) {
       const err = raw as ErrorLike;
-      this.deps.log.debug({ tk, effect: effect.type, effectId: effect.id, error: err.name, reason: err.reason ?? err.message }, 'read ahead failed: the effect is saved and run the usual way');
+      this.deps.onEffect?.({ tk, effect, outcome: 'retry', error: raw, at: this.now() });
+      // the state the drain holds in memory: the store has not seen this ticket's newest transitions yet
+      const log = this.deps.log.child({ tk, state: state ?? 'received', effect: effect.type, effectId: effect.id });
+      log.info({ attempt: 1, ahead: true, error: err.name, reason: err.reason ?? err.message ?? String(raw) }, 'effect failed: will retry');
       return undefined;
     }
     const checked = EventSchema.safeParse(result);
-    if (!checked.success) return undefined;
-    this.deps.onEffect?.({ tk, effect, outcome: 'ok', at: this.now() });
-    return checked.data;
+    return checked.success ? checked.data : undefined;
   }
 
   private async fail(tk: string, effect: Effect, raw: unknown, log: Logger): Promise<void> {

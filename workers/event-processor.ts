@@ -26,6 +26,8 @@ interface Applied {
   after: WorkflowState | undefined;
   effects: Effect[];
   changed: boolean;
+  /** the read whose result this event is, run ahead of the commit (reported with the step) */
+  ranAhead?: Effect;
 }
 
 /** Transitions applied in memory, in order, for one commit to save: the state they lead to and what they ask for. */
@@ -39,10 +41,10 @@ class Pending {
     private readonly policy: Policy,
   ) {}
 
-  apply(event: WorkflowEvent): void {
+  apply(event: WorkflowEvent, ranAhead?: Effect): void {
     const before = this.state;
     const r = transition(before, event, this.policy);
-    this.steps.push({ event, before, after: r.changed ? r.state : before, effects: r.effects, changed: r.changed });
+    this.steps.push({ event, before, after: r.changed ? r.state : before, effects: r.effects, changed: r.changed, ...(ranAhead ? { ranAhead } : {}) });
     if (r.changed) {
       this.state = r.state;
       this.changed = true;
@@ -100,13 +102,15 @@ export interface EventProcessorDeps {
      * Runs a read-only effect before the transition that asked for it is committed (see `isReadOnly`): its result, or
      * nothing when it failed, in which case the effect is committed and run the usual way (retries, backoff).
      */
-    readAhead?(tk: string, effect: Effect): Promise<WorkflowEvent | undefined>;
+    readAhead?(tk: string, effect: Effect, state: string | undefined): Promise<WorkflowEvent | undefined>;
   };
   /**
    * Where the drain leaves the text of a reply a resync asked for in this batch, for that effect to take when it
    * runs inline next (see RecentComments): the codes are not read from the ticket system twice.
    */
   recentComments?: RecentComments;
+  /** called for each read run ahead whose result a commit saved, just before that result's transition (metrics, activity) */
+  onReadAhead?: (tk: string, effect: Effect, at: number) => void;
   /** called after each committed transition (metrics, tests) */
   onApplied?: (tk: string, event: WorkflowEvent, before: WorkflowState | undefined, after: WorkflowState | undefined, effects: Effect[]) => void;
 }
@@ -277,12 +281,12 @@ export class EventProcessor {
     for (let round = 0; round < MAX_READ_AHEAD; round++) {
       const reads = pending.takeReads();
       if (reads.length === 0) return;
-      const results = await Promise.all(reads.map((e) => read(tk, e)));
+      const results = await Promise.all(reads.map((e) => read(tk, e, pending.state?.status)));
       if (results.some((r) => r === undefined)) {
         pending.effects.push(...reads);
         return;
       }
-      for (const result of results) if (result) pending.apply(result);
+      results.forEach((result, i) => result && pending.apply(result, reads[i]));
     }
   }
 
@@ -301,8 +305,9 @@ export class EventProcessor {
     }
   }
 
-  private report(tk: string, { event, before, after, effects, changed }: Applied): void {
+  private report(tk: string, { event, before, after, effects, changed, ranAhead }: Applied): void {
     const { log } = this.deps;
+    if (ranAhead) this.deps.onReadAhead?.(tk, ranAhead, event.at);
     if (changed) {
       const from = before?.status;
       const to = after?.status;

@@ -5,7 +5,7 @@ import { InvalidWebhook, TicketNotFound, TicketSystemRateLimited, TicketSystemUn
 import { LocalDeskAdapter } from '../../integrations/ticketing/local/adapter.js';
 import { DeskClient } from '../../integrations/ticketing/local/client.js';
 import { DeskRequestRefused } from '../../integrations/ticketing/local/desk-request-refused.js';
-import { WebhookPayloadSchema, type DeskTicket, type WebhookPayload } from '../../integrations/ticketing/local/schemas.js';
+import { WebhookPayloadSchema, type DeskChange, type DeskTicket, type WebhookPayload } from '../../integrations/ticketing/local/schemas.js';
 import { signDeskWebhook } from '../../integrations/ticketing/local/webhook-signature.js';
 import type { TicketUpdate, WebhookRequest } from '../../integrations/ticketing/ticket-system.js';
 import { TEST_WEBHOOK_SECRET, deleteKeys, startLocalDesk, startWebhookReceiver, testPrefix, type LocalDesk, type ReceivedWebhook, type WebhookReceiver } from '../support/local-desk.js';
@@ -53,11 +53,11 @@ async function newTicket(tags: string[] = [WATCH]): Promise<DeskTicket> {
   });
 }
 
-/** Waits for the desk's webhook that matches, and hands it over as the intake would receive it. */
-async function webhook(match: (p: WebhookPayload) => boolean): Promise<WebhookRequest & { payload: WebhookPayload }> {
+/** Waits for the desk's webhook with a change that matches, and hands it over as the intake would receive it. */
+async function webhook(match: (c: DeskChange) => boolean): Promise<WebhookRequest & { payload: WebhookPayload }> {
   const deadline = Date.now() + 5_000;
   for (;;) {
-    const found = receiver.received.map((w) => ({ w, payload: parse(w) })).find(({ payload }) => match(payload));
+    const found = receiver.received.map((w) => ({ w, payload: parse(w) })).find(({ payload }) => payload.changes.some(match));
     if (found) return { headers: found.w.headers, rawBody: found.w.rawBody, payload: found.payload };
     if (Date.now() > deadline) throw new Error('the desk sent no matching webhook');
     await new Promise((r) => setTimeout(r, 10));
@@ -277,10 +277,11 @@ describe('LocalDeskAdapter: eventsFromWebhook', () => {
   it('ignores what the bot itself wrote or changed', async () => {
     const ticket = await newTicket();
     await adapter.applyUpdate(ticket.id, { ...step, escalate: true }, 'k1');
-    await receiver.waitFor(6);
+    await receiver.waitFor(2);
     await desk.notifier?.idle();
     const hooks = receiver.received.slice(1).map((w) => ({ headers: w.headers, rawBody: w.rawBody }));
-    expect(hooks.map((h) => parse(h).type)).toEqual(['comment.created', 'comment.created', 'ticket.tags_changed', 'ticket.status_changed', 'ticket.assigned']);
+    // the update's changes, in one webhook
+    expect(hooks.map((h) => parse(h).changes.map((c) => c.type))).toEqual([['comment.created', 'comment.created', 'ticket.tags_changed', 'ticket.status_changed', 'ticket.assigned']]);
     for (const hook of hooks) expect(await adapter.eventsFromWebhook(hook, 1)).toEqual([]);
   });
 
@@ -302,12 +303,31 @@ describe('LocalDeskAdapter: eventsFromWebhook', () => {
   });
 
   it('refuses a body of the wrong shape, naming the field', async () => {
-    const missing = await refusalAsync(adapter.eventsFromWebhook(signed({ type: 'comment.created', deliveryId: 'd', at: 1, ticketId: '1', authorId: 'u', authorRole: 'requester', public: true }), 1));
+    const one = (change: Record<string, unknown>, ticketId = '1') => signed({ deliveryId: 'd', ticketId, at: 1, changes: [{ ticketId: '1', at: 1, ...change }] });
+    const missing = await refusalAsync(adapter.eventsFromWebhook(one({ type: 'comment.created', authorId: 'u', authorRole: 'requester', public: true }), 1));
     expect(missing).toMatchObject({ slug: 'bad_shape', statusCode: 400 });
-    expect(missing.message).toContain('commentId');
-    const unknown = await refusalAsync(adapter.eventsFromWebhook(signed({ type: 'ticket.merged', deliveryId: 'd', at: 1, ticketId: '1' }), 1));
+    expect(missing.message).toContain('changes.0.commentId');
+    const unknown = await refusalAsync(adapter.eventsFromWebhook(one({ type: 'ticket.merged' }), 1));
     expect(unknown).toMatchObject({ slug: 'bad_shape' });
     expect(unknown.message).toContain('type');
+    const other = await refusalAsync(adapter.eventsFromWebhook(one({ type: 'ticket.status_changed', status: 'solved', byRole: 'agent' }, '2'), 1));
+    expect(other).toMatchObject({ slug: 'bad_shape' });
+    expect(other.message).toContain("every change must be of the webhook's ticket");
+    const none = await refusalAsync(adapter.eventsFromWebhook(signed({ deliveryId: 'd', ticketId: '1', at: 1, changes: [] }), 1));
+    expect(none.message).toContain('changes');
+  });
+
+  it('turns every change of one write into its events, in order (a reply that reopens the ticket)', async () => {
+    const ticket = await newTicket();
+    await client.setStatus(ticket.id, { status: 'pending', as: 'agent' });
+    const comment = await client.addComment(ticket.id, { as: 'requester', body: 'still broken' });
+    const hook = await webhook((c) => c.type === 'comment.created');
+    expect(hook.payload.changes.map((c) => c.type)).toEqual(['comment.created', 'ticket.status_changed']);
+    const [batch] = await adapter.eventsFromWebhook(hook, 3);
+    expect(batch?.events).toEqual([
+      { type: 'commentAdded', id: `local:${ticket.id}:comment:${comment.id}`, at: 3, commentId: comment.id, authorId: ticket.requester.id, authorRole: 'requester', public: true },
+      { type: 'statusChanged', id: `local:${ticket.id}:status:${hook.payload.deliveryId}`, at: 3, status: 'open', byRole: 'requester' },
+    ]);
   });
 });
 

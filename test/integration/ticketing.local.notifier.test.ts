@@ -40,7 +40,7 @@ describe('the embedded desk webhook notifier', () => {
   it('holds at most maxInFlight requests open during a burst of many tickets, and delivers every one', async () => {
     const notifier = new WebhookNotifier({ webhookUrl: url, secret: TEST_WEBHOOK_SECRET, maxInFlight: 3 });
     for (let i = 1; i <= 40; i++) {
-      notifier.notify({ type: 'ticket.status_changed', ticketId: String(i), at: Date.now(), status: 'open', byRole: 'agent' });
+      notifier.notify([{ type: 'ticket.status_changed', ticketId: String(i), at: Date.now(), status: 'open', byRole: 'agent' }]);
     }
     await notifier.idle();
     await notifier.close();

@@ -10,8 +10,8 @@ import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/re
 
 const TYPES = ['ticket.created', 'comment.created', 'ticket.tags_changed', 'ticket.status_changed', 'ticket.assigned', 'zen:event-type:ticket.created'];
 
-/** Payloads that look almost right: the known types with random, missing or wrongly typed fields. */
-const nearValid = fc.record(
+/** Changes that look almost right: the known types with random, missing or wrongly typed fields. */
+const nearValidChange = fc.record(
   {
     type: fc.oneof(fc.constantFrom(...TYPES), fc.string()),
     deliveryId: fc.oneof(fc.uuid(), fc.string(), fc.integer()),
@@ -29,10 +29,24 @@ const nearValid = fc.record(
     ticket: fc.anything(),
   },
   { requiredKeys: [] },
-).map((o) => JSON.stringify(o));
+);
+
+/** Webhooks that look almost right: the envelope of one write, with such changes (or anything) inside. */
+const nearValid = fc
+  .record(
+    {
+      deliveryId: fc.oneof(fc.uuid(), fc.string(), fc.integer()),
+      ticketId: fc.oneof(fc.integer({ min: -5, max: 50 }).map(String), fc.string()),
+      at: fc.oneof(fc.integer(), fc.string()),
+      changes: fc.oneof(fc.array(nearValidChange, { maxLength: 4 }), fc.anything()),
+    },
+    { requiredKeys: [] },
+  )
+  .map((o) => JSON.stringify(o));
 
 const anyBody = fc.oneof(
   nearValid,
+  nearValidChange.map((o) => JSON.stringify(o)),
   fc.json(),
   fc.string({ maxLength: 2000 }),
   fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b).toString('latin1')),

@@ -13,14 +13,10 @@ function signed(body: string, secret = DEV_LOCAL_DESK_SECRET, at = Date.now()): 
 }
 
 const commentCreated = JSON.stringify({
-  type: 'comment.created',
   deliveryId: 'd1',
   ticketId: '7',
   at: 1,
-  commentId: '3',
-  authorId: 'user-1',
-  authorRole: 'requester',
-  public: true,
+  changes: [{ type: 'comment.created', ticketId: '7', at: 1, commentId: '3', authorId: 'user-1', authorRole: 'requester', public: true }],
 });
 
 describe('the HTTP intake', () => {
@@ -94,7 +90,7 @@ describe('the HTTP intake', () => {
     ['an agent setting it pending', 'agent', 'pending', 0],
     ['an agent solving it', 'agent', 'solved', 1],
   ])('stores a status change only when a workflow state acts on it: %s → %i', async (_name, byRole, status, accepted) => {
-    const body = JSON.stringify({ type: 'ticket.status_changed', deliveryId: `st-${byRole}-${status}`, ticketId: '8', at: 1, status, byRole });
+    const body = JSON.stringify({ deliveryId: `st-${byRole}-${status}`, ticketId: '8', at: 1, changes: [{ type: 'ticket.status_changed', ticketId: '8', at: 1, status, byRole }] });
     const res = await http.post('/webhooks/local', body, { headers: signed(body), transformRequest: [(d: unknown) => d] });
     expect(res.status).toBe(202);
     expect(res.data).toEqual({ accepted });

@@ -4,7 +4,7 @@ import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { DeskClient } from './client.js';
-import { BOT_AUTHOR_ID, WebhookPayloadSchema, type DeskComment, type DeskTicket, type WebhookPayload } from './schemas.js';
+import { BOT_AUTHOR_ID, WebhookPayloadSchema, type DeskChange, type DeskComment, type DeskTicket, type WebhookPayload } from './schemas.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, deskSignatureMatches } from './webhook-signature.js';
 
 export interface LocalDeskAdapterOptions {
@@ -97,7 +97,8 @@ export class LocalDeskAdapter implements TicketSystem {
 
   async eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]> {
     const payload = parsePayload(req.rawBody);
-    const events = await this.eventsFor(payload, now);
+    const events: StoredEvent[] = [];
+    for (const change of payload.changes) events.push(...(await this.eventsFor(change, payload.deliveryId, now)));
     return events.length > 0 ? [{ ticketId: payload.ticketId, events }] : [];
   }
 
@@ -123,8 +124,8 @@ export class LocalDeskAdapter implements TicketSystem {
    * The bot's own changes come back as webhooks too; they make no events, so the bot never reacts to itself
    * (the loop guard Zendesk triggers spell "current user is not the bot").
    */
-  private async eventsFor(payload: WebhookPayload, now: number): Promise<StoredEvent[]> {
-    const { ticketId, deliveryId } = payload;
+  private async eventsFor(payload: DeskChange, deliveryId: string, now: number): Promise<StoredEvent[]> {
+    const { ticketId } = payload;
     switch (payload.type) {
       case 'ticket.created':
         return payload.ticket.tags.includes(this.watchTag) ? this.taggedFromApi(ticketId, now) : [];

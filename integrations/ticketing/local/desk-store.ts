@@ -20,9 +20,12 @@ import {
   type TicketWithComments,
 } from './schemas.js';
 
-/** Told of every saved change. `notify` must return at once and never throw: it runs after the write is final. */
+/**
+ * Told of every saved write: its changes, of one ticket, in the order made. `notify` must return at once and never
+ * throw: it runs after the write is final.
+ */
 export interface DeskNotifier {
-  notify(change: DeskChange): void;
+  notify(changes: DeskChange[]): void;
   close?(): Promise<void>;
 }
 
@@ -373,7 +376,8 @@ export class DeskStore {
     const [code, record] = CommitReplySchema.parse(await this.script(keys, args));
     if (code === 0) return undefined;
     if (code === 2) return { kind: 'replayed', record };
-    for (const change of plan.changes) if (this.notifyBotChanges || !byBot(change)) this.notifier?.notify(change);
+    const told = plan.changes.filter((change) => this.notifyBotChanges || !byBot(change));
+    if (told.length > 0) this.notifier?.notify(told);
     return { kind: 'saved', result: plan.result };
   }
 

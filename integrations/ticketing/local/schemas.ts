@@ -175,13 +175,20 @@ export const DeskChangeSchema = z.discriminatedUnion('type', [
 ]);
 export type DeskChange = z.infer<typeof DeskChangeSchema>;
 
-/** A change as the webhook sends it: the delivery id is inside the signed body so that it cannot be swapped. */
-const delivery = { deliveryId: z.string().min(1).max(200) };
-export const WebhookPayloadSchema = z.discriminatedUnion('type', [
-  TicketCreatedChangeSchema.extend(delivery),
-  CommentCreatedChangeSchema.extend(delivery),
-  TagsChangedChangeSchema.extend(delivery),
-  StatusChangedChangeSchema.extend(delivery),
-  AssignedChangeSchema.extend(delivery),
-]);
+/** A write changes a few things at most (comment, note, tags, status, group): more in one webhook is not ours. */
+export const MAX_CHANGES_PER_WEBHOOK = 20;
+
+/**
+ * What one webhook sends: every change of one write to a ticket, in the order made (a hosted desk's trigger fires
+ * once per ticket update too, with all its changes). The delivery id is inside the signed body so that it cannot be
+ * swapped.
+ */
+export const WebhookPayloadSchema = z
+  .object({
+    deliveryId: z.string().min(1).max(200),
+    ticketId: TicketIdSchema,
+    at: millis,
+    changes: z.array(DeskChangeSchema).min(1).max(MAX_CHANGES_PER_WEBHOOK),
+  })
+  .refine((p) => p.changes.every((c) => c.ticketId === p.ticketId), { message: "every change must be of the webhook's ticket", path: ['changes'] });
 export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;

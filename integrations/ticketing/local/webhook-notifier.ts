@@ -34,7 +34,7 @@ export interface WebhookNotifierOptions {
 /**
  * Sends each desk change as a signed webhook, like a hosted ticket system would. Delivery is best effort and
  * never holds up the write that caused it: a notification lost after its retries is picked up by the poller.
- * Notifications for one ticket go out in the order of the changes, so a receiver sees a ticket created
+ * Notifications for one ticket go out in the order of the writes, so a receiver sees a ticket created
  * before its first comment; different tickets do not wait for each other.
  */
 export class WebhookNotifier implements DeskNotifier {
@@ -66,15 +66,18 @@ export class WebhookNotifier implements DeskNotifier {
     this.timeoutMs = opts.timeoutMs ?? 5_000;
   }
 
-  notify(change: DeskChange): void {
-    if (this.url === undefined || this.stop.signal.aborted) return;
-    const payload = WebhookPayloadSchema.parse({ ...change, deliveryId: randomUUID() });
+  /** One webhook for the changes of one write (of one ticket), as a hosted desk's trigger fires once per update. */
+  notify(changes: DeskChange[]): void {
+    const first = changes[0];
+    if (first === undefined || this.url === undefined || this.stop.signal.aborted) return;
+    const { ticketId } = first;
+    const payload = WebhookPayloadSchema.parse({ deliveryId: randomUUID(), ticketId, at: first.at, changes });
     const rawBody = JSON.stringify(payload);
-    const previous = this.queues.get(change.ticketId) ?? Promise.resolve();
+    const previous = this.queues.get(ticketId) ?? Promise.resolve();
     const next = previous.then(() => this.deliver(payload, rawBody));
-    this.queues.set(change.ticketId, next);
+    this.queues.set(ticketId, next);
     void next.then(() => {
-      if (this.queues.get(change.ticketId) === next) this.queues.delete(change.ticketId);
+      if (this.queues.get(ticketId) === next) this.queues.delete(ticketId);
     });
   }
 
@@ -93,7 +96,7 @@ export class WebhookNotifier implements DeskNotifier {
   private async deliver(payload: WebhookPayload, rawBody: string): Promise<void> {
     const url = this.url;
     if (url === undefined) return;
-    const meta = { deliveryId: payload.deliveryId, type: payload.type, ticketId: payload.ticketId };
+    const meta = { deliveryId: payload.deliveryId, types: payload.changes.map((c) => c.type), ticketId: payload.ticketId };
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (this.stop.signal.aborted) return;
       let problem: string;
