@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { EventSchema, type WorkflowEvent } from '../workflows/resync/events.js';
 import { isReadOnly, type Effect } from '../workflows/resync/effects.js';
 import { isAwaited } from '../workflows/resync/transition-step.js';
+import { isMootTimer } from '../workflows/resync/moot-timer.js';
 import type { Policy } from '../workflows/resync/policy.js';
 import type { WorkflowState } from '../workflows/resync/state.js';
 import { transition } from '../workflows/resync/transition.js';
@@ -62,6 +63,11 @@ class Pending {
     const rest = this.effects.filter((e) => !isReadOnly(e));
     this.effects.splice(0, this.effects.length, ...rest);
     return reads;
+  }
+
+  /** The effects to save with the state: those asked for, less the timers the state already made moot. */
+  get effectsToSave(): Effect[] {
+    return this.effects.filter((e) => !isMootTimer(this.state, e));
   }
 
   /** the state to save: undefined when no transition changed it */
@@ -186,7 +192,8 @@ export class EventProcessor {
       }
       if (consumed.length > 0 && inline) this.keepResyncReplies(tk, pending);
       if (consumed.length > 0 && inline?.readAhead) await this.readAhead(tk, pending, inline.readAhead);
-      const { state, effects } = pending;
+      const { state } = pending;
+      const effects = pending.effectsToSave;
       if (consumed.length === 0) {
         batch = await store.loadBatch(tk, MAX_BATCH);
         cleaned = false;
@@ -240,10 +247,11 @@ export class EventProcessor {
       if (done.length === 0) return { applied, batch: undefined };
       const pending = new Pending(state, policy);
       for (const { result } of done) if (result) pending.apply(result);
+      const next = pending.effectsToSave;
       let committed: CommittedBatch;
       try {
         const keys = done.map((o) => o.key);
-        committed = await store.commitBatch(tk, version, pending.saved, [], pending.effects, this.now(), MAX_BATCH, inline.leaseMs, keys);
+        committed = await store.commitBatch(tk, version, pending.saved, [], next, this.now(), MAX_BATCH, inline.leaseMs, keys);
       } catch (err) {
         if (!(err instanceof CommitConflict || err instanceof EffectCompletedElsewhere)) throw err;
         await Promise.all(done.map((o) => store.completeEffect(o.key, tk, o.result)));
@@ -253,8 +261,8 @@ export class EventProcessor {
       for (const step of pending.steps) this.report(tk, step);
       version = committed.version;
       state = pending.state;
-      if (pending.effects.length === 0) return { applied, batch: { version, state, heads: committed.next } };
-      effects = pending.effects;
+      if (next.length === 0) return { applied, batch: { version, state, heads: committed.next } };
+      effects = next;
     }
   }
 

@@ -7,7 +7,7 @@ import { EffectExecutor } from '../../workers/effect-executor.js';
 import { effectKey } from '../../workers/workflow-store.js';
 import type { Effect } from '../../workflows/resync/effects.js';
 import type { WorkflowEvent } from '../../workflows/resync/events.js';
-import { ticketKey } from '../../workers/keys.js';
+import { jobId, ticketKey } from '../../workers/keys.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';
@@ -174,6 +174,12 @@ describe('reads a new ticket asks for, run before its commit', () => {
     const records = await Promise.all(saved.map((k) => intake.store.getEffect(k)));
     for (const r of records) if (r) expect(['locateUser', 'readGroups', 'readTokens']).not.toContain(r.effect.type);
     expect(await intake.store.pendingEffects(tk)).toEqual([]);
+    // the first reply went out in the same commit: its SLA timer was moot and never queued; the others were
+    const timer = (id: string) => intake.queues.timers.getJob(jobId('timer', tk, id));
+    expect(await timer('1.sla.first_reply')).toBeUndefined();
+    expect(await timer('1.sla.resolution')).toBeDefined();
+    const { state } = await intake.store.getState(tk);
+    expect(await timer(state?.timer?.id ?? 'none')).toBeDefined();
   });
 
   it('without reading ahead, commits each read on its own (the count the test above would fail on)', async () => {

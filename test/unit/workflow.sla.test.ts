@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SlaTarget } from '../../workflows/resync/events.js';
+import type { Effect } from '../../workflows/resync/effects.js';
+import { isMootTimer } from '../../workflows/resync/moot-timer.js';
 import { ALICE, BOB, codesReply, Desk, HOUR, MINUTE, otpDesk, reach, T0 } from './workflow.harness.js';
 
 /** The SLA timer of a target fires at `at`, the way the timer queue would deliver it. */
@@ -146,5 +148,39 @@ describe('SLA targets: escalation before a breach', () => {
     expect(desk.s.status).toBe('resolved');
     expect(slaDue(desk, 'resolution', RESOLUTION_DUE).effects).toEqual([]);
     expect(desk.s.user).toEqual(ALICE);
+  });
+});
+
+describe('timers a batch of transitions already made moot', () => {
+  const timers = (desk: Desk) => desk.effects.filter((e) => e.type === 'setTimer');
+
+  it('drops the first-reply SLA timer once the first public reply is out, and keeps the resolution one', () => {
+    const desk = otpDesk();
+    const [firstReply, resolution] = timers(desk);
+    expect(firstReply).toMatchObject({ timerId: '1.sla.first_reply' });
+    expect(isMootTimer(desk.s, firstReply as Effect)).toBe(true);
+    expect(isMootTimer(desk.s, resolution as Effect)).toBe(false);
+  });
+
+  it('keeps the first-reply SLA timer while no public reply went out', () => {
+    const desk = new Desk();
+    desk.tag();
+    for (const t of timers(desk)) expect(isMootTimer(desk.s, t)).toBe(false);
+  });
+
+  it("keeps a wait's current reminder and drops one a later step replaced", () => {
+    const desk = otpDesk();
+    const current = timers(desk).find((t) => t.type === 'setTimer' && t.timerId === desk.s.timer?.id);
+    expect(current).toBeDefined();
+    expect(isMootTimer(desk.s, current as Effect)).toBe(false);
+    desk.advance(HOUR);
+    desk.fire(); // the reminder: a new one replaces it
+    expect(desk.s.timer?.id).not.toBe((current as { timerId: string }).timerId);
+    expect(isMootTimer(desk.s, current as Effect)).toBe(true);
+  });
+
+  it('never drops anything but a timer', () => {
+    const desk = otpDesk();
+    for (const e of desk.effects.filter((x) => x.type !== 'setTimer')) expect(isMootTimer(desk.s, e)).toBe(false);
   });
 });
