@@ -213,10 +213,12 @@ describe('LocalDeskAdapter: verifyWebhook', () => {
 });
 
 describe('LocalDeskAdapter: eventsFromWebhook', () => {
-  it('turns a watched ticket created into ticketTagged, read from the API', async () => {
+  it("turns a watched ticket created into ticketTagged, from the signed webhook's copy (no read of the API)", async () => {
     const ticket = await newTicket();
     const hook = await webhook((p) => p.type === 'ticket.created');
     const { updatedAt: _updatedAt, ...snapshot } = await adapter.getTicket(ticket.id);
+    // changed on the desk since: a read of the API would see no watch tag and make no event
+    await client.updateTags(ticket.id, { remove: [WATCH] });
     expect(await adapter.eventsFromWebhook(hook, 1234)).toEqual([
       { ticketId: ticket.id, events: [{ type: 'ticketTagged', id: `local:${ticket.id}:tagged`, at: 1234, ticket: snapshot }] },
     ]);
@@ -228,11 +230,13 @@ describe('LocalDeskAdapter: eventsFromWebhook', () => {
     expect(await adapter.eventsFromWebhook(hook, 1)).toEqual([]);
   });
 
-  it('trusts the API over the webhook: a tag removed since is no ticketTagged', async () => {
+  it('tells of a tag removed right after by the webhook behind it, which the workflow takes as a hand-off', async () => {
     const ticket = await newTicket();
-    await client.updateTags(ticket.id, { remove: [WATCH] });
-    const hook = await webhook((p) => p.type === 'ticket.created');
-    expect(await adapter.eventsFromWebhook(hook, 1)).toEqual([]);
+    await client.updateTags(ticket.id, { remove: [WATCH], as: 'agent' });
+    const created = await webhook((p) => p.type === 'ticket.created');
+    const removed = await webhook((p) => p.type === 'ticket.tags_changed');
+    expect((await adapter.eventsFromWebhook(created, 1))[0]?.events.map((e) => e.type)).toEqual(['ticketTagged']);
+    expect((await adapter.eventsFromWebhook(removed, 2))[0]?.events).toMatchObject([{ type: 'tagsChanged', removed: [WATCH], byRole: 'agent' }]);
   });
 
   it('turns the watch tag added later into ticketTagged and tagsChanged', async () => {

@@ -128,7 +128,9 @@ export class LocalDeskAdapter implements TicketSystem {
     const { ticketId } = payload;
     switch (payload.type) {
       case 'ticket.created':
-        return payload.ticket.tags.includes(this.watchTag) ? this.taggedFromApi(ticketId, now) : [];
+        // The signed webhook's copy of the ticket is as new as the write it announces: reading the ticket back from
+        // the API would only re-read it. A tag removed since comes as a webhook of its own, right behind this one.
+        return payload.ticket.tags.includes(this.watchTag) ? [tagged(snapshot(payload.ticket), now)] : [];
       case 'comment.created':
         if (isBot(payload.authorRole, payload.authorId)) return [];
         return [commentAdded(ticketId, { id: payload.commentId, authorId: payload.authorId, authorRole: payload.authorRole, public: payload.public }, now)];
@@ -154,7 +156,7 @@ export class LocalDeskAdapter implements TicketSystem {
     }
   }
 
-  /** The ticket as it is now: the tag may be gone again, and the webhook's copy may be old. */
+  /** The ticket as it is now, for a tag added later (the change names tags, not the requester): the tag may be gone again. */
   private async taggedFromApi(ticketId: string, now: number): Promise<StoredEvent[]> {
     let ticket: DeskTicket;
     try {
@@ -192,7 +194,7 @@ function isBot(role: string, authorId: string): boolean {
   return role === 'bot' || authorId === BOT_AUTHOR_ID;
 }
 
-function snapshot(ticket: DeskTicket): TicketSnapshot {
+function snapshot(ticket: Omit<DeskTicket, 'description'>): TicketSnapshot {
   const { requester } = ticket;
   return {
     system: SYSTEM,
