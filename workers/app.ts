@@ -18,6 +18,7 @@ import { createLogger } from './logger.js';
 import { Poller } from './poller.js';
 import { bullPrefix, QUEUE, Queues, redisConnection, type DrainJob, type EffectJob, type TimerJob } from './queues.js';
 import { Sweeper } from './sweeper.js';
+import { TimerPoller } from './timer-poller.js';
 import { slaRecordOf } from './sla/record.js';
 import { SlaStore } from './sla/store.js';
 import { Metrics, QUEUE_JOB_STATES } from './metrics.js';
@@ -102,6 +103,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   metrics.watch({
     openTickets: () => openTickets.counts(),
     queueCounts: async () => Object.fromEntries(await Promise.all(allQueues.map(async (q) => [q.name, await q.getJobCounts(...QUEUE_JOB_STATES)] as const))),
+    timers: () => store.timerCounts((opts.now ?? Date.now)()),
   });
   const onApplied: EventProcessorDeps['onApplied'] = (tk, event, before, after, effects) => {
     // A ticket that just ended gets its SLA record (first reply, waiting, resolution, outcome).
@@ -154,6 +156,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     drains = new DrainScheduler({ processor, queues, store, log, concurrency: env.EVENT_CONCURRENCY, maxWaiting: env.LOCAL_DRAIN_BACKLOG });
   }
   const sweeper = new Sweeper(store, queues, log);
+  const timerPoller = new TimerPoller({ store, wake, log, ...(opts.now ? { now: opts.now } : {}) });
   const poller = new Poller(store, queues, ticketing, log);
 
   let desk: DeskStore | undefined;
@@ -227,6 +230,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         workers.push(
           new Worker<DrainJob>(QUEUE.events, async (job) => void (await processor.drain(job.data.tk)), { ...base, concurrency: env.EVENT_CONCURRENCY }),
           new Worker<EffectJob>(QUEUE.effects, (job, token) => runner.process(job, token), { ...base, concurrency: env.EFFECT_CONCURRENCY }),
+          // timer jobs of earlier versions (timers are now kept by the commit: see TimerPoller)
           new Worker<TimerJob>(QUEUE.timers, (job) => fireTimer(job, store, queues, (opts.now ?? Date.now)(), log), { ...base, concurrency: 4 }),
           new Worker(
             QUEUE.maintenance,
@@ -257,6 +261,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         await Promise.all(workers.map((w) => w.waitUntilReady()));
         // Work a crash left behind is picked up now rather than at the first sweep.
         await sweeper.sweep();
+        timerPoller.start();
         ready = true;
         log.info({ roles: [...roles], platform: platform.name, ticketSystems: [...ticketing.keys()] }, 'workers running');
       }
@@ -268,6 +273,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await desk?.close?.();
       await server?.close();
       await metricsServer?.close();
+      await timerPoller.stop();
       // drains asked for and not started become drain jobs; the running ones finish
       await drains?.close();
       await Promise.all(workers.map((w) => w.close()));

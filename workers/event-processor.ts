@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { EventSchema, type WorkflowEvent } from '../workflows/resync/events.js';
 import { isReadOnly, type Effect } from '../workflows/resync/effects.js';
 import { isAwaited } from '../workflows/resync/transition-step.js';
-import { isMootTimer } from '../workflows/resync/moot-timer.js';
+import { isMootTimer, timersMadeMoot } from '../workflows/resync/moot-timer.js';
 import type { Policy } from '../workflows/resync/policy.js';
 import type { WorkflowState } from '../workflows/resync/state.js';
 import { transition } from '../workflows/resync/transition.js';
@@ -11,7 +11,7 @@ import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { splitTicketKey } from './keys.js';
 import type { Queues } from './queues.js';
 import type { RecentComments } from './recent-comments.js';
-import { CommitConflict, EffectCompletedElsewhere, effectKey, type CommittedBatch, type LoadedBatch, type WorkflowStore } from './workflow-store.js';
+import { CommitConflict, EffectCompletedElsewhere, effectKey, isTimer, type CommittedBatch, type LoadedBatch, type WorkflowStore } from './workflow-store.js';
 
 /**
  * Inbox events applied per commit. A ticket rarely holds more than a few; the cap bounds the size of one Lua call
@@ -37,10 +37,15 @@ class Pending {
   readonly effects: Effect[] = [];
   changed = false;
 
+  /** the state the batch started from */
+  readonly start: WorkflowState | undefined;
+
   constructor(
     public state: WorkflowState | undefined,
     private readonly policy: Policy,
-  ) {}
+  ) {
+    this.start = state;
+  }
 
   apply(event: WorkflowEvent, ranAhead?: Effect): void {
     const before = this.state;
@@ -68,6 +73,11 @@ class Pending {
   /** The effects to save with the state: those asked for, less the timers the state already made moot. */
   get effectsToSave(): Effect[] {
     return this.effects.filter((e) => !isMootTimer(this.state, e));
+  }
+
+  /** The timers the ticket had before the batch that its transitions made moot: the commit takes them out. */
+  get mootTimers(): ReturnType<typeof timersMadeMoot> {
+    return this.changed ? timersMadeMoot(this.start, this.state) : [];
   }
 
   /** the state to save: undefined when no transition changed it */
@@ -201,7 +211,7 @@ export class EventProcessor {
       }
       let committed;
       try {
-        committed = await store.commitBatch(tk, batch.version, pending.saved, consumed, effects, this.now(), MAX_BATCH, inline ? inline.leaseMs : 0);
+        committed = await store.commitBatch(tk, batch.version, pending.saved, consumed, effects, this.now(), MAX_BATCH, inline ? inline.leaseMs : 0, [], pending.mootTimers);
       } catch (err) {
         if (!(err instanceof CommitConflict)) throw err;
         batch = await store.loadBatch(tk, MAX_BATCH);
@@ -209,14 +219,16 @@ export class EventProcessor {
         continue;
       }
       applied += consumed.length;
-      if (effects.length > 0 && !inline) {
-        const add = this.deps.queues.addEffects(tk, effects);
+      // the commit set the timers itself; the rest are run
+      const toRun = effects.filter((e) => !isTimer(e));
+      if (toRun.length > 0 && !inline) {
+        const add = this.deps.queues.addEffects(tk, toRun);
         queued = queued.then(() => add);
         add.catch(() => undefined); // awaited through `queued`; this only keeps it from counting as unhandled
       }
       for (const step of pending.steps) this.report(tk, step);
-      if (effects.length > 0 && inline) {
-        const folded = await this.runAndFold(tk, effects, committed.version, state, inline);
+      if (toRun.length > 0 && inline) {
+        const folded = await this.runAndFold(tk, toRun, committed.version, state, inline);
         applied += folded.applied;
         batch = folded.batch ?? (await store.loadBatch(tk, MAX_BATCH));
         cleaned = folded.batch !== undefined && folded.batch.heads.length === 0;
@@ -251,7 +263,7 @@ export class EventProcessor {
       let committed: CommittedBatch;
       try {
         const keys = done.map((o) => o.key);
-        committed = await store.commitBatch(tk, version, pending.saved, [], next, this.now(), MAX_BATCH, inline.leaseMs, keys);
+        committed = await store.commitBatch(tk, version, pending.saved, [], next, this.now(), MAX_BATCH, inline.leaseMs, keys, pending.mootTimers);
       } catch (err) {
         if (!(err instanceof CommitConflict || err instanceof EffectCompletedElsewhere)) throw err;
         await Promise.all(done.map((o) => store.completeEffect(o.key, tk, o.result)));
@@ -261,8 +273,8 @@ export class EventProcessor {
       for (const step of pending.steps) this.report(tk, step);
       version = committed.version;
       state = pending.state;
-      if (next.length === 0) return { applied, batch: { version, state, heads: committed.next } };
-      effects = next;
+      effects = next.filter((e) => !isTimer(e));
+      if (effects.length === 0) return { applied, batch: { version, state, heads: committed.next } };
     }
   }
 

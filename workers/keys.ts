@@ -23,6 +23,10 @@ export class Keys {
   get outbox(): string {
     return `${this.prefix}:outbox`;
   }
+  /** workflow timers not yet fired, as the events they become (see timer-set.ts), scored by their due time */
+  get timers(): string {
+    return `${this.prefix}:timers`;
+  }
   effect(effectKey: string): string {
     return `${this.prefix}:fx:${effectKey}`;
   }

@@ -9,6 +9,8 @@ export interface MetricSources {
   openTickets?: () => Promise<Record<string, number>>;
   /** BullMQ job counts per queue name (getJobCounts) */
   queueCounts?: () => Promise<Record<string, Record<string, number>>>;
+  /** workflow timers set and not yet fired, and how many of them are due (should be 0 but for a second) */
+  timers?: () => Promise<{ scheduled: number; due: number }>;
 }
 
 /** Seconds from a quick platform call to the days a ticket may wait on its requester. */
@@ -83,6 +85,18 @@ export class Metrics {
       await fill(this.queueJobs, read, (byQueue) =>
         Object.entries(byQueue).flatMap(([queue, counts]) => QUEUE_JOB_STATES.map((state) => [{ queue, state }, counts[state] ?? 0] as const)),
       );
+    },
+  });
+
+  readonly timers = new Gauge({
+    name: 'twofa_desk_timers',
+    help: 'Workflow timers (reminders, time-outs, SLA warnings) kept in Redis, by state: scheduled, due (read on scrape; due stays 0 while a worker runs)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const read = this.sources.timers;
+      if (!read) return;
+      await fill(this.timers, read, (t) => [[{ state: 'scheduled' }, t.scheduled], [{ state: 'due' }, t.due]] as const);
     },
   });
 

@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { EffectSchema, type Effect } from '../workflows/resync/effects.js';
+import { EffectSchema, type Effect, type EffectOf } from '../workflows/resync/effects.js';
 import { TERMINAL_STATES, WorkflowStateSchema, type WorkflowState } from '../workflows/resync/state.js';
 import type { WorkflowEvent } from '../workflows/resync/events.js';
 import { Keys } from './keys.js';
+import { timerMember, type TimerRef } from './timer-set.js';
 
 const DEDUPE_TTL_S = 30 * 24 * 3600;
 
@@ -42,15 +43,17 @@ return out
  * Saves the transitions of a batch of inbox events: compare-and-set on the version, checks that the oldest n inbox
  * entries are exactly the events the batch was computed from and consumes them, saves the resulting state and
  * records every effect the batch asks for in the outbox, all in one step, so a crash at any line loses nothing and
- * no event applies twice. Then returns the new version and the next events (up to nextMax), so that a drain does
- * not read the inbox again; an inbox left empty drops the ticket from the dirty set in the same step.
+ * no event applies twice. Timers are not effects to run: the commit puts them in the timers set itself (scored by
+ * their due time) and takes out the ones the batch made moot. Then returns the new version and the next events (up
+ * to nextMax), so that a drain does not read the inbox again; an inbox left empty drops the ticket from the dirty
+ * set in the same step.
  * It may also complete effects the committing worker ran itself and whose results the batch applied (see
  * EventProcessor: a result folded into the commit instead of going through the inbox): each must still be in the
  * outbox (else another worker completed it, and its result is in the inbox already), and is removed with its start
  * counter in the same step.
- * KEYS: wf, inbox, dirty, outbox, (fx, tries) per completed effect, fx per new effect
- * ARGV: expectedVersion, stateJson|'', tk, n, nextMax, outboxAt, expireMs, c, head1..headN, completedKey1..c,
- *       (effectKey, effectJson)...
+ * KEYS: wf, inbox, dirty, outbox, timers, (fx, tries) per completed effect, fx per new effect
+ * ARGV: expectedVersion, stateJson|'', tk, n, nextMax, outboxAt, expireMs, c, ta, tr, head1..headN,
+ *       completedKey1..c, (timerMember, dueAt) x ta, mootTimerMember x tr, (effectKey, effectJson)...
  * expireMs: with a new state, how long the workflow is kept from now ('0': for good; an ended ticket's retention).
  * outboxAt: the effects' outbox score, i.e. when the sweeper may take them as left behind (now, or later while the
  * committing worker runs them itself: see EffectRunner.runInline).
@@ -60,22 +63,24 @@ return out
 const COMMIT = `
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if v ~= tonumber(ARGV[1]) then return {-1} end
-local n = tonumber(ARGV[4])
-local c = tonumber(ARGV[8])
+local n, c, ta, tr = tonumber(ARGV[4]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local a = 10
 if n > 0 then
   local cur = redis.call('LRANGE', KEYS[2], 0, n - 1)
   if #cur ~= n then return {-2} end
   for i = 1, n do
-    if cur[i] ~= ARGV[8 + i] then return {-2} end
+    if cur[i] ~= ARGV[a + i] then return {-2} end
   end
 end
+a = a + n
 for j = 1, c do
-  if redis.call('EXISTS', KEYS[3 + 2 * j]) == 0 then return {-3} end
+  if redis.call('EXISTS', KEYS[4 + 2 * j]) == 0 then return {-3} end
 end
 for j = 1, c do
-  redis.call('DEL', KEYS[3 + 2 * j], KEYS[4 + 2 * j])
-  redis.call('ZREM', KEYS[4], ARGV[8 + n + j])
+  redis.call('DEL', KEYS[4 + 2 * j], KEYS[5 + 2 * j])
+  redis.call('ZREM', KEYS[4], ARGV[a + j])
 end
+a = a + c
 if n > 0 then redis.call('LTRIM', KEYS[2], n, -1) end
 local nv = v
 if ARGV[2] ~= '' then
@@ -83,8 +88,13 @@ if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[1], 'v', nv, 's', ARGV[2])
   if ARGV[7] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[7])) end
 end
-local k = 5 + 2 * c
-for i = 9 + n + c, #ARGV, 2 do
+local added = a
+a = a + 2 * ta
+for i = 1, tr do redis.call('ZREM', KEYS[5], ARGV[a + i]) end
+for i = 1, ta do redis.call('ZADD', KEYS[5], tonumber(ARGV[added + 2 * i]), ARGV[added + 2 * i - 1]) end
+a = a + tr
+local k = 6 + 2 * c
+for i = a + 1, #ARGV, 2 do
   redis.call('SET', KEYS[k], ARGV[i + 1])
   redis.call('ZADD', KEYS[4], tonumber(ARGV[6]), ARGV[i])
   k = k + 1
@@ -99,6 +109,27 @@ elseif redis.call('LLEN', KEYS[2]) == 0 then
   redis.call('SREM', KEYS[3], ARGV[3])
 end
 return out
+`;
+
+/**
+ * Takes due timers: each due member (up to `limit`) is pushed `leaseMs` into the future, so that if the process that
+ * took it dies before the timer's event is in the inbox, it is due again then; the taker removes it once the event
+ * is appended. Returns the members taken, then the score of the next timer due ('' when none).
+ * KEYS: timers  ARGV: now, limit, leaseMs
+ */
+const TAKE_DUE = `
+local now = tonumber(ARGV[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #due do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), due[i]) end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+due[#due + 1] = first[2] or ''
+return due
+`;
+
+/** Removes a taken timer, unless it was set again meanwhile (its score is no longer the lease). KEYS: timers  ARGV: member, leaseScore */
+const DROP_TAKEN = `
+if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '-1') == tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
 `;
 
 /**
@@ -168,9 +199,16 @@ export class EffectCompletedElsewhere extends Error {
 interface StoreCommands {
   tdAppend(...args: (string | number)[]): Promise<number>;
   tdLoad(...args: (string | number)[]): Promise<string[]>;
-  tdCommitFold(...args: (string | number)[]): Promise<(number | string)[]>;
+  tdCommitTimers(...args: (string | number)[]): Promise<(number | string)[]>;
+  tdTakeDueTimers(...args: (string | number)[]): Promise<string[]>;
+  tdDropTakenTimer(...args: (string | number)[]): Promise<number>;
   tdComplete(...args: (string | number)[]): Promise<number>;
   tdClean(...args: (string | number)[]): Promise<number>;
+}
+
+/** Timers are kept by the commit in the timers set; every other effect is run (outbox, then inline or a job). */
+export function isTimer(effect: Pick<Effect, 'type'>): boolean {
+  return effect.type === 'setTimer';
 }
 
 /** Effect key: unique per (ticket, effect id); the effect id already holds round, transition and index. */
@@ -195,10 +233,12 @@ export class WorkflowStore {
     this.keys = new Keys(prefix);
     const r = redis as Redis & Partial<StoreCommands>;
     // A new name when the commit's arguments change: a connection shared with an older store keeps both apart.
-    if (!r.tdCommitFold) {
+    if (!r.tdCommitTimers) {
       redis.defineCommand('tdAppend', { lua: APPEND });
       redis.defineCommand('tdLoad', { numberOfKeys: 3, lua: LOAD });
-      redis.defineCommand('tdCommitFold', { lua: COMMIT });
+      redis.defineCommand('tdCommitTimers', { lua: COMMIT });
+      redis.defineCommand('tdTakeDueTimers', { numberOfKeys: 1, lua: TAKE_DUE });
+      redis.defineCommand('tdDropTakenTimer', { numberOfKeys: 1, lua: DROP_TAKEN });
       redis.defineCommand('tdComplete', { lua: COMPLETE });
       redis.defineCommand('tdClean', { lua: CLEAN });
     }
@@ -248,7 +288,8 @@ export class WorkflowStore {
    * next `nextMax` inbox events; throws CommitConflict when another worker applied an event first. `leaseMs`: the
    * effects are run by this worker, and the sweeper leaves them alone for that long (see EffectRunner.runInline).
    * `completed`: keys of effects this worker ran whose results are among the transitions saved (instead of going
-   * through the inbox); throws EffectCompletedElsewhere when one was no longer in the outbox.
+   * through the inbox); throws EffectCompletedElsewhere when one was no longer in the outbox. Timers among the
+   * effects go to the timers set, not the outbox (see `isTimer`); `mootTimers` are taken out of it.
    */
   async commitBatch(
     tk: string,
@@ -260,22 +301,59 @@ export class WorkflowStore {
     nextMax: number,
     leaseMs = 0,
     completed: string[] = [],
+    mootTimers: TimerRef[] = [],
   ): Promise<CommittedBatch> {
-    const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox];
+    const keys = [this.keys.workflow(tk), this.keys.inbox(tk), this.keys.dirty, this.keys.outbox, this.keys.timers];
     for (const key of completed) keys.push(this.keys.effect(key), this.keys.effectTries(key));
     const ended = state !== undefined && (TERMINAL_STATES as readonly string[]).includes(state.status);
     const expireMs = ended && this.retentionMs > 0 ? this.retentionMs : 0;
-    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, heads.length, nextMax, now + leaseMs, expireMs, completed.length, ...heads, ...completed];
+    const timers = effects.filter((e): e is EffectOf<'setTimer'> => isTimer(e));
+    const args: (string | number)[] = [expectedVersion, state ? JSON.stringify(state) : '', tk, heads.length, nextMax, now + leaseMs, expireMs, completed.length, timers.length, mootTimers.length, ...heads, ...completed];
+    for (const t of timers) args.push(timerMember(tk, t), t.dueAt);
+    for (const t of mootTimers) args.push(timerMember(tk, t));
     for (const e of effects) {
+      if (isTimer(e)) continue;
       const key = effectKey(tk, e.id);
       const record: EffectRecord = { tk, effect: e, savedAt: now };
       keys.push(this.keys.effect(key));
       args.push(key, JSON.stringify(record));
     }
-    const [res, ...next] = await this.r.tdCommitFold(keys.length, ...keys, ...args);
+    const [res, ...next] = await this.r.tdCommitTimers(keys.length, ...keys, ...args);
     if (res === -3) throw new EffectCompletedElsewhere();
     if (typeof res !== 'number' || res < 0) throw new CommitConflict();
     return { version: res, next: next as string[] };
+  }
+
+  /** Sets a timer outside a commit (a setTimer effect saved by an earlier version, an operator's `ticket retry`). */
+  async setTimer(tk: string, timer: EffectOf<'setTimer'>): Promise<void> {
+    await this.r.zadd(this.keys.timers, timer.dueAt, timerMember(tk, timer));
+  }
+
+  /** When the ticket's timer is due; undefined when it is not in the timers set. */
+  async timerDueAt(tk: string, timer: TimerRef): Promise<number | undefined> {
+    const score = await this.r.zscore(this.keys.timers, timerMember(tk, timer));
+    return score === null ? undefined : Number(score);
+  }
+
+  /**
+   * Takes up to `limit` due timers for `leaseMs` (see TAKE_DUE): the members, the lease score to drop them with,
+   * and when the next timer is due (undefined: none).
+   */
+  async takeDueTimers(now: number, limit: number, leaseMs: number): Promise<{ members: string[]; leaseScore: number; nextDueAt: number | undefined }> {
+    const res = await this.r.tdTakeDueTimers(this.keys.timers, now, limit, leaseMs);
+    const next = res.pop();
+    return { members: res, leaseScore: now + leaseMs, nextDueAt: next === undefined || next === '' ? undefined : Number(next) };
+  }
+
+  /** Timers set and not yet fired, and how many of them are due at `now` (metrics). */
+  async timerCounts(now: number): Promise<{ scheduled: number; due: number }> {
+    const [scheduled, due] = await Promise.all([this.r.zcard(this.keys.timers), this.r.zcount(this.keys.timers, '-inf', now)]);
+    return { scheduled, due };
+  }
+
+  /** Drops a taken timer once its event is in the inbox (unless it was set again meanwhile). */
+  async dropTakenTimer(member: string, leaseScore: number): Promise<void> {
+    await this.r.tdDropTakenTimer(this.keys.timers, member, leaseScore);
   }
 
   /**

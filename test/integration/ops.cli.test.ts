@@ -8,6 +8,7 @@ import { run as ticket } from '../../workers/cli/ticket.js';
 import { UsageError, type CliContext } from '../../workers/cli/command.js';
 import { loadConfig } from '../../workers/config.js';
 import { ticketKey } from '../../workers/keys.js';
+import { timerMember } from '../../workers/timer-set.js';
 import { bullPrefix, effectJobId, QUEUE } from '../../workers/queues.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import { writeGeneratedSeed, type GeneratedUser } from '../support/generated-seed.js';
@@ -68,16 +69,16 @@ describe('twofa-desk ticket, against running workers', () => {
         history: Array<{ to: string }>;
         activity: Array<{ kind: string; event?: string; effect?: string; outcome?: string }>;
         pendingEffects: unknown[];
-        timers: Array<{ kind: string; job: string }>;
+        timers: Array<{ kind: string; status: string }>;
         inbox: number;
       };
       expect(shown).toMatchObject({ tk: ticketKey('local', id), status: 'awaiting_codes', pendingEffects: [], inbox: 0 });
       expect(shown.history.map((h) => h.to)).toEqual(['locating_user', 'checking_group', 'inspecting_tokens', 'awaiting_codes']);
       expect(shown.activity[0]).toMatchObject({ kind: 'event', event: 'ticketTagged' });
       expect(shown.activity.filter((a) => a.kind === 'effect' && a.outcome === 'ok').map((a) => a.effect)).toEqual(
-        expect.arrayContaining(['locateUser', 'readGroups', 'readTokens', 'updateTicket', 'setTimer']),
+        expect.arrayContaining(['locateUser', 'readGroups', 'readTokens', 'updateTicket']),
       );
-      expect(shown.timers).toEqual([expect.objectContaining({ kind: 'reminder', job: 'delayed' })]);
+      expect(shown.timers).toEqual([expect.objectContaining({ kind: 'reminder', status: 'scheduled' })]);
     });
 
     it('prints readable tables without --json', async () => {
@@ -89,6 +90,21 @@ describe('twofa-desk ticket, against running workers', () => {
       expect(out).toMatch(/state changes \(4\)/);
       expect(out).toContain('effect locateUser');
       expect(out).toMatch(/timers \(1\)/);
+    });
+
+    it('sets a waiting ticket\'s timer again when it is missing from the timers set (ticket retry)', async () => {
+      const id = await openTicket(desk, users[1] as GeneratedUser);
+      const state = await settled(id, 'awaiting_codes');
+      const tk = ticketKey('local', id);
+      const timer = { timerId: state.timer?.id ?? '', kind: 'reminder' as const };
+      expect(await app.store.timerDueAt(tk, timer)).toBe(state.timer?.dueAt);
+      await app.redis.zrem(app.store.keys.timers, timerMember(tk, timer));
+      const shown = await cli(ticket, prefix, ['show', 'local', id, '--json']);
+      expect((JSON.parse(shown.out) as { timers: Array<{ status: string }> }).timers).toEqual([expect.objectContaining({ status: 'missing' })]);
+      const { code, out } = await cli(ticket, prefix, ['retry', 'local', id, '--json']);
+      expect(code).toBe(0);
+      expect((JSON.parse(out) as { actions: unknown[] }).actions).toEqual([{ what: 'timer', key: timer.timerId, action: 'set again (was missing)' }]);
+      expect(await app.store.timerDueAt(tk, timer)).toBe(state.timer?.dueAt);
     });
 
     it('says so, exit 1, for a ticket the bot never saw', async () => {
@@ -147,9 +163,9 @@ describe('twofa-desk ticket retry, with no worker running', () => {
     await waitFor('the webhook', async () => ((await redis.llen(`${prefix}:inbox:${tk}`)) > 0 ? true : undefined));
     // Apply the first event here (no worker runs), then lose the effect job it queued and every drain job.
     await app.processor.drain(tk);
-    // locate the user, and the two SLA timers (first reply, resolution)
+    // locate the user (the SLA timers are set by the commit, not effects)
     const pendings = await app.store.pendingEffects(tk);
-    expect(pendings).toHaveLength(3);
+    expect(pendings).toHaveLength(1);
     const pending = pendings[0];
     await app.store.append(tk, [{ type: 'tagsChanged', id: 'tags-1', at: Date.now(), tags: ['2fa_issue', 'vip'], added: ['vip'], removed: [], byRole: 'agent' }]);
     await app.queues.effects.obliterate({ force: true });

@@ -130,9 +130,16 @@ describe('operations: /metrics and structured logs of a running app', () => {
       const depth = samples.filter((s) => s.name === 'twofa_desk_queue_jobs');
       expect(new Set(depth.map((s) => s.labels.queue))).toEqual(new Set(['events', 'effects', 'timers', 'maintenance']));
       expect(new Set(depth.map((s) => s.labels.state))).toEqual(new Set(['waiting', 'active', 'delayed', 'failed']));
-      // The waiting ticket's reminder (and the finished tickets' stale timers) wait as delayed jobs.
-      expect(value(samples, 'twofa_desk_queue_jobs', { queue: 'timers', state: 'delayed' })).toBeGreaterThanOrEqual(1);
+      // Timers are kept by the commits, not as jobs: the timers queue only drains an earlier version's jobs.
+      expect(value(samples, 'twofa_desk_queue_jobs', { queue: 'timers', state: 'delayed' })).toBe(0);
       expect(value(samples, 'twofa_desk_queue_jobs', { queue: 'effects', state: 'failed' })).toBe(0);
+    });
+
+    it('reports the workflow timers set: the waiting ticket\'s reminder and the open tickets\' resolution SLA timers, none left of the ended ones', () => {
+      // three tickets: one resolved, one escalated (their timers taken out when they ended), one waiting for codes
+      // (its reminder and its resolution SLA timer; its first-reply one went with its first reply)
+      expect(value(samples, 'twofa_desk_timers', { state: 'scheduled' })).toBe(2);
+      expect(value(samples, 'twofa_desk_timers', { state: 'due' })).toBe(0);
     });
 
     it('never carries a ticket id, ticket key or email in a label', () => {

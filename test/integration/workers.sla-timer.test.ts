@@ -3,6 +3,8 @@ import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
 import { SlaStore } from '../../workers/sla/store.js';
 import { BadTimerJob, timerEvent } from '../../workers/timer-handler.js';
+import { TimerPoller } from '../../workers/timer-poller.js';
+import { WorkflowStore } from '../../workers/workflow-store.js';
 import { parsePolicy } from '../../workflows/resync/policy.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -68,5 +70,60 @@ describe('an SLA timer through the real queues', () => {
       if (!record) await new Promise((r) => setTimeout(r, 100));
     }
     expect(record).toMatchObject({ outcome: 'escalated', escalationReason: 'sla_risk', firstReplyTargetMs: 60_000 });
+  });
+});
+
+describe('the timers set and its poller, on real Redis', () => {
+  const redis = newRedis();
+  const prefix = freshPrefix('tset');
+  const store = new WorkflowStore(redis, prefix);
+  const { log } = capturedLogger('warn');
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('fires a due timer once as its event in the inbox and wakes the drain; one not yet due waits', async () => {
+    const woken: string[] = [];
+    let now = 10_000;
+    const poller = new TimerPoller({ store, wake: async (tk) => void woken.push(tk), log, now: () => now });
+    await store.setTimer('local:1', { type: 'setTimer', id: '1.3.1', timerId: '1.3.reminder', kind: 'reminder', dueAt: 9_000 });
+    await store.setTimer('local:2', { type: 'setTimer', id: '1.3.1', timerId: '1.3.reminder', kind: 'reminder', dueAt: 20_000 });
+    expect(await poller.fireDue()).toEqual({ fired: 1, nextDueAt: 20_000 });
+    expect(woken).toEqual(['local:1']);
+    const inbox = (await redis.lrange(store.keys.inbox('local:1'), 0, -1)).map((e) => JSON.parse(e) as unknown);
+    expect(inbox).toEqual([{ type: 'reminderDue', id: 'timer:local:1:1.3.reminder', at: 10_000, timerId: '1.3.reminder' }]);
+    expect(await store.timerDueAt('local:1', { timerId: '1.3.reminder', kind: 'reminder' })).toBeUndefined();
+    // set again (a retry of the commit that set it): the event is not appended twice
+    await store.setTimer('local:1', { type: 'setTimer', id: '1.3.1', timerId: '1.3.reminder', kind: 'reminder', dueAt: 9_000 });
+    await poller.fireDue();
+    expect(await redis.llen(store.keys.inbox('local:1'))).toBe(1);
+    now = 20_000;
+    expect((await poller.fireDue()).fired).toBe(1);
+    expect(woken).toEqual(['local:1', 'local:1', 'local:2']);
+  });
+
+  it('fires again, after its lease, a timer taken by a process that died before its event was in the inbox', async () => {
+    await store.setTimer('local:3', { type: 'setTimer', id: '1.1.2', timerId: '1.sla.resolution', kind: 'sla_risk', dueAt: 1_000 });
+    const taken = await store.takeDueTimers(2_000, 10, 60_000);
+    expect(taken.members).toHaveLength(1);
+    // ...and the taker dies here
+    const woken: string[] = [];
+    const poller = (at: number) => new TimerPoller({ store, wake: async (tk) => void woken.push(tk), log, now: () => at });
+    expect((await poller(30_000).fireDue()).fired).toBe(0);
+    expect((await poller(62_000).fireDue()).fired).toBe(1);
+    expect(woken).toEqual(['local:3']);
+    const [event] = (await redis.lrange(store.keys.inbox('local:3'), 0, -1)).map((e) => JSON.parse(e) as unknown);
+    expect(event).toEqual({ type: 'slaRiskDue', id: 'timer:local:3:1.sla.resolution', at: 62_000, timerId: '1.sla.resolution', target: 'resolution' });
+  });
+
+  it('drops a member it cannot read, saying so, and goes on', async () => {
+    const { log: quiet, lines } = capturedLogger('error');
+    await redis.zadd(store.keys.timers, 5, '{"type":"lunchDue"}');
+    await store.setTimer('local:4', { type: 'setTimer', id: '1.3.1', timerId: '1.3.timeout', kind: 'timeout', dueAt: 5 });
+    const poller = new TimerPoller({ store, wake: async () => undefined, log: quiet, now: () => 100 });
+    expect((await poller.fireDue()).fired).toBe(1);
+    expect(await redis.zcard(store.keys.timers)).toBe(0);
+    expect(lines.join('\n')).toContain('unreadable timer dropped');
   });
 });

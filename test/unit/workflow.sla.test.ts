@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SlaTarget } from '../../workflows/resync/events.js';
 import type { Effect } from '../../workflows/resync/effects.js';
-import { isMootTimer } from '../../workflows/resync/moot-timer.js';
+import { isMootTimer, timersMadeMoot } from '../../workflows/resync/moot-timer.js';
 import { ALICE, BOB, codesReply, Desk, HOUR, MINUTE, otpDesk, reach, T0 } from './workflow.harness.js';
 
 /** The SLA timer of a target fires at `at`, the way the timer queue would deliver it. */
@@ -182,5 +182,36 @@ describe('timers a batch of transitions already made moot', () => {
   it('never drops anything but a timer', () => {
     const desk = otpDesk();
     for (const e of desk.effects.filter((x) => x.type !== 'setTimer')) expect(isMootTimer(desk.s, e)).toBe(false);
+  });
+});
+
+describe('timers a batch of transitions made moot (taken out of the timers set)', () => {
+  it('names the wait timer a step replaced, and every timer once the ticket ended', () => {
+    const desk = otpDesk();
+    const waiting = structuredClone(desk.s);
+    desk.advance(HOUR);
+    desk.fire();
+    expect(timersMadeMoot(waiting, desk.s)).toEqual([{ timerId: waiting.timer?.id, kind: 'reminder' }]);
+    const before = structuredClone(desk.s);
+    desk.reply(codesReply());
+    desk.result('resyncSucceeded', {});
+    const retest = structuredClone(desk.s);
+    desk.reply('yes it works now');
+    expect(desk.s.status).toBe('resolved');
+    expect(timersMadeMoot(retest, desk.s)).toEqual([
+      { timerId: retest.timer?.id, kind: 'reminder' },
+      { timerId: '1.sla.resolution', kind: 'sla_risk' },
+    ]);
+    expect(timersMadeMoot(before, before)).toEqual([]);
+    expect(timersMadeMoot(undefined, desk.s)).toEqual([]);
+  });
+
+  it('takes every timer as moot in an ended ticket, and the SLA ones in a later round', () => {
+    const desk = otpDesk();
+    const resolution = { timerId: '1.sla.resolution', kind: 'sla_risk' as const };
+    expect(isMootTimer(desk.s, resolution)).toBe(false);
+    expect(isMootTimer({ ...desk.s, status: 'escalated' }, resolution)).toBe(true);
+    expect(isMootTimer({ ...desk.s, round: 2 }, resolution)).toBe(true);
+    expect(isMootTimer({ ...desk.s, status: 'timed_out' }, { timerId: desk.s.timer?.id ?? '', kind: 'reminder' })).toBe(true);
   });
 });

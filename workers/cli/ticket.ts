@@ -70,8 +70,7 @@ async function show(ctx: CliContext, conn: CliConnection, args: Args, tk: string
     }),
   );
   const timer = state.timer;
-  const timerJob = timer ? await queues.timers.getJob(jobId('timer', tk, timer.id)) : undefined;
-  const timers = timer ? [{ ...timer, job: timerJob ? await timerJob.getState() : 'missing' }] : [];
+  const timers = timer ? [{ ...timer, status: await timerStatus(conn, tk, timer) }] : [];
   const inbox = await redis.llen(store.keys.inbox(tk));
   const recent = (await activity.list(tk)).reverse();
   const summary = {
@@ -106,8 +105,18 @@ async function show(ctx: CliContext, conn: CliConnection, args: Args, tk: string
   ctx.out(`\npending effects (${pending.length}); events waiting in the inbox: ${inbox}`);
   if (pending.length > 0) ctx.out(table(['effect', 'key', 'job', 'attempts', 'last error'], pending.map((p) => [p.effect, p.key, p.job, p.attempts, p.failedReason ?? ''])));
   ctx.out(`\ntimers (${timers.length})`);
-  if (timers.length > 0) ctx.out(table(['timer', 'kind', 'due', 'job'], timers.map((t) => [t.id, t.kind, isoTime(t.dueAt), t.job])));
+  if (timers.length > 0) ctx.out(table(['timer', 'kind', 'due', 'status'], timers.map((t) => [t.id, t.kind, isoTime(t.dueAt), t.status])));
   return 0;
+}
+
+/**
+ * Where the ticket's timer stands: 'scheduled' in the timers set, the state of a timer job an earlier version queued,
+ * or 'missing'.
+ */
+async function timerStatus(conn: CliConnection, tk: string, timer: NonNullable<WorkflowState['timer']>): Promise<string> {
+  if ((await conn.store.timerDueAt(tk, { timerId: timer.id, kind: timer.kind })) !== undefined) return 'scheduled';
+  const job = await conn.queues.timers.getJob(jobId('timer', tk, timer.id));
+  return job ? await job.getState() : 'missing';
 }
 
 function activityRow(a: ActivityEntry): string[] {
@@ -139,10 +148,15 @@ async function retry(ctx: CliContext, conn: CliConnection, args: Args, tk: strin
     }
   }
   if (state.timer) {
-    const job = await queues.timers.getJob(jobId('timer', tk, state.timer.id));
-    if (job && (await job.isFailed())) {
+    const { id, kind, dueAt } = state.timer;
+    const status = await timerStatus(conn, tk, state.timer);
+    const job = await queues.timers.getJob(jobId('timer', tk, id));
+    if (status === 'failed' && job) {
       await job.retry('failed');
-      actions.push({ what: 'timer', key: state.timer.id, action: 'retried (job had failed)' });
+      actions.push({ what: 'timer', key: id, action: 'retried (job of an earlier version had failed)' });
+    } else if (status === 'missing') {
+      await store.setTimer(tk, { type: 'setTimer', id: `retry.${id}`, timerId: id, kind, dueAt });
+      actions.push({ what: 'timer', key: id, action: 'set again (was missing)' });
     }
   }
   const inbox = await redis.llen(store.keys.inbox(tk));
