@@ -1,4 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp, type App } from '../workers/app.js';
 import { loadConfig } from '../workers/config.js';
@@ -164,18 +166,23 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
   const app = await createApp(config, { log: pino({ level: 'silent' }) });
   await app.start();
   let worker: WorkerProcess | undefined;
+  let workerLog: string | undefined;
   if (layout === 'split') {
-    worker = startWorkerProcess({ ...shared, ROLES: 'workers', LOCAL_DESK_URL: `${app.url}/desk`, LOG_LEVEL: 'info', ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) });
+    // its log lines go to a file, as a production worker's go to its log collector, not through this process
+    workerLog = join(tmpdir(), `twofa-desk-bench-worker-${process.pid}.log`);
+    worker = startWorkerProcess(
+      { ...shared, ROLES: 'workers', LOCAL_DESK_URL: `${app.url}/desk`, LOG_LEVEL: 'info', ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) },
+      { logFile: workerLog },
+    );
     await worker.ready;
   }
   const child = worker;
-  // the worker's resident memory: this process, or the child (whose log lines are dropped as they come)
+  // the worker's resident memory: this process, or the child
   let workerRss = () => process.memoryUsage().rss;
   if (child?.child.pid !== undefined) {
     const pid = child.child.pid;
     let last = 0;
     const poll = setInterval(() => {
-      child.output.length = 0;
       procMemory(pid).then((m) => void (last = m.rss), () => undefined);
     }, 100);
     poll.unref();
@@ -204,6 +211,7 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
   await child?.kill('SIGTERM');
   await app.stop();
   await rm(seed.path, { force: true });
+  if (workerLog !== undefined) await rm(workerLog, { force: true });
   const where = {
     one: 'one process (intake + desk + workers + users)',
     split: 'intake + desk + users / workers (2 processes)',

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../workers/main.ts', import.meta.url));
@@ -12,13 +13,23 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface WorkerProcessOptions {
+  /**
+   * write the process's output to this file instead of a pipe to this process (benchmarks: reading a worker's log
+   * lines would be charged to the process that starts it); `output` then stays empty
+   */
+  logFile?: string;
+}
+
 /** Starts `workers/main.ts` (what `npm start` runs) as a real separate process with the given environment. */
-export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+export function startWorkerProcess(env: Record<string, string>, opts: WorkerProcessOptions = {}): WorkerProcess {
+  const fd = opts.logFile !== undefined ? openSync(opts.logFile, 'a') : undefined;
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd ?? 'pipe', fd ?? 'pipe'],
   });
+  if (fd !== undefined) closeSync(fd);
   const output: string[] = [];
   let resolveReady: () => void = () => undefined;
   let rejectReady: (e: Error) => void = () => undefined;
@@ -33,7 +44,15 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  child.once('exit', (code, signal) => rejectReady(new Error(`worker exited before it was ready (code ${code}, signal ${signal}): ${output.join('').slice(-2000)}`)));
+  const logFile = opts.logFile;
+  if (logFile !== undefined) {
+    const look = setInterval(() => {
+      if (readFileSync(logFile, 'utf8').includes('workers running')) resolveReady();
+    }, 50);
+    void ready.finally(() => clearInterval(look)).catch(() => undefined);
+  }
+  const tail = () => (logFile !== undefined ? readFileSync(logFile, 'utf8') : output.join('')).slice(-2000);
+  child.once('exit', (code, signal) => rejectReady(new Error(`worker exited before it was ready (code ${code}, signal ${signal}): ${tail()}`)));
   return {
     child,
     output,
