@@ -82,8 +82,9 @@ export class LocalPlatform implements TwoFactorPlatform {
   }
 
   async getGroups(userId: string): Promise<string[]> {
-    await this.requireUser(userId);
-    return this.store.getGroups(userId);
+    // the user and the groups read together (one round trip): groups of a user that does not exist are not returned
+    const [, groups] = await Promise.all([this.requireUser(userId), this.store.getGroups(userId)]);
+    return groups;
   }
 
   async addToGroup(userId: string, group: string): Promise<void> {
@@ -93,8 +94,8 @@ export class LocalPlatform implements TwoFactorPlatform {
   }
 
   async listTokens(userId: string): Promise<TokenInfo[]> {
-    await this.requireUser(userId);
-    return (await this.store.listTokens(userId)).map(
+    const [, tokens] = await Promise.all([this.requireUser(userId), this.store.listTokens(userId)]);
+    return tokens.map(
       (t): TokenInfo =>
         t.kind === 'kt4'
           ? { serial: t.serial, type: 'KT-4', mode: 'challenge', state: t.state, codeLength: 8 }
