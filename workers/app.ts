@@ -120,7 +120,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     platform,
     ...(recentComments ? { recentComments } : {}),
     ticketing,
-    queues,
+    timers: store,
     resyncLimit: { redis, keys: store.keys, perUserPerDay: policy.maxResyncsPerUserPerDay },
     ...(opts.now ? { now: opts.now } : {}),
   });

@@ -6,15 +6,18 @@ import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { TicketNotFound } from '../integrations/ticketing/errors.js';
 import type { Redis } from 'ioredis';
-import { jobId, splitTicketKey, type Keys } from './keys.js';
-import type { Queues } from './queues.js';
+import { splitTicketKey, type Keys } from './keys.js';
+import type { WorkflowStore } from './workflow-store.js';
 import type { RecentComments } from './recent-comments.js';
-import { timerJobData } from './timer-handler.js';
 
 export interface ExecutorDeps {
   platform: TwoFactorPlatform;
   ticketing: ReadonlyMap<string, TicketSystem>;
-  queues: Queues;
+  /**
+   * where a `setTimer` effect sets its timer: timers are kept by the commits (see WorkflowStore.commitBatch), so only
+   * a setTimer an earlier version saved in the outbox comes here
+   */
+  timers: Pick<WorkflowStore, 'setTimer'>;
   /** counts resyncs per platform user and day across all tickets and workers */
   resyncLimit: { redis: Redis; keys: Keys; perUserPerDay: number };
   now?: () => number;
@@ -109,12 +112,7 @@ export class EffectExecutor {
         return undefined;
       }
       case 'setTimer': {
-        const delay = Math.max(0, effect.dueAt - this.now());
-        await this.deps.queues.timers.add(
-          effect.kind,
-          timerJobData(ctx.tk, effect),
-          { jobId: jobId('timer', ctx.tk, effect.timerId), delay, removeOnComplete: true, removeOnFail: { count: 1000 }, attempts: 10, backoff: { type: 'exponential', delay: 500 } },
-        );
+        await this.deps.timers.setTimer(ctx.tk, effect);
         return undefined;
       }
     }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { EffectOf } from '../workflows/resync/effects.js';
 import { SlaTargetSchema, type WorkflowEvent } from '../workflows/resync/events.js';
 import type { Logger } from 'pino';
 import type { Queues } from './queues.js';
@@ -23,10 +22,6 @@ export class BadTimerJob extends Error {
     super(`unreadable timer job: ${what}`);
     this.reason = `a job in the timers queue is not a timer this version knows (${what}); remove it from the queue or upgrade the workers`;
   }
-}
-
-export function timerJobData(tk: string, effect: EffectOf<'setTimer'>): TimerJobData {
-  return { tk, timerId: effect.timerId, kind: effect.kind };
 }
 
 

@@ -6,7 +6,6 @@ import { PrivacyIdeaPlatform } from '../../integrations/twofa/privacyidea/adapte
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import { EffectExecutor } from '../../workers/effect-executor.js';
 import { Keys } from '../../workers/keys.js';
-import type { Queues } from '../../workers/queues.js';
 import { PI_ALICE_SECRET, piConfig, piSeed, startFakePrivacyIdea, type FakePrivacyIdea } from '../support/fake-privacyidea.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
@@ -83,7 +82,7 @@ describe('privacyIDEA resync retried after its answer was lost', () => {
       return new EffectExecutor({
         platform: pi,
         ticketing: new Map([['local', deskWith(body)]]),
-        queues: {} as Queues,
+        timers: { setTimer: async () => undefined },
         resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 5 },
       });
     }

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { EffectExecutor, ResyncLimitReached } from '../../workers/effect-executor.js';
 import { DEFAULT_SEED } from '../../workers/config.js';
 import { Keys } from '../../workers/keys.js';
+import { WorkflowStore } from '../../workers/workflow-store.js';
 import { RecentComments } from '../../workers/recent-comments.js';
-import { Queues } from '../../workers/queues.js';
 import { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { parseSeed } from '../../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
@@ -20,7 +20,6 @@ describe('the effect executor against the embedded desk and platform', () => {
   let redis: Redis;
   let desk: LocalDesk;
   let platform: LocalPlatform;
-  let queues: Queues;
   let executor: EffectExecutor;
   let ticketId: string;
   let aliceId: string;
@@ -33,13 +32,11 @@ describe('the effect executor against the embedded desk and platform', () => {
     await platform.seed(seed);
     aliceId = seed.users.find((u) => u.userName === 'alice')!.id;
     const ticketing = new Map<string, TicketSystem>([['local', new LocalDeskAdapter({ baseUrl: desk.url, webhookSecret: TEST_WEBHOOK_SECRET, watchTag: '2fa_issue' })]]);
-    queues = new Queues(redis, prefix);
-    executor = new EffectExecutor({ platform, ticketing, queues, resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 3 } });
+    executor = new EffectExecutor({ platform, ticketing, timers: new WorkflowStore(redis, prefix), resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 3 } });
     const ticket = await desk.store.createTicket({ subject: 'code', description: '', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
     ticketId = ticket.id;
   });
   afterAll(async () => {
-    await queues.close();
     await desk.close();
     await deletePrefix(redis, prefix);
     redis.disconnect();
@@ -91,6 +88,13 @@ describe('the effect executor against the embedded desk and platform', () => {
     expect(located).toMatchObject({ type: 'userLocated', platform: { name: 'local', canAddToGroup: true, canResync: true, canChallenge: true } });
   });
 
+  it('sets a timer an earlier version saved as an effect in the timers set, as a commit would', async () => {
+    const store = new WorkflowStore(redis, prefix);
+    const tk = `local:${ticketId}`;
+    expect(await executor.run({ type: 'setTimer', id: '1.2.3', timerId: '1.2.reminder', kind: 'reminder', dueAt: 12_345 }, { tk, key: `${tk}|1.2.3`, retryAfterUnknownOutcome: false })).toBeUndefined();
+    expect(await store.timerDueAt(tk, { timerId: '1.2.reminder', kind: 'reminder' })).toBe(12_345);
+  });
+
   it('takes the reply its drain kept in memory instead of reading the comment again, once', async () => {
     const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')));
     const carol = seed.users.find((u) => u.userName === 'carol')!;
@@ -102,7 +106,7 @@ describe('the effect executor against the embedded desk and platform', () => {
     const local = ticketing.get('local')!;
     const getComment = local.getComment.bind(local);
     local.getComment = (t, c) => (reads.push(c), getComment(t, c));
-    const kept = new EffectExecutor({ platform, ticketing, queues, recentComments, resyncLimit: { redis, keys: new Keys(`${prefix}:kept`), perUserPerDay: 3 } });
+    const kept = new EffectExecutor({ platform, ticketing, timers: new WorkflowStore(redis, prefix), recentComments, resyncLimit: { redis, keys: new Keys(`${prefix}:kept`), perUserPerDay: 3 } });
     // on the desk the comment says nothing usable: a resync that reads it again is refused
     const comment = await desk.store.addComment(ticketId, { authorId: 'user-1', authorRole: 'requester', public: true, body: 'see my previous message' });
     const tk = `local:${ticketId}`;

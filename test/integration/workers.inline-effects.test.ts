@@ -98,7 +98,7 @@ describe('an effect result the drain folds into its commit, when a job completed
     const executor = new EffectExecutor({
       platform: intake.platform,
       ticketing: intake.ticketing,
-      queues: intake.queues,
+      timers: intake.store,
       resyncLimit: { redis: intake.store.redis, keys: intake.store.keys, perUserPerDay: 5 },
     });
     const applied: string[] = [];
@@ -138,7 +138,7 @@ describe('reads a new ticket asks for, run before its commit', () => {
     const executor = new EffectExecutor({
       platform: intake.platform,
       ticketing: intake.ticketing,
-      queues: intake.queues,
+      timers: intake.store,
       resyncLimit: { redis: intake.store.redis, keys: intake.store.keys, perUserPerDay: 5 },
     });
     const commits = { n: 0 };
