@@ -1,9 +1,8 @@
 import { EventSchema, type WorkflowEvent } from '../workflows/resync/events.js';
-import type { EffectOf } from '../workflows/resync/effects.js';
+import type { TimerRef } from '../workflows/resync/moot-timer.js';
 import { timerEvent } from './timer-handler.js';
 
-/** A timer as the workflow names it: the ticket, its id and its kind (setTimer without the due time). */
-export type TimerRef = Pick<EffectOf<'setTimer'>, 'timerId' | 'kind'>;
+export type { TimerRef };
 
 /**
  * How a timer is held in the timers sorted set (scored by its due time): the JSON of the event it becomes, without

@@ -2,7 +2,8 @@ import type { Effect, EffectOf } from './effects.js';
 import { TERMINAL_STATES, type WorkflowState } from './state.js';
 import { slaTimerId } from './transition-sla.js';
 
-type TimerRef = Pick<EffectOf<'setTimer'>, 'timerId' | 'kind'>;
+/** A timer as the workflow names it: its id and kind (a setTimer without its due time). */
+export type TimerRef = Pick<EffectOf<'setTimer'>, 'timerId' | 'kind'>;
 
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATES);
 const SLA_TIMERS: readonly TimerRef[] = [
