@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { EffectExecutor } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
 import { DrainScheduler } from './drain-scheduler.js';
+import { DrainRequestListener, DrainRequests } from './drain-requests.js';
 import { EventProcessor, type EventProcessorDeps } from './event-processor.js';
 import { createIntakeServer } from './intake-server.js';
 import { createLogger } from './logger.js';
@@ -104,6 +105,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     openTickets: () => openTickets.counts(),
     queueCounts: async () => Object.fromEntries(await Promise.all(allQueues.map(async (q) => [q.name, await q.getJobCounts(...QUEUE_JOB_STATES)] as const))),
     timers: () => store.timerCounts((opts.now ?? Date.now)()),
+    drainRequests: () => drainRequests.count(),
   });
   const onApplied: EventProcessorDeps['onApplied'] = (tk, event, before, after, effects) => {
     // A ticket that just ended gets its SLA record (first reply, waiting, resolution, outcome).
@@ -125,9 +127,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     ...(opts.now ? { now: opts.now } : {}),
   });
   const roles = new Set(env.ROLES);
-  // A process that runs workers drains the tickets it is told of itself (webhooks it takes, effect jobs it completes).
+  // A process that runs workers drains the tickets it is told of itself (webhooks it takes, effect jobs it completes);
+  // one that runs no workers asks the worker processes through the drain requests (see drain-requests.ts).
   let drains: DrainScheduler | undefined;
-  const wake = (tk: string): Promise<void> => (drains ? drains.wake(tk) : queues.drain(tk));
+  const drainRequests = new DrainRequests(redis, store.keys);
+  const wake = (tk: string): Promise<void> => (drains ? drains.wake(tk) : roles.has('workers') ? queues.drain(tk) : drainRequests.push(tk));
   const runner = new EffectRunner({
     store,
     queues,
@@ -159,6 +163,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const timerPoller = new TimerPoller({ store, wake, log, ...(opts.now ? { now: opts.now } : {}) });
   const poller = new Poller(store, queues, ticketing, log);
 
+  let drainListener: DrainRequestListener | undefined;
   let desk: DeskStore | undefined;
   const workers: Worker[] = [];
   let ready = false;
@@ -185,8 +190,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       if (roles.has('intake')) {
         server = createIntakeServer({
           store,
-          queues,
-          wake,
+          // an intake-only process asks the worker processes in the step that stores the events
+          ...(roles.has('workers') ? { wake } : {}),
           ticketing,
           log,
           metrics,
@@ -262,6 +267,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         // Work a crash left behind is picked up now rather than at the first sweep.
         await sweeper.sweep();
         timerPoller.start();
+        const scheduler = drains;
+        drainListener = new DrainRequestListener({
+          connection: redisConnection(env.REDIS_URL, onRedisError),
+          keys: store.keys,
+          wake,
+          room: () => (scheduler ? scheduler.room() : env.EVENT_CONCURRENCY),
+          whenRoom: () => (scheduler ? scheduler.whenRoom() : Promise.resolve()),
+          log,
+        });
+        drainListener.start();
         ready = true;
         log.info({ roles: [...roles], platform: platform.name, ticketSystems: [...ticketing.keys()] }, 'workers running');
       }
@@ -274,6 +289,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await server?.close();
       await metricsServer?.close();
       await timerPoller.stop();
+      await drainListener?.stop();
       // drains asked for and not started become drain jobs; the running ones finish
       await drains?.close();
       await Promise.all(workers.map((w) => w.close()));

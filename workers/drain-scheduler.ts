@@ -33,6 +33,8 @@ export class DrainScheduler {
   /** tickets whose local drain is asked for and not started: a second request for one of them is already served */
   private readonly waiting = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  /** callers of `whenRoom`, told once a waiting drain starts or the scheduler closes */
+  private roomWaiters: Array<() => void> = [];
   private closed = false;
 
   constructor(private readonly deps: DrainSchedulerDeps) {
@@ -54,14 +56,33 @@ export class DrainScheduler {
     return this.waiting.size;
   }
 
+  /** How many more tickets may wait for a local drain before new ones become drain jobs (0 once closed). */
+  room(): number {
+    return this.closed ? 0 : Math.max(0, this.deps.maxWaiting - this.waiting.size);
+  }
+
+  /** Resolves once there may be room again: a waiting drain started, or the scheduler closed. */
+  whenRoom(): Promise<void> {
+    if (this.room() > 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
   /** Stops taking drains; those not started yet become drain jobs; waits for the ones running. */
   async close(): Promise<void> {
     this.closed = true;
+    this.tellRoom();
     await Promise.allSettled([...this.running]);
+  }
+
+  private tellRoom(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) w();
   }
 
   private async run(tk: string): Promise<void> {
     this.waiting.delete(tk);
+    if (this.roomWaiters.length > 0) this.tellRoom();
     try {
       if (this.closed) return await this.deps.queues.drain(tk);
       await this.deps.processor.drain(tk);

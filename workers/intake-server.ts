@@ -4,7 +4,6 @@ import { InvalidWebhook } from '../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { isInert } from '../workflows/resync/transition.js';
 import { ticketKey } from './keys.js';
-import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
 import type { Metrics } from './metrics.js';
 
@@ -14,8 +13,10 @@ const DELIVERY_TTL_S = 86_400;
 
 export interface IntakeDeps {
   store: WorkflowStore;
-  queues: Queues;
-  /** wakes the ticket's drain (default: a drain job; see DrainScheduler for a process that also runs workers) */
+  /**
+   * wakes the ticket's drain in a process that runs workers (see DrainScheduler); without it, the intake asks the
+   * worker processes through the drain requests, in the same step as the events (see drain-requests.ts)
+   */
   wake?: (tk: string) => Promise<void>;
   ticketing: ReadonlyMap<string, TicketSystem>;
   log: Logger;
@@ -53,18 +54,23 @@ export function createIntakeServer(deps: IntakeDeps) {
         if (deliveryKey && (await deps.store.redis.exists(deliveryKey)) === 1) {
           throw new InvalidWebhook('replayed', `delivery ${deliveryId} was accepted before: a replay is not processed twice`, 409);
         }
-        const batches = await ticketing.eventsFromWebhook(request, now());
+        // what no workflow state acts on (a requester's reply reopening the ticket) is not stored or drained
+        const batches = (await ticketing.eventsFromWebhook(request, now()))
+          .map((batch) => ({ tk: ticketKey(system, batch.ticketId), events: batch.events.filter((e) => !isInert(e)) }))
+          .filter((batch) => batch.events.length > 0);
+        // The events, the drain requests and the delivery's record in one step: a delivery that failed here is
+        // not recorded, and is taken whole when it comes again.
+        const added = await deps.store.accept(batches, {
+          requestDrains: !deps.wake,
+          ...(deliveryKey ? { delivery: { key: deliveryKey, ttlS: DELIVERY_TTL_S } } : {}),
+          now: now(),
+        });
         let accepted = 0;
-        for (const batch of batches) {
-          const tk = ticketKey(system, batch.ticketId);
-          // what no workflow state acts on (a requester's reply reopening the ticket) is not stored or drained
-          const events = batch.events.filter((e) => !isInert(e));
-          const added = events.length > 0 ? await deps.store.append(tk, events) : 0;
-          if (added > 0) await (deps.wake ? deps.wake(tk) : deps.queues.drain(tk));
-          accepted += added;
+        for (const [i, batch] of batches.entries()) {
+          const n = added[i] ?? 0;
+          if (n > 0 && deps.wake) await deps.wake(batch.tk);
+          accepted += n;
         }
-        // Recorded only once processed: a delivery that failed here may come again and must be taken then.
-        if (deliveryKey) await deps.store.redis.set(deliveryKey, '1', 'EX', DELIVERY_TTL_S);
         deps.onAccepted?.(system, accepted);
         return reply.code(202).send({ accepted });
       } catch (err) {

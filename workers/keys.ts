@@ -15,6 +15,13 @@ export class Keys {
   get dirty(): string {
     return `${this.prefix}:dirty`;
   }
+  /**
+   * tickets whose drain a process without workers asked for (ROLES=intake), scored by when it first asked: worker
+   * processes take them (see drain-wakes.ts)
+   */
+  get drainRequests(): string {
+    return `${this.prefix}:drain-requests`;
+  }
   /** event ids already accepted (dedupe across webhooks, poller and retries) */
   seen(eventId: string): string {
     return `${this.prefix}:seen:${eventId}`;

@@ -11,6 +11,8 @@ export interface MetricSources {
   queueCounts?: () => Promise<Record<string, Record<string, number>>>;
   /** workflow timers set and not yet fired, and how many of them are due (should be 0 but for a second) */
   timers?: () => Promise<{ scheduled: number; due: number }>;
+  /** drains an intake-only process asked for that no worker process has taken yet */
+  drainRequests?: () => Promise<number>;
 }
 
 /** Seconds from a quick platform call to the days a ticket may wait on its requester. */
@@ -97,6 +99,17 @@ export class Metrics {
       const read = this.sources.timers;
       if (!read) return;
       await fill(this.timers, read, (t) => [[{ state: 'scheduled' }, t.scheduled], [{ state: 'due' }, t.due]] as const);
+    },
+  });
+
+  readonly drainRequests = new Gauge({
+    name: 'twofa_desk_drain_requests',
+    help: 'Ticket drains an intake-only process asked for and no worker process has taken yet (read on scrape; a few at most while workers run)',
+    registers: [this.registry],
+    collect: async () => {
+      const read = this.sources.drainRequests;
+      if (!read) return;
+      await fill(this.drainRequests, read, (n) => [[{}, n]] as const);
     },
   });
 

@@ -8,17 +8,39 @@ import { timerMember, type TimerRef } from './timer-set.js';
 
 const DEDUPE_TTL_S = 30 * 24 * 3600;
 
-/** Appends events to a ticket's inbox in arrival order, each at most once (by event id). */
-const APPEND = `
-local appended = 0
-for i = 1, #ARGV - 2 do
-  if redis.call('SET', KEYS[2 + i], '1', 'NX', 'EX', tonumber(ARGV[#ARGV])) then
-    redis.call('RPUSH', KEYS[1], ARGV[i])
-    appended = appended + 1
+/**
+ * Accepts the events of one delivery in one step: appends each ticket's events to its inbox in arrival order, each
+ * at most once (by event id), marks the tickets that got new events dirty, asks the worker processes to drain them
+ * (when given the drain-requests key: a process without workers) and records the delivery as taken (when given its
+ * key), so a delivery is either taken whole or not at all.
+ * KEYS: dirty, drainRequests|'', delivery|'', then per ticket: inbox, seen key per event
+ * ARGV: dedupeTtlS, deliveryTtlS, now, tickets, then per ticket: tk, n, event JSON x n
+ * Returns the number of new events per ticket.
+ */
+const ACCEPT = `
+local ttl = tonumber(ARGV[1])
+local k, a = 4, 5
+local out = {}
+for b = 1, tonumber(ARGV[4]) do
+  local inbox = KEYS[k]
+  local tk, n = ARGV[a], tonumber(ARGV[a + 1])
+  k, a = k + 1, a + 2
+  local appended = 0
+  for i = 1, n do
+    if redis.call('SET', KEYS[k], '1', 'NX', 'EX', ttl) then
+      redis.call('RPUSH', inbox, ARGV[a])
+      appended = appended + 1
+    end
+    k, a = k + 1, a + 1
   end
+  if appended > 0 then
+    redis.call('SADD', KEYS[1], tk)
+    if KEYS[2] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], tk) end
+  end
+  out[b] = appended
 end
-if appended > 0 then redis.call('SADD', KEYS[2], ARGV[#ARGV - 1]) end
-return appended
+if KEYS[3] ~= '' then redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[2])) end
+return out
 `;
 
 /**
@@ -197,7 +219,7 @@ export class EffectCompletedElsewhere extends Error {
 }
 
 interface StoreCommands {
-  tdAppend(...args: (string | number)[]): Promise<number>;
+  tdAccept(...args: (string | number)[]): Promise<number[]>;
   tdLoad(...args: (string | number)[]): Promise<string[]>;
   tdCommitTimers(...args: (string | number)[]): Promise<(number | string)[]>;
   tdTakeDueTimers(...args: (string | number)[]): Promise<string[]>;
@@ -233,8 +255,8 @@ export class WorkflowStore {
     this.keys = new Keys(prefix);
     const r = redis as Redis & Partial<StoreCommands>;
     // A new name when the commit's arguments change: a connection shared with an older store keeps both apart.
-    if (!r.tdCommitTimers) {
-      redis.defineCommand('tdAppend', { lua: APPEND });
+    if (!r.tdAccept) {
+      redis.defineCommand('tdAccept', { lua: ACCEPT });
       redis.defineCommand('tdLoad', { numberOfKeys: 3, lua: LOAD });
       redis.defineCommand('tdCommitTimers', { lua: COMMIT });
       redis.defineCommand('tdTakeDueTimers', { numberOfKeys: 1, lua: TAKE_DUE });
@@ -252,9 +274,22 @@ export class WorkflowStore {
   /** Appends events (never holding comment text) to the ticket's inbox; returns how many were new. */
   async append(tk: string, events: WorkflowEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    const keys = [this.keys.inbox(tk), this.keys.dirty, ...events.map((e) => this.keys.seen(e.id))];
-    const args = [...events.map((e) => JSON.stringify(stripText(e))), tk, DEDUPE_TTL_S];
-    return this.r.tdAppend(keys.length, ...keys, ...args);
+    return (await this.accept([{ tk, events }]))[0] ?? 0;
+  }
+
+  /**
+   * Takes a delivery's events for one or more tickets in one step (see ACCEPT); returns how many were new per
+   * ticket, in order. `requestDrains`: ask the worker processes to drain the tickets that got new events (a process
+   * that runs no workers; see drain-requests.ts). `delivery`: recorded as taken in the same step.
+   */
+  async accept(batches: ReadonlyArray<{ tk: string; events: WorkflowEvent[] }>, opts: { requestDrains?: boolean; delivery?: { key: string; ttlS: number }; now?: number } = {}): Promise<number[]> {
+    const keys = [this.keys.dirty, opts.requestDrains ? this.keys.drainRequests : '', opts.delivery?.key ?? ''];
+    const args: (string | number)[] = [DEDUPE_TTL_S, opts.delivery?.ttlS ?? 0, opts.now ?? Date.now(), batches.length];
+    for (const { tk, events } of batches) {
+      keys.push(this.keys.inbox(tk), ...events.map((e) => this.keys.seen(e.id)));
+      args.push(tk, events.length, ...events.map((e) => JSON.stringify(stripText(e))));
+    }
+    return this.r.tdAccept(keys.length, ...keys, ...args);
   }
 
   async load(tk: string): Promise<LoadedTicket> {

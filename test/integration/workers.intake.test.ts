@@ -27,6 +27,7 @@ describe('the HTTP intake', () => {
   let http: AxiosInstance;
 
   const inboxLength = () => redis.llen(`${prefix}:inbox:local:7`);
+  const drainRequests = () => redis.zrange(`${prefix}:drain-requests`, 0, -1, 'WITHSCORES');
 
   beforeAll(async () => {
     redis = newRedis();
@@ -58,6 +59,7 @@ describe('the HTTP intake', () => {
     expect(res.data.error).toBe(error);
     expect(typeof res.data.message).toBe('string');
     expect(await inboxLength()).toBe(0);
+    expect(await drainRequests()).toEqual([]);
   });
 
   it('refuses a body over 256 KB with 413', async () => {
@@ -76,11 +78,22 @@ describe('the HTTP intake', () => {
     const first = await http.post('/webhooks/local', commentCreated, { headers: signed(commentCreated), transformRequest: [(d: unknown) => d] });
     expect(first.status).toBe(202);
     expect(first.data).toEqual({ accepted: 1 });
+    // No worker runs in this process: the drain is asked of the worker processes, in the step that stored the event,
+    // and not as a BullMQ drain job.
+    const requested = await drainRequests();
+    expect(requested).toEqual(['local:7', expect.stringMatching(/^\d{13}$/)]);
+    expect(await redis.get(`${prefix}:q:events:id`)).toBeNull();
+    expect(await redis.get(`${prefix}:delivery:local:d1`)).toBe('1');
     // The same change delivered again under a new delivery id (the poller and the webhook both saw it): no new event.
     const redelivered = commentCreated.replace('"d1"', '"d1-again"');
     const again = await http.post('/webhooks/local', redelivered, { headers: signed(redelivered), transformRequest: [(d: unknown) => d] });
     expect(again.data).toEqual({ accepted: 0 });
     expect(await inboxLength()).toBe(1);
+    // a new event for a ticket whose drain is already asked for keeps the one request, and its place in line
+    const next = commentCreated.replace('"d1"', '"d1-next"').replace('"3"', '"4"');
+    expect((await http.post('/webhooks/local', next, { headers: signed(next), transformRequest: [(d: unknown) => d] })).data).toEqual({ accepted: 1 });
+    expect(await inboxLength()).toBe(2);
+    expect(await drainRequests()).toEqual(requested);
     const stored = await redis.lindex(`${prefix}:inbox:local:7`, 0);
     expect(JSON.parse(stored ?? '{}')).toMatchObject({ type: 'commentAdded', commentId: '3', authorRole: 'requester' });
   });

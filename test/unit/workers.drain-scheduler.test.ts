@@ -55,6 +55,31 @@ describe('DrainScheduler', () => {
     expect(h.drained).toEqual(['a', 'a']);
   });
 
+  it('tells how many more tickets may wait, and when a waiting one starts', async () => {
+    const h = harness({ concurrency: 1, maxWaiting: 2 });
+    expect(h.scheduler.room()).toBe(2);
+    await h.scheduler.wake('a');
+    await h.tick();
+    await h.scheduler.wake('b');
+    await h.scheduler.wake('c');
+    expect(h.scheduler.room()).toBe(0);
+    let told = false;
+    const room = h.scheduler.whenRoom().then(() => (told = true));
+    await h.tick();
+    expect(told).toBe(false);
+    // 'a' ends, 'b' starts: one place free
+    h.gates.shift()?.();
+    await room;
+    expect(h.scheduler.room()).toBe(1);
+    await h.release();
+    await h.release();
+    expect(h.scheduler.room()).toBe(2);
+    // closed: no room, and no one waits for it
+    void h.scheduler.close();
+    expect(h.scheduler.room()).toBe(0);
+    await h.scheduler.whenRoom();
+  });
+
   it('gives tickets beyond its backlog to drain jobs, which any worker process takes', async () => {
     const h = harness({ concurrency: 1, maxWaiting: 2 });
     // 'a' starts at once; 'b' and 'c' wait here; 'd' would be a third waiting
