@@ -8,9 +8,11 @@ import {
   TicketWithCommentsSchema,
   WebhookPayloadSchema,
   type DeskTicket,
+  type CreateTicketInput,
   type DeskChange,
   type WebhookPayload,
 } from '../../integrations/ticketing/local/schemas.js';
+import { DeskStore } from '../../integrations/ticketing/local/desk-store.js';
 import { signDeskWebhook } from '../../integrations/ticketing/local/webhook-signature.js';
 import type { TicketUpdate } from '../../integrations/ticketing/ticket-system.js';
 import { TEST_WEBHOOK_SECRET, deleteKeys, startLocalDesk, startWebhookReceiver, testPrefix, type LocalDesk, type WebhookReceiver } from '../support/local-desk.js';
@@ -451,5 +453,117 @@ describe('local desk webhooks', () => {
     } finally {
       await silent.close();
     }
+  });
+});
+
+/**
+ * The commands a connection sends from now on, grouped into round trips: commands issued in one tick leave together
+ * (on an auto-pipelined connection, in one write) and a later command waited for a reply, so a group ends at the
+ * first microtask boundary. Real Redis still answers every command.
+ */
+function recordRoundTrips(conn: Redis): string[][] {
+  const trips: string[][] = [];
+  let open: string[] | undefined;
+  const send = conn.sendCommand.bind(conn);
+  conn.sendCommand = (...args: Parameters<Redis['sendCommand']>) => {
+    if (!open) {
+      const trip: string[] = [];
+      trips.push(trip);
+      open = trip;
+      queueMicrotask(() => {
+        open = undefined;
+      });
+    }
+    open.push(args[0].name);
+    return send(...args);
+  };
+  return trips;
+}
+
+describe('local desk store: Redis round trips per write', () => {
+  let conn: Redis;
+  let store: DeskStore;
+
+  const input = (email: string): CreateTicketInput => ({ subject: 'Token code rejected', description: 'd', requester: { email, name: 'Grace Hopper' }, tags: ['2fa_issue'] });
+  const agentNote = { authorId: 'agent-desk', authorRole: 'agent', public: false, body: 'looking' } as const;
+
+  beforeEach(async () => {
+    // as the app runs the desk: commands issued in one tick leave in one write
+    conn = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true });
+    store = new DeskStore({ redis: conn, prefix });
+    // loads both scripts, so that no NOSCRIPT fallback is counted below
+    await store.createTicket(input('warm-up@example.com'));
+  });
+
+  afterEach(async () => {
+    await conn.quit();
+  });
+
+  it("creates a new requester's ticket in two round trips: ticket id with requester id, then the write", async () => {
+    const trips = recordRoundTrips(conn);
+    const ticket = await store.createTicket(input('grace@example.com'));
+    expect(trips).toEqual([['incr', 'evalsha'], ['evalsha']]);
+    const again = await store.createTicket(input('grace@example.com'));
+    expect(again.requester.id).toBe(ticket.requester.id);
+    expect(trips).toHaveLength(4);
+  });
+
+  it('gives two first tickets of one person, created at once, one requester id, spending one user id', async () => {
+    const [a, b] = await Promise.all([store.createTicket(input('ada@example.com')), store.createTicket(input('ada@example.com'))]);
+    expect(b.requester.id).toBe(a.requester.id);
+    expect(a.requester.id).toBe(`user-${await redis.get(`${prefix}:seq:user`)}`);
+  });
+
+  it('reads the ticket and takes the comment id in one round trip when adding a comment', async () => {
+    const ticket = await store.createTicket(input('grace@example.com'));
+    const trips = recordRoundTrips(conn);
+    const comment = await store.addComment(ticket.id, agentNote);
+    expect(trips).toEqual([['hmget', 'incrby'], ['evalsha']]);
+    expect(comment.id).toBe(await redis.get(`${prefix}:seq:comment`));
+  });
+
+  it('takes no comment id for a write without comments', async () => {
+    const ticket = await store.createTicket(input('grace@example.com'));
+    const trips = recordRoundTrips(conn);
+    await store.setStatus(ticket.id, 'open', 'agent');
+    expect(trips).toEqual([['hmget'], ['evalsha']]);
+  });
+
+  it('applies a bot reply and note in two round trips, their ids consecutive in the order reply, note', async () => {
+    const ticket = await store.createTicket(input('grace@example.com'));
+    await store.addComment(ticket.id, agentNote);
+    const trips = recordRoundTrips(conn);
+    const result = await store.applyBotUpdate(ticket.id, step, 'k:1');
+    expect(trips).toEqual([['hmget', 'hget', 'incrby'], ['evalsha']]);
+    expect(Number(result.noteCommentId)).toBe(Number(result.publicCommentId) + 1);
+    const comments = await store.listComments(ticket.id);
+    expect(comments.map((c) => [c.id, c.public])).toEqual([
+      [expect.any(String), false],
+      [result.publicCommentId, true],
+      [result.noteCommentId, false],
+    ]);
+    expect(Number(comments[0]?.id)).toBeLessThan(Number(result.publicCommentId));
+  });
+
+  it('answers a replayed key with the first result in one round trip and adds no comment', async () => {
+    const ticket = await store.createTicket(input('grace@example.com'));
+    const first = await store.applyBotUpdate(ticket.id, step, 'k:1');
+    const before = await store.getTicketWithComments(ticket.id);
+    const trips = recordRoundTrips(conn);
+    expect(await store.applyBotUpdate(ticket.id, step, 'k:1')).toEqual(first);
+    // the ids taken with the read go unused: a gap in the comment sequence
+    expect(trips).toEqual([['hmget', 'hget', 'incrby']]);
+    expect(await store.getTicketWithComments(ticket.id)).toEqual(before);
+  });
+
+  it('keeps its comment id when a concurrent write makes it try again', async () => {
+    const ticket = await store.createTicket(input('grace@example.com'));
+    const trips = recordRoundTrips(conn);
+    const comments = await Promise.all(Array.from({ length: 10 }, (_, i) => store.addComment(ticket.id, { ...agentNote, body: `note ${i}` })));
+    // all ten read the same version: nine of the first commits lost and were tried again
+    expect(trips.flat().filter((c) => c === 'evalsha').length).toBeGreaterThan(10);
+    expect(trips.flat().filter((c) => c === 'incrby')).toHaveLength(10);
+    expect(await redis.get(`${prefix}:seq:comment`)).toBe('10');
+    expect(comments.map((c) => Number(c.id)).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   });
 });

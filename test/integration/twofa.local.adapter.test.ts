@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PlatformUserNotFound, TokenNotFound } from '../../integrations/twofa/errors.js';
 import { LocalPlatform, type LocalPlatformOptions } from '../../integrations/twofa/local/adapter.js';
 import { GroupNotFound } from '../../integrations/twofa/local/group-not-found.js';
@@ -47,6 +47,17 @@ describe('LocalPlatform (real Redis)', () => {
     return new VirtualToken({ secret: ALICE_SECRET, counter: 10 + drift, kind: 'mobilepass', digits: 6 });
   }
 
+  /** the names of the commands `call` sends; real Redis still answers each one */
+  async function commandsSentBy(call: () => Promise<unknown>): Promise<string[]> {
+    const sendCommand = vi.spyOn(redis, 'sendCommand');
+    try {
+      await call();
+      return sendCommand.mock.calls.map(([command]) => command.name);
+    } finally {
+      sendCommand.mockRestore();
+    }
+  }
+
   beforeEach(async () => {
     redis = new Redis(url);
     prefix = `test-${randomUUID()}`;
@@ -87,6 +98,20 @@ describe('LocalPlatform (real Redis)', () => {
       expect(await platform.findUsers({ email: 'alice.archer@example.com' })).toEqual([]);
       expect((await platform.findUsers({ email: 'ALICE@new.example' })).map((u) => u.id)).toEqual(['u1']);
     });
+
+    it('intersects an email and a last name', async () => {
+      expect((await platform.findUsers({ lastName: 'smith', email: ' JOHN.smith@example.org ' })).map((u) => u.id)).toEqual(['u3']);
+    });
+
+    it('finds nobody for an unknown email', async () => {
+      expect(await platform.findUsers({ email: 'nobody@example.com' })).toEqual([]);
+      expect(await platform.findUsers({ email: 'nobody@example.com', lastName: 'Smith' })).toEqual([]);
+    });
+
+    it('leaves out a user still in the index whose record is gone', async () => {
+      await redis.del(`${prefix}:tfa:user:u4`);
+      expect((await platform.findUsers({ lastName: 'Smith' })).map((u) => u.id)).toEqual(['u3']);
+    });
   });
 
   describe('groups', () => {
@@ -117,6 +142,28 @@ describe('LocalPlatform (real Redis)', () => {
       expect(await platform.listTokens('u2')).toEqual([{ serial: 'KT-2', type: 'KT-4', mode: 'challenge', state: 'active', codeLength: 8 }]);
       expect(await platform.listTokens('u5')).toEqual([{ serial: 'MP-5', type: 'MobilePASS', mode: 'otp', state: 'locked', codeLength: 8 }]);
       expect(await platform.listTokens('u3')).toEqual([]);
+    });
+
+    it("lists a user's tokens by serial, without another user's token or a token that is gone", async () => {
+      const more = parseSeed({
+        ...SEED,
+        tokens: [
+          ...SEED.tokens,
+          { serial: 'MP-9', userId: 'u1', kind: 'mobilepass', secret: ALICE_SECRET, counter: 0, state: 'revoked' },
+          { serial: 'KT-0', userId: 'u1', kind: 'kt4', secret: BOB_SECRET, counter: 0, state: 'active' },
+        ],
+      });
+      await platform.seed(more);
+      // a set that names another user's token and a token deleted under it: neither is listed
+      await redis.sadd(`${prefix}:tfa:tokens-of:u1`, 'KT-2', 'MP-404');
+      expect((await platform.listTokens('u1')).map((t) => t.serial)).toEqual(['KT-0', 'MP-1', 'MP-9']);
+    });
+
+    it('refuses to list the tokens of an unknown user', async () => {
+      await expect(platform.listTokens('nobody')).rejects.toBeInstanceOf(PlatformUserNotFound);
+      // tokens left behind by a deleted user are not listed either
+      await redis.del(`${prefix}:tfa:user:u1`);
+      await expect(platform.listTokens('u1')).rejects.toBeInstanceOf(PlatformUserNotFound);
     });
 
     it('hides a token from another user', async () => {
@@ -279,6 +326,39 @@ describe('LocalPlatform (real Redis)', () => {
       expect(await platform.authenticate('dan', phone.nextCode())).toBe(false);
       expect(await platform.authenticate('nobody', '123456')).toBe(false);
       await expect(platform.recentAuthentications('nobody', 0)).rejects.toBeInstanceOf(PlatformUserNotFound);
+    });
+
+    it('trusts the user name index: a login does not read the user record', async () => {
+      await redis.del(`${prefix}:tfa:user:u1`);
+      expect(await platform.authenticate('alice', alicePhone(0).nextCode())).toBe(true);
+    });
+  });
+
+  // Each call is on the critical path of a ticket's first reply: one round trip each, whatever the data.
+  describe('round trips', () => {
+    it('finds users by email in one command', async () => {
+      let users: unknown;
+      expect(await commandsSentBy(async () => (users = await platform.findUsers({ email: 'bob.baker@example.com' })))).toHaveLength(1);
+      expect(users).toEqual([{ id: 'u2', userName: 'bob', firstName: 'Bob', lastName: 'Baker', email: 'bob.baker@example.com' }]);
+    });
+
+    it('finds users by several fields in one command', async () => {
+      expect(await commandsSentBy(() => platform.findUsers({ lastName: 'Smith', userName: 'jane.smith' }))).toHaveLength(1);
+      expect(await commandsSentBy(() => platform.findUsers({ email: 'nobody@example.com' }))).toHaveLength(1);
+    });
+
+    it('lists tokens in one command, and refuses an unknown user in one command', async () => {
+      expect(await commandsSentBy(() => platform.listTokens('u1'))).toHaveLength(1);
+      expect(await commandsSentBy(() => platform.listTokens('nobody').catch((e: unknown) => e))).toHaveLength(1);
+    });
+
+    it('defines its scripts on a connection where an older instance defined only some', async () => {
+      const shared = new Redis(url);
+      extra.push(shared);
+      shared.defineCommand('tfaAdvance', { numberOfKeys: 1, lua: "return 'ok'" });
+      const onShared = new LocalPlatform({ redis: shared, prefix });
+      expect((await onShared.findUsers({ email: 'bob.baker@example.com' })).map((u) => u.id)).toEqual(['u2']);
+      expect((await onShared.listTokens('u2')).map((t) => t.serial)).toEqual(['KT-2']);
     });
   });
 });

@@ -97,8 +97,29 @@ end
 if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
 return {1, ''}
 `;
-const COMMIT_SHA = createHash('sha1').update(COMMIT_LUA).digest('hex');
 const CommitReplySchema = z.tuple([z.number(), z.string()]);
+
+/**
+ * One id per email: the email's id from the users hash, or else a new `user-<n>` from the user counter, recorded.
+ * Atomic, so two first tickets of one person created at once agree on one id.
+ *
+ * KEYS: 1 users hash, 2 user counter; ARGV: 1 email. Returns the id.
+ */
+const USER_ID_LUA = `
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if id then return id end
+id = string.format('user-%d', redis.call('INCR', KEYS[2]))
+redis.call('HSET', KEYS[1], ARGV[1], id)
+return id
+`;
+
+interface LuaScript {
+  lua: string;
+  sha: string;
+}
+
+const COMMIT = luaScript(COMMIT_LUA);
+const USER_ID = luaScript(USER_ID_LUA);
 
 interface Plan<R> {
   ticket: DeskTicket;
@@ -113,6 +134,10 @@ type Outcome<R> = { kind: 'saved'; result: R } | { kind: 'replayed'; record: str
  * The embedded desk's tickets and comments in Redis. Every write is one conditional Lua call, so concurrent
  * writers (several intake processes) never lose each other's changes, and a bot update with an idempotency key
  * already seen changes nothing and answers what the first call answered.
+ *
+ * A write waits for two round trips: a new ticket takes its id and its requester's id, a change reads the ticket
+ * and takes the comment ids it will need; then the Lua call saves it. More only on a conflict, or once after Redis
+ * lost its scripts (NOSCRIPT, then EVAL).
  */
 export class DeskStore {
   private readonly redis: Redis;
@@ -203,8 +228,7 @@ export class DeskStore {
   }
 
   async addComment(ticketId: string, input: NewComment): Promise<DeskComment> {
-    const outcome = await this.update(ticketId, undefined, async (current, at) => {
-      const [id] = await this.commentIds(1);
+    const outcome = await this.update(ticketId, undefined, 1, (current, at, [id]) => {
       // End users cannot write internal notes, whatever the caller asked.
       const isPublic = input.authorRole === 'requester' || input.authorRole === 'end-user' ? true : input.public;
       const comment = DeskCommentSchema.parse({ id, ticketId, authorId: input.authorId, authorRole: input.authorRole, public: isPublic, body: input.body, createdAt: at });
@@ -258,12 +282,11 @@ export class DeskStore {
    * the bot. The key is recorded with the write, so a retry after an unknown outcome cannot post twice.
    */
   async applyBotUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<BotUpdateResult> {
-    const outcome = await this.update(ticketId, idempotencyKey, async (current, at) => {
-      const texts = [
-        ...(update.publicReply ? [{ public: true, body: update.publicReply }] : []),
-        ...(update.internalNote ? [{ public: false, body: update.internalNote }] : []),
-      ];
-      const ids = await this.commentIds(texts.length);
+    const texts = [
+      ...(update.publicReply ? [{ public: true, body: update.publicReply }] : []),
+      ...(update.internalNote ? [{ public: false, body: update.internalNote }] : []),
+    ];
+    const outcome = await this.update(ticketId, idempotencyKey, texts.length, (current, at, ids) => {
       const comments = texts.map((t, i) =>
         DeskCommentSchema.parse({ id: ids[i], ticketId, authorId: BOT_AUTHOR_ID, authorRole: 'bot', public: t.public, body: t.body, createdAt: at, idempotencyKey }),
       );
@@ -314,7 +337,7 @@ export class DeskStore {
   }
 
   private async ticketOnly(ticketId: string, build: (current: DeskTicket, at: number) => { ticket: DeskTicket; changes: DeskChange[] }): Promise<DeskTicket> {
-    const outcome = await this.update(ticketId, undefined, (current, at) => {
+    const outcome = await this.update(ticketId, undefined, 0, (current, at) => {
       const { ticket, changes } = build(current, at);
       return { ticket, comments: [], changes, result: ticket };
     });
@@ -322,22 +345,35 @@ export class DeskStore {
     return outcome.result;
   }
 
-  /** Read, compute, write if unchanged; on a concurrent change compute again from the newer ticket. */
-  private async update<R>(ticketId: string, idempotencyKey: string | undefined, build: (current: DeskTicket, at: number) => Plan<R> | Promise<Plan<R>>): Promise<Outcome<R>> {
+  /**
+   * Read, compute, write if unchanged; on a concurrent change compute again from the newer ticket. `build` gets
+   * `commentCount` fresh comment ids, ascending.
+   */
+  private async update<R>(
+    ticketId: string,
+    idempotencyKey: string | undefined,
+    commentCount: number,
+    build: (current: DeskTicket, at: number, commentIds: string[]) => Plan<R>,
+  ): Promise<Outcome<R>> {
     if (!TicketIdSchema.safeParse(ticketId).success) throw new TicketNotFound(SYSTEM, ticketId);
+    // Taken once, with the first read, and kept on a retry: nobody else was given them. A write that is not saved
+    // (a replayed key, a ticket not found) leaves them unused, a gap in the comment sequence, which is harmless.
+    let taken: Promise<string[]> | undefined;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS; conflicts++) {
       // Two reads, not a MULTI: the commit checks the version and the idempotency record again, so they need not be
-      // taken at one instant; sent in the same tick, they leave in one write on an auto-pipelined connection.
-      const [[version, data], record] = await Promise.all([
+      // taken at one instant; sent in the same tick as the comment ids, all leave in one write on an auto-pipelined
+      // connection.
+      const [[version, data], record, ids] = await Promise.all([
         this.redis.hmget(this.ticketKey(ticketId), 'v', 'data'),
         idempotencyKey !== undefined ? this.redis.hget(this.botUpdatesKey(ticketId), idempotencyKey) : null,
+        (taken ??= this.commentIds(commentCount)),
       ]);
       if (!data) throw new TicketNotFound(SYSTEM, ticketId);
       if (typeof record === 'string') return { kind: 'replayed', record };
       const current = parseTicket(data);
       // Strictly increasing per ticket: a poller that saw updatedAt T must notice a second change in the same ms.
       const at = Math.max(this.now(), current.updatedAt + 1);
-      const plan = await build(current, at);
+      const plan = build(current, at, ids);
       if (plan.changes.length === 0 && idempotencyKey === undefined) return { kind: 'saved', result: plan.result };
       const outcome = await this.commit(Number(version ?? '0'), current, plan, idempotencyKey);
       if (outcome) return outcome;
@@ -373,7 +409,7 @@ export class DeskStore {
       String(plan.comments.length),
       ...plan.comments.flatMap((c) => [c.id, JSON.stringify(c)]),
     ];
-    const [code, record] = CommitReplySchema.parse(await this.script(keys, args));
+    const [code, record] = CommitReplySchema.parse(await this.script(COMMIT, keys, args));
     if (code === 0) return undefined;
     if (code === 2) return { kind: 'replayed', record };
     const told = plan.changes.filter((change) => this.notifyBotChanges || !byBot(change));
@@ -381,12 +417,12 @@ export class DeskStore {
     return { kind: 'saved', result: plan.result };
   }
 
-  private async script(keys: string[], args: string[]): Promise<unknown> {
+  private async script(script: LuaScript, keys: string[], args: string[]): Promise<unknown> {
     try {
-      return await this.redis.evalsha(COMMIT_SHA, keys.length, ...keys, ...args);
+      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return this.redis.eval(COMMIT_LUA, keys.length, ...keys, ...args);
+      return this.redis.eval(script.lua, keys.length, ...keys, ...args);
     }
   }
 
@@ -398,14 +434,7 @@ export class DeskStore {
 
   /** One id per email, as a desk knows its end users; the first ticket of a person creates it. */
   private async userId(email: string): Promise<string> {
-    const users = this.key('users');
-    const known = await this.redis.hget(users, email);
-    if (known) return known;
-    const fresh = `user-${await this.redis.incr(this.key('seq:user'))}`;
-    if (await this.redis.hsetnx(users, email, fresh)) return fresh;
-    const winner = await this.redis.hget(users, email);
-    if (!winner) throw new Error(`desk user for ${email} vanished while it was created`);
-    return winner;
+    return z.string().parse(await this.script(USER_ID, [this.key('users'), this.key('seq:user')], [email]));
   }
 
   private key(suffix: string): string {
@@ -427,6 +456,10 @@ export class DeskStore {
   private tagKey(tag: string): string {
     return this.key(`tag:${tag}`);
   }
+}
+
+function luaScript(lua: string): LuaScript {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
 }
 
 function parseTicket(data: string): DeskTicket {

@@ -71,14 +71,7 @@ export class LocalPlatform implements TwoFactorPlatform {
     const asked = (['email', 'userName', 'lastName'] as const satisfies readonly UserField[])
       .map((field) => [field, query[field]?.trim()] as const)
       .filter((pair): pair is readonly [UserField, string] => !!pair[1]);
-    if (asked.length === 0) return [];
-    let ids: Set<string> | undefined;
-    for (const [field, value] of asked) {
-      const found = new Set(await this.store.findUserIds(field, value));
-      ids = ids ? new Set([...ids].filter((id) => found.has(id))) : found;
-    }
-    const users = await Promise.all([...(ids ?? [])].sort().map((id) => this.store.getUser(id)));
-    return users.filter((u): u is PlatformUser => u !== undefined);
+    return this.store.findUsers(asked);
   }
 
   async getGroups(userId: string): Promise<string[]> {
@@ -94,7 +87,8 @@ export class LocalPlatform implements TwoFactorPlatform {
   }
 
   async listTokens(userId: string): Promise<TokenInfo[]> {
-    const [, tokens] = await Promise.all([this.requireUser(userId), this.store.listTokens(userId)]);
+    const tokens = await this.store.listTokensOfUser(userId);
+    if (!tokens) throw new PlatformUserNotFound(userId);
     return tokens.map(
       (t): TokenInfo =>
         t.kind === 'kt4'

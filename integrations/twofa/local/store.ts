@@ -74,6 +74,52 @@ redis.call('SADD', KEYS[2], ARGV[2])
 return 1
 `;
 
+// The users a search finds, read in one round trip: the index sets of the fields asked are KEYS
+// (their intersection when several are asked), and each id found is read from `ARGV[1] .. id`.
+// Those user keys are derived, not declared: like every key of the platform they are under its one
+// prefix, so a Redis Cluster hash tag in the prefix keeps them on the index sets' slot.
+const FIND_USERS = `
+local ids
+if #KEYS == 1 then ids = redis.call('SMEMBERS', KEYS[1]) else ids = redis.call('SINTER', unpack(KEYS)) end
+local found = {}
+for _, id in ipairs(ids) do
+  local user = redis.call('HGETALL', ARGV[1] .. id)
+  if #user > 0 then found[#found + 1] = {id, user} end
+end
+return found
+`;
+
+// A user's tokens, read in one round trip; the token keys are derived from ARGV[1] as above. With
+// ARGV[2] = '1' the user's hash comes first, and an empty one (no such user) ends the script there.
+const LIST_TOKENS = `
+local user = {}
+if ARGV[2] == '1' then
+  user = redis.call('HGETALL', KEYS[1])
+  if #user == 0 then return {user, {}} end
+end
+local tokens = {}
+for _, serial in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local token = redis.call('HGETALL', ARGV[1] .. serial)
+  if #token > 0 then tokens[#tokens + 1] = {serial, token} end
+end
+return {user, tokens}
+`;
+
+/** an HGETALL reply passed on by a script: field, value, field, value … */
+const FlatHashSchema = z.array(z.string()).transform((flat) => {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] ?? ''] = flat[i + 1] ?? '';
+  return hash;
+});
+/** [member, its hash] for each member of a set a script read */
+const HashesReplySchema = z.array(z.tuple([z.string(), FlatHashSchema]));
+const TokensReplySchema = z.tuple([FlatHashSchema, HashesReplySchema]);
+
+/** in the order of a plain `sort()` of the members, as the reads before the scripts returned them */
+function byMember([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 const USER_FIELDS: readonly UserField[] = ['email', 'userName', 'lastName'];
 
 function normalise(value: string): string {
@@ -84,20 +130,35 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-/**
- * The embedded 2FA platform's state in Redis, every key under `<prefix>:tfa:`. Namespaces
- * (`user:`, `tokens-of:` …) keep an id containing a colon from colliding with another key.
- */
 interface PlatformCommands {
   tfaAdvance(key: string, ...args: string[]): Promise<unknown>;
   tfaUpdateExisting(key: string, ...args: string[]): Promise<unknown>;
   tfaPutToken(tokenKey: string, tokensOfKey: string, ...args: string[]): Promise<unknown>;
+  tfaFindUsers(numberOfKeys: number, ...indexKeysThenUserKeyPrefix: string[]): Promise<unknown>;
+  tfaListTokens(userKey: string, tokensOfKey: string, tokenKeyPrefix: string, withUser: '1' | '0'): Promise<unknown>;
 }
 
+const SCRIPTS: Record<keyof PlatformCommands, { numberOfKeys?: number; lua: string }> = {
+  tfaAdvance: { numberOfKeys: 1, lua: ADVANCE },
+  tfaUpdateExisting: { numberOfKeys: 1, lua: UPDATE_EXISTING },
+  tfaPutToken: { numberOfKeys: 2, lua: PUT_TOKEN },
+  // the number of keys comes first in each call
+  tfaFindUsers: { lua: FIND_USERS },
+  tfaListTokens: { numberOfKeys: 2, lua: LIST_TOKENS },
+};
+
+/**
+ * The embedded 2FA platform's state in Redis, every key under `<prefix>:tfa:`. Namespaces
+ * (`user:`, `tokens-of:` …) keep an id containing a colon from colliding with another key.
+ */
 export class LocalPlatformStore {
   private readonly root: string;
   /** the connection with the scripts defined on it: sent by hash (EVALSHA), not as text on every call */
   private readonly r: Redis & PlatformCommands;
+  /** `<root>:user:`, the start of every user key, for the scripts that derive them */
+  private readonly userKeyPrefix: string;
+  /** `<root>:token:` */
+  private readonly tokenKeyPrefix: string;
 
   constructor(
     private readonly redis: Redis,
@@ -106,13 +167,13 @@ export class LocalPlatformStore {
     private readonly authLogSize = 100,
   ) {
     this.root = `${prefix}:tfa`;
-    const r = redis as Redis & Partial<PlatformCommands>;
-    if (!r.tfaAdvance) {
-      redis.defineCommand('tfaAdvance', { numberOfKeys: 1, lua: ADVANCE });
-      redis.defineCommand('tfaUpdateExisting', { numberOfKeys: 1, lua: UPDATE_EXISTING });
-      redis.defineCommand('tfaPutToken', { numberOfKeys: 2, lua: PUT_TOKEN });
-    }
+    // Each command only if missing: a connection shared with an instance that defined fewer still gets every one.
+    for (const [name, definition] of Object.entries(SCRIPTS)) if (!(name in redis)) redis.defineCommand(name, definition);
     this.r = redis as Redis & PlatformCommands;
+    // ioredis puts a connection's keyPrefix on KEYS only: the keys a script derives need it in the prefix it is given
+    const derivedRoot = `${redis.options.keyPrefix ?? ''}${this.root}`;
+    this.userKeyPrefix = `${derivedRoot}:user:`;
+    this.tokenKeyPrefix = `${derivedRoot}:token:`;
   }
 
   private userKey(id: string): string {
@@ -186,6 +247,14 @@ export class LocalPlatformStore {
     return this.redis.smembers(this.indexKey(field, value));
   }
 
+  /** the users whose every field given equals its value (ignoring case and surrounding spaces), by id, in one round trip */
+  async findUsers(fields: readonly (readonly [UserField, string])[]): Promise<PlatformUser[]> {
+    if (fields.length === 0) return [];
+    const indexKeys = fields.map(([field, value]) => this.indexKey(field, value));
+    const found = HashesReplySchema.parse(await this.r.tfaFindUsers(indexKeys.length, ...indexKeys, this.userKeyPrefix));
+    return found.sort(byMember).flatMap(([, hash]) => (hash.id ? [PlatformUserSchema.parse(hash)] : []));
+  }
+
   async groupExists(group: string): Promise<boolean> {
     return (await this.redis.sismember(this.groupsKey, group)) === 1;
   }
@@ -204,10 +273,27 @@ export class LocalPlatformStore {
     return StoredTokenSchema.parse(hash);
   }
 
+  /** the user's tokens by serial, in one round trip, whether or not the user still exists */
   async listTokens(userId: string): Promise<StoredToken[]> {
-    const serials = (await this.redis.smembers(this.tokensOfKey(userId))).sort();
-    const tokens = await Promise.all(serials.map((s) => this.getToken(s)));
-    return tokens.filter((t): t is StoredToken => t !== undefined && t.userId === userId);
+    return (await this.readTokens(userId, false)).tokens;
+  }
+
+  /** the user's tokens by serial, read with the user in one round trip; undefined when there is no such user */
+  async listTokensOfUser(userId: string): Promise<StoredToken[] | undefined> {
+    const { user, tokens } = await this.readTokens(userId, true);
+    return user ? tokens : undefined;
+  }
+
+  private async readTokens(userId: string, withUser: boolean): Promise<{ user: PlatformUser | undefined; tokens: StoredToken[] }> {
+    const reply = await this.r.tfaListTokens(this.userKey(userId), this.tokensOfKey(userId), this.tokenKeyPrefix, withUser ? '1' : '0');
+    const [userHash, found] = TokensReplySchema.parse(reply);
+    // the same checks as getUser and getToken
+    const user = userHash.id ? PlatformUserSchema.parse(userHash) : undefined;
+    const tokens = found
+      .sort(byMember)
+      .flatMap(([, hash]) => (hash.serial ? [StoredTokenSchema.parse(hash)] : []))
+      .filter((t) => t.userId === userId);
+    return { user, tokens };
   }
 
   /** @returns false when the token no longer exists */
