@@ -51,9 +51,9 @@ export function createIntakeServer(deps: IntakeDeps) {
         ticketing.verifyWebhook(request, now());
         const deliveryId = ticketing.webhookDeliveryId?.(request);
         const deliveryKey = deliveryId ? deps.store.keys.delivery(system, deliveryId) : undefined;
-        if (deliveryKey && (await deps.store.redis.exists(deliveryKey)) === 1) {
-          throw new InvalidWebhook('replayed', `delivery ${deliveryId} was accepted before: a replay is not processed twice`, 409);
-        }
+        const replayed = () => new InvalidWebhook('replayed', `delivery ${deliveryId} was accepted before: a replay is not processed twice`, 409);
+        // before reading the events only when that reading calls the API; the step that stores them checks anyway
+        if (deliveryKey && ticketing.webhookEventsCallApi && (await deps.store.redis.exists(deliveryKey)) === 1) throw replayed();
         // what no workflow state acts on (a requester's reply reopening the ticket) is not stored or drained
         const batches = (await ticketing.eventsFromWebhook(request, now()))
           .map((batch) => ({ tk: ticketKey(system, batch.ticketId), events: batch.events.filter((e) => !isInert(e)) }))
@@ -65,6 +65,7 @@ export function createIntakeServer(deps: IntakeDeps) {
           ...(deliveryKey ? { delivery: { key: deliveryKey, ttlS: DELIVERY_TTL_S } } : {}),
           now: now(),
         });
+        if (added === 'replayed') throw replayed();
         let accepted = 0;
         for (const [i, batch] of batches.entries()) {
           const n = added[i] ?? 0;

@@ -12,12 +12,13 @@ const DEDUPE_TTL_S = 30 * 24 * 3600;
  * Accepts the events of one delivery in one step: appends each ticket's events to its inbox in arrival order, each
  * at most once (by event id), marks the tickets that got new events dirty, asks the worker processes to drain them
  * (when given the drain-requests key: a process without workers) and records the delivery as taken (when given its
- * key), so a delivery is either taken whole or not at all.
+ * key), so a delivery is either taken whole or not at all; a delivery recorded before changes nothing.
  * KEYS: dirty, drainRequests|'', delivery|'', then per ticket: inbox, seen key per event
  * ARGV: dedupeTtlS, deliveryTtlS, now, tickets, then per ticket: tk, n, event JSON x n
- * Returns the number of new events per ticket.
+ * Returns the number of new events per ticket, or {'replayed'}.
  */
 const ACCEPT = `
+if KEYS[3] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then return {'replayed'} end
 local ttl = tonumber(ARGV[1])
 local k, a = 4, 5
 local out = {}
@@ -219,7 +220,7 @@ export class EffectCompletedElsewhere extends Error {
 }
 
 interface StoreCommands {
-  tdAccept(...args: (string | number)[]): Promise<number[]>;
+  tdAccept(...args: (string | number)[]): Promise<number[] | ['replayed']>;
   tdLoad(...args: (string | number)[]): Promise<string[]>;
   tdCommitTimers(...args: (string | number)[]): Promise<(number | string)[]>;
   tdTakeDueTimers(...args: (string | number)[]): Promise<string[]>;
@@ -274,22 +275,28 @@ export class WorkflowStore {
   /** Appends events (never holding comment text) to the ticket's inbox; returns how many were new. */
   async append(tk: string, events: WorkflowEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    return (await this.accept([{ tk, events }]))[0] ?? 0;
+    const added = await this.accept([{ tk, events }]);
+    return added === 'replayed' ? 0 : (added[0] ?? 0);
   }
 
   /**
    * Takes a delivery's events for one or more tickets in one step (see ACCEPT); returns how many were new per
    * ticket, in order. `requestDrains`: ask the worker processes to drain the tickets that got new events (a process
-   * that runs no workers; see drain-requests.ts). `delivery`: recorded as taken in the same step.
+   * that runs no workers; see drain-requests.ts). `delivery`: recorded as taken in the same step; 'replayed' (and
+   * nothing stored) when it was recorded before.
    */
-  async accept(batches: ReadonlyArray<{ tk: string; events: WorkflowEvent[] }>, opts: { requestDrains?: boolean; delivery?: { key: string; ttlS: number }; now?: number } = {}): Promise<number[]> {
+  async accept(
+    batches: ReadonlyArray<{ tk: string; events: WorkflowEvent[] }>,
+    opts: { requestDrains?: boolean; delivery?: { key: string; ttlS: number }; now?: number } = {},
+  ): Promise<number[] | 'replayed'> {
     const keys = [this.keys.dirty, opts.requestDrains ? this.keys.drainRequests : '', opts.delivery?.key ?? ''];
     const args: (string | number)[] = [DEDUPE_TTL_S, opts.delivery?.ttlS ?? 0, opts.now ?? Date.now(), batches.length];
     for (const { tk, events } of batches) {
       keys.push(this.keys.inbox(tk), ...events.map((e) => this.keys.seen(e.id)));
       args.push(tk, events.length, ...events.map((e) => JSON.stringify(stripText(e))));
     }
-    return this.r.tdAccept(keys.length, ...keys, ...args);
+    const added = await this.r.tdAccept(keys.length, ...keys, ...args);
+    return added[0] === 'replayed' ? 'replayed' : (added as number[]);
   }
 
   async load(tk: string): Promise<LoadedTicket> {

@@ -52,6 +52,12 @@ export interface TicketSystem {
    * one: the intake refuses a second delivery with the same id as a replay.
    */
   webhookDeliveryId?(req: WebhookRequest): string | undefined;
+  /**
+   * true when `eventsFromWebhook` may call the system's API (a webhook that only names the ticket): the intake then
+   * refuses a replayed delivery id before it reads the events, so a replay costs no API call. Otherwise the replay
+   * check is made in the same step that stores the events.
+   */
+  readonly webhookEventsCallApi?: boolean;
   /** turns a verified webhook into workflow events per ticket (comment events without text) */
   eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]>;
   /** tickets carrying the watch tag that are not solved, for the poller (the safety net for lost webhooks) */

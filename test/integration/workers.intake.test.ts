@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import axios, { type AxiosInstance } from 'axios';
 import type { Redis } from 'ioredis';
 import { createApp, type App } from '../../workers/app.js';
@@ -118,6 +118,31 @@ describe('the HTTP intake', () => {
     const replay = await http.post('/webhooks/local', body, { headers: signed(body, DEV_LOCAL_DESK_SECRET, Date.now() + 1000), transformRequest: [(d: unknown) => d] });
     expect(replay.status).toBe(409);
     expect(replay.data.error).toBe('replayed');
+  });
+
+  it('checks a replay in the step that stores the events, one round trip a webhook, and stores nothing of one', async () => {
+    const sent: string[] = [];
+    const send = app.redis.sendCommand.bind(app.redis);
+    const spy = vi.spyOn(app.redis, 'sendCommand').mockImplementation((command, stream) => {
+      sent.push(command.name);
+      return send(command, stream);
+    });
+    try {
+      const body = commentCreated.replace('"d1"', '"d3"').replace('"3"', '"6"');
+      expect((await http.post('/webhooks/local', body, { headers: signed(body), transformRequest: [(d: unknown) => d] })).status).toBe(202);
+      // the embedded desk's events need no API call to read: no separate replay check before them
+      expect(sent).toEqual(['evalsha']);
+      // the same delivery id again, now with another change: refused whole
+      const other = body.replace('"6"', '"7"');
+      const replay = await http.post('/webhooks/local', other, { headers: signed(other), transformRequest: [(d: unknown) => d] });
+      expect(replay.status).toBe(409);
+      expect(replay.data.error).toBe('replayed');
+      const stored = (await redis.lrange(`${prefix}:inbox:local:7`, 0, -1)).map((e) => JSON.parse(e) as { commentId?: string });
+      expect(stored.map((e) => e.commentId)).toContain('6');
+      expect(stored.map((e) => e.commentId)).not.toContain('7');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

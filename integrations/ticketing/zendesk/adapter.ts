@@ -56,6 +56,8 @@ export class ZendeskAdapter implements TicketSystem {
   readonly name = SYSTEM;
   /** `updated_at` is to the second, on Zendesk's clock */
   readonly pollSettleMs = 5_000;
+  /** a trigger webhook names the ticket only: its events are read from the API */
+  readonly webhookEventsCallApi = true;
   /** `ZENDESK_POLL_INTERVAL_S`: the search API costs rate limit */
   readonly pollIntervalS: number;
   private readonly client: ZendeskClient;
