@@ -27,6 +27,7 @@ import { OpenTicketIndex } from './open-ticket-index.js';
 import { TicketActivity } from './ticket-activity.js';
 import { TicketObserver } from './ticket-observer.js';
 import { RecentComments } from './recent-comments.js';
+import { TokensReadAhead } from './tokens-read-ahead.js';
 import { fireTimer } from './timer-handler.js';
 import { WorkflowStore } from './workflow-store.js';
 import { freePort } from './redis/private-redis.js';
@@ -121,6 +122,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const executor = new EffectExecutor({
     platform,
     ...(recentComments ? { recentComments } : {}),
+    tokensAhead: new TokensReadAhead(),
     ticketing,
     timers: store,
     resyncLimit: { redis, keys: store.keys, perUserPerDay: policy.maxResyncsPerUserPerDay },

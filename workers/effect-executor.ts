@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { splitTicketKey, type Keys } from './keys.js';
 import type { WorkflowStore } from './workflow-store.js';
 import type { RecentComments } from './recent-comments.js';
+import type { TokensReadAhead } from './tokens-read-ahead.js';
 
 export interface ExecutorDeps {
   platform: TwoFactorPlatform;
@@ -23,6 +24,8 @@ export interface ExecutorDeps {
   now?: () => number;
   /** reply texts the drain that committed a resync just read (see RecentComments); none: always read from the desk */
   recentComments?: RecentComments;
+  /** token lists read beside a user's groups (see TokensReadAhead); none: tokens are read when asked for */
+  tokensAhead?: TokensReadAhead;
 }
 
 /** Abuse guard: someone opening ticket after ticket to make the bot resync a token over and over. */
@@ -73,12 +76,15 @@ export class EffectExecutor {
       case 'locateUser':
         return { ...base, ...(await this.locate(effect)), at: at() };
       case 'readGroups':
+        this.deps.tokensAhead?.start(ctx.tk, effect.userId, () => platform.listTokens(effect.userId));
         return { type: 'groupsRead', ...base, groups: await platform.getGroups(effect.userId), at: at() };
       case 'addToGroup':
         await platform.addToGroup(effect.userId, effect.group);
         return { type: 'groupAdded', ...base, group: effect.group, at: at() };
-      case 'readTokens':
-        return { type: 'tokensRead', ...base, tokens: await platform.listTokens(effect.userId), at: at() };
+      case 'readTokens': {
+        const tokens = (await this.deps.tokensAhead?.take(ctx.tk, effect.userId)) ?? (await platform.listTokens(effect.userId));
+        return { type: 'tokensRead', ...base, tokens, at: at() };
+      }
       case 'startChallenge': {
         const { challenge } = await platform.startChallenge(effect.userId, effect.serial);
         return { type: 'challengeIssued', ...base, challenge, at: at() };

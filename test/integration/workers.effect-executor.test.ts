@@ -6,6 +6,7 @@ import { DEFAULT_SEED } from '../../workers/config.js';
 import { Keys } from '../../workers/keys.js';
 import { WorkflowStore } from '../../workers/workflow-store.js';
 import { RecentComments } from '../../workers/recent-comments.js';
+import { TokensReadAhead } from '../../workers/tokens-read-ahead.js';
 import { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { parseSeed } from '../../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
@@ -117,6 +118,47 @@ describe('the effect executor against the embedded desk and platform', () => {
     // handed out once: a second run reads the desk
     expect(await kept.run(effect(2), { tk, key: `${tk}|4.2.0`, retryAfterUnknownOutcome: false })).toMatchObject({ type: 'resyncRejected', reason: 'reply_unusable' });
     expect(reads).toEqual([comment.id]);
+  });
+
+  it("reads the user's tokens beside their groups, and hands the list to the token read that follows, once", async () => {
+    const calls: string[] = [];
+    let failTokens = 0;
+    const counting = Object.assign(Object.create(platform) as LocalPlatform, {
+      getGroups: async (userId: string) => {
+        calls.push('groups:start');
+        const groups = await platform.getGroups(userId);
+        calls.push('groups:end');
+        return groups;
+      },
+      listTokens: async (userId: string) => {
+        calls.push('tokens:start');
+        if (failTokens-- > 0) throw new Error('platform blip');
+        return platform.listTokens(userId);
+      },
+    });
+    const ticketing = new Map<string, TicketSystem>([['local', new LocalDeskAdapter({ baseUrl: desk.url, webhookSecret: TEST_WEBHOOK_SECRET, watchTag: '2fa_issue' })]]);
+    const ahead = new EffectExecutor({ platform: counting, ticketing, timers: new WorkflowStore(redis, prefix), tokensAhead: new TokensReadAhead(), resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 3 } });
+    const tk = `local:${ticketId}`;
+    const run = (type: 'readGroups' | 'readTokens', n: number, on = tk) => ahead.run({ type, id: `7.${n}.0`, userId: aliceId }, { tk: on, key: `${on}|7.${n}.0`, retryAfterUnknownOutcome: false });
+    expect(await run('readGroups', 1)).toMatchObject({ type: 'groupsRead' });
+    // the token read started with the group read, before its answer
+    expect(calls).toEqual(['tokens:start', 'groups:start', 'groups:end']);
+    expect(await run('readTokens', 2)).toMatchObject({ type: 'tokensRead', tokens: [expect.objectContaining({ serial: 'MP-1001' })] });
+    expect(calls).toHaveLength(3);
+    // handed out once: the next token read asks the platform
+    expect(await run('readTokens', 3)).toMatchObject({ type: 'tokensRead' });
+    expect(calls).toHaveLength(4);
+    // another ticket of the same user does not take this ticket's list
+    calls.length = 0;
+    await run('readGroups', 4);
+    expect(await run('readTokens', 5, 'local:other')).toMatchObject({ type: 'tokensRead' });
+    expect(calls.filter((c) => c === 'tokens:start')).toHaveLength(2);
+    // a read ahead that failed is read again when asked for, and the failure is nobody's
+    calls.length = 0;
+    failTokens = 1;
+    await run('readGroups', 6);
+    expect(await run('readTokens', 7)).toMatchObject({ type: 'tokensRead', tokens: [expect.objectContaining({ serial: 'MP-1001' })] });
+    expect(calls.filter((c) => c === 'tokens:start')).toHaveLength(2);
   });
 
   async function platformSecret(): Promise<string | undefined> {
