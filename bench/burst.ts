@@ -171,7 +171,7 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
     // its log lines go to a file, as a production worker's go to its log collector, not through this process
     workerLog = join(tmpdir(), `twofa-desk-bench-worker-${process.pid}.log`);
     worker = startWorkerProcess(
-      { ...shared, ROLES: 'workers', LOCAL_DESK_URL: `${app.url}/desk`, LOG_LEVEL: 'info', ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}) },
+      { ...shared, ROLES: 'workers', LOCAL_DESK_URL: `${app.url}/desk`, LOG_LEVEL: 'info', ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}), ...(JSON.parse(process.env.BENCH_WORKER_ENV ?? '{}') as Record<string, string>) },
       { logFile: workerLog },
     );
     await worker.ready;
