@@ -23,4 +23,17 @@ describe('SlaStore on real Redis', () => {
     expect(all.map((r) => r.ticketId).sort()).toEqual(['a', 'b']);
     expect(await redis.exists(`${prefix}:sla:rec:local:old:1`)).toBe(0);
   });
+
+  it('trims at most once a minute of close times, so a burst of endings does not scan the index for each', async () => {
+    const p = freshPrefix('slatrim');
+    const store = new SlaStore(redis, p, 1);
+    const now = 1_700_000_000_000;
+    await store.save(rec('first', now));
+    await redis.zadd(`${p}:sla:index`, now - 2 * 86_400_000, 'local:stale:1');
+    await store.save(rec('within', now + 59_000));
+    expect(await redis.zscore(`${p}:sla:index`, 'local:stale:1')).not.toBeNull();
+    await store.save(rec('later', now + 60_000));
+    expect(await redis.zscore(`${p}:sla:index`, 'local:stale:1')).toBeNull();
+    await deletePrefix(redis, p);
+  });
 });

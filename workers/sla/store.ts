@@ -3,6 +3,7 @@ import { SlaRecordSchema, type SlaRecord } from './record.js';
 
 const DAY_MS = 86_400_000;
 const RANGE_BATCH = 500;
+const TRIM_EVERY_MS = 60_000;
 
 function safeJson(text: string): unknown {
   try {
@@ -14,9 +15,13 @@ function safeJson(text: string): unknown {
 
 /**
  * Durable SLA records: `<prefix>:sla:index` (sorted set, score = closedAt, member = `<system>:<id>:<round>`)
- * and `<prefix>:sla:rec:<member>` (JSON). Records older than `retentionDays` are trimmed on each save.
+ * and `<prefix>:sla:rec:<member>` (JSON). Records older than `retentionDays` are trimmed by a save, at most once a
+ * minute per process (by the records' close times): a burst of tickets ending does not scan the index for each.
  */
 export class SlaStore {
+  /** the close time of the record whose save last trimmed */
+  private lastTrimAt = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -29,6 +34,8 @@ export class SlaStore {
   async save(rec: SlaRecord): Promise<void> {
     const member = `${rec.system}:${rec.ticketId}:${rec.round}`;
     await this.redis.multi().set(this.recKey(member), JSON.stringify(rec)).zadd(this.indexKey(), rec.closedAt, member).exec();
+    if (rec.closedAt - this.lastTrimAt < TRIM_EVERY_MS) return;
+    this.lastTrimAt = rec.closedAt;
     await this.trim(rec.closedAt);
   }
 
