@@ -289,6 +289,7 @@ export class WorkflowStore {
     batches: ReadonlyArray<{ tk: string; events: WorkflowEvent[] }>,
     opts: { requestDrains?: boolean; delivery?: { key: string; ttlS: number }; now?: number } = {},
   ): Promise<number[] | 'replayed'> {
+    if (batches.length === 0 && !opts.delivery) return [];
     const keys = [this.keys.dirty, opts.requestDrains ? this.keys.drainRequests : '', opts.delivery?.key ?? ''];
     const args: (string | number)[] = [DEDUPE_TTL_S, opts.delivery?.ttlS ?? 0, opts.now ?? Date.now(), batches.length];
     for (const { tk, events } of batches) {
