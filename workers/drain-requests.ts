@@ -56,8 +56,13 @@ export interface DrainRequestListenerDeps {
 export class DrainRequestListener {
   private closed = false;
   private loop: Promise<void> | undefined;
+  /** resolves once `stop` is called: a loop waiting for room does not hold up the shutdown */
+  private readonly stopped: Promise<void>;
+  private signalStop: () => void = () => undefined;
 
-  constructor(private readonly deps: DrainRequestListenerDeps) {}
+  constructor(private readonly deps: DrainRequestListenerDeps) {
+    this.stopped = new Promise<void>((resolve) => (this.signalStop = resolve));
+  }
 
   start(): void {
     this.closed = false;
@@ -67,6 +72,7 @@ export class DrainRequestListener {
   /** Stops taking requests: a blocking pop in flight is abandoned (its connection closed), nothing is taken after. */
   async stop(): Promise<void> {
     this.closed = true;
+    this.signalStop();
     this.deps.connection.disconnect();
     await this.loop;
   }
@@ -92,7 +98,7 @@ export class DrainRequestListener {
     while (!this.closed) {
       try {
         if (room() <= 0) {
-          await whenRoom();
+          await Promise.race([whenRoom(), this.stopped]);
           continue;
         }
         await this.takeOnce(this.deps.blockS ?? 5);

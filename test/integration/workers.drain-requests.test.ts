@@ -94,6 +94,19 @@ describe('drain requests between an intake-only process and the worker processes
     expect(await requests.count()).toBe(1);
   });
 
+  it('stops at once while it waits for room, and takes nothing', async () => {
+    await requests.push('local:1');
+    const woken: string[] = [];
+    const l = listener({ room: () => 0, whenRoom: () => new Promise<void>(() => undefined), woken });
+    l.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const t0 = Date.now();
+    await l.stop();
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(woken).toEqual([]);
+    expect(await requests.count()).toBe(1);
+  });
+
   it('logs a drain it could not schedule (the sweeper drains the dirty ticket) and goes on with the others', async () => {
     for (const tk of ['local:1', 'local:2']) await requests.push(tk);
     const woken: string[] = [];
