@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { HeldOnce } from './held-once.js';
 
 export interface RecentCommentsOptions {
   /** bodies held at most (default 10,000) */
@@ -17,29 +17,22 @@ export interface RecentCommentsOptions {
  * the comment from the ticket system as before.
  */
 export class RecentComments {
-  private readonly cache: LRUCache<string, string>;
+  private readonly held: HeldOnce<string>;
 
   constructor(opts: RecentCommentsOptions = {}) {
-    this.cache = new LRUCache<string, string>({ max: opts.max ?? 10_000, ttl: opts.ttlMs ?? 30_000, ...(opts.now ? { perf: { now: opts.now } } : {}) });
+    this.held = new HeldOnce<string>({ max: opts.max ?? 10_000, ttlMs: opts.ttlMs ?? 30_000, ...(opts.now ? { now: opts.now } : {}) });
   }
 
   remember(tk: string, commentId: string, body: string): void {
-    this.cache.set(key(tk, commentId), body);
+    this.held.set(tk, commentId, body);
   }
 
   /** The body, once: a second take finds nothing. */
   take(tk: string, commentId: string): string | undefined {
-    const k = key(tk, commentId);
-    const body = this.cache.get(k);
-    if (body !== undefined) this.cache.delete(k);
-    return body;
+    return this.held.take(tk, commentId);
   }
 
   get size(): number {
-    return this.cache.size;
+    return this.held.size;
   }
-}
-
-function key(tk: string, commentId: string): string {
-  return `${tk}\u0000${commentId}`;
 }

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { HeldOnce } from './held-once.js';
 import type { TokenInfo } from '../workflows/resync/model.js';
 
 export interface TokensReadAheadOptions {
@@ -15,33 +15,25 @@ export interface TokensReadAheadOptions {
  * or one nobody took in time, is simply read again (a token list holds no secret: serial, type, state, length).
  */
 export class TokensReadAhead {
-  private readonly cache: LRUCache<string, Promise<TokenInfo[]>>;
+  private readonly held: HeldOnce<Promise<TokenInfo[]>>;
 
   constructor(opts: TokensReadAheadOptions = {}) {
-    this.cache = new LRUCache<string, Promise<TokenInfo[]>>({ max: opts.max ?? 10_000, ttl: opts.ttlMs ?? 5_000 });
+    this.held = new HeldOnce<Promise<TokenInfo[]>>({ max: opts.max ?? 10_000, ttlMs: opts.ttlMs ?? 5_000 });
   }
 
   /** Starts `read` now for the ticket's user; its outcome waits for `take`. */
   start(tk: string, userId: string, read: () => Promise<TokenInfo[]>): void {
     const reading = read();
     reading.catch(() => undefined); // a failure is met by `take`'s caller, who reads again
-    this.cache.set(key(tk, userId), reading);
+    this.held.set(tk, userId, reading);
   }
 
   /** The list read ahead for the ticket's user, once; undefined when there is none or it failed. */
   async take(tk: string, userId: string): Promise<TokenInfo[] | undefined> {
-    const k = key(tk, userId);
-    const reading = this.cache.get(k);
-    if (reading === undefined) return undefined;
-    this.cache.delete(k);
-    return reading.catch(() => undefined);
+    return this.held.take(tk, userId)?.catch(() => undefined);
   }
 
   get size(): number {
-    return this.cache.size;
+    return this.held.size;
   }
-}
-
-function key(tk: string, userId: string): string {
-  return `${tk}\u0000${userId}`;
 }
