@@ -33,6 +33,10 @@ import { WorkflowStore } from './workflow-store.js';
 import { freePort } from './redis/private-redis.js';
 import { opsAccess } from './http/ops-auth.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
+import { register as registerAssist } from './http/assist-routes.js';
+import { CodeVault, vaultKey } from './assist/code-vault.js';
+import { assistConsoleSteps } from './assist/console-steps.js';
+import { releasesHeldCodes } from './assist/held-codes-release.js';
 import { createMetricsServer } from './http/metrics-server.js';
 
 export interface AppOptions {
@@ -108,19 +112,28 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     timers: () => store.timerCounts((opts.now ?? Date.now)()),
     drainRequests: () => drainRequests.count(),
   });
+  // The one-time code page needs the operations token: without it no codes are ever held (see docs/security.md).
+  const vault = env.ADMIN_TOKEN ? new CodeVault({ redis, prefix: env.REDIS_PREFIX, key: vaultKey(env.ADMIN_TOKEN) }) : undefined;
   const onApplied: EventProcessorDeps['onApplied'] = (tk, event, before, after, effects) => {
     // A ticket that just ended gets its SLA record (first reply, waiting, resolution, outcome).
     if (after && after.status !== before?.status) {
       const record = slaRecordOf(after, platform.name, policy);
       if (record) sla.save(record).catch((err: Error) => log.warn({ tk, state: after.status, error: err.name, reason: err.message }, 'SLA record not saved'));
     }
+    if (vault && before?.status === 'escalated' && releasesHeldCodes(event, before)) {
+      vault.drop(tk).catch((err: Error) => log.warn({ tk, error: err.name, reason: err.message }, 'held resync codes not dropped (they expire within ten minutes)'));
+    }
     observer.applied(tk, event, before, after, effects);
     opts.onApplied?.(tk, event, before, after, effects);
   };
   // Inline, a resync runs in the drain that read its reply: it takes the text from memory instead of a second read.
   const recentComments = env.EFFECTS_INLINE ? new RecentComments() : undefined;
+  const publicUrl = env.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
   const executor = new EffectExecutor({
     platform,
+    ...(vault
+      ? { assist: { vault, consoleSteps: (tokenType: string) => assistConsoleSteps(platform.consoleUrl, tokenType), pageUrl: (linkId: string) => `${publicUrl}/assist/${linkId}` } }
+      : {}),
     ...(recentComments ? { recentComments } : {}),
     tokensAhead: new TokensReadAhead(),
     ticketing,
@@ -217,6 +230,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
           access: opsAccess(env.ADMIN_TOKEN),
         };
         await server.register(async (instance) => registerOpsRoutes(instance, opsDeps));
+        if (vault) await server.register(async (instance) => registerAssist(instance, { vault, adminToken: env.ADMIN_TOKEN }));
         if (env.TICKET_SYSTEM === 'local' && env.LOCAL_DESK_SERVE) {
           const notifier = new WebhookNotifier({ webhookUrl: `http://127.0.0.1:${port}/webhooks/local`, secret: env.LOCAL_DESK_WEBHOOK_SECRET, log });
           desk = new DeskStore({ redis, prefix: `${env.REDIS_PREFIX}:desk`, notifier, escalationGroup: env.LOCAL_DESK_ESCALATION_GROUP, notifyBotChanges: false });

@@ -58,6 +58,16 @@ export const EnvSchema = z.object({
   WORKFLOW_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** bearer token of the operations routes (/admin/*, /sla/*, /dashboard); unset: loopback only, read-only */
   ADMIN_TOKEN: z.string().min(16).optional(),
+  /**
+   * the address agents reach this service at (https://twofa-desk.example.com), for the one-time code page linked from
+   * an internal note (/assist/…); unset: http://127.0.0.1:PORT, reachable from this machine only
+   */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

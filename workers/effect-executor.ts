@@ -10,6 +10,7 @@ import { splitTicketKey, type Keys } from './keys.js';
 import type { WorkflowStore } from './workflow-store.js';
 import type { RecentComments } from './recent-comments.js';
 import type { TokensReadAhead } from './tokens-read-ahead.js';
+import type { CodeVault } from './assist/code-vault.js';
 
 export interface ExecutorDeps {
   platform: TwoFactorPlatform;
@@ -26,6 +27,21 @@ export interface ExecutorDeps {
   recentComments?: RecentComments;
   /** token lists read beside a user's groups (see TokensReadAhead); none: tokens are read when asked for */
   tokensAhead?: TokensReadAhead;
+  /**
+   * where the codes of a resync the platform cannot do are held for an agent (workers/assist); none (no ADMIN_TOKEN):
+   * such tickets go to an agent before the requester is asked for codes
+   */
+  assist?: { vault: Pick<CodeVault, 'hold'>; consoleSteps: (tokenType: string) => string; pageUrl: (linkId: string) => string };
+}
+
+/** The ticket asked to hold codes for an agent, but this worker has no code vault (ADMIN_TOKEN unset). */
+export class AssistUnavailable extends Error {
+  override readonly name = 'AssistUnavailable';
+  readonly retryable = false;
+  readonly reason = 'the one-time code page needs ADMIN_TOKEN (and PUBLIC_URL for its link) in every worker process: set them, then resync by hand';
+  constructor() {
+    super('no code vault in this worker');
+  }
 }
 
 /** Abuse guard: someone opening ticket after ticket to make the bot resync a token over and over. */
@@ -91,6 +107,9 @@ export class EffectExecutor {
       }
       case 'resyncOtp': {
         await this.countResync(effect.userId, ctx.key);
+        // A resync that is a login used its codes if the lost attempt reached the platform: sending them again would
+        // count a failure toward the user's lock-out, so the requester is asked for fresh ones instead.
+        if (ctx.retryAfterUnknownOutcome && platform.capabilities.resyncByAuthentication) return { type: 'resyncRejected', ...base, reason: 'outcome_unknown', at: at() };
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'codes', codeLength: effect.codeLength });
         if (parsed.kind !== 'codes') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
@@ -105,6 +124,8 @@ export class EffectExecutor {
         const outcome = await platform.resyncChallenge(effect.userId, effect.serial, effect.challenge, parsed.response);
         return this.resyncResult(base, outcome, ctx);
       }
+      case 'holdCodes':
+        return this.holdCodes(effect, ctx, base);
       case 'checkAuthLog': {
         const records = await platform.recentAuthentications(effect.userId, effect.since);
         const ok = records.filter((r) => r.success);
@@ -151,7 +172,34 @@ export class EffectExecutor {
   /** What the workflow needs to know of the platform before it asks the end user for anything. */
   private traits(): PlatformTraits {
     const { name, capabilities: c, consoleUrl } = this.deps.platform;
-    return { name, canAddToGroup: c.canAddToGroup, canResync: c.canResync, canChallenge: c.canChallenge, ...(consoleUrl ? { consoleUrl } : {}) };
+    return {
+      name,
+      canAddToGroup: c.canAddToGroup,
+      canResync: c.canResync,
+      canChallenge: c.canChallenge,
+      ...(consoleUrl ? { consoleUrl } : {}),
+      ...(c.resyncTriesPerTicket !== undefined ? { resyncTriesPerTicket: c.resyncTriesPerTicket } : {}),
+      ...(this.deps.assist ? { assist: true } : {}),
+    };
+  }
+
+  /** Reads the codes from the requester's comment and holds them, encrypted for minutes, for the agent's one-time page. */
+  private async holdCodes(effect: EffectOf<'holdCodes'>, ctx: EffectContext, base: { id: string; effectId: string }): Promise<WorkflowEvent> {
+    const assist = this.deps.assist;
+    if (!assist) throw new AssistUnavailable();
+    const text = await this.commentText(ctx.tk, effect.commentId);
+    const parsed = parseReply(text, { kind: 'codes', codeLength: effect.codeLength });
+    if (parsed.kind !== 'codes') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: this.now() };
+    const { system, ticketId } = splitTicketKey(ctx.tk);
+    const held = await assist.vault.hold(ctx.tk, {
+      codes: [...parsed.codes],
+      userName: effect.userId,
+      serial: effect.serial,
+      tokenType: effect.tokenType,
+      consoleSteps: assist.consoleSteps(effect.tokenType),
+      ticket: `${system} ${ticketId}`,
+    });
+    return { type: 'codesHeld', ...base, url: assist.pageUrl(held.linkId), expiresAt: held.expiresAt, at: this.now() };
   }
 
   private resyncResult(
@@ -159,7 +207,7 @@ export class EffectExecutor {
     outcome: Awaited<ReturnType<TwoFactorPlatform['resyncOtp']>>,
     ctx: EffectContext,
   ): WorkflowEvent {
-    if (outcome.ok) return { type: 'resyncSucceeded', ...base, at: this.now() };
+    if (outcome.ok) return { type: 'resyncSucceeded', ...base, ...(outcome.alreadyInSync ? { alreadyInSync: true } : {}), at: this.now() };
     // Our own earlier start used these codes before its answer was lost: the token is in sync.
     if (outcome.reason === 'codes_already_used' && ctx.retryAfterUnknownOutcome) return { type: 'resyncSucceeded', ...base, at: this.now() };
     return { type: 'resyncRejected', ...base, reason: outcome.reason, at: this.now() };

@@ -65,6 +65,14 @@ export class Keys {
   activity(tk: string): string {
     return `${this.prefix}:activity:${tk}`;
   }
+  /** one-time resync codes waiting for an agent, encrypted and expiring (see assist/code-vault.ts) */
+  assistCodes(linkId: string): string {
+    return `${this.prefix}:assist:codes:${linkId}`;
+  }
+  /** the link id of the codes held for a ticket, so that a new hold or the ticket moving on deletes them */
+  assistOfTicket(tk: string): string {
+    return `${this.prefix}:assist:ticket:${tk}`;
+  }
   /** webhook deliveries already accepted */
   delivery(system: string, deliveryId: string): string {
     return `${this.prefix}:delivery:${system}:${deliveryId}`;

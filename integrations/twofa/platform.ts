@@ -6,6 +6,13 @@ export interface PlatformCapabilities {
   readonly canResync: boolean;
   readonly canChallenge: boolean;
   readonly canReadAuthLog: boolean;
+  /**
+   * a resync is a login (STA over RADIUS): codes once sent are used, so after an unknown outcome the worker never
+   * sends them again but asks for fresh ones
+   */
+  readonly resyncByAuthentication?: boolean;
+  /** most resyncs per ticket the platform's lock-out allows; see PlatformTraits.resyncTriesPerTicket */
+  readonly resyncTriesPerTicket?: number;
 }
 
 export interface UserQuery {
@@ -14,10 +21,14 @@ export interface UserQuery {
   lastName?: string;
 }
 
-/** The outcome of a resync the platform answered (a refusal is an answer, not an error). */
+/**
+ * The outcome of a resync the platform answered (a refusal is an answer, not an error). `alreadyInSync`: the first
+ * code simply authenticated (nothing changed). `outcome_unknown`: no answer, the codes may have been used.
+ * `lockout_risk`: not sent, one more failure could lock the user out.
+ */
 export type ResyncOutcome =
-  | { ok: true }
-  | { ok: false; reason: 'codes_not_in_window' | 'codes_already_used' | 'token_locked' };
+  | { ok: true; alreadyInSync?: boolean }
+  | { ok: false; reason: 'codes_not_in_window' | 'codes_already_used' | 'token_locked' | 'outcome_unknown' | 'lockout_risk' };
 
 export interface AuthRecord {
   at: number;

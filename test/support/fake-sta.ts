@@ -73,6 +73,8 @@ export interface FakeSta {
   expireSessions(): void;
   /** a login by the user with a code, written to the logs as STA does (AUTH_SUCCESS or AUTH_FAILED) */
   login(userName: string, code: string): void;
+  /** an AUTHENTICATION log entry, as STA writes one for a login through an auth node (RADIUS) */
+  logAuthentication(userName: string, resultText: string, serial?: string, originatingAddress?: string): void;
   close(): Promise<void>;
 }
 
@@ -235,6 +237,18 @@ export async function startFakeSta(options: FakeStaOptions): Promise<FakeSta> {
 
   address = await app.listen({ port: 0, host: '127.0.0.1' });
 
+  function logAuthentication(userName: string, resultText: string, serial?: string, originatingAddress = '127.0.0.1'): void {
+    const token = tokens.find((t) => t.serial === serial) ?? tokens.find((t) => t.owner === userName);
+    logs.push({
+      logVersion: '1.0',
+      category: 'AUDIT',
+      timeStamp: new Date(now()).toISOString(),
+      id: randomBytes(6).toString('hex'),
+      context: { tenantId: options.tenantCode, principalId: userName, originatingAddress },
+      details: { type: 'AUTHENTICATION', credentialType: token?.type ?? 'otp', actionText: 'AUTH_ATTEMPT', resultText, serial: token?.serial ?? '' },
+    });
+  }
+
   return {
     url: address,
     soapUrl: `${address}/bsidca/BSIDCA.asmx`,
@@ -257,22 +271,9 @@ export async function startFakeSta(options: FakeStaOptions): Promise<FakeSta> {
           break;
         }
       }
-      const only = tokens.find((t) => t.owner === userName);
-      logs.push({
-        logVersion: '1.0',
-        category: 'AUDIT',
-        timeStamp: new Date(now()).toISOString(),
-        id: randomBytes(6).toString('hex'),
-        context: { tenantId: options.tenantCode, principalId: userName, originatingAddress: '127.0.0.1' },
-        details: {
-          type: 'AUTHENTICATION',
-          credentialType: (success ?? only)?.type ?? 'otp',
-          actionText: 'AUTH_ATTEMPT',
-          resultText: success ? 'AUTH_SUCCESS' : 'AUTH_FAILED',
-          serial: (success ?? only)?.serial ?? '',
-        },
-      });
+      logAuthentication(userName, success ? 'AUTH_SUCCESS' : 'AUTH_FAILED', success?.serial);
     },
+    logAuthentication,
     close: () => app.close(),
   };
 }
@@ -316,6 +317,8 @@ export function staConfig(sta: FakeSta, over: Partial<StaConfig> = {}): StaConfi
     apiKey: STA_API_KEY,
     consoleUrl: 'https://cloud.safenet-inc.com/',
     soap: { url: sta.soapUrl, user: STA_OPERATOR.email, password: STA_OPERATOR.password },
+    lockout: { threshold: 3, lookbackMs: 86_400_000 },
+    logSkewMs: 120_000,
     userScanPages: 20,
     timeoutMs: 500,
     retries: 2,

@@ -54,6 +54,8 @@ function sampleEvent(type: EventType, desk: Desk): WorkflowEvent {
       return desk.event(type, { effectId });
     case 'resyncRejected':
       return desk.event(type, { effectId, reason: 'codes_not_in_window' });
+    case 'codesHeld':
+      return desk.event(type, { effectId, url: 'https://desk.example/assist/abc', expiresAt: desk.now + 600_000 });
     case 'authObserved':
       return desk.event(type, { effectId, success: true });
     case 'effectFailed':
@@ -127,6 +129,7 @@ const OUTCOMES: Record<StateName, Partial<Record<EventType, Outcome>>> = {
     ...FAILS,
     resyncSucceeded: ['awaiting_retest', ['updateTicket', 'setTimer']],
     resyncRejected: ['awaiting_codes', ['updateTicket', 'setTimer']],
+    codesHeld: ['escalated', ['updateTicket']],
   },
   awaiting_retest: {
     ...HANDOFF,

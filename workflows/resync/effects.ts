@@ -32,6 +32,16 @@ export const ResyncChallengeSchema = z.object({
   commentId: z.string(),
   codeLength: z.union([z.literal(6), z.literal(8)]),
 });
+/** The platform cannot resync: the worker reads the codes from the comment and holds them for an agent's one-time page. */
+export const HoldCodesSchema = z.object({
+  type: z.literal('holdCodes'),
+  ...base,
+  userId: z.string(),
+  serial: z.string(),
+  tokenType: z.string(),
+  commentId: z.string(),
+  codeLength: z.union([z.literal(6), z.literal(8)]),
+});
 export const CheckAuthLogSchema = z.object({
   type: z.literal('checkAuthLog'),
   ...base,
@@ -67,6 +77,7 @@ export const EffectSchema = z.discriminatedUnion('type', [
   StartChallengeSchema,
   ResyncOtpSchema,
   ResyncChallengeSchema,
+  HoldCodesSchema,
   CheckAuthLogSchema,
   UpdateTicketSchema,
   SetTimerSchema,
@@ -95,5 +106,6 @@ export const AWAITED_EFFECTS = [
   'startChallenge',
   'resyncOtp',
   'resyncChallenge',
+  'holdCodes',
   'checkAuthLog',
 ] as const satisfies readonly EffectType[];

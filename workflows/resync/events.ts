@@ -56,13 +56,23 @@ export const GroupsReadSchema = z.object({ type: z.literal('groupsRead'), ...res
 export const GroupAddedSchema = z.object({ type: z.literal('groupAdded'), ...result, group: z.string() });
 export const TokensReadSchema = z.object({ type: z.literal('tokensRead'), ...result, tokens: z.array(TokenInfoSchema) });
 export const ChallengeIssuedSchema = z.object({ type: z.literal('challengeIssued'), ...result, challenge: z.string().min(1) });
-export const ResyncSucceededSchema = z.object({ type: z.literal('resyncSucceeded'), ...result });
+/** `alreadyInSync`: the first code simply authenticated, so the token was never out of sync (nothing was changed) */
+export const ResyncSucceededSchema = z.object({ type: z.literal('resyncSucceeded'), ...result, alreadyInSync: z.boolean().optional() });
 /** codes did not match (or the reply no longer holds usable codes); `reason` is safe to show agents */
 export const ResyncRejectedSchema = z.object({
   type: z.literal('resyncRejected'),
   ...result,
-  reason: z.enum(['codes_not_in_window', 'codes_already_used', 'reply_unusable', 'token_locked']),
+  /**
+   * outcome_unknown: the platform did not answer, so the codes may or may not have been used; fresh ones are needed.
+   * lockout_risk: the adapter did not send the codes, since one more failure could lock the user out.
+   */
+  reason: z.enum(['codes_not_in_window', 'codes_already_used', 'reply_unusable', 'token_locked', 'outcome_unknown', 'lockout_risk']),
 });
+/**
+ * The requester's codes are held (encrypted, for minutes) for an agent who types them into the console: `url` is
+ * the one-time page that shows them (behind ADMIN_TOKEN); the link itself reveals nothing.
+ */
+export const CodesHeldSchema = z.object({ type: z.literal('codesHeld'), ...result, url: z.string().min(1), expiresAt: z.number().int() });
 export const AuthObservedSchema = z.object({
   type: z.literal('authObserved'),
   ...result,
@@ -111,6 +121,7 @@ export const EventSchema = z.discriminatedUnion('type', [
   ChallengeIssuedSchema,
   ResyncSucceededSchema,
   ResyncRejectedSchema,
+  CodesHeldSchema,
   AuthObservedSchema,
   EffectFailedSchema,
   ReminderDueSchema,

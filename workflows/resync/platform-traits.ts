@@ -16,5 +16,16 @@ export const PlatformTraitsSchema = z.object({
   canChallenge: z.boolean(),
   /** where an agent does by hand what the API cannot (the admin console's address) */
   consoleUrl: z.string().optional(),
+  /**
+   * most resyncs the bot may send the platform for one ticket: a platform that resyncs by authenticating (STA over
+   * RADIUS) counts every wrong code toward its lock-out, so the bot stops before the user could be locked out.
+   * Absent: no limit beyond policy.maxAttempts.
+   */
+  resyncTriesPerTicket: z.number().int().positive().optional(),
+  /**
+   * the worker can hold the requester's codes for an agent's one-time page (workers/assist): where the API cannot
+   * resync an OTP token, the bot still collects the codes and hands over with a link instead of a bare runbook
+   */
+  assist: z.boolean().optional(),
 });
 export type PlatformTraits = z.infer<typeof PlatformTraitsSchema>;

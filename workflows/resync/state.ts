@@ -45,6 +45,10 @@ export const EscalationReasonSchema = z.enum([
   /** an SLA target was about to be breached (workflows/resync/transition-sla.ts) */
   'sla_risk',
   'operator_request',
+  /** the bot sent as many resyncs as the platform's lock-out allows (platform.resyncTriesPerTicket) */
+  'lockout_risk',
+  /** the API cannot resync: the bot collected the codes and an agent types them in the console (one-time page) */
+  'resync_assisted',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 
@@ -84,6 +88,8 @@ export const WorkflowStateSchema = z.object({
   token: TokenInfoSchema.optional(),
   /** the KT-4 challenge shown to the user (public, not a secret) */
   challenge: z.string().optional(),
+  /** resyncs sent to the platform on this ticket, all rounds (each may count toward the platform's lock-out) */
+  resyncTries: z.number().int().nonnegative().default(0),
   /** failed attempts in this round (unusable replies and rejected resyncs) */
   attempts: z.number().int().nonnegative(),
   /** reminders sent in the current waiting state */

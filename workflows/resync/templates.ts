@@ -55,6 +55,17 @@ Let's get your {{tokenType}} token back in sync. It takes a minute:
 - Enter the challenge: {{challenge}}
 - Reply with the response the token shows.`,
 
+  ask_retest_in_sync: `Good news: your token was already in sync, and the first code you sent was accepted. Please try to log in again now with a new code, then reply "works" if it worked or "still failing" if it didn't.`,
+
+  codes_outcome_unknown: `Sorry, the login service didn't answer us in time, so we can't tell whether your codes were used. Please send two NEW codes:
+- wait until the MobilePASS app shows a new code and copy it,
+- wait for the next new code and copy that one too,
+- reply with both, in order: the first code, a space, then the second code.`,
+
+  prepare_resync_mode: `To save time, please get your {{tokenType}} token ready: hold the button until options such as Init and Contrast come up, and when it shows 'Resync', press the button again. The token then waits for a challenge, which our colleague will send you here.`,
+
+  assist_codes_received: `Thanks, we have your codes. A colleague is entering them for you now and will tell you here when to log in again.`,
+
   ask_retest: `Good news: your token is back in sync. Please try to log in again now, then reply "works" if it worked or "still failing" if it didn't.`,
 
   reminder_codes: `Just checking in: we still need two codes from your MobilePASS app to fix your login. Reply with the first code, a space, then the second code (wait for a NEW code before copying the second one).`,
@@ -90,6 +101,9 @@ Without an answer by {{deadline}} the ticket is escalated.`,
   note_resync_rejected: `[twofa-desk] The platform rejected the resync of token {{serial}} ({{reason}}). Asked the requester to try again; failed attempts {{attempts}} of {{maxAttempts}}.`,
   note_resynced: `[twofa-desk] Token {{serial}} ({{tokenType}}) resynced. Asked the requester to log in again and confirm.
 - Time-out: {{deadline}} (then: {{onTimeout}}).`,
+  note_in_sync: `[twofa-desk] The first code authenticated: token {{serial}} ({{tokenType}}) was not out of sync, so nothing was changed. Asked the requester to log in again and confirm.
+- Time-out: {{deadline}} (then: {{onTimeout}}).`,
+  note_outcome_unknown: `[twofa-desk] The platform did not answer the resync of token {{serial}}: the outcome is unknown, so the same codes are not sent again. Asked the requester for two new codes; resyncs sent on this ticket: {{resyncTries}} of {{resyncTriesPerTicket}}.`,
   note_resolved_confirmed: `[twofa-desk] Solved: the requester confirmed the login works after the resync of token {{serial}}.`,
   note_resolved_auth_seen: `[twofa-desk] Solved: the platform shows a successful login at {{lastSuccessAt}}, after the resync of token {{serial}} at {{resyncedAt}}.`,
   note_timed_out: `[twofa-desk] No answer from the requester since {{since}} ({{reminders}} reminders sent), so the ticket was closed as no response. A reply from the requester starts over.`,
@@ -131,6 +145,8 @@ What to do next:
   why_group_not_automated: `the user has no group and the 2FA platform's API cannot add one`,
   why_sla_risk: `an SLA target is about to be breached`,
   why_operator_request: `an operator escalated the ticket`,
+  why_lockout_risk: `one more try could lock the user out under the 2FA platform's lock-out policy`,
+  why_resync_assisted: `the 2FA platform's API cannot resync this token, so the bot collected the user's codes for you to type in`,
 
   next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
 {{resyncSteps}}
@@ -164,6 +180,8 @@ To let the bot do this next time, map the user's email domain to a group in the 
 
   next_resync_not_automated: `Resync the token in the console with the user on the phone or by chat:
 {{resyncSteps}}`,
+  next_lockout_risk: `Do not ask the user for more codes through the bot. Check the user's Authentication Activity for failed logins and whether the account is locked, then resync by hand with the user on the phone or by chat:
+{{resyncSteps}}`,
   next_group_not_automated: `On the user's profile select Group Membership, click "Add", select the right group and click "Apply". Then have the user re-test; if the token is also out of sync:
 {{resyncSteps}}`,
 
@@ -180,6 +198,13 @@ To let the bot do this next time, map the user's email domain to a group in the 
 - Have the user hold the button on their token until options such as Init and Contrast come up; when it shows 'Resync' they press the button again.
 - They enter the code from the Challenge box; the token shows a response, which they read to you. Type it in the Response box and click "Resync".
 - Have the user re-test their service, then solve the ticket.`,
+  runbook_assist_otp: `The requester's two codes are ready for you; the console step takes about a minute:
+- Open {{url}} (log in with the operations token). It shows the codes once, until {{expiresAt}}.
+- Log in to {{console}}.
+- Assignment tab: search the user by User ID "{{userName}}" (Last Name "{{lastName}}") and open them.
+- Authentication Methods: click "Manage" next to the {{tokenType}} token, serial {{serial}}, select "Resync", type the first code in the first box and the second code in the second box, click "Resync".
+- Reply to the requester that they can log in again; solve the ticket when they confirm.
+If the page says the codes were already shown or have expired, ask the requester for two new codes and resync with them.`,
   runbook_console_group: `Add the group by hand ({{platformName}} has no API for this):
 - Log in to {{console}}.
 - Assignment tab: search the user by Last Name "{{lastName}}" or User ID "{{userName}}" and open their profile.
@@ -246,6 +271,8 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   group_not_automated: 'why_group_not_automated',
   sla_risk: 'why_sla_risk',
   operator_request: 'why_operator_request',
+  lockout_risk: 'why_lockout_risk',
+  resync_assisted: 'why_resync_assisted',
 };
 
 export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
@@ -266,4 +293,6 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   group_not_automated: 'next_group_not_automated',
   sla_risk: 'next_sla_risk',
   operator_request: 'next_operator_request',
+  lockout_risk: 'next_lockout_risk',
+  resync_assisted: 'next_resync_not_automated',
 };

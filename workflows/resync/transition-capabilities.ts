@@ -1,3 +1,4 @@
+import { formatUtc } from './format-time.js';
 import type { TokenInfo } from './model.js';
 import type { PlatformTraits } from './platform-traits.js';
 import { render, type TemplateName, type TemplateVars } from './templates.js';
@@ -23,20 +24,47 @@ function consoleVars(step: Step, platform: PlatformTraits): TemplateVars {
   };
 }
 
-/** Escalates with the console steps when the platform cannot resync this kind of token; true when it did. */
+/** True when the bot collects an OTP token's codes for an agent to type in the console (no resync API, assist on). */
+export function assistsResync(step: Step, token: TokenInfo): boolean {
+  const platform = step.s.platform;
+  return !!platform && token.mode === 'otp' && !platform.canResync && platform.assist === true;
+}
+
+/**
+ * Escalates with the console steps when the platform cannot resync this kind of token and the bot cannot assist;
+ * true when it did. A challenge token goes to the agent with the requester already told how to reach the token's
+ * Resync mode, so the agent's console step is only the challenge and the response.
+ */
 export function escalateIfResyncNotAutomated(step: Step, token: TokenInfo): boolean {
   const platform = step.s.platform;
   if (!platform) return false;
   const challenge = token.mode === 'challenge';
   if (challenge ? platform.canChallenge : platform.canResync) return false;
+  if (assistsResync(step, token)) return false;
   const steps: TemplateName = challenge ? 'runbook_console_challenge' : 'runbook_console_otp';
   escalate(
     step,
     'resync_not_automated',
-    `${platform.name} cannot ${challenge ? 'issue a resync challenge for' : 'resync'} a ${token.type} token through its API; the bot asked the requester for nothing`,
+    `${platform.name} cannot ${challenge ? 'issue a resync challenge for' : 'resync'} a ${token.type} token through its API; the bot asked the requester for no code`,
     render(steps, consoleVars(step, platform), step.policy),
   );
+  if (challenge) step.tell(render('prepare_resync_mode', { tokenType: token.type }, step.policy));
   return true;
+}
+
+/** The codes are held for the agent: hand over with the one-time page and the console steps for exactly this token. */
+export function escalateWithHeldCodes(step: Step, held: { url: string; expiresAt: number }): void {
+  const { s } = step;
+  const platform = s.platform;
+  const token = s.token;
+  const vars = { ...(platform ? consoleVars(step, platform) : noteVars(s, step.policy)), url: held.url, expiresAt: formatUtc(held.expiresAt) };
+  escalate(
+    step,
+    'resync_assisted',
+    `${platform?.name ?? 'the platform'} cannot resync a ${token?.type ?? 'OTP'} token through its API; the requester sent two codes, held for you until ${formatUtc(held.expiresAt)}`,
+    render('runbook_assist_otp', vars, step.policy),
+  );
+  step.tell(render('assist_codes_received', {}, step.policy));
 }
 
 /** Escalates with the console steps when the platform cannot add the mapped group; true when it did. */

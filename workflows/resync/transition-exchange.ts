@@ -3,6 +3,7 @@ import { parseReply, type ParsedReply, type ReplyExpectation } from './reply-par
 import { render, type TemplateName } from './templates.js';
 import { noteVars, publicVars } from './transition-notes.js';
 import { escalate, inconsistent, resolve, timeOut } from './transition-outcomes.js';
+import { assistsResync, escalateWithHeldCodes } from './transition-capabilities.js';
 import type { Step } from './transition-step.js';
 
 type Problem = Extract<ParsedReply, { kind: 'unusable' }>['problem'];
@@ -64,7 +65,14 @@ function secretReply(step: Step, e: EventOf<'commentAdded'>): void {
   if (s.status === 'awaiting_codes') {
     const parsed = parseReply(text, { kind: 'codes', codeLength: token.codeLength });
     if (parsed.kind === 'codes') {
-      // The codes stay in the comment: the resync effect names it and the worker reads it when it runs.
+      // The codes stay in the comment: the effect names it and the worker reads it when it runs.
+      if (assistsResync(step, token)) {
+        step.go('resyncing', 'codes received for an agent');
+        step.emit({ type: 'holdCodes', userId: user.id, serial: token.serial, tokenType: token.type, commentId: e.commentId, codeLength: token.codeLength });
+        return;
+      }
+      if (escalateIfNoTriesLeft(step)) return;
+      s.resyncTries += 1;
       step.go('resyncing', 'codes received');
       step.emit({ type: 'resyncOtp', userId: user.id, serial: token.serial, commentId: e.commentId, codeLength: token.codeLength });
       return;
@@ -75,6 +83,8 @@ function secretReply(step: Step, e: EventOf<'commentAdded'>): void {
   if (!s.challenge) return inconsistent(step, 'challenge');
   const parsed = parseReply(text, { kind: 'response', codeLength: token.codeLength });
   if (parsed.kind === 'response') {
+    if (escalateIfNoTriesLeft(step)) return;
+    s.resyncTries += 1;
     step.go('resyncing', 'response received');
     step.emit({ type: 'resyncChallenge', userId: user.id, serial: token.serial, challenge: s.challenge, commentId: e.commentId, codeLength: token.codeLength });
     return;
@@ -90,20 +100,48 @@ function remindSecret(step: Step): void {
   step.scheduleNext();
 }
 
+/**
+ * The platform counts every resync toward its lock-out (STA over RADIUS): once the ticket has used the tries the
+ * platform allows, a human takes over before another wrong pair could lock the user out. True when it escalated.
+ */
+function escalateIfNoTriesLeft(step: Step): boolean {
+  const { s } = step;
+  const limit = s.platform?.resyncTriesPerTicket;
+  if (limit === undefined || s.resyncTries < limit) return false;
+  escalate(step, 'lockout_risk', `the bot already sent ${s.resyncTries} resyncs on this ticket, the most the platform's lock-out allows (STA_RADIUS_MAX_PAIRS)`);
+  return true;
+}
+
 export function onResyncing(step: Step): void {
   const { s, policy, event: e } = step;
-  if (e.type !== 'resyncSucceeded' && e.type !== 'resyncRejected') return;
+  if (e.type !== 'resyncSucceeded' && e.type !== 'resyncRejected' && e.type !== 'codesHeld') return;
   step.consume();
   if (!s.token) return inconsistent(step, 'token');
   const token = s.token;
+  if (e.type === 'codesHeld') return escalateWithHeldCodes(step, e);
   if (e.type === 'resyncSucceeded') {
     s.resyncedAt = step.at;
-    step.go('awaiting_retest', `token ${token.serial} resynced`);
-    step.ask(render('ask_retest', publicVars(s), policy));
-    step.note(render('note_resynced', noteVars(s, policy, step.deadline()), policy));
+    step.go('awaiting_retest', e.alreadyInSync ? `token ${token.serial} was in sync` : `token ${token.serial} resynced`);
+    step.ask(render(e.alreadyInSync ? 'ask_retest_in_sync' : 'ask_retest', publicVars(s), policy));
+    step.note(render(e.alreadyInSync ? 'note_in_sync' : 'note_resynced', noteVars(s, policy, step.deadline()), policy));
     return;
   }
   if (e.reason === 'token_locked') return escalate(step, 'token_locked', `the platform reported token ${token.serial} locked during the resync`);
+  if (e.reason === 'lockout_risk') {
+    s.resyncTries = Math.max(0, s.resyncTries - 1);
+    return escalate(step, 'lockout_risk', `the user's recent failed logins are close to the platform's lock-out limit, so the bot did not send the codes (nothing was changed)`);
+  }
+  if (e.reason === 'outcome_unknown') {
+    // Not the requester's fault, so no failed attempt; but the try counted toward the lock-out all the same.
+    if (escalateIfNoTriesLeft(step)) return;
+    step.go(token.mode === 'challenge' ? 'awaiting_response' : 'awaiting_codes', e.reason);
+    step.ask(render(token.mode === 'challenge' ? 'response_problem_unclear' : 'codes_outcome_unknown', publicVars(s), policy));
+    step.note(render('note_outcome_unknown', noteVars(s, policy, step.deadline()), policy));
+    return;
+  }
+  // The worker could not read the codes back, so nothing reached the platform: that try does not count.
+  if (e.reason === 'reply_unusable') s.resyncTries = Math.max(0, s.resyncTries - 1);
+  else if (escalateIfNoTriesLeft(step)) return;
   failedAttempt(step, `the platform rejected the resync (${e.reason})`, () => {
     const challenge = token.mode === 'challenge';
     step.go(challenge ? 'awaiting_response' : 'awaiting_codes', e.reason);

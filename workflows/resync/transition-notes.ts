@@ -50,6 +50,8 @@ export function noteVars(s: WorkflowState, policy: Policy, deadline?: number): T
     group: s.groupAdded,
     attempts: s.attempts,
     maxAttempts: policy.maxAttempts,
+    resyncTries: s.resyncTries,
+    resyncTriesPerTicket: s.platform?.resyncTriesPerTicket ?? 'no set limit',
     resyncedAt: s.resyncedAt === undefined ? undefined : formatUtc(s.resyncedAt),
     deadline: deadline === undefined ? undefined : formatUtc(deadline),
     onTimeout: policy.onTimeout,

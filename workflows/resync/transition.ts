@@ -26,6 +26,8 @@ export type { TransitionResult } from './transition-step.js';
  *   read your reply" text rather than "the codes did not match".
  * - Approval: a reject command or tag wins over an approve in the same event. Group mapping domains are
  *   compared in lower case.
+ * - Resyncs sent to the platform (resyncTries) count per ticket, across rounds: a platform's lock-out counts
+ *   failures per user, and a reopen does not reset it.
  * - A state that lacks what its status needs (no user in checking_group, say) escalates as effect_failed rather
  *   than stalling silently.
  */
@@ -36,6 +38,7 @@ export function initialState(ticket: TicketSnapshot, at: number): WorkflowState 
     status: 'received',
     round: 1,
     seq: 0,
+    resyncTries: 0,
     attempts: 0,
     reminders: 0,
     appliedEventIds: [],

@@ -6,6 +6,8 @@ import { GroupNotFound } from '../local/group-not-found.js';
 import type { AuthRecord, PlatformCapabilities, ResyncOutcome, TwoFactorPlatform, UserQuery } from '../platform.js';
 import { PlatformGuard } from '../shared/platform-guard.js';
 import { BsidcaClient, type BsidcaClientOptions } from './bsidca-client.js';
+import { StaRadiusClient } from './radius-client.js';
+import { RadiusResync } from './radius-resync.js';
 import { PLATFORM, StaRestClient, type StaRestClientOptions } from './client.js';
 import type { StaConfig } from './config.js';
 import { StaGroupSchema, StaLogSchema, StaUserSchema, type BsidcaToken, type StaLog, type StaUser } from './schemas.js';
@@ -42,17 +44,21 @@ export const CONSOLE = {
  */
 export class SafeNetStaPlatform implements TwoFactorPlatform {
   readonly name = PLATFORM;
-  readonly capabilities: PlatformCapabilities = { canAddToGroup: true, canResync: false, canChallenge: false, canReadAuthLog: true };
+  readonly capabilities: PlatformCapabilities;
   readonly consoleUrl: string;
   readonly rest: StaRestClient;
   readonly bsidca: BsidcaClient | undefined;
+  readonly radius: StaRadiusClient | undefined;
+  private readonly radiusResync: RadiusResync | undefined;
   private readonly userScanPages: number;
+  private readonly now: () => number;
   /** STA object ids by user name: they never change, so one lookup per process is enough */
   private readonly ids = new Map<string, string>();
 
   constructor(options: SafeNetStaPlatformOptions) {
     const { config } = options;
     const now = options.client?.now;
+    this.now = now ?? Date.now;
     const guard = new PlatformGuard({ redis: options.redis, prefix: options.prefix, platform: PLATFORM, account: `${config.apiUrl}|${config.tenantCode}`, ...config.guard, ...(now ? { now } : {}) });
     this.userScanPages = config.userScanPages;
     this.consoleUrl = config.consoleUrl;
@@ -68,11 +74,35 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
     this.bsidca = config.soap
       ? new BsidcaClient({ ...config.soap, guard, timeoutMs: config.timeoutMs, retries: config.retries, ...options.client })
       : undefined;
+    const radius = config.radius;
+    this.radius = radius ? new StaRadiusClient(radius) : undefined;
+    this.radiusResync = this.radius
+      ? new RadiusResync({
+          client: this.radius,
+          redis: options.redis,
+          prefix: options.prefix,
+          account: `${config.apiUrl}|${config.tenantCode}`,
+          lockoutThreshold: config.lockout.threshold,
+          recentAuthentications: (userName) => this.authLog(userName, this.now() - config.lockout.lookbackMs),
+          logSkewMs: config.logSkewMs,
+          ...(now ? { now } : {}),
+        })
+      : undefined;
+    // MobilePASS (and other event-based OTP tokens) resync at authentication over RADIUS; a KT-4's challenge/response
+    // resync has no API (see README), so canChallenge stays off.
+    this.capabilities = {
+      canAddToGroup: true,
+      canResync: radius !== undefined,
+      canChallenge: false,
+      canReadAuthLog: true,
+      ...(radius ? { resyncByAuthentication: true, resyncTriesPerTicket: radius.maxPairs } : {}),
+    };
   }
 
   async close(): Promise<void> {
     this.rest.close();
     this.bsidca?.close();
+    this.radius?.close();
   }
 
   async findUsers(query: UserQuery): Promise<PlatformUser[]> {
@@ -133,8 +163,13 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
     return tokens;
   }
 
-  async resyncOtp(_userId: string, serial: string, _code1: string, _code2: string): Promise<ResyncOutcome> {
-    throw new NotSupportedByPlatform(PLATFORM, `resync token ${serial}`, CONSOLE.resyncOtp);
+  /**
+   * Over RADIUS (STA_RADIUS_*): the two codes as at most two authentications of the user, the second with the State
+   * of STA's outer-window challenge. STA resyncs the user's token that the codes match; the serial is not sent.
+   */
+  async resyncOtp(userId: string, serial: string, code1: string, code2: string): Promise<ResyncOutcome> {
+    if (!this.radiusResync) throw new NotSupportedByPlatform(PLATFORM, `resync token ${serial} (STA_RADIUS_HOST is not set)`, CONSOLE.resyncOtp);
+    return this.radiusResync.resync(userId, code1, code2);
   }
 
   async startChallenge(_userId: string, serial: string): Promise<{ challenge: string }> {
@@ -145,7 +180,13 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
     throw new NotSupportedByPlatform(PLATFORM, `resync token ${serial}`, CONSOLE.resyncChallenge);
   }
 
+  /** The user's logins since `since`, newest first, without the bot's own RADIUS logins (they are not the user's). */
   async recentAuthentications(userId: string, since: number): Promise<AuthRecord[]> {
+    const records = await this.authLog(userId, since);
+    return this.radiusResync ? this.radiusResync.withoutOwnLogins(userId, records) : records;
+  }
+
+  private async authLog(userId: string, since: number): Promise<AuthRecord[]> {
     await this.staId(userId);
     const logs = await this.rest.all(
       { method: 'GET', path: '/logs', params: { since: new Date(since).toISOString() }, retry: 'always', what: 'read the authentication logs' },

@@ -26,6 +26,23 @@ const EnvSchema = z.object({
   /** pages of 100 users read at most when searching by email or last name */
   STA_USER_SCAN_PAGES: z.coerce.number().int().min(1).max(1000).default(20),
   STA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** the STA RADIUS service (opt-in): with it MobilePASS tokens are resynced by two authentications, as the Synchronization policy intends */
+  STA_RADIUS_HOST: optionalText,
+  STA_RADIUS_PORT: z.coerce.number().int().min(1).max(65535).default(1812),
+  STA_RADIUS_SECRET: optionalText,
+  /** sent in every Access-Request, so STA's logs and the auth node tell the bot's logins from the user's */
+  STA_RADIUS_NAS_IDENTIFIER: z.string().min(1).max(64).default('twofa-desk'),
+  STA_RADIUS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** retransmissions of the same packet (RFC 5080: same identifier and authenticator, never evaluated twice) */
+  STA_RADIUS_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  /** pairs of codes the bot sends per ticket at most (each pair is one or two authentications) */
+  STA_RADIUS_MAX_PAIRS: z.coerce.number().int().min(1).max(5).default(2),
+  /** the tenant's lock-out policy: consecutive failed logins that lock a user (STA's default 3); 0: lock-out off */
+  STA_LOCKOUT_THRESHOLD: z.coerce.number().int().min(0).max(100).default(3),
+  /** how far back the failed logins that count toward the lock-out are read before codes are sent */
+  STA_LOCKOUT_LOOKBACK_MS: z.coerce.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000),
+  /** clock difference tolerated between STA's log time stamps and this machine when the bot's own logins are told apart */
+  STA_LOG_SKEW_MS: z.coerce.number().int().min(0).max(3_600_000).default(120_000),
   STA_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   ...guardEnvShape('STA'),
 });
@@ -37,6 +54,16 @@ export interface StaSoapConfig {
   organization?: string;
 }
 
+export interface StaRadiusConfig {
+  host: string;
+  port: number;
+  secret: string;
+  nasIdentifier: string;
+  timeoutMs: number;
+  retries: number;
+  maxPairs: number;
+}
+
 export interface StaConfig {
   apiUrl: string;
   tenantCode: string;
@@ -44,6 +71,12 @@ export interface StaConfig {
   /** STA_CONSOLE_URL: named in the agents' console steps */
   consoleUrl: string;
   soap?: StaSoapConfig;
+  /** opt-in: resync at authentication over RADIUS */
+  radius?: StaRadiusConfig;
+  /** the tenant's lock-out threshold (0: none) and how far back failed logins are read */
+  lockout: { threshold: number; lookbackMs: number };
+  /** tolerated clock difference when the bot's own RADIUS logins are kept out of the re-test check */
+  logSkewMs: number;
   userScanPages: number;
   timeoutMs: number;
   retries: number;
@@ -71,12 +104,31 @@ export function loadStaConfig(source: NodeJS.ProcessEnv): StaConfig {
       ...(env.STA_SOAP_ORGANIZATION !== undefined ? { organization: env.STA_SOAP_ORGANIZATION } : {}),
     };
   }
+  let radius: StaRadiusConfig | undefined;
+  if (env.STA_RADIUS_HOST !== undefined || env.STA_RADIUS_SECRET !== undefined) {
+    if (env.STA_RADIUS_HOST === undefined) throw new ConfigError('STA_RADIUS_HOST', 'required with STA_RADIUS_SECRET (the STA RADIUS address of your zone)');
+    if (env.STA_RADIUS_SECRET === undefined || env.STA_RADIUS_SECRET.length < 8) {
+      throw new ConfigError('STA_RADIUS_SECRET', 'required with STA_RADIUS_HOST: the shared secret of the auth node (at least 8 characters)');
+    }
+    radius = {
+      host: env.STA_RADIUS_HOST,
+      port: env.STA_RADIUS_PORT,
+      secret: env.STA_RADIUS_SECRET,
+      nasIdentifier: env.STA_RADIUS_NAS_IDENTIFIER,
+      timeoutMs: env.STA_RADIUS_TIMEOUT_MS,
+      retries: env.STA_RADIUS_RETRIES,
+      maxPairs: env.STA_RADIUS_MAX_PAIRS,
+    };
+  }
   return {
     apiUrl: env.STA_API_URL,
     tenantCode: env.STA_TENANT_CODE,
     apiKey: env.STA_API_KEY,
     consoleUrl: env.STA_CONSOLE_URL,
     ...(soap ? { soap } : {}),
+    ...(radius ? { radius } : {}),
+    lockout: { threshold: env.STA_LOCKOUT_THRESHOLD, lookbackMs: env.STA_LOCKOUT_LOOKBACK_MS },
+    logSkewMs: env.STA_LOG_SKEW_MS,
     userScanPages: env.STA_USER_SCAN_PAGES,
     timeoutMs: env.STA_TIMEOUT_MS,
     retries: env.STA_RETRIES,
