@@ -1,18 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import axios from 'axios';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSeed } from '../../integrations/twofa/local/seed.js';
-import type { StateName } from '../../workflows/resync/state.js';
-import { DEFAULT_SEED } from '../../workers/config.js';
-import { runDemo, type DemoResult, type DemoRun } from '../../workers/demo/run-demo.js';
+import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { botNotes, botReplies, byKey, demoOnFake, expectOutcomes, seed, type Expected } from '../support/demo-on-fake.js';
 import { DEMO_PI_GROUP_ATTRIBUTE, DEMO_PI_REALM, privacyIdeaEnv, privacyIdeaFromSeed, staEnv, staFromSeed } from '../support/demo-platform-fakes.js';
 import { startFakePrivacyIdea, type FakePrivacyIdea } from '../support/fake-privacyidea.js';
 import { startFakeSta, type FakeSta } from '../support/fake-sta.js';
 import { capturedLogger } from '../support/log-capture.js';
-import type { Logger } from '../../workers/logger.js';
-import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { codesIn } from '../support/secret-scan.js';
 
 /**
@@ -20,56 +13,6 @@ import { codesIn } from '../support/secret-scan.js';
  * TWOFA_PLATFORM set to each hosted platform, against its fake server seeded like the embedded demo
  * (same users, groups, secrets and counters; real HOTP math, so only truly consecutive codes resync).
  */
-
-type Expected = { final: StateName; publicReplies: number; reason?: string };
-
-const seed = async () => parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
-const byKey = (run: DemoRun, key: string): DemoResult | undefined => run.results.find((r) => r.scenario.key === key);
-const botNotes = (r: DemoResult | undefined): string => (r?.comments ?? []).filter((c) => c.authorRole === 'bot' && !c.public).map((c) => c.body).join('\n');
-const botReplies = (r: DemoResult | undefined): string => (r?.comments ?? []).filter((c) => c.authorRole === 'bot' && c.public).map((c) => c.body).join('\n');
-
-function expectOutcomes(run: () => DemoRun, expected: (key: string) => Expected): void {
-  for (const scenario of SCENARIOS) {
-    const want = expected(scenario.key);
-    it(`${scenario.title}: ends ${want.final}${want.reason ? ` (${want.reason})` : ''} with ${want.publicReplies} public replies`, () => {
-      const result = byKey(run(), scenario.key);
-      expect(result?.state?.status).toBe(want.final);
-      if (want.reason) expect(result?.state?.escalation?.reason).toBe(want.reason);
-      expect(result?.publicReplies).toBe(want.publicReplies);
-      expect(result?.internalNotes).toBeGreaterThan(0);
-    });
-  }
-}
-
-/**
- * Registers the setup of one describe: the fake platform server, then the whole demo against it; both stopped and
- * the prefix deleted after. Returns getters for the run and the server.
- */
-function demoOnFake<S extends { close(): Promise<void> }>(
-  name: string,
-  log: Logger,
-  start: () => Promise<S>,
-  wire: (server: S) => { env: Record<string, string>; login: (userName: string, code: string) => Promise<unknown> },
-): { run: () => DemoRun; server: () => S } {
-  let run: DemoRun | undefined;
-  let server: S | undefined;
-  let redis: Redis | undefined;
-  const prefix = freshPrefix(name);
-  beforeAll(async () => {
-    redis = newRedis();
-    server = await start();
-    run = await runDemo({ redisUrl: testRedisUrl(), prefix, log, keepRunning: true, deadlineMs: 50_000, ...wire(server) });
-  }, 90_000);
-  afterAll(async () => {
-    await run?.app.stop();
-    await server?.close();
-    if (redis) {
-      await deletePrefix(redis, prefix);
-      redis.disconnect();
-    }
-  });
-  return { run: () => run as DemoRun, server: () => server as S };
-}
 
 describe('the demo scenarios through privacyIDEA (TWOFA_PLATFORM=privacyidea, fake server)', () => {
   const { log, lines } = capturedLogger('debug');
@@ -127,7 +70,11 @@ describe('the demo scenarios through SafeNet Trusted Access (TWOFA_PLATFORM=safe
 
   it('never asked an end user for a code or a response, and none was sent', () => {
     expect(run().sent.size).toBe(0);
-    for (const r of run().results) expect(botReplies(r)).not.toMatch(/two codes|challenge/i);
+    for (const r of run().results) expect(botReplies(r)).not.toMatch(/two codes|reply .*response/i);
+  });
+
+  it('told the KT-4 user how to put the token in Resync mode, so the agent only relays the challenge', () => {
+    expect(botReplies(byKey(run(), 'kt4-out-of-sync'))).toMatch(/hold the button until options such as Init and Contrast come up, and when it shows 'Resync', press the button again/);
   });
 
   it('gives the agent the runbook’s MobilePASS console steps for this user and serial', () => {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import radius from 'radius';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generate } from '../../integrations/twofa/local/hotp.js';
 import { StaRadiusClient, type StaRadiusOptions } from '../../integrations/twofa/safenet-sta/radius-client.js';
@@ -66,6 +67,34 @@ async function lossyRelay(targetPort: number, lose: number): Promise<{ port: num
   await new Promise<void>((resolve) => back.bind(0, '127.0.0.1', resolve));
   const closeSocket = (s: Socket): Promise<void> => new Promise((resolve) => s.close(() => resolve()));
   return { port: front.address().port, close: async () => void (await Promise.all([closeSocket(front), closeSocket(back)])) };
+}
+
+/**
+ * A server that knows the secret but answers an Access-Accept whose Response Authenticator has one byte changed
+ * so that, read as UTF-8, it is the same text: what the radius library's own check compares.
+ */
+async function utf8TwinResponder(): Promise<{ port: number; close: () => Promise<void> }> {
+  const socket = createSocket('udp4');
+  socket.on('message', (message, from) => {
+    const packet = radius.decode({ packet: message, secret: SHARED_SECRET });
+    // Each Reply-Message gives another authenticator: try until one has a byte with a UTF-8 twin.
+    for (let n = 0; n < 1000; n++) {
+      const response = radius.encode_response({ packet, code: 'Access-Accept', secret: SHARED_SECRET, attributes: [['Reply-Message', `welcome ${n}`]] });
+      const authenticator = response.subarray(4, 20);
+      for (let i = 0; i < authenticator.length; i++) {
+        for (let b = 0; b < 256; b++) {
+          const twin = Buffer.from(authenticator);
+          twin[i] = b;
+          if (b === authenticator[i] || twin.toString() !== authenticator.toString()) continue;
+          twin.copy(response, 4);
+          socket.send(response, from.port, from.address);
+          return;
+        }
+      }
+    }
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, close: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
 
 describe('StaRadiusClient against the fake STA RADIUS endpoint', () => {
@@ -225,6 +254,12 @@ describe('StaRadiusClient against the fake STA RADIUS endpoint', () => {
     });
   });
 
+  it('refuses an answer whose Response Authenticator matches only as UTF-8 text, which is all the radius library checks', async () => {
+    const twin = await utf8TwinResponder();
+    cleanups.push(() => twin.close());
+    await expect(client({ port: twin.port, timeoutMs: 100, retries: 0 }).authenticate({ userName: 'alice', password: code(alice, 10) })).rejects.toBeInstanceOf(StaRadiusBadSecret);
+  });
+
   it('puts neither the code nor the shared secret into an error', async () => {
     const password = code(alice, 10);
     const wrongSecret = 'not-the-auth-node-secret';
@@ -325,7 +360,8 @@ describe('the fake speaks RADIUS as FreeRADIUS does', () => {
 
   it('decrypts noise from a request without Message-Authenticator sent with another secret, and radclient refuses the answer', async () => {
     const { exitCode, output } = await radclient(fake.port, 'another-secret', request(code(alice, 10)), 1);
-    expect(output).not.toContain('Received Access-Accept');
+    expect(output).toContain('Received Access-Reject packet from home server 127.0.0.1 port');
+    expect(output).toContain('with invalid Response Authenticator');
     expect(exitCode).not.toBe(0);
     expect(auths.map((a) => a.result)).toEqual(['AUTH_FAILURE']);
     expect(alice.counter).toBe(10);

@@ -1,6 +1,7 @@
 import type { Seed } from '../../integrations/twofa/local/seed.js';
 import { PI_ADMIN_PASSWORD, type FakePrivacyIdeaOptions } from './fake-privacyidea.js';
-import { STA_API_KEY, STA_OPERATOR, STA_TENANT, type FakeSta, type FakeStaOptions } from './fake-sta.js';
+import { STA_API_KEY, STA_OPERATOR, STA_TENANT, startFakeSta, type FakeSta, type FakeStaOptions } from './fake-sta.js';
+import { startFakeStaRadius, type FakeStaRadius, type FakeStaRadiusOptions } from './fake-sta-radius.js';
 
 /*
  * The embedded platform's demo seed (integrations/twofa/local/demo-seed.json) as the fake privacyIDEA and the
@@ -87,4 +88,41 @@ export function staEnv(sta: FakeSta): Record<string, string> {
     STA_SOAP_PASSWORD: STA_OPERATOR.password,
     STA_TIMEOUT_MS: '2000',
   };
+}
+
+export const STA_RADIUS_SECRET = 'fake-sta-radius-shared-secret';
+
+/**
+ * The fake STA with its RADIUS endpoint on the same token objects: a resync over RADIUS moves the counter the REST
+ * fake's logins check, and every RADIUS authentication is written to the REST fake's authentication logs as STA does.
+ */
+export interface FakeStaWithRadius {
+  sta: FakeSta;
+  radius: FakeStaRadius;
+  close(): Promise<void>;
+}
+
+export async function startFakeStaWithRadius(options: FakeStaOptions, radius: Partial<Omit<FakeStaRadiusOptions, 'tokens' | 'onAuth'>> = {}): Promise<FakeStaWithRadius> {
+  const sta = await startFakeSta(options);
+  const server = await startFakeStaRadius({
+    secret: STA_RADIUS_SECRET,
+    ...radius,
+    tokens: sta.tokens.filter((t) => t.state === 'Active').map((t) => Object.assign(t, { digits: t.digits === 8 ? 8 : 6 } as const)),
+    onAuth: (e) => {
+      if (e.result === 'CHALLENGE') return sta.logAuthentication(e.userName, 'CHALLENGE', e.serial);
+      sta.logAuthentication(e.userName, e.result === 'AUTH_SUCCESS' ? 'AUTH_SUCCESS' : 'AUTH_FAILED', e.serial);
+    },
+  });
+  return {
+    sta,
+    radius: server,
+    close: async () => {
+      await server.close();
+      await sta.close();
+    },
+  };
+}
+
+export function staRadiusEnv(radius: FakeStaRadius, over: Record<string, string> = {}): Record<string, string> {
+  return { STA_RADIUS_HOST: radius.host, STA_RADIUS_PORT: String(radius.port), STA_RADIUS_SECRET, STA_RADIUS_TIMEOUT_MS: '1000', STA_RADIUS_RETRIES: '1', ...over };
 }

@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../../../workers/config.js';
 import { PlatformError } from '../errors.js';
 import { UNGUARDED } from '../shared/platform-guard.js';
 import { BsidcaClient } from './bsidca-client.js';
 import { StaRestClient, type RestCall } from './client.js';
-import { loadStaConfig } from './config.js';
+import { loadStaConfig, type StaRadiusConfig } from './config.js';
+import { StaRadiusClient } from './radius-client.js';
 import { StaGroupSchema, StaLogSchema, StaUserSchema, paged } from './schemas.js';
 
 /**
@@ -56,8 +58,34 @@ export async function checkSafeNetSta(env: NodeJS.ProcessEnv): Promise<{ ok: boo
   } else {
     lines.push('· tokens: not listed (set STA_SOAP_URL, STA_SOAP_USER, STA_SOAP_PASSWORD for BSIDCA); that step goes to a human');
   }
-  lines.push('· resync and challenge: no documented API (capabilities off); the bot hands them to a human with the console steps');
+  if (config.radius) {
+    const probe = await checkRadius(config.radius);
+    ok &&= probe.ok;
+    lines.push(probe.line);
+  } else {
+    lines.push('· RADIUS not configured (STA_RADIUS_HOST, STA_RADIUS_SECRET): MobilePASS resyncs go to an agent (with the codes on a one-time page when ADMIN_TOKEN is set)');
+  }
+  lines.push('· KT-4 challenge/response resync: no documented API; the bot prepares the user and hands the console step to an agent');
   return { ok, lines };
+}
+
+/**
+ * The RADIUS path: one Access-Request for a user that cannot exist. A Reject is a pass (STA knows this auth node and
+ * the shared secret verifies); an answer that does not verify means the secrets differ; silence means STA dropped
+ * the request (unknown auth node address, wrong secret, or a closed port). No real user is ever tried.
+ */
+async function checkRadius(radius: StaRadiusConfig): Promise<{ ok: boolean; line: string }> {
+  const client = new StaRadiusClient({ ...radius, retries: Math.min(radius.retries, 1) });
+  const where = `${radius.host}:${radius.port}`;
+  try {
+    const answer = await client.authenticate({ userName: `twofa-desk-check-${randomBytes(6).toString('hex')}`, password: 'not-a-code' });
+    if (answer.kind === 'accept') return { ok: false, line: `✗ RADIUS ${where} accepted a user that does not exist: this is not STA's RADIUS service (check STA_RADIUS_HOST)` };
+    return { ok: true, line: `✓ RADIUS ${where} answered (${answer.kind === 'reject' ? 'Access-Reject' : 'Access-Challenge'} for a user that does not exist): the auth node and the shared secret are right; MobilePASS tokens are resynced at authentication` };
+  } catch (err) {
+    return { ok: false, line: `✗ RADIUS ${where}: ${describe(err)}` };
+  } finally {
+    client.close();
+  }
 }
 
 function describe(err: unknown): string {
