@@ -74,7 +74,7 @@ const CHALLENGE_TTL_MS = 60_000;
 /** how long an answer is kept for a retransmission of its request */
 const DUPLICATE_TTL_MS = 30_000;
 /** otplib checks at most 100 counters per call */
-const VERIFY_SPAN = 100;
+const VERIFY_SPAN = 50;
 export const CHALLENGE_MESSAGE = 'Enter the next code from your token';
 
 export async function startFakeStaRadius(o: FakeStaRadiusOptions): Promise<FakeStaRadius> {
