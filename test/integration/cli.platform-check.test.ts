@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../workers/cli/platform-check.js';
 import { PI_ADMIN_PASSWORD, PI_REALM, piSeed, startFakePrivacyIdea, type FakePrivacyIdea } from '../support/fake-privacyidea.js';
 import { staSeed, startFakeSta, type FakeSta } from '../support/fake-sta.js';
-import { staEnv } from '../support/demo-platform-fakes.js';
+import { staEnv, staRadiusEnv, STA_RADIUS_SECRET, startFakeStaWithRadius, type FakeStaWithRadius } from '../support/demo-platform-fakes.js';
 
 const BIN = fileURLToPath(new URL('../../workers/cli/twofa-desk.mjs', import.meta.url));
 
@@ -80,7 +80,8 @@ describe('twofa-desk platform check', () => {
       const { code, out } = await check(staCheckEnv());
       expect(out).toContain('✓ the API key is valid for the tenant');
       expect(out).toContain('✓ BSIDCA Connect accepted the operator');
-      expect(out).toMatch(/resync and challenge: no documented API/);
+      expect(out).toMatch(/RADIUS not configured \(STA_RADIUS_HOST, STA_RADIUS_SECRET\)/);
+      expect(out).toMatch(/KT-4 challenge\/response resync: no documented API/);
       expect(code).toBe(0);
     });
 
@@ -94,6 +95,45 @@ describe('twofa-desk platform check', () => {
     it('reports an operator BSIDCA refuses', async () => {
       const { code, out } = await check(staCheckEnv({ STA_SOAP_PASSWORD: 'wrong-password' }));
       expect(out).toMatch(/✗ BSIDCA Connect: .*STA_SOAP_USER, STA_SOAP_PASSWORD/);
+      expect(code).toBe(1);
+    });
+  });
+
+  describe('SafeNet Trusted Access with RADIUS (STA_RADIUS_*)', () => {
+    let fake: FakeStaWithRadius;
+    const radiusEnv = (over: Record<string, string> = {}) => ({ ...staEnv(fake.sta), ...staRadiusEnv(fake.radius, { STA_RADIUS_TIMEOUT_MS: '300', ...over }) });
+
+    beforeAll(async () => {
+      fake = await startFakeStaWithRadius(staSeed());
+    });
+    afterAll(async () => fake.close());
+
+    it('passes on a Reject for a user that cannot exist: the auth node and the shared secret are right', async () => {
+      const { code, out } = await check(radiusEnv());
+      expect(out).toMatch(/✓ RADIUS 127\.0\.0\.1:\d+ answered \(Access-Reject for a user that does not exist\)/);
+      expect(code).toBe(0);
+      const probe = fake.radius.requests.at(-1);
+      expect(probe?.userName).toMatch(/^twofa-desk-check-[0-9a-f]{12}$/);
+      // no real user was tried, so nobody's lock-out counter moved
+      expect(fake.radius.failures('alice')).toBe(0);
+    });
+
+    it('fails on silence (STA drops requests from an unknown auth node or with a wrong secret), naming the variables', async () => {
+      fake.radius.setSilent(true);
+      try {
+        const { code, out } = await check(radiusEnv());
+        expect(out).toMatch(/✗ RADIUS 127\.0\.0\.1:\d+: no answer .*STA_RADIUS_HOST and STA_RADIUS_PORT/);
+        expect(code).toBe(1);
+      } finally {
+        fake.radius.setSilent(false);
+      }
+    });
+
+    it('fails on a wrong shared secret without printing either secret', async () => {
+      const { code, out } = await check(radiusEnv({ STA_RADIUS_SECRET: 'not-the-auth-node-secret' }));
+      expect(out).toMatch(/✗ RADIUS/);
+      expect(out).not.toContain('not-the-auth-node-secret');
+      expect(out).not.toContain(STA_RADIUS_SECRET);
       expect(code).toBe(1);
     });
   });

@@ -194,11 +194,14 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
       MAX_LOG_PAGES,
       tooMany('logs since the resync', MAX_LOG_PAGES),
     );
+    // Newest first; entries of the same millisecond keep the log's own order (oldest first), reversed, so a
+    // failure logged after a success in the same millisecond still counts toward the lock-out.
     return logs
       .filter((l) => l.context.principalId === userId && l.details.type === 'AUTHENTICATION')
-      .map(toAuthRecord)
-      .filter((r): r is AuthRecord => r !== undefined && r.at >= since)
-      .sort((a, b) => b.at - a.at);
+      .map((l, i) => ({ r: toAuthRecord(l), i }))
+      .filter((x): x is { r: AuthRecord; i: number } => x.r !== undefined && x.r.at >= since)
+      .sort((a, b) => b.r.at - a.r.at || b.i - a.i)
+      .map((x) => x.r);
   }
 
   private async userByName(userName: string): Promise<StaUser | undefined> {
