@@ -178,6 +178,21 @@ describe('resync by authentication (STA over RADIUS)', () => {
       expect(sent(desk, 'resyncOtp')).toBe(2);
     });
 
+    it('does not ask a reopened ticket for codes once every try is used: it goes to an agent at once', () => {
+      const desk = firstResyncOn(STA_RADIUS);
+      desk.result('resyncRejected', { reason: 'outcome_unknown' });
+      sendCodes(desk);
+      desk.result('resyncSucceeded', {});
+      desk.advance(10 * MINUTE).reply('Yes, works now - thank you!');
+      expect(desk.s.status).toBe('resolved');
+      expect(desk.s.resyncTries).toBe(2);
+      desk.advance(2 * 24 * 60 * MINUTE).reply('it is broken again');
+      discover(desk, STA_RADIUS);
+      expect(desk.s.status).toBe('escalated');
+      expect(desk.s.escalation?.reason).toBe('lockout_risk');
+      expect(desk.update().publicReply).not.toMatch(/codes/);
+    });
+
     it('escalates for lock-out risk when the adapter refused to send the codes, and gives that try back', () => {
       const desk = firstResyncOn(STA_RADIUS);
       expect(desk.s.resyncTries).toBe(1);
@@ -265,7 +280,8 @@ describe('assisted resync (codes held for an agent)', () => {
     const update = desk.update();
     expect(update.escalate).toBe(true);
     expect(update.status).toBe('open');
-    expect(update.publicReply).toContain('A colleague is entering them');
+    // one clear word to the requester, not the generic hand-over text on top of it
+    expect(update.publicReply).toBe(DEFAULT_TEMPLATES.assist_codes_received);
     const note = update.internalNote ?? '';
     for (const part of [
       `Open ${HELD.url} (log in with the operations token)`,

@@ -63,8 +63,8 @@ export function escalateWithHeldCodes(step: Step, held: { url: string; expiresAt
     'resync_assisted',
     `${platform?.name ?? 'the platform'} cannot resync a ${token?.type ?? 'OTP'} token through its API; the requester sent two codes, held for you until ${formatUtc(held.expiresAt)}`,
     render('runbook_assist_otp', vars, step.policy),
+    render('assist_codes_received', {}, step.policy),
   );
-  step.tell(render('assist_codes_received', {}, step.policy));
 }
 
 /** Escalates with the console steps when the platform cannot add the mapped group; true when it did. */
@@ -77,5 +77,17 @@ export function escalateIfGroupNotAutomated(step: Step, group: string): boolean 
     `the user has no group; policy maps the group "${group}", which ${platform.name} cannot add through its API`,
     render('runbook_console_group', { ...consoleVars(step, platform), group }, step.policy),
   );
+  return true;
+}
+
+/**
+ * The platform counts every resync toward its lock-out (STA over RADIUS): once the ticket has used the tries the
+ * platform allows, a human takes over before another wrong pair could lock the user out. True when it escalated.
+ */
+export function escalateIfNoTriesLeft(step: Step): boolean {
+  const { s } = step;
+  const limit = s.platform?.resyncTriesPerTicket;
+  if (limit === undefined || s.resyncTries < limit) return false;
+  escalate(step, 'lockout_risk', `the bot already sent ${s.resyncTries} resyncs on this ticket, the most the platform's lock-out allows per ticket (on STA: STA_RADIUS_MAX_PAIRS)`);
   return true;
 }

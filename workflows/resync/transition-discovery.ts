@@ -2,7 +2,7 @@ import type { EventOf, WorkflowEvent } from './events.js';
 import type { Policy } from './policy.js';
 import { render } from './templates.js';
 import { describeRequester, describeToken, describeUser, facts, noteVars, publicVars } from './transition-notes.js';
-import { escalateIfGroupNotAutomated, escalateIfResyncNotAutomated } from './transition-capabilities.js';
+import { escalateIfGroupNotAutomated, escalateIfNoTriesLeft, escalateIfResyncNotAutomated } from './transition-capabilities.js';
 import { escalate, handOff, inconsistent } from './transition-outcomes.js';
 import type { Step } from './transition-step.js';
 
@@ -154,6 +154,8 @@ export function onInspectingTokens(step: Step): void {
   s.token = token;
   if (token.mode === 'other') return escalate(step, 'token_unsupported', `token ${describeToken(token)} is neither MobilePASS-like nor challenge/response`);
   if (escalateIfResyncNotAutomated(step, token)) return;
+  // A reopened ticket that already used every resync the platform's lock-out allows must not ask for codes again.
+  if (escalateIfNoTriesLeft(step)) return;
   if (token.mode === 'challenge') {
     step.emit({ type: 'startChallenge', userId: s.user.id, serial: token.serial });
     return;

@@ -3,7 +3,7 @@ import { parseReply, type ParsedReply, type ReplyExpectation } from './reply-par
 import { render, type TemplateName } from './templates.js';
 import { noteVars, publicVars } from './transition-notes.js';
 import { escalate, inconsistent, resolve, timeOut } from './transition-outcomes.js';
-import { assistsResync, escalateWithHeldCodes } from './transition-capabilities.js';
+import { assistsResync, escalateIfNoTriesLeft, escalateWithHeldCodes } from './transition-capabilities.js';
 import type { Step } from './transition-step.js';
 
 type Problem = Extract<ParsedReply, { kind: 'unusable' }>['problem'];
@@ -98,18 +98,6 @@ function remindSecret(step: Step): void {
   s.reminders += 1;
   step.ask(render(s.status === 'awaiting_codes' ? 'reminder_codes' : 'reminder_response', publicVars(s), policy));
   step.scheduleNext();
-}
-
-/**
- * The platform counts every resync toward its lock-out (STA over RADIUS): once the ticket has used the tries the
- * platform allows, a human takes over before another wrong pair could lock the user out. True when it escalated.
- */
-function escalateIfNoTriesLeft(step: Step): boolean {
-  const { s } = step;
-  const limit = s.platform?.resyncTriesPerTicket;
-  if (limit === undefined || s.resyncTries < limit) return false;
-  escalate(step, 'lockout_risk', `the bot already sent ${s.resyncTries} resyncs on this ticket, the most the platform's lock-out allows (STA_RADIUS_MAX_PAIRS)`);
-  return true;
 }
 
 export function onResyncing(step: Step): void {

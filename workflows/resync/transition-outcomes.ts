@@ -5,14 +5,17 @@ import { escalationNote, noteVars, publicVars } from './transition-notes.js';
 import type { Step } from './transition-step.js';
 
 /** Hands the ticket to a human: one update with a short public word, the full note, the tag and the group. */
-/** `next` replaces the reason's "what to do next" text when the caller knows the exact steps. */
-export function escalate(step: Step, reason: EscalationReason, detail: string, next?: string): void {
+/**
+ * `next` replaces the reason's "what to do next" text when the caller knows the exact steps; `publicText` replaces
+ * the generic public word when the requester should hear something more exact.
+ */
+export function escalate(step: Step, reason: EscalationReason, detail: string, next?: string, publicText?: string): void {
   const { s, policy } = step;
   step.go('escalated', reason);
   step.clearTimer();
   s.awaiting = undefined;
   s.escalation = { reason, detail };
-  step.tell(render('escalated', publicVars(s), policy));
+  step.tell(publicText ?? render('escalated', publicVars(s), policy));
   step.note(escalationNote(s, step.from, policy, reason, detail, next));
   step.addTag(policy.escalatedTag);
   step.assignToEscalationGroup();
