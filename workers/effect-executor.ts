@@ -20,7 +20,7 @@ export interface ExecutorDeps {
    * a setTimer an earlier version saved in the outbox comes here
    */
   timers: Pick<WorkflowStore, 'setTimer'>;
-  /** counts resyncs per platform user and day across all tickets and workers */
+  /** counts successful resyncs per platform user and day across all tickets and workers */
   resyncLimit: { redis: Redis; keys: Keys; perUserPerDay: number };
   now?: () => number;
   /** reply texts the drain that committed a resync just read (see RecentComments); none: always read from the desk */
@@ -41,17 +41,6 @@ export class AssistUnavailable extends Error {
   readonly reason = 'the one-time code page needs ADMIN_TOKEN (and PUBLIC_URL for its link) in every worker process: set them, then resync by hand';
   constructor() {
     super('no code vault in this worker');
-  }
-}
-
-/** Abuse guard: someone opening ticket after ticket to make the bot resync a token over and over. */
-export class ResyncLimitReached extends Error {
-  override readonly name = 'ResyncLimitReached';
-  readonly retryable = false;
-  readonly reason: string;
-  constructor(userId: string, limit: number) {
-    super(`resync limit reached for user ${userId}`);
-    this.reason = `platform user ${userId} already had ${limit} resyncs today (policy maxResyncsPerUserPerDay): check the account and the device in person before resyncing again`;
   }
 }
 
@@ -106,7 +95,7 @@ export class EffectExecutor {
         return { type: 'challengeIssued', ...base, challenge, at: at() };
       }
       case 'resyncOtp': {
-        await this.countResync(effect.userId, ctx.key);
+        if (await this.overResyncLimit(effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         // A resync that is a login used its codes if the lost attempt reached the platform: sending them again would
         // count a failure toward the user's lock-out, so the requester is asked for fresh ones instead.
         if (ctx.retryAfterUnknownOutcome && platform.capabilities.resyncByAuthentication) return { type: 'resyncRejected', ...base, reason: 'outcome_unknown', at: at() };
@@ -114,15 +103,15 @@ export class EffectExecutor {
         const parsed = parseReply(text, { kind: 'codes', codeLength: effect.codeLength });
         if (parsed.kind !== 'codes') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
         const outcome = await platform.resyncOtp(effect.userId, effect.serial, parsed.codes[0], parsed.codes[1]);
-        return this.resyncResult(base, outcome, ctx);
+        return this.resyncResult(base, outcome, ctx, effect.userId);
       }
       case 'resyncChallenge': {
-        await this.countResync(effect.userId, ctx.key);
+        if (await this.overResyncLimit(effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'response', codeLength: effect.codeLength });
         if (parsed.kind !== 'response') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
         const outcome = await platform.resyncChallenge(effect.userId, effect.serial, effect.challenge, parsed.response);
-        return this.resyncResult(base, outcome, ctx);
+        return this.resyncResult(base, outcome, ctx, effect.userId);
       }
       case 'holdCodes':
         return this.holdCodes(effect, ctx, base);
@@ -202,25 +191,41 @@ export class EffectExecutor {
     return { type: 'codesHeld', ...base, url: assist.pageUrl(held.linkId), expiresAt: held.expiresAt, at: this.now() };
   }
 
-  private resyncResult(
+  private async resyncResult(
     base: { id: string; effectId: string },
     outcome: Awaited<ReturnType<TwoFactorPlatform['resyncOtp']>>,
     ctx: EffectContext,
-  ): WorkflowEvent {
-    if (outcome.ok) return { type: 'resyncSucceeded', ...base, ...(outcome.alreadyInSync ? { alreadyInSync: true } : {}), at: this.now() };
+    userId: string,
+  ): Promise<WorkflowEvent> {
     // Our own earlier start used these codes before its answer was lost: the token is in sync.
-    if (outcome.reason === 'codes_already_used' && ctx.retryAfterUnknownOutcome) return { type: 'resyncSucceeded', ...base, at: this.now() };
-    return { type: 'resyncRejected', ...base, reason: outcome.reason, at: this.now() };
+    const ok = outcome.ok || (outcome.reason === 'codes_already_used' && ctx.retryAfterUnknownOutcome);
+    if (!ok) return { type: 'resyncRejected', ...base, reason: outcome.reason, at: this.now() };
+    await this.countResync(userId, ctx.key);
+    return { type: 'resyncSucceeded', ...base, ...(outcome.ok && outcome.alreadyInSync ? { alreadyInSync: true } : {}), at: this.now() };
   }
 
-  /** Counts this resync (once per effect, however often it is retried) against the user's daily limit. */
-  private async countResync(userId: string, effectKey: string): Promise<void> {
-    const { redis, keys, perUserPerDay } = this.deps.resyncLimit;
-    const day = new Date(this.now()).toISOString().slice(0, 10);
-    const key = keys.resyncsOfDay(this.deps.platform.name, userId, day);
-    const res = await redis.multi().sadd(key, effectKey).scard(key).expire(key, 2 * 86_400).exec();
+  /**
+   * Abuse guard: the resyncs of one platform user per UTC day, across tickets and workers. Only resyncs whose codes
+   * matched count (countResync after success): whoever spoofs the user's address cannot use up their allowance with
+   * wrong codes. A retried effect that already counted is not over the limit.
+   */
+  private async overResyncLimit(userId: string, effectKey: string): Promise<boolean> {
+    const key = this.resyncDayKey(userId);
+    const res = await this.deps.resyncLimit.redis.multi().sismember(key, effectKey).scard(key).exec();
+    const member = Number(res?.[0]?.[1] ?? 0);
     const count = Number(res?.[1]?.[1] ?? 0);
-    if (count > perUserPerDay) throw new ResyncLimitReached(userId, perUserPerDay);
+    return member !== 1 && count >= this.deps.resyncLimit.perUserPerDay;
+  }
+
+  /** Counts a successful resync (once per effect, however often it is retried) toward the user's daily limit. */
+  private async countResync(userId: string, effectKey: string): Promise<void> {
+    const key = this.resyncDayKey(userId);
+    await this.deps.resyncLimit.redis.multi().sadd(key, effectKey).expire(key, 2 * 86_400).exec();
+  }
+
+  private resyncDayKey(userId: string): string {
+    const day = new Date(this.now()).toISOString().slice(0, 10);
+    return this.deps.resyncLimit.keys.resyncsOfDay(this.deps.platform.name, userId, day);
   }
 
   private async commentText(tk: string, commentId: string): Promise<string> {

@@ -95,11 +95,12 @@ describe('the demo scenarios through SafeNet Trusted Access (TWOFA_PLATFORM=safe
     expect(note).toContain('Type it in the Response box and click "Resync"');
   });
 
-  it('still did what the API can: added the mapped group before handing over', () => {
-    expect(byKey(run(), 'no-group')?.state?.groupAdded).toBe('VPN Users');
+  it('added no group for a requester who proved nothing, and told the agent which group is missing', () => {
+    expect(byKey(run(), 'no-group')?.state?.groupAdded).toBeUndefined();
+    expect(byKey(run(), 'no-group')?.state?.pendingGroup).toBe('VPN Users');
     const carol = server().users.find((u) => u.userName === 'carol');
-    expect([...(server().members.get(carol?.id ?? '') ?? [])]).toEqual(['G1']);
-    expect(botNotes(byKey(run(), 'no-group'))).toMatch(/added the group VPN Users/);
+    expect([...(server().members.get(carol?.id ?? '') ?? [])]).toEqual([]);
+    expect(botNotes(byKey(run(), 'no-group'))).toMatch(/no group: add VPN Users/);
   });
 
   it('acted for another person only after an agent approved, then handed over', () => {

@@ -105,9 +105,10 @@ describe('platform capabilities', () => {
       expect(note).toContain('Assignment tab: search the user by Last Name "Archer" or User ID "alice"');
     });
 
-    it('adds the group itself when the platform can', () => {
+    it('leaves the group to be added by the platform once the codes prove the token, when the platform can', () => {
       const desk = tokensOn(STA, [], [], Desk.withPolicy({ groupMapping: { byDomain: { 'example.com': 'VPN Users' } } }));
-      expect(desk.types()).toEqual(['addToGroup']);
+      expect(desk.types()).toEqual(['readTokens']);
+      expect(desk.s.pendingGroup).toBe('VPN Users');
     });
   });
 });

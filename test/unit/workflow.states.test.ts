@@ -145,36 +145,57 @@ describe('checking_group', () => {
     expect(desk.last.effects).toEqual([{ type: 'readTokens', id: '1.3.0', userId: ALICE.id }]);
   });
 
-  it('adds the group mapped for the email domain when the user has none', () => {
+  it('adds no group before the requester has proved the token: it goes on to the tokens with the group pending', () => {
     const desk = reach('checking_group', Desk.withPolicy({ groupMapping: { byDomain: { 'example.com': 'staff-vpn' } } }));
     desk.result('groupsRead', { groups: [] });
-    expect(desk.s.status).toBe('checking_group');
-    expect(desk.last.effects).toEqual([{ type: 'addToGroup', id: '1.3.0', userId: ALICE.id, group: 'staff-vpn' }]);
-    expect(desk.s.awaiting).toBe('1.3.0');
+    expect(desk.s).toMatchObject({ status: 'inspecting_tokens', pendingGroup: 'staff-vpn' });
+    expect(desk.last.effects).toEqual([{ type: 'readTokens', id: '1.3.0', userId: ALICE.id }]);
+  });
+
+  it('adds the pending group once the codes resynced the token, then asks for the re-test', () => {
+    const desk = reach('checking_group', Desk.withPolicy({ groupMapping: { byDomain: { 'example.com': 'staff-vpn' } } }));
+    desk.result('groupsRead', { groups: [] });
+    desk.result('tokensRead', { tokens: [MOBILEPASS] });
+    desk.advance(MINUTE).reply(codesReply());
+    desk.result('resyncSucceeded', {});
+    expect(desk.s.status).toBe('resyncing');
+    expect(desk.last.effects).toEqual([{ type: 'addToGroup', id: desk.s.awaiting, userId: ALICE.id, group: 'staff-vpn' }]);
+    desk.result('groupAdded', { group: 'staff-vpn' });
+    expect(desk.s).toMatchObject({ status: 'awaiting_retest', groupAdded: 'staff-vpn' });
+    expect(desk.s.pendingGroup).toBeUndefined();
+    expect(desk.update().publicReply).toMatch(/back in sync/);
+  });
+
+  it('never adds the group when the codes do not match', () => {
+    const desk = reach('checking_group', Desk.withPolicy({ groupMapping: { byDomain: { 'example.com': 'staff-vpn' } }, maxAttempts: 1 }));
+    desk.result('groupsRead', { groups: [] });
+    desk.result('tokensRead', { tokens: [MOBILEPASS] });
+    desk.advance(MINUTE).reply(codesReply());
+    desk.result('resyncRejected', { reason: 'codes_not_in_window' });
+    expect(desk.s.status).toBe('escalated');
+    expect(desk.effects.map((e) => e.type)).not.toContain('addToGroup');
+  });
+
+  it('adds the group at once when an agent approved acting for the user', () => {
+    const desk = reach('awaiting_approval', Desk.withPolicy({ groupMapping: { defaultGroup: 'staff-vpn' } }));
+    desk.agentNote('#approve');
+    desk.result('groupsRead', { groups: [] });
+    expect(desk.types()).toEqual(['addToGroup']);
   });
 
   it('uses the default group for a domain without a mapping', () => {
     const desk = reach('checking_group', Desk.withPolicy({ groupMapping: { byDomain: { 'other.org': 'x' }, defaultGroup: 'all-staff' } }));
     desk.result('groupsRead', { groups: [] });
-    expect(desk.effect('addToGroup').group).toBe('all-staff');
+    expect(desk.s.pendingGroup).toBe('all-staff');
   });
 
-  it('maps by the requester’s domain when the platform user has no email', () => {
+  it('never maps by the requester’s own domain when the platform user has no email: the sender chose that address', () => {
     const desk = Desk.withPolicy({ groupMapping: { byDomain: { 'example.com': 'staff-vpn' } } });
     desk.tag();
     desk.result('userLocated', { user: { id: 'u9', userName: 'alice' }, matchedBy: 'userName' });
     desk.result('groupsRead', { groups: [] });
-    expect(desk.effect('addToGroup').group).toBe('staff-vpn');
-  });
-
-  it('goes on to the tokens once the group is added, and the next note says so', () => {
-    const desk = reach('checking_group', Desk.withPolicy({ groupMapping: { byDomain: { 'example.com': 'staff-vpn' } } }));
-    desk.result('groupsRead', { groups: [] });
-    desk.result('groupAdded', { group: 'staff-vpn' });
-    expect(desk.s).toMatchObject({ status: 'inspecting_tokens', groupAdded: 'staff-vpn' });
-    expect(desk.types()).toEqual(['readTokens']);
-    desk.result('tokensRead', { tokens: [MOBILEPASS] });
-    expect(desk.update().internalNote).toContain('the bot added the group staff-vpn');
+    expect(desk.s.escalation?.reason).toBe('no_group_mapping');
+    expect(desk.effects.map((e) => e.type)).not.toContain('addToGroup');
   });
 
   it('escalates when no group is mapped, with the runbook’s group steps', () => {

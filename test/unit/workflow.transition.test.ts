@@ -130,6 +130,7 @@ const OUTCOMES: Record<StateName, Partial<Record<EventType, Outcome>>> = {
     resyncSucceeded: ['awaiting_retest', ['updateTicket', 'setTimer']],
     resyncRejected: ['awaiting_codes', ['updateTicket', 'setTimer']],
     codesHeld: ['escalated', ['updateTicket']],
+    groupAdded: ['awaiting_retest', ['updateTicket', 'setTimer']],
   },
   awaiting_retest: {
     ...HANDOFF,

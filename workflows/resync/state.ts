@@ -49,6 +49,8 @@ export const EscalationReasonSchema = z.enum([
   'lockout_risk',
   /** the API cannot resync: the bot collected the codes and an agent types them in the console (one-time page) */
   'resync_assisted',
+  /** the platform user had policy.maxResyncsPerUserPerDay successful resyncs today */
+  'resync_limit',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 
@@ -99,6 +101,13 @@ export const WorkflowStateSchema = z.object({
   timer: TimerSchema.optional(),
   resyncedAt: z.number().int().optional(),
   groupAdded: z.string().optional(),
+  /**
+   * the group policy maps for a user who has none, added only once the requester has proved possession of the
+   * token (a successful resync) or an agent approved: a spoofed sender alone changes no membership
+   */
+  pendingGroup: z.string().optional(),
+  /** the last resync found the token in sync already (its first code simply authenticated) */
+  alreadyInSync: z.boolean().optional(),
   escalation: z.object({ reason: EscalationReasonSchema, detail: z.string() }).optional(),
   /** ids of the last events applied (bounded), so a duplicate changes nothing */
   appliedEventIds: z.array(z.string()),

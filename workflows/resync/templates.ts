@@ -146,6 +146,7 @@ What to do next:
   why_sla_risk: `an SLA target is about to be breached`,
   why_operator_request: `an operator escalated the ticket`,
   why_lockout_risk: `one more try could lock the user out under the 2FA platform's lock-out policy`,
+  why_resync_limit: `the user already had the most resyncs the policy allows in a day`,
   why_resync_assisted: `the 2FA platform's API cannot resync this token, so the bot collected the user's codes for you to type in`,
 
   next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
@@ -181,6 +182,8 @@ To let the bot do this next time, map the user's email domain to a group in the 
   next_resync_not_automated: `Resync the token in the console with the user on the phone or by chat:
 {{resyncSteps}}`,
   next_lockout_risk: `Do not ask the user for more codes through the bot. Check the user's Authentication Activity for failed logins and whether the account is locked, then resync by hand with the user on the phone or by chat:
+{{resyncSteps}}`,
+  next_resync_limit: `Someone has asked for this user's token to be resynced many times today. Check with the user in person (phone or video, not by replying to this ticket) that they asked for it and still hold the device, then resync by hand:
 {{resyncSteps}}`,
   next_group_not_automated: `On the user's profile select Group Membership, click "Add", select the right group and click "Apply". Then have the user re-test; if the token is also out of sync:
 {{resyncSteps}}`,
@@ -273,6 +276,7 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   operator_request: 'why_operator_request',
   lockout_risk: 'why_lockout_risk',
   resync_assisted: 'why_resync_assisted',
+  resync_limit: 'why_resync_limit',
 };
 
 export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
@@ -295,4 +299,5 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   operator_request: 'next_operator_request',
   lockout_risk: 'next_lockout_risk',
   resync_assisted: 'next_resync_not_automated',
+  resync_limit: 'next_resync_limit',
 };

@@ -107,13 +107,22 @@ export function onCheckingGroup(step: Step): void {
     step.emit({ type: 'readTokens', userId: s.user.id });
     return;
   }
-  const domain = emailDomain(s.user.email ?? s.ticket.requester.email);
+  // The platform user's own address picks the group, never the requester's: a sender's address is theirs to choose.
+  const domain = emailDomain(s.user.email);
   const group = mappedGroup(domain, policy);
   if (group === undefined) {
-    return escalate(step, 'no_group_mapping', `the user has no group; no group is mapped for ${domain ? `the domain "${domain}"` : 'a user without email'} and there is no default group`);
+    return escalate(step, 'no_group_mapping', `the user has no group; no group is mapped for ${domain ? `the domain "${domain}"` : 'a platform user without email'} and there is no default group`);
   }
   if (escalateIfGroupNotAutomated(step, group)) return;
-  step.emit({ type: 'addToGroup', userId: s.user.id, group });
+  if (s.approval === 'approved') {
+    // An agent vouched for acting on this user: the membership may change before any code is checked.
+    step.emit({ type: 'addToGroup', userId: s.user.id, group });
+    return;
+  }
+  // Otherwise the group waits until the requester has proved possession of the token (a successful resync).
+  s.pendingGroup = group;
+  step.go('inspecting_tokens', `no group; ${group} is added once the codes prove the token`);
+  step.emit({ type: 'readTokens', userId: s.user.id });
 }
 
 function emailDomain(email: string | undefined): string | undefined {

@@ -102,17 +102,29 @@ function remindSecret(step: Step): void {
 
 export function onResyncing(step: Step): void {
   const { s, policy, event: e } = step;
-  if (e.type !== 'resyncSucceeded' && e.type !== 'resyncRejected' && e.type !== 'codesHeld') return;
+  if (e.type !== 'resyncSucceeded' && e.type !== 'resyncRejected' && e.type !== 'codesHeld' && e.type !== 'groupAdded') return;
   step.consume();
   if (!s.token) return inconsistent(step, 'token');
   const token = s.token;
   if (e.type === 'codesHeld') return escalateWithHeldCodes(step, e);
+  if (e.type === 'groupAdded') {
+    s.groupAdded = e.group;
+    s.pendingGroup = undefined;
+    return askRetest(step);
+  }
   if (e.type === 'resyncSucceeded') {
     s.resyncedAt = step.at;
-    step.go('awaiting_retest', e.alreadyInSync ? `token ${token.serial} was in sync` : `token ${token.serial} resynced`);
-    step.ask(render(e.alreadyInSync ? 'ask_retest_in_sync' : 'ask_retest', publicVars(s), policy));
-    step.note(render(e.alreadyInSync ? 'note_in_sync' : 'note_resynced', noteVars(s, policy, step.deadline()), policy));
-    return;
+    s.alreadyInSync = e.alreadyInSync === true;
+    if (s.pendingGroup !== undefined && s.user) {
+      // The codes proved the requester holds the token: now the missing group may be added, before the re-test.
+      step.emit({ type: 'addToGroup', userId: s.user.id, group: s.pendingGroup });
+      return;
+    }
+    return askRetest(step);
+  }
+  if (e.reason === 'resync_limit') {
+    s.resyncTries = Math.max(0, s.resyncTries - 1);
+    return escalate(step, 'resync_limit', `platform user ${s.user?.userName ?? ''} already had ${policy.maxResyncsPerUserPerDay} successful resyncs today (policy maxResyncsPerUserPerDay); the codes were not sent`);
   }
   if (e.reason === 'token_locked') return escalate(step, 'token_locked', `the platform reported token ${token.serial} locked during the resync`);
   if (e.reason === 'lockout_risk') {
@@ -146,6 +158,15 @@ export function onResyncing(step: Step): void {
     step.ask(render(publicText, publicVars(s), policy));
     step.note(render('note_resync_rejected', { ...noteVars(s, policy, step.deadline()), reason: e.reason }, policy));
   });
+}
+
+/** The token works again (and the group is in place): ask the requester to log in and tell us. */
+function askRetest(step: Step): void {
+  const { s, policy } = step;
+  const token = s.token;
+  step.go('awaiting_retest', s.alreadyInSync ? `token ${token?.serial ?? ''} was in sync` : `token ${token?.serial ?? ''} resynced`);
+  step.ask(render(s.alreadyInSync ? 'ask_retest_in_sync' : 'ask_retest', publicVars(s), policy));
+  step.note(render(s.alreadyInSync ? 'note_in_sync' : 'note_resynced', noteVars(s, policy, step.deadline()), policy));
 }
 
 export function onAwaitingRetest(step: Step): void {

@@ -165,6 +165,8 @@ function afterTheEnd(step: Step): void {
   s.challenge = undefined;
   s.resyncedAt = undefined;
   s.groupAdded = undefined;
+  s.pendingGroup = undefined;
+  s.alreadyInSync = undefined;
   s.escalation = undefined;
   s.sla.endUserRoundTrips += 1;
   beginRound(step, `reopened by the requester: round ${s.round}`);
