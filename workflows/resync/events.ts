@@ -7,7 +7,17 @@ const base = { id: z.string().min(1), at: z.number().int().nonnegative() };
 /** Effect results name the effect they answer; a result for an effect the state no longer waits for is stale. */
 const result = { ...base, effectId: z.string().min(1) };
 
-export const TicketTaggedSchema = z.object({ type: z.literal('ticketTagged'), ...base, ticket: TicketSnapshotSchema });
+/**
+ * `past`: what the ticket system shows of the ticket beyond its tags, for a ticket with no workflow (it may have
+ * expired): `watchTagAdded`, this event comes from an agent's (or the help desk's) change that added the watch tag,
+ * a deliberate (re)open; `botCommented`, the ticket carries a comment of the bot's (its marker, or the bot as author).
+ */
+export const TicketTaggedSchema = z.object({
+  type: z.literal('ticketTagged'),
+  ...base,
+  ticket: TicketSnapshotSchema,
+  past: z.object({ watchTagAdded: z.boolean().optional(), botCommented: z.boolean().optional() }).optional(),
+});
 
 /**
  * A comment on the ticket. `text` is present only in memory (the worker reads it from the ticket system

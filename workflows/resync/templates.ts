@@ -121,6 +121,7 @@ What to do next:
   fact_user: `- Platform user: {{user}}, found by {{matchedBy}}.`,
   fact_approved: `- An agent approved acting for this user.`,
   fact_group_ok: `- Group membership: in place.`,
+  fact_group_pending: `- The user has no group: add {{pendingGroup}} once the token works (the bot adds a group only after the requester's codes prove they hold the token, or an agent approves).`,
   fact_group_added: `- The user had no group membership; the bot added the group {{group}}.`,
   fact_token: `- Token: {{tokenType}}, serial {{serial}}, {{codeLength}}-digit codes.`,
   fact_challenge: `- Challenge shown to the user: {{challenge}}.`,

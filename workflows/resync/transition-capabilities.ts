@@ -2,7 +2,7 @@ import { formatUtc } from './format-time.js';
 import type { TokenInfo } from './model.js';
 import type { PlatformTraits } from './platform-traits.js';
 import { render, type TemplateName, type TemplateVars } from './templates.js';
-import { noteVars } from './transition-notes.js';
+import { field, noteVars } from './transition-notes.js';
 import { escalate } from './transition-outcomes.js';
 import type { Step } from './transition-step.js';
 
@@ -19,8 +19,8 @@ function consoleVars(step: Step, platform: PlatformTraits): TemplateVars {
     ...noteVars(s, policy),
     platformName: platform.name,
     console: platform.consoleUrl ? `the 2FA administration console (${platform.consoleUrl})` : 'the 2FA administration console',
-    userName: s.user?.userName,
-    lastName: s.user?.lastName ?? s.user?.userName,
+    userName: field(s.user?.userName),
+    lastName: field(s.user?.lastName ?? s.user?.userName),
   };
 }
 
@@ -48,7 +48,7 @@ export function escalateIfResyncNotAutomated(step: Step, token: TokenInfo): bool
     `${platform.name} cannot ${challenge ? 'issue a resync challenge for' : 'resync'} a ${token.type} token through its API; the bot asked the requester for no code`,
     render(steps, consoleVars(step, platform), step.policy),
   );
-  if (challenge) step.tell(render('prepare_resync_mode', { tokenType: token.type }, step.policy));
+  if (challenge) step.tell(render('prepare_resync_mode', { tokenType: field(token.type) }, step.policy));
   return true;
 }
 

@@ -1,6 +1,7 @@
 import { formatUtc } from './format-time.js';
 import type { PlatformUser, Requester, TokenInfo } from './model.js';
 import type { Policy } from './policy.js';
+import { NAME_MAX, greetingName, oneLine, quoted, withoutInvisibles } from './sanitize.js';
 import type { EscalationReason, StateName, WorkflowState } from './state.js';
 import { NEXT_TEMPLATE, render, WHY_TEMPLATE, type TemplateName, type TemplateVars } from './templates.js';
 
@@ -9,33 +10,55 @@ const DISCOVERY: ReadonlySet<StateName> = new Set(['locating_user', 'checking_gr
 /** From these states on, the user's group membership has been checked (and fixed if it was missing). */
 const PAST_GROUP_CHECK: ReadonlySet<StateName> = new Set(['inspecting_tokens', 'awaiting_codes', 'awaiting_response', 'resyncing', 'awaiting_retest']);
 
-export function describeUser(user: PlatformUser): string {
-  const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
-  const details = [name, user.email].filter(Boolean).join(', ');
-  return details ? `${user.userName} (${details})` : user.userName;
+/*
+ * Every value from the ticket or the platform reaches a template through the functions below, on one line and
+ * capped (see sanitize.ts): a note line the bot did not write cannot appear. The requester's words are also quoted,
+ * so on its line a forged "identity verified" still reads as theirs. Platform fields (user and group names, token
+ * type and serial) are one-lined and capped but not quoted: an administrator set them, and agents match them
+ * against the console as written.
+ */
+
+/** Longest address, id, group name or token field shown. */
+const FIELD_MAX = 120;
+/** Longest "what the bot saw" of an escalation: room for the ten candidates a lookup returns at most. */
+const DETAIL_MAX = 2000;
+const HISTORY_NOTE_MAX = 300;
+
+export function field(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : oneLine(value, FIELD_MAX);
 }
 
+export function describeUser(user: PlatformUser): string {
+  const name = [user.firstName, user.lastName].map((n) => (n === undefined ? '' : oneLine(n, NAME_MAX))).filter(Boolean).join(' ');
+  const details = [name, field(user.email)].filter(Boolean).join(', ');
+  const userName = oneLine(user.userName, FIELD_MAX);
+  return details ? `${userName} (${details})` : userName;
+}
+
+/** The requester as the ticket names them, quoted as one: name and address are both theirs to choose. */
 export function describeRequester(requester: Requester): string {
-  const parts = [requester.name, requester.email ? `<${requester.email}>` : undefined].filter(Boolean);
-  return parts.length > 0 ? parts.join(' ') : `requester ${requester.id}`;
+  const name = requester.name === undefined ? '' : oneLine(requester.name, NAME_MAX);
+  const email = field(requester.email);
+  const mailbox = [name, email ? `<${email}>` : ''].filter(Boolean).join(' ');
+  return mailbox ? quoted(mailbox, NAME_MAX + FIELD_MAX + 3) : `requester ${oneLine(requester.id, FIELD_MAX)}`;
 }
 
 export function describeToken(token: TokenInfo): string {
-  return `${token.type} ${token.serial} (${token.state})`;
+  return `${oneLine(token.type, FIELD_MAX)} ${oneLine(token.serial, FIELD_MAX)} (${token.state})`;
 }
 
 /** What the bot may call the end user in a public reply: the first word of their name, nothing cleverer. */
 export function firstName(requester: Requester): string {
-  return requester.name?.trim().split(/\s+/)[0] || 'there';
+  return greetingName(requester.name);
 }
 
 /** Variables every public reply may use. */
 export function publicVars(s: WorkflowState): TemplateVars {
   return {
     firstName: firstName(s.ticket.requester),
-    tokenType: s.token?.type,
+    tokenType: field(s.token?.type),
     codeLength: s.token?.codeLength,
-    challenge: s.challenge,
+    challenge: field(s.challenge),
   };
 }
 
@@ -46,8 +69,9 @@ export function noteVars(s: WorkflowState, policy: Policy, deadline?: number): T
     requester: describeRequester(s.ticket.requester),
     user: s.user ? describeUser(s.user) : undefined,
     matchedBy: s.matchedBy,
-    serial: s.token?.serial,
-    group: s.groupAdded,
+    serial: field(s.token?.serial),
+    group: field(s.groupAdded),
+    pendingGroup: field(s.pendingGroup),
     attempts: s.attempts,
     maxAttempts: policy.maxAttempts,
     resyncTries: s.resyncTries,
@@ -74,6 +98,7 @@ export function facts(s: WorkflowState, from: StateName, policy: Policy, scope: 
   if (s.user) lines.push(line('fact_user'));
   if (s.approval === 'approved') lines.push(line('fact_approved'));
   if (s.groupAdded !== undefined) lines.push(line('fact_group_added'));
+  else if (s.pendingGroup !== undefined) lines.push(line('fact_group_pending'));
   else if (PAST_GROUP_CHECK.has(from)) lines.push(line('fact_group_ok'));
   if (s.token) lines.push(line('fact_token'));
   if (scope === 'all') {
@@ -86,7 +111,8 @@ export function facts(s: WorkflowState, from: StateName, policy: Policy, scope: 
 }
 
 export function historyLines(s: WorkflowState): string {
-  return s.history.map((h) => `- ${formatUtc(h.at)} ${h.event}: ${h.from} → ${h.to}${h.note ? ` (${h.note})` : ''}`).join('\n');
+  // History notes name what the platform returned (user, groups, token), so each is kept to its line.
+  return s.history.map((h) => `- ${formatUtc(h.at)} ${h.event}: ${h.from} → ${h.to}${h.note ? ` (${oneLine(h.note, HISTORY_NOTE_MAX)})` : ''}`).join('\n');
 }
 
 function resyncSteps(s: WorkflowState, policy: Policy): string {
@@ -95,14 +121,19 @@ function resyncSteps(s: WorkflowState, policy: Policy): string {
   return render('runbook_resync_generic', {}, policy);
 }
 
-/** The note that hands a ticket to a human: why the bot stopped, what it saw and did, and what to do now. */
+/**
+ * The note that hands a ticket to a human: why the bot stopped, what it saw and did, and what to do now. `detail`
+ * holds what the platform or an operator said (candidates, groups, a reason), so it is kept to one line; `next`
+ * is several lines of runbook, so it only loses invisible and control characters.
+ */
 export function escalationNote(s: WorkflowState, from: StateName, policy: Policy, reason: EscalationReason, detail: string, next?: string): string {
-  const vars = { ...noteVars(s, policy), reason, detail, resyncSteps: resyncSteps(s, policy) };
-  return render(
+  const seen = oneLine(detail, DETAIL_MAX);
+  const vars = { ...noteVars(s, policy), reason, detail: seen, resyncSteps: resyncSteps(s, policy) };
+  const note = render(
     'note_escalated',
     {
       reason,
-      detail,
+      detail: seen,
       why: render(WHY_TEMPLATE[reason], vars, policy),
       facts: facts(s, from, policy, 'all'),
       history: historyLines(s),
@@ -110,4 +141,5 @@ export function escalationNote(s: WorkflowState, from: StateName, policy: Policy
     },
     policy,
   );
+  return withoutInvisibles(note);
 }

@@ -2,6 +2,7 @@ import type { EventOf, WorkflowEvent } from './events.js';
 import type { TicketSnapshot } from './model.js';
 import type { Policy } from './policy.js';
 import { parseReply } from './reply-parser.js';
+import { maskCodes, NAME_MAX, oneLine } from './sanitize.js';
 import type { WorkflowState } from './state.js';
 import { beginRound, onAwaitingApproval, onCheckingGroup, onInspectingTokens, onLocatingUser } from './transition-discovery.js';
 import { onAwaitingRetest, onAwaitingSecret, onResyncing } from './transition-exchange.js';
@@ -32,9 +33,21 @@ export type { TransitionResult } from './transition-step.js';
  *   than stalling silently.
  */
 
+/**
+ * The state keeps the ticket's subject and requester for weeks, so codes typed into the subject or the name are
+ * masked here. The name is also put on one line and capped: it reaches notes and lookups as the integration writes
+ * them, and a last-name match never counts as owning the account. The address and the external id are kept as
+ * given: the lookup and the ownership check compare them exactly, and a changed address could match someone else's.
+ */
 export function initialState(ticket: TicketSnapshot, at: number): WorkflowState {
+  const { requester } = ticket;
   return {
-    ticket: { system: ticket.system, id: ticket.id, subject: ticket.subject, requester: ticket.requester },
+    ticket: {
+      system: ticket.system,
+      id: ticket.id,
+      subject: maskCodes(ticket.subject),
+      requester: requester.name === undefined ? requester : { ...requester, name: oneLine(maskCodes(requester.name), NAME_MAX) },
+    },
     status: 'received',
     round: 1,
     seq: 0,
@@ -52,8 +65,18 @@ export function initialState(ticket: TicketSnapshot, at: number): WorkflowState 
 /** The whole workflow: pure, so the same state and event always give the same result. */
 export function transition(state: WorkflowState | undefined, event: WorkflowEvent, policy: Policy): TransitionResult {
   if (!state) {
-    if (event.type !== 'ticketTagged' || !event.ticket.tags.includes(policy.watchTag)) return { state: undefined, effects: [], changed: false };
+    const none: TransitionResult = { state: undefined, effects: [], changed: false };
+    if (event.type !== 'ticketTagged' || !event.ticket.tags.includes(policy.watchTag)) return none;
+    // No workflow may only mean Redis forgot it (retention): a ticket that shows the bot was there (one of its end
+    // tags, or a comment of its own) starts again only when someone adds the watch tag anew, a deliberate re-open.
+    // A timed-out ticket has no tag of its own: the comments the bot wrote before it timed out mark it.
+    const endTags = [policy.resolvedTag, policy.escalatedTag, policy.handoffTag];
+    const botWasHere = event.past?.botCommented === true || event.ticket.tags.some((t) => endTags.includes(t));
+    if (botWasHere && event.past?.watchTagAdded !== true) return none;
     const step = new Step(initialState(event.ticket, event.at), event, policy);
+    // The ticket system remembers the idempotency keys of the earlier workflow's updates, and these are made of the
+    // effect ids: a re-open numbers its steps from its own time on, or its first messages would pass for repeats.
+    if (botWasHere) step.s.seq = event.at;
     beginRound(step, `tagged ${policy.watchTag}`);
     startSlaTimers(step);
     return step.finish();
