@@ -8,7 +8,7 @@ import { deskRoutes } from '../integrations/ticketing/local/desk-routes.js';
 import { WebhookNotifier } from '../integrations/ticketing/local/webhook-notifier.js';
 import { createPlatform } from './platforms.js';
 import { createTicketSystems } from './ticket-systems.js';
-import type { Config } from './config.js';
+import { checkExposure, type Config } from './config.js';
 import { EffectExecutor } from './effect-executor.js';
 import { EffectRunner } from './effect-runner.js';
 import { DrainScheduler } from './drain-scheduler.js';
@@ -72,6 +72,8 @@ export interface App {
 /** Wires integrations and workflow into queues, workers and the HTTP intake. Nothing starts until start(). */
 export async function createApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const { env, policy } = config;
+  // Before any connection: a process that would expose the embedded desk unprotected does not start.
+  const exposed = checkExposure(env);
   const log = opts.log ?? createLogger(env.LOG_LEVEL);
   let lastRedisError = 0;
   const onRedisError = (err: Error) => {
@@ -239,11 +241,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         }
         app.url = (await server.listen({ port, host: env.HOST })).replace('0.0.0.0', '127.0.0.1');
         log.info({ url: app.url, roles: [...roles] }, 'intake listening');
+        logExposure(log, env.HOST, exposed);
       }
       if (!roles.has('intake') && env.METRICS_PORT !== undefined) {
         metricsServer = createMetricsServer(metrics, log);
         app.url = (await metricsServer.listen({ port: env.METRICS_PORT, host: env.HOST })).replace('0.0.0.0', '127.0.0.1');
         log.info({ url: app.url }, 'metrics listening');
+        logExposure(log, env.HOST, exposed);
       }
       if (roles.has('workers')) {
         const connection = bullRedis;
@@ -319,3 +323,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   return app;
 }
 
+/** One loud line naming what other machines can reach, so an operator sees it in the first lines of the log. */
+function logExposure(log: Logger, host: string, exposed: string[]): void {
+  if (exposed.length === 0) {
+    log.info({ host }, 'listening on loopback only: set HOST to accept webhooks from other machines');
+    return;
+  }
+  log.warn({ host, exposed }, `listening beyond loopback on ${host}: other machines can reach ${exposed.join('; ')}`);
+}

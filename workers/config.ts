@@ -14,7 +14,8 @@ export const EnvSchema = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_{}-]+$/).default('td'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** the address the HTTP servers listen on; anything but loopback must pass checkExposure */
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
   TICKET_SYSTEM: z.enum(['local', 'zendesk']).default('local'),
   TWOFA_PLATFORM: z.enum(['local', 'safenet-sta', 'privacyidea']).default('local'),
   TWOFA_LOCAL_SEED: z.string().default(DEFAULT_SEED),
@@ -81,6 +82,39 @@ export class ConfigError extends Error {
 export interface Config {
   env: Env;
   policy: Policy;
+}
+
+/** Addresses only this machine can reach (a host name other than localhost may resolve to anything). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The start-up check of what this process opens to other machines. The demo and the tests listen on loopback, where
+ * the built-in desk secret is allowed; beyond it the embedded desk must have a secret of its own (the built-in one is
+ * in this source, so anyone could sign a desk webhook and forge an agent's `2fa_approved` tag) and an API token (its
+ * tickets hold codes in requester comments and internal notes). Throws ConfigError naming the variable; returns the
+ * routes reachable from other machines (none on loopback), for the start-up log.
+ */
+export function checkExposure(env: Env): string[] {
+  if (isLoopbackHost(env.HOST)) return [];
+  const beyond = `HOST=${env.HOST} listens beyond loopback`;
+  const intake = env.ROLES.includes('intake');
+  const desk = intake && env.TICKET_SYSTEM === 'local' && env.LOCAL_DESK_SERVE;
+  if (intake && env.TICKET_SYSTEM === 'local' && env.LOCAL_DESK_WEBHOOK_SECRET === DEV_LOCAL_DESK_SECRET) {
+    throw new ConfigError('LOCAL_DESK_WEBHOOK_SECRET', `${beyond}: set a secret of your own (the built-in development secret is published in the source, so anyone could sign desk webhooks and forge an agent's tags)`);
+  }
+  if (desk && !env.LOCAL_DESK_API_TOKEN) {
+    throw new ConfigError('LOCAL_DESK_API_TOKEN', `${beyond}: set a token of at least 16 characters (without it anyone who reaches the port reads every ticket, codes and internal notes included, and changes tags as an agent)`);
+  }
+  if (!intake) return env.METRICS_PORT !== undefined ? ['/metrics (no authentication)'] : [];
+  return [
+    `/webhooks/${env.TICKET_SYSTEM} (signed webhooks)`,
+    '/healthz, /readyz, /metrics (no authentication)',
+    env.ADMIN_TOKEN ? '/admin, /sla, /dashboard, /assist (ADMIN_TOKEN)' : '/admin, /sla, /dashboard (refused to other machines: ADMIN_TOKEN is unset)',
+    ...(desk ? ['/desk/api: the embedded desk, every ticket and comment (LOCAL_DESK_API_TOKEN)'] : []),
+  ];
 }
 
 /** Parses the environment once at start-up; a bad value stops start-up with the variable's name. */

@@ -59,8 +59,10 @@ export function createIntakeServer(deps: IntakeDeps) {
           .map((batch) => ({ tk: ticketKey(system, batch.ticketId), events: batch.events.filter((e) => !isInert(e)) }))
           .filter((batch) => batch.events.length > 0);
         // The events, the drain requests and the delivery's record in one step: a delivery that failed here is
-        // not recorded, and is taken whole when it comes again.
+        // not recorded, and is taken whole when it comes again. A ticket the bot does not watch is checked in that
+        // step too, before anything is written: it costs no key (watchedOnly).
         const added = await deps.store.accept(batches, {
+          watchedOnly: true,
           requestDrains: !deps.wake,
           ...(deliveryKey ? { delivery: { key: deliveryKey, ttlS: DELIVERY_TTL_S } } : {}),
           now: now(),

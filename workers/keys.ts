@@ -22,7 +22,7 @@ export class Keys {
   get drainRequests(): string {
     return `${this.prefix}:drain-requests`;
   }
-  /** event ids already accepted (dedupe across webhooks, poller and retries) */
+  /** event ids already accepted (dedupe across webhooks, poller and retries), for 30 days; never for an unwatched ticket */
   seen(eventId: string): string {
     return `${this.prefix}:seen:${eventId}`;
   }
@@ -45,7 +45,7 @@ export class Keys {
   get deadLetters(): string {
     return `${this.prefix}:dead-events`;
   }
-  /** the poller's view of each watched ticket's updatedAt */
+  /** the poller's view of each watched ticket's updatedAt: only the tickets its last listing held (see Poller) */
   get polled(): string {
     return `${this.prefix}:polled`;
   }

@@ -4,8 +4,11 @@ import { ConfigError, loadConfig } from './config.js';
 /** `npm start`: the long-running worker, configured from the environment. */
 async function main(): Promise<void> {
   let config;
+  let app;
   try {
     config = loadConfig();
+    // createApp refuses an exposure it cannot protect (checkExposure) before it connects to anything
+    app = await createApp(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`twofa-desk: bad configuration: ${err.message}\n`);
@@ -13,7 +16,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const app = await createApp(config);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

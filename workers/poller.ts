@@ -4,6 +4,9 @@ import { ticketKey } from './keys.js';
 import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
 
+/** Stale members of `polled` removed per ZREM. */
+const FORGET_CHUNK = 500;
+
 /**
  * The safety net for lost webhooks: lists the watched tickets of each ticket system and, for any ticket that is
  * new or changed since the last look, queues the events that describe it. Event ids are deterministic, so what a
@@ -30,7 +33,8 @@ export class Poller {
         const seen = await redis.zscore(this.store.keys.polled, tk);
         if (seen !== null && Number(seen) >= t.updatedAt) continue;
         changed++;
-        const added = await this.store.append(tk, await ticketing.eventsFromTicket(t.id, now));
+        // The watch tag may be gone since the listing: such a ticket is not written (watchedOnly).
+        const added = await this.store.append(tk, await ticketing.eventsFromTicket(t.id, now), { watchedOnly: true });
         if (added > 0) {
           events += added;
           await this.queues.drain(tk);
@@ -42,7 +46,19 @@ export class Poller {
         const unsettled = now - t.updatedAt < (ticketing.pollSettleMs ?? 0);
         await redis.zadd(this.store.keys.polled, unsettled ? t.updatedAt - 1 : t.updatedAt, tk);
       }
+      await this.forgetUnlisted(system, new Set(tickets.map((t) => ticketKey(system, t.id))));
     }
     return { checked, changed, events };
+  }
+
+  /**
+   * Keeps `polled` to the tickets the last listing held, so it is bounded by the watched open tickets and not by
+   * every ticket ever watched. A ticket that comes back (reopened, tagged again) is read once more: its events are
+   * deterministic, and what was taken before is a duplicate.
+   */
+  private async forgetUnlisted(system: string, listed: ReadonlySet<string>): Promise<void> {
+    const redis = this.store.redis;
+    const stale = (await redis.zrange(this.store.keys.polled, 0, -1)).filter((tk) => tk.startsWith(`${system}:`) && !listed.has(tk));
+    for (let i = 0; i < stale.length; i += FORGET_CHUNK) await redis.zrem(this.store.keys.polled, ...stale.slice(i, i + FORGET_CHUNK));
   }
 }

@@ -13,34 +13,42 @@ const DEDUPE_TTL_S = 30 * 24 * 3600;
  * at most once (by event id), marks the tickets that got new events dirty, asks the worker processes to drain them
  * (when given the drain-requests key: a process without workers) and records the delivery as taken (when given its
  * key), so a delivery is either taken whole or not at all; a delivery recorded before changes nothing.
- * KEYS: dirty, drainRequests|'', delivery|'', then per ticket: inbox, seen key per event
- * ARGV: dedupeTtlS, deliveryTtlS, now, tickets, then per ticket: tk, n, event JSON x n
+ * With watchedOnly, a ticket with no workflow and an empty inbox whose events hold no ticketTagged (an adapter makes
+ * one only for a ticket that carries the watch tag: opens = 1) is not the bot's: nothing of it is written, not even
+ * the seen keys, and a delivery of such tickets only is not recorded (a replay of it would write nothing either).
+ * KEYS: dirty, drainRequests|'', delivery|'', then per ticket: wf, inbox, seen key per event
+ * ARGV: dedupeTtlS, deliveryTtlS, now, tickets, watchedOnly (1|0), then per ticket: tk, opens (1|0), n, event JSON x n
  * Returns the number of new events per ticket, or {'replayed'}.
  */
 const ACCEPT = `
 if KEYS[3] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then return {'replayed'} end
 local ttl = tonumber(ARGV[1])
-local k, a = 4, 5
+local watchedOnly = ARGV[5] == '1'
+local k, a = 4, 6
 local out = {}
+local taken = 0
 for b = 1, tonumber(ARGV[4]) do
-  local inbox = KEYS[k]
-  local tk, n = ARGV[a], tonumber(ARGV[a + 1])
-  k, a = k + 1, a + 2
+  local wf, inbox = KEYS[k], KEYS[k + 1]
+  local tk, opens, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  k, a = k + 2, a + 3
   local appended = 0
-  for i = 1, n do
-    if redis.call('SET', KEYS[k], '1', 'NX', 'EX', ttl) then
-      redis.call('RPUSH', inbox, ARGV[a])
-      appended = appended + 1
+  if not watchedOnly or opens == '1' or redis.call('EXISTS', wf, inbox) > 0 then
+    taken = taken + 1
+    for i = 1, n do
+      if redis.call('SET', KEYS[k + i - 1], '1', 'NX', 'EX', ttl) then
+        redis.call('RPUSH', inbox, ARGV[a + i - 1])
+        appended = appended + 1
+      end
     end
-    k, a = k + 1, a + 1
+    if appended > 0 then
+      redis.call('SADD', KEYS[1], tk)
+      if KEYS[2] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], tk) end
+    end
   end
-  if appended > 0 then
-    redis.call('SADD', KEYS[1], tk)
-    if KEYS[2] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], tk) end
-  end
+  k, a = k + n, a + n
   out[b] = appended
 end
-if KEYS[3] ~= '' then redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[2])) end
+if KEYS[3] ~= '' and (taken > 0 or not watchedOnly) then redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[2])) end
 return out
 `;
 
@@ -220,7 +228,7 @@ export class EffectCompletedElsewhere extends Error {
 }
 
 interface StoreCommands {
-  tdAccept(...args: (string | number)[]): Promise<number[] | ['replayed']>;
+  tdAcceptWatched(...args: (string | number)[]): Promise<number[] | ['replayed']>;
   tdLoad(...args: (string | number)[]): Promise<string[]>;
   tdCommitTimers(...args: (string | number)[]): Promise<(number | string)[]>;
   tdTakeDueTimers(...args: (string | number)[]): Promise<string[]>;
@@ -256,8 +264,8 @@ export class WorkflowStore {
     this.keys = new Keys(prefix);
     const r = redis as Redis & Partial<StoreCommands>;
     // A new name when the commit's arguments change: a connection shared with an older store keeps both apart.
-    if (!r.tdAccept) {
-      redis.defineCommand('tdAccept', { lua: ACCEPT });
+    if (!r.tdAcceptWatched) {
+      redis.defineCommand('tdAcceptWatched', { lua: ACCEPT });
       redis.defineCommand('tdLoad', { numberOfKeys: 3, lua: LOAD });
       redis.defineCommand('tdCommitTimers', { lua: COMMIT });
       redis.defineCommand('tdTakeDueTimers', { numberOfKeys: 1, lua: TAKE_DUE });
@@ -272,10 +280,13 @@ export class WorkflowStore {
     return this.r;
   }
 
-  /** Appends events (never holding comment text) to the ticket's inbox; returns how many were new. */
-  async append(tk: string, events: WorkflowEvent[]): Promise<number> {
+  /**
+   * Appends events (never holding comment text) to the ticket's inbox; returns how many were new. `watchedOnly`: as
+   * for `accept`, nothing is written for a ticket that is not the bot's.
+   */
+  async append(tk: string, events: WorkflowEvent[], opts: { watchedOnly?: boolean } = {}): Promise<number> {
     if (events.length === 0) return 0;
-    const added = await this.accept([{ tk, events }]);
+    const added = await this.accept([{ tk, events }], opts);
     return added === 'replayed' ? 0 : (added[0] ?? 0);
   }
 
@@ -283,20 +294,22 @@ export class WorkflowStore {
    * Takes a delivery's events for one or more tickets in one step (see ACCEPT); returns how many were new per
    * ticket, in order. `requestDrains`: ask the worker processes to drain the tickets that got new events (a process
    * that runs no workers; see drain-requests.ts). `delivery`: recorded as taken in the same step; 'replayed' (and
-   * nothing stored) when it was recorded before.
+   * nothing stored) when it was recorded before. `watchedOnly`: a ticket with no workflow, no inbox and no
+   * ticketTagged among its events is not the bot's, and nothing of it is written (see ACCEPT): what the intake and the
+   * poller take, so that the tickets the bot does not watch cost nothing in Redis.
    */
   async accept(
     batches: ReadonlyArray<{ tk: string; events: WorkflowEvent[] }>,
-    opts: { requestDrains?: boolean; delivery?: { key: string; ttlS: number }; now?: number } = {},
+    opts: { requestDrains?: boolean; delivery?: { key: string; ttlS: number }; now?: number; watchedOnly?: boolean } = {},
   ): Promise<number[] | 'replayed'> {
-    if (batches.length === 0 && !opts.delivery) return [];
+    if (batches.length === 0 && (!opts.delivery || opts.watchedOnly)) return [];
     const keys = [this.keys.dirty, opts.requestDrains ? this.keys.drainRequests : '', opts.delivery?.key ?? ''];
-    const args: (string | number)[] = [DEDUPE_TTL_S, opts.delivery?.ttlS ?? 0, opts.now ?? Date.now(), batches.length];
+    const args: (string | number)[] = [DEDUPE_TTL_S, opts.delivery?.ttlS ?? 0, opts.now ?? Date.now(), batches.length, opts.watchedOnly ? 1 : 0];
     for (const { tk, events } of batches) {
-      keys.push(this.keys.inbox(tk), ...events.map((e) => this.keys.seen(e.id)));
-      args.push(tk, events.length, ...events.map((e) => JSON.stringify(stripText(e))));
+      keys.push(this.keys.workflow(tk), this.keys.inbox(tk), ...events.map((e) => this.keys.seen(e.id)));
+      args.push(tk, events.some((e) => e.type === 'ticketTagged') ? 1 : 0, events.length, ...events.map((e) => JSON.stringify(stripText(e))));
     }
-    const added = await this.r.tdAccept(keys.length, ...keys, ...args);
+    const added = await this.r.tdAcceptWatched(keys.length, ...keys, ...args);
     return added[0] === 'replayed' ? 'replayed' : (added as number[]);
   }
 

@@ -48,7 +48,7 @@ async function newTicket(tags: string[] = [WATCH]): Promise<DeskTicket> {
   return client.createTicket({
     subject: 'MobilePASS codes rejected',
     description: 'cannot log in',
-    requester: { email: 'grace@example.com', name: 'Grace Hopper', externalId: 'ghopper' },
+    requester: { email: 'grace@example.com', name: 'Grace Hopper' },
     tags,
   });
 }
@@ -110,7 +110,8 @@ const step: TicketUpdate = {
 };
 
 describe('LocalDeskAdapter: reading tickets', () => {
-  it('returns the ticket as a workflow snapshot with its update time', async () => {
+  it('returns the ticket as a workflow snapshot with its update time, the external id from the desk user record', async () => {
+    await client.setUser({ email: 'grace@example.com', externalId: 'ghopper' });
     const ticket = await newTicket();
     expect(await adapter.getTicket(ticket.id)).toEqual({
       system: 'local',
@@ -245,7 +246,8 @@ describe('LocalDeskAdapter: eventsFromWebhook', () => {
     const hook = await webhook((p) => p.type === 'ticket.tags_changed');
     const [batch] = await adapter.eventsFromWebhook(hook, 50);
     expect(batch?.events).toMatchObject([
-      { type: 'ticketTagged', id: `local:${ticket.id}:tagged`, at: 50, ticket: { id: ticket.id, tags: ['billing', WATCH] } },
+      // an agent adding the watch tag is a deliberate (re)open: an event of its own, which says so
+      { type: 'ticketTagged', id: `local:${ticket.id}:tagged:${hook.payload.deliveryId}`, at: 50, ticket: { id: ticket.id, tags: ['billing', WATCH] }, past: { watchTagAdded: true, botCommented: false } },
       { type: 'tagsChanged', id: `local:${ticket.id}:tags:${hook.payload.deliveryId}`, at: 50, tags: ['billing', WATCH], added: [WATCH], removed: [], byRole: 'agent' },
     ]);
   });

@@ -61,7 +61,7 @@ async function newTicket(overrides: Record<string, unknown> = {}): Promise<DeskT
   const res = await call('POST', '/api/tickets', {
     subject: 'Cannot log in: token code rejected',
     description: 'My MobilePASS codes stopped working this morning.',
-    requester: { email: 'Ada.Lovelace@example.com', name: 'Ada Lovelace', externalId: 'alovelace' },
+    requester: { email: 'Ada.Lovelace@example.com', name: 'Ada Lovelace' },
     tags: ['2FA_issue'],
     ...overrides,
   });
@@ -95,8 +95,9 @@ describe('local desk API: tickets', () => {
       subject: 'Cannot log in: token code rejected',
       status: 'new',
       tags: ['2fa_issue'],
-      requester: { email: 'ada.lovelace@example.com', name: 'Ada Lovelace', externalId: 'alovelace' },
+      requester: { email: 'ada.lovelace@example.com', name: 'Ada Lovelace' },
     });
+    expect(ticket.requester.externalId).toBeUndefined();
     expect(ticket.id).toMatch(/^\d+$/);
     expect(ticket.requester.id).toMatch(/^user-\d+$/);
     expect(ticket.updatedAt).toBe(ticket.createdAt);
@@ -142,6 +143,62 @@ describe('local desk API: tickets', () => {
     expect(unsolved).toEqual([{ id: watched.id, updatedAt: watched.updatedAt }]);
     const all = TicketListSchema.parse((await call('GET', '/api/tickets')).body);
     expect(all.map((t) => t.id)).toEqual([watched.id, solved.id, other.id]);
+  });
+});
+
+describe('local desk API: who the requester is (external id)', () => {
+  const alice = { email: 'alice.archer@example.com', externalId: 'alice' };
+
+  it("ignores an externalId in a new ticket's body: whoever opens a ticket cannot say who they are on the platform", async () => {
+    const ticket = await newTicket({ requester: { email: 'mallory@evil.example', name: 'Alice Archer', externalId: 'alice' } });
+    expect(ticket.requester.externalId).toBeUndefined();
+    expect((await ticketWithComments(ticket.id)).requester.externalId).toBeUndefined();
+    const created = (await receiver.waitFor(1)).map((w) => WebhookPayloadSchema.parse(JSON.parse(w.rawBody.toString('utf8'))));
+    expect(JSON.stringify(created)).not.toContain('"externalId"');
+  });
+
+  it("takes the requester's external id from the desk user an agent set, for tickets opened before and after", async () => {
+    const before = await newTicket({ requester: { email: alice.email, name: 'Alice Archer' } });
+    const set = await call('PUT', '/api/users', alice);
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ id: before.requester.id, email: alice.email, externalId: 'alice' });
+    expect((await ticketWithComments(before.id)).requester.externalId).toBe('alice');
+    const after = await newTicket({ requester: { email: 'Alice.Archer@example.com', name: 'Alice Archer' } });
+    expect(after.requester).toMatchObject({ id: before.requester.id, externalId: 'alice' });
+    const tagged = await call('PUT', `/api/tickets/${after.id}/tags`, { add: ['vip'] });
+    expect(DeskTicketSchema.parse(tagged.body).requester.externalId).toBe('alice');
+  });
+
+  it('creates the desk user when it sets the external id of an email it does not know yet', async () => {
+    const set = await call('PUT', '/api/users', { email: 'New.Hire@example.com', externalId: 'nhire' });
+    expect(set.body).toMatchObject({ email: 'new.hire@example.com', externalId: 'nhire' });
+    const ticket = await newTicket({ requester: { email: 'new.hire@example.com', name: 'New Hire' } });
+    expect(ticket.requester).toMatchObject({ id: (set.body as { id: string }).id, externalId: 'nhire' });
+  });
+
+  it('keeps one external id to one desk user (409), and forgets it on null', async () => {
+    expect((await call('PUT', '/api/users', alice)).status).toBe(200);
+    const taken = await call('PUT', '/api/users', { email: 'mallory@evil.example', externalId: 'alice' });
+    expect(taken.status).toBe(409);
+    expect(message(taken)).toContain('externalId');
+    expect((await call('PUT', '/api/users', { email: alice.email, externalId: null })).body).not.toHaveProperty('externalId');
+    expect((await call('PUT', '/api/users', { email: 'mallory@evil.example', externalId: 'alice' })).status).toBe(200);
+    expect((await newTicket({ requester: { email: alice.email, name: 'Alice Archer' } })).requester.externalId).toBeUndefined();
+  });
+
+  it('does not trust an external id a ticket saved by an earlier version holds (its creator claimed it)', async () => {
+    const ticket = await newTicket({ requester: { email: 'mallory@evil.example', name: 'Alice Archer' } });
+    const key = `${prefix}:ticket:${ticket.id}`;
+    const saved = JSON.parse((await redis.hget(key, 'data')) ?? '{}') as DeskTicket;
+    await redis.hset(key, 'data', JSON.stringify({ ...saved, requester: { ...saved.requester, externalId: 'alice' } }));
+    expect((await ticketWithComments(ticket.id)).requester.externalId).toBeUndefined();
+    await call('PUT', `/api/tickets/${ticket.id}/status`, { status: 'open' });
+    expect(await redis.hget(key, 'data')).not.toContain('externalId');
+  });
+
+  it('refuses a bad user body with 400 and the field at fault', async () => {
+    expect(message(await call('PUT', '/api/users', { email: 'not-an-email', externalId: 'x' }))).toContain('email');
+    expect(message(await call('PUT', '/api/users', { email: alice.email }))).toContain('externalId');
   });
 });
 
@@ -526,7 +583,8 @@ describe('local desk store: Redis round trips per write', () => {
     const ticket = await store.createTicket(input('grace@example.com'));
     const trips = recordRoundTrips(conn);
     await store.setStatus(ticket.id, 'open', 'agent');
-    expect(trips).toEqual([['hmget'], ['evalsha']]);
+    // then the requester's external id from the user record, for the ticket the write answers with
+    expect(trips).toEqual([['hmget'], ['evalsha'], ['hget']]);
   });
 
   it('applies a bot reply and note in two round trips, their ids consecutive in the order reply, note', async () => {

@@ -122,6 +122,17 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       expect(reqs[0]?.query.include).toBe('users');
     });
 
+    it("takes the external id from the requester's user record (admin-set), never from what the ticket says", async () => {
+      const t = await fake.createTicket({ subject: 'I am alice', description: 'external id: alice', requester: { email: 'mallory@evil.example', name: 'Alice Archer' }, tags: ['2fa_issue'] });
+      t.custom_fields = [{ id: 360001, value: 'alice' }];
+      expect((await zd.getTicket(String(t.id))).requester.externalId).toBeUndefined();
+      const requester = fake.users.get(t.requester_id);
+      if (!requester) throw new Error('no requester');
+      // an admin (or the SSO sync) records it on the user: that is what Zendesk vouches for
+      requester.external_id = 'mallory';
+      expect((await zd.getTicket(String(t.id))).requester.externalId).toBe('mallory');
+    });
+
     it('tells the requester, a CC, an agent, the bot and the bot user without its marker apart', async () => {
       const t = await ticket();
       await fake.addComment(t.id, { authorId: t.requester_id, body: 'codes: 123456 654321' });
@@ -320,6 +331,34 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       const statusEvents = await Promise.all((byType.get('zen:event-type:ticket.status_changed') ?? []).map(eventsOf));
       expect(statusEvents.map((e) => e.map((x) => (x.type === 'statusChanged' ? `${x.status}/${x.byRole}` : x.type)))).toEqual([[], ['open/requester'], ['solved/agent']]);
       expect(JSON.stringify([created, fromRequester])).not.toContain('654321');
+    });
+
+    it('drops an event on a ticket without the watch tag from its body alone: no API call, no delivery id', async () => {
+      const t = await ticket(['printer']);
+      await fake.addComment(t.id, { authorId: t.requester_id, body: 'any news?' });
+      await fake.changeTicket(t.id, { actorId: agent.id, addTags: ['hardware'] });
+      const before = fake.requests.length;
+      for (const d of fake.deliveries) {
+        expect(zd.webhookDeliveryId(asRequest(d))).toBeUndefined();
+        expect(await zd.eventsFromWebhook(asRequest(d), 1)).toEqual([]);
+      }
+      expect(fake.requests.length).toBe(before);
+    });
+
+    it('keeps an event whose tags or tag change name the watch tag, and one that carries no tags', async () => {
+      const t = await ticket(['printer']);
+      await fake.changeTicket(t.id, { actorId: agent.id, addTags: ['2fa_issue'] });
+      await fake.changeTicket(t.id, { actorId: agent.id, removeTags: ['2fa_issue'] });
+      const [, added, removed] = fake.deliveries;
+      if (!added || !removed) throw new Error('no deliveries');
+      expect(zd.webhookDeliveryId(asRequest(added))).toBe((JSON.parse(added.body) as { id: string }).id);
+      expect((await zd.eventsFromWebhook(asRequest(added), 1)).flatMap((b) => b.events.map((e) => e.type))).toContain('tagsChanged');
+      expect((await zd.eventsFromWebhook(asRequest(removed), 1)).flatMap((b) => b.events)).toMatchObject([{ type: 'tagsChanged', removed: ['2fa_issue'] }]);
+      const untagged = JSON.parse(removed.body) as { detail: Record<string, unknown> };
+      delete untagged.detail.tags;
+      const before = fake.requests.length;
+      expect(await zd.eventsFromWebhook({ headers: {}, rawBody: Buffer.from(JSON.stringify(untagged)) }, 1)).toHaveLength(1);
+      expect(fake.requests.length).toBeGreaterThan(before);
     });
 
     it('accepts the trigger body and reads the whole ticket', async () => {

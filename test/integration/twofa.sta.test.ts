@@ -72,6 +72,70 @@ describe('SafeNetStaPlatform against a fake STA (real HTTP, real Redis)', () => 
     });
   });
 
+  describe('findUsers: the user list kept in Redis (STA has no search filter)', () => {
+    const LIST = `GET /api/v1/tenants/${STA_TENANT}/users`;
+    const listReads = () => server.requests.filter((r) => r === LIST).length;
+    const bulk = (n: number) => {
+      for (let i = 0; i < n; i++) server.users.push({ id: `ID${i}`, userName: `bulk${i}`, firstName: 'Bulk', lastName: `Bulk${i}`, email: `bulk${i}@example.com` });
+    };
+    /** what the workflow asks for an unknown requester: email, then last name */
+    const unknownRequester = async (sta: SafeNetStaPlatform, i: number) => [...(await sta.findUsers({ email: `stranger${i}@example.com` })), ...(await sta.findUsers({ lastName: `Stranger${i}` }))];
+
+    it('reads the list once per TTL for every search of every worker, unknown requesters included', async () => {
+      bulk(250);
+      server.faults.add({ path: '/users', times: 1, fault: { delayMs: 200 } });
+      const workers = [platform(), platform()];
+      const found = await Promise.all(Array.from({ length: 10 }, (_, i) => unknownRequester(workers[i % 2] as SafeNetStaPlatform, i)));
+      expect(found.flat()).toEqual([]);
+      // 250 users: three pages, read once, where each search read them before (10 tickets × 2 searches × 3 pages = 60)
+      expect(listReads()).toBe(3);
+      expect((await workers[1]?.findUsers({ email: 'bulk249@example.com' }))?.map((u) => u.id)).toEqual(['bulk249']);
+      expect((await workers[0]?.findUsers({ lastName: 'archer' }))?.map((u) => u.id)).toEqual(['alice']);
+      expect(listReads()).toBe(3);
+    });
+
+    it('reads it again once the TTL is over, and every time with a TTL of 0', async () => {
+      const sta = platform({ userCacheTtlS: 1 });
+      await unknownRequester(sta, 1);
+      expect(listReads()).toBe(1);
+      await new Promise((r) => setTimeout(r, 1100));
+      await unknownRequester(sta, 2);
+      expect(listReads()).toBe(2);
+      await unknownRequester(platform({ userCacheTtlS: 0 }), 3);
+      expect(listReads()).toBe(4);
+    });
+
+    it('keeps "longer than STA_USER_SCAN_PAGES" too: the next search fails by name without reading the list again', async () => {
+      bulk(250);
+      const sta = platform({ userScanPages: 2 });
+      await expect(sta.findUsers({ email: 'bulk0@example.com' })).rejects.toBeInstanceOf(StaUserScanLimit);
+      expect(listReads()).toBe(2);
+      await expect(platform({ userScanPages: 2 }).findUsers({ lastName: 'Bulk1' })).rejects.toBeInstanceOf(StaUserScanLimit);
+      expect(listReads()).toBe(2);
+    });
+
+    it('lets another worker read the list at once when the read failed', async () => {
+      server.faults.add({ path: '/users', times: 10, fault: { status: 500 } });
+      await expect(platform({ retries: 0 }).findUsers({ email: 'alice.archer@example.com' })).rejects.toBeInstanceOf(PlatformUnavailable);
+      server.faults.clear();
+      const started = Date.now();
+      expect((await platform().findUsers({ email: 'alice.archer@example.com' })).map((u) => u.id)).toEqual(['alice']);
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
+    it('keeps only the fields a search compares and returns: no key, nothing but the users', async () => {
+      await platform().findUsers({ email: 'bob.baker@example.com' });
+      const keys = await redis.keys(`${prefix}:sta:users:*`);
+      expect(keys).toHaveLength(1);
+      const kept = (await redis.get(keys[0] ?? '')) ?? '';
+      expect(await redis.ttl(keys[0] ?? '')).toBeGreaterThan(0);
+      expect(kept).not.toContain(STA_API_KEY);
+      const users = (JSON.parse(kept) as { users: Array<Record<string, unknown>> }).users;
+      expect(users).toHaveLength(4);
+      for (const u of users) expect(Object.keys(u).every((k) => ['id', 'userName', 'firstName', 'lastName', 'email'].includes(k))).toBe(true);
+    });
+  });
+
   describe('groups', () => {
     it('reads the groups of the user by STA id', async () => {
       expect(await platform().getGroups('alice')).toEqual(['VPN Users']);

@@ -12,6 +12,14 @@ function signed(body: string, secret = DEV_LOCAL_DESK_SECRET, at = Date.now()): 
   return { 'content-type': 'application/json', [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signDeskWebhook(secret, ts, body), [DELIVERY_HEADER]: 'd1' };
 }
 
+/**
+ * The intake stores nothing of a ticket the bot does not watch (see workers.intake.unwatched.test.ts): the tickets
+ * these tests write to have a workflow.
+ */
+async function botWorksOn(redis: Redis, prefix: string, ...tks: string[]): Promise<void> {
+  for (const tk of tks) await redis.hset(`${prefix}:wf:${tk}`, 'v', '1', 's', '{}');
+}
+
 const commentCreated = JSON.stringify({
   deliveryId: 'd1',
   ticketId: '7',
@@ -33,6 +41,7 @@ describe('the HTTP intake', () => {
     redis = newRedis();
     app = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
     await app.start();
+    await botWorksOn(redis, prefix, 'local:7', 'local:8');
     http = axios.create({ baseURL: app.url, validateStatus: () => true });
   });
   afterAll(async () => {
@@ -153,6 +162,7 @@ describe('the HTTP intake: metrics', () => {
     const redis = newRedis();
     const app = await createApp(loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake' }), { log });
     await app.start();
+    await botWorksOn(redis, prefix, 'local:7');
     const http = axios.create({ baseURL: app.url, validateStatus: () => true, transformRequest: [(d: unknown) => d] });
     try {
       await http.post('/webhooks/local', commentCreated, { headers: { 'content-type': 'application/json' } });

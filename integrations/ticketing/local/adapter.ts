@@ -4,7 +4,7 @@ import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { DeskClient } from './client.js';
-import { BOT_AUTHOR_ID, WebhookPayloadSchema, type DeskChange, type DeskComment, type DeskTicket, type WebhookPayload } from './schemas.js';
+import { BOT_AUTHOR_ID, WebhookPayloadSchema, type DeskChange, type DeskComment, type DeskTicket, type TicketWithComments, type WebhookPayload } from './schemas.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, deskSignatureMatches } from './webhook-signature.js';
 
 export interface LocalDeskAdapterOptions {
@@ -109,7 +109,7 @@ export class LocalDeskAdapter implements TicketSystem {
   async eventsFromTicket(ticketId: string, now: number): Promise<StoredEvent[]> {
     const ticket = await this.client.getTicket(ticketId);
     const events: StoredEvent[] = [];
-    if (ticket.tags.includes(this.watchTag)) events.push(tagged(snapshot(ticket), now));
+    if (ticket.tags.includes(this.watchTag)) events.push(tagged(snapshot(ticket), now, { botCommented: botCommented(ticket) }));
     for (const c of ticket.comments) {
       if (!isBot(c.authorRole, c.authorId)) events.push(commentAdded(ticket.id, c, now));
     }
@@ -145,7 +145,7 @@ export class LocalDeskAdapter implements TicketSystem {
           removed: payload.removed,
           byRole: payload.byRole,
         };
-        const tagging = payload.added.includes(this.watchTag) ? await this.taggedFromApi(ticketId, now) : [];
+        const tagging = payload.added.includes(this.watchTag) ? await this.taggedFromApi(ticketId, now, reopenedBy(payload.byRole) ? deliveryId : undefined) : [];
         return [...tagging, changed];
       }
       case 'ticket.status_changed':
@@ -156,16 +156,25 @@ export class LocalDeskAdapter implements TicketSystem {
     }
   }
 
-  /** The ticket as it is now, for a tag added later (the change names tags, not the requester): the tag may be gone again. */
-  private async taggedFromApi(ticketId: string, now: number): Promise<StoredEvent[]> {
-    let ticket: DeskTicket;
+  /**
+   * The ticket as it is now, for a tag added later (the change names tags, not the requester): the tag may be gone
+   * again. `reopenDelivery`: an agent (or the desk) added it, a deliberate (re)open that gets an event of its own.
+   * The comments written before come first: without a workflow they change nothing, and once taken the poller's
+   * copies of them are duplicates, not answers to the bot's first question (the intake keeps no comment of a ticket
+   * the bot did not watch yet).
+   */
+  private async taggedFromApi(ticketId: string, now: number, reopenDelivery: string | undefined): Promise<StoredEvent[]> {
+    let ticket: TicketWithComments;
     try {
       ticket = await this.client.getTicket(ticketId);
     } catch (err) {
       if (err instanceof TicketNotFound) return [];
       throw err;
     }
-    return ticket.tags.includes(this.watchTag) ? [tagged(snapshot(ticket), now)] : [];
+    if (!ticket.tags.includes(this.watchTag)) return [];
+    const reopen = reopenDelivery !== undefined ? { watchTagAdded: true } : {};
+    const earlier = ticket.comments.filter((c) => !isBot(c.authorRole, c.authorId)).map((c) => commentAdded(ticket.id, c, now));
+    return [...earlier, tagged(snapshot(ticket), now, { botCommented: botCommented(ticket), ...reopen }, reopenDelivery)];
   }
 }
 
@@ -211,9 +220,23 @@ function snapshot(ticket: Omit<DeskTicket, 'description'>): TicketSnapshot {
   };
 }
 
-/** One id per ticket: the webhook and the poller both say "this ticket is tagged", and the second is a duplicate. */
-function tagged(ticket: TicketSnapshot, now: number): EventOf<'ticketTagged'> {
-  return { type: 'ticketTagged', id: `${SYSTEM}:${ticket.id}:tagged`, at: now, ticket };
+/**
+ * One id per ticket: the webhook and the poller both say "this ticket is tagged", and the second is a duplicate. A
+ * deliberate re-open (the watch tag added again) adds its delivery id: it is not a duplicate of the first tagging.
+ */
+function tagged(ticket: TicketSnapshot, now: number, past?: EventOf<'ticketTagged'>['past'], reopenDelivery?: string): EventOf<'ticketTagged'> {
+  const id = `${SYSTEM}:${ticket.id}:tagged${reopenDelivery !== undefined ? `:${reopenDelivery}` : ''}`;
+  return { type: 'ticketTagged', id, at: now, ticket, ...(past ? { past } : {}) };
+}
+
+/** The bot's comments carry its author id (the desk's marker of the bot): a ticket with one is a ticket the bot was on. */
+function botCommented(ticket: { comments: readonly DeskComment[] }): boolean {
+  return ticket.comments.some((c) => isBot(c.authorRole, c.authorId));
+}
+
+/** Only someone on the help desk re-opens a ticket for the bot; a requester adding the tag is not a re-open. */
+function reopenedBy(role: string): boolean {
+  return role === 'agent' || role === 'system';
 }
 
 function commentAdded(ticketId: string, c: Pick<DeskComment, 'id' | 'authorId' | 'authorRole' | 'public'>, now: number): EventOf<'commentAdded'> {

@@ -10,6 +10,7 @@ import {
   BotUpdateResultSchema,
   DeskCommentSchema,
   DeskTicketSchema,
+  DeskUserSchema,
   ErrorBodySchema,
   TicketListSchema,
   TicketWithCommentsSchema,
@@ -18,6 +19,8 @@ import {
   type CreateTicketBody,
   type DeskComment,
   type DeskTicket,
+  type DeskUser,
+  type SetUserBody,
   type StatusBody,
   type TagsBody,
   type TicketWithComments,
@@ -97,6 +100,11 @@ export class DeskClient {
 
   async createTicket(body: CreateTicketBody): Promise<DeskTicket> {
     return this.send({ method: 'POST', url: '/api/tickets', data: body, ticketId: undefined, retry: 'unsent' }, DeskTicketSchema);
+  }
+
+  /** An agent records who the desk user with this email is on the 2FA platform (null: forget it). */
+  async setUser(body: SetUserBody): Promise<DeskUser> {
+    return this.send({ method: 'PUT', url: '/api/users', data: body, ticketId: undefined, retry: 'always' }, DeskUserSchema);
   }
 
   async getTicket(ticketId: string): Promise<TicketWithComments> {

@@ -13,7 +13,9 @@ import {
   CreateTicketBodySchema,
   DeskCommentSchema,
   DeskTicketSchema,
+  DeskUserSchema,
   NOT_FOUND,
+  SetUserBodySchema,
   StatusBodySchema,
   TagSchema,
   TagsBodySchema,
@@ -67,6 +69,15 @@ export async function deskRoutes(app: FastifyInstance, opts: DeskRoutesOptions):
     if (!body.success) return badRequest(reply, body.error);
     const ticket = await store.createTicket(body.data);
     return reply.code(201).send(DeskTicketSchema.parse(ticket));
+  });
+
+  // An agent's (administrator's) action, like Zendesk's Users API: never part of opening a ticket.
+  app.put('/api/users', async (req, reply) => {
+    const body = SetUserBodySchema.safeParse(req.body);
+    if (!body.success) return badRequest(reply, body.error);
+    const saved = await store.setUserExternalId(body.data.email, body.data.externalId);
+    if ('takenBy' in saved) return reply.code(409).send({ error: 'conflict', message: `externalId: already the external id of desk user ${saved.takenBy}` });
+    return reply.send(DeskUserSchema.parse(saved.user));
   });
 
   app.get('/api/tickets', async (req, reply) => {

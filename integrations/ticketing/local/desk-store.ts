@@ -17,6 +17,7 @@ import {
   type DeskComment,
   type DeskRole,
   type DeskTicket,
+  type DeskUser,
   type TicketWithComments,
 } from './schemas.js';
 
@@ -98,19 +99,45 @@ if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
 return {1, ''}
 `;
 const CommitReplySchema = z.tuple([z.number(), z.string()]);
+const UserReplySchema = z.tuple([z.string().min(1), z.string()]);
 
 /**
  * One id per email: the email's id from the users hash, or else a new `user-<n>` from the user counter, recorded.
- * Atomic, so two first tickets of one person created at once agree on one id.
+ * Atomic, so two first tickets of one person created at once agree on one id. With the id, the external id an agent
+ * recorded for the user ('' when none).
  *
- * KEYS: 1 users hash, 2 user counter; ARGV: 1 email. Returns the id.
+ * KEYS: 1 users hash, 2 user counter, 3 external ids hash; ARGV: 1 email. Returns {id, external id or ''}.
  */
 const USER_ID_LUA = `
 local id = redis.call('HGET', KEYS[1], ARGV[1])
-if id then return id end
-id = string.format('user-%d', redis.call('INCR', KEYS[2]))
-redis.call('HSET', KEYS[1], ARGV[1], id)
-return id
+if not id then
+  id = string.format('user-%d', redis.call('INCR', KEYS[2]))
+  redis.call('HSET', KEYS[1], ARGV[1], id)
+end
+return {id, redis.call('HGET', KEYS[3], id) or ''}
+`;
+
+/**
+ * Records (ARGV[2] non-empty) or clears a user's external id, keeping it unique: one external id names one person on
+ * the 2FA platform, so two desk users with the same one would both pass for them.
+ *
+ * KEYS: 1 external ids hash (user id → external id), 2 owners hash (external id → user id);
+ * ARGV: 1 user id, 2 external id or ''. Returns '' when saved, or the id of the user who already has it.
+ */
+const SET_EXTERNAL_ID_LUA = `
+if ARGV[2] ~= '' then
+  local owner = redis.call('HGET', KEYS[2], ARGV[2])
+  if owner and owner ~= ARGV[1] then return owner end
+end
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then redis.call('HDEL', KEYS[2], old) end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+end
+return ''
 `;
 
 interface LuaScript {
@@ -120,6 +147,7 @@ interface LuaScript {
 
 const COMMIT = luaScript(COMMIT_LUA);
 const USER_ID = luaScript(USER_ID_LUA);
+const SET_EXTERNAL_ID = luaScript(SET_EXTERNAL_ID_LUA);
 
 interface Plan<R> {
   ticket: DeskTicket;
@@ -157,17 +185,17 @@ export class DeskStore {
   }
 
   async createTicket(input: CreateTicketInput): Promise<DeskTicket> {
-    const [id, requesterId] = await Promise.all([this.redis.incr(this.key('seq:ticket')).then(String), this.userId(input.requester.email)]);
+    const [id, requester] = await Promise.all([this.redis.incr(this.key('seq:ticket')).then(String), this.user(input.requester.email)]);
     const at = this.now();
     const ticket: DeskTicket = {
       id,
       subject: input.subject,
       description: input.description,
       requester: {
-        id: requesterId,
+        id: requester.id,
         email: input.requester.email,
         name: input.requester.name,
-        ...(input.requester.externalId !== undefined ? { externalId: input.requester.externalId } : {}),
+        ...(requester.externalId !== undefined ? { externalId: requester.externalId } : {}),
       },
       tags: unique(input.tags),
       status: 'new',
@@ -184,7 +212,7 @@ export class DeskStore {
   async getTicket(ticketId: string): Promise<DeskTicket | undefined> {
     if (!TicketIdSchema.safeParse(ticketId).success) return undefined;
     const data = await this.redis.hget(this.ticketKey(ticketId), 'data');
-    return data === null ? undefined : parseTicket(data);
+    return data === null ? undefined : this.withUserRecord(parseTicket(data));
   }
 
   /** One snapshot: the ticket and its comments read in one transaction. */
@@ -193,7 +221,18 @@ export class DeskStore {
     const replies = await this.redis.multi().hget(this.ticketKey(ticketId), 'data').zrange(this.commentsKey(ticketId), 0, -1).exec();
     const data = replyValue(replies, 0);
     if (typeof data !== 'string') return undefined;
-    return { ...parseTicket(data), comments: parseComments(replyValue(replies, 1)) };
+    return { ...(await this.withUserRecord(parseTicket(data))), comments: parseComments(replyValue(replies, 1)) };
+  }
+
+  /**
+   * An agent's record of who a desk user is on the 2FA platform (Zendesk: a user's `external_id`, set by an admin).
+   * The user is created for the email if the desk does not know it yet; `null` clears the external id.
+   */
+  async setUserExternalId(email: string, externalId: string | null): Promise<{ user: DeskUser } | { takenBy: string }> {
+    const { id } = await this.user(email);
+    const owner = z.string().parse(await this.script(SET_EXTERNAL_ID, [this.externalIdsKey(), this.key('user-external-id-owners')], [id, externalId ?? '']));
+    if (owner !== '') return { takenBy: owner };
+    return { user: { id, email, ...(externalId !== null ? { externalId } : {}) } };
   }
 
   async listComments(ticketId: string): Promise<DeskComment[]> {
@@ -342,7 +381,14 @@ export class DeskStore {
       return { ticket, comments: [], changes, result: ticket };
     });
     if (outcome.kind !== 'saved') throw new Error('a change without idempotency key cannot be a replay');
-    return outcome.result;
+    return this.withUserRecord(outcome.result);
+  }
+
+  /** The ticket with its requester's external id as the user record has it now (a saved ticket holds none). */
+  private async withUserRecord(ticket: DeskTicket): Promise<DeskTicket> {
+    const externalId = await this.redis.hget(this.externalIdsKey(), ticket.requester.id);
+    const { externalId: _stored, ...requester } = ticket.requester;
+    return { ...ticket, requester: { ...requester, ...(externalId !== null ? { externalId } : {}) } };
   }
 
   /**
@@ -399,7 +445,7 @@ export class DeskStore {
     ];
     const args = [
       String(version),
-      JSON.stringify(DeskTicketSchema.parse(ticket)),
+      JSON.stringify(DeskTicketSchema.parse(withoutExternalId(ticket))),
       ticket.id,
       String(ticket.updatedAt),
       UNSOLVED.has(ticket.status) ? '1' : '0',
@@ -432,9 +478,14 @@ export class DeskStore {
     return Array.from({ length: n }, (_, i) => String(last - n + 1 + i));
   }
 
-  /** One id per email, as a desk knows its end users; the first ticket of a person creates it. */
-  private async userId(email: string): Promise<string> {
-    return z.string().parse(await this.script(USER_ID, [this.key('users'), this.key('seq:user')], [email]));
+  /** One id per email, as a desk knows its end users (the first ticket of a person creates it), with its external id. */
+  private async user(email: string): Promise<{ id: string; externalId?: string }> {
+    const [id, externalId] = UserReplySchema.parse(await this.script(USER_ID, [this.key('users'), this.key('seq:user'), this.externalIdsKey()], [email]));
+    return { id, ...(externalId !== '' ? { externalId } : {}) };
+  }
+
+  private externalIdsKey(): string {
+    return this.key('user-external-ids');
   }
 
   private key(suffix: string): string {
@@ -462,8 +513,17 @@ function luaScript(lua: string): LuaScript {
   return { lua, sha: createHash('sha1').update(lua).digest('hex') };
 }
 
+/**
+ * A saved ticket without any external id: tickets saved by earlier versions carry the one their creator claimed,
+ * which vouches for nothing. Readers get the user record's (withUserRecord).
+ */
 function parseTicket(data: string): DeskTicket {
-  return DeskTicketSchema.parse(JSON.parse(data));
+  return withoutExternalId(DeskTicketSchema.parse(JSON.parse(data)));
+}
+
+function withoutExternalId(ticket: DeskTicket): DeskTicket {
+  const { externalId: _claimed, ...requester } = ticket.requester;
+  return { ...ticket, requester };
 }
 
 function parseComments(raw: unknown): DeskComment[] {

@@ -35,6 +35,7 @@ export const DeskRequesterSchema = z.object({
   id: z.string().min(1),
   email: z.string(),
   name: z.string(),
+  /** from the desk's user record (set by an agent through PUT /api/users), never from the ticket's creator */
   externalId: z.string().optional(),
 });
 export type DeskRequester = z.infer<typeof DeskRequesterSchema>;
@@ -71,18 +72,39 @@ export type TicketWithComments = z.infer<typeof TicketWithCommentsSchema>;
 export const TicketSummarySchema = z.object({ id: TicketIdSchema, updatedAt: millis });
 export const TicketListSchema = z.array(TicketSummarySchema);
 
+const EmailSchema = z.email().transform((e) => e.toLowerCase());
+const ExternalIdSchema = z.string().trim().min(1).max(200);
+
+/**
+ * Whoever opens a ticket says who they are by email and name only: an `externalId` in the body is ignored (as any
+ * unknown field), since the workflow takes the external id as the platform user name, that is as proof of identity.
+ */
 export const CreateTicketBodySchema = z.object({
   subject: z.string().trim().min(1).max(500),
   description: z.string().max(MAX_BODY),
   requester: z.object({
-    email: z.email().transform((e) => e.toLowerCase()),
+    email: EmailSchema,
     name: z.string().trim().min(1).max(200),
-    externalId: z.string().trim().min(1).max(200).optional(),
   }),
   tags: z.array(TagSchema).max(100).default([]),
 });
 export type CreateTicketBody = z.input<typeof CreateTicketBodySchema>;
 export type CreateTicketInput = z.output<typeof CreateTicketBodySchema>;
+
+/** A desk user as an agent (administrator) keeps it: the external id the desk vouches for. */
+export const DeskUserSchema = z.object({
+  id: z.string().min(1),
+  email: z.string(),
+  externalId: z.string().optional(),
+});
+export type DeskUser = z.infer<typeof DeskUserSchema>;
+
+/** PUT /api/users: an agent records (or, with null, clears) the external id of the desk user with this email. */
+export const SetUserBodySchema = z.object({
+  email: EmailSchema,
+  externalId: ExternalIdSchema.nullable(),
+});
+export type SetUserBody = z.input<typeof SetUserBodySchema>;
 
 export const AddCommentBodySchema = z.object({
   authorId: z.string().trim().min(1).max(200).optional(),

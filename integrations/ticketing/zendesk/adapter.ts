@@ -22,6 +22,7 @@ import {
   type ZendeskTicket,
   type ZendeskUser,
 } from './schemas.js';
+import { isUnwatchedTicketEvent } from './watch-filter.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, parseSignatureTimestamp, zendeskSignatureMatches } from './webhook-signature.js';
 
 export interface ZendeskAdapterOptions {
@@ -153,10 +154,15 @@ export class ZendeskAdapter implements TicketSystem {
     if (pending.length === 0 && hasChanges) await this.client.updateTicket(ticketId, changes, 'always');
   }
 
-  /** The event's id from the signed body (the invocation-id header is not signed, so it is not trusted). */
+  /**
+   * The event's id from the signed body (the invocation-id header is not signed, so it is not trusted). None for an
+   * event on an unwatched ticket: it makes no events, so a replay is harmless, and recording it would cost a Redis
+   * write per webhook of the account's whole traffic.
+   */
   webhookDeliveryId(req: WebhookRequest): string | undefined {
     const body = webhookBodyFields(req);
-    return typeof body?.type === 'string' && body.type.startsWith('zen:event-type:') ? deliveryIdOf(body.id) : undefined;
+    if (typeof body?.type !== 'string' || !body.type.startsWith('zen:event-type:')) return undefined;
+    return isUnwatchedTicketEvent(body, this.config.watchTag) ? undefined : deliveryIdOf(body.id);
   }
 
   verifyWebhook(req: WebhookRequest, now: number): void {
@@ -183,6 +189,8 @@ export class ZendeskAdapter implements TicketSystem {
     } catch {
       throw new InvalidWebhook('bad_json', 'the body is not JSON', 400);
     }
+    // Before any API call: most of an account's events are about tickets that are not the bot's.
+    if (isUnwatchedTicketEvent(json, this.config.watchTag)) return [];
     const trigger = TriggerWebhookSchema.safeParse(json);
     if (trigger.success) {
       const ticketId = trigger.data.ticket_id;
@@ -202,9 +210,10 @@ export class ZendeskAdapter implements TicketSystem {
 
   async eventsFromTicket(ticketId: string, now: number): Promise<StoredEvent[]> {
     const content = await this.readTicket(ticketId);
+    const comments = await this.commentsOf(content.ticket, { skipDescription: true });
     const events: StoredEvent[] = [];
-    if (content.ticket.tags.includes(this.config.watchTag)) events.push(tagged(await this.snapshot(content), now));
-    for (const c of await this.commentsOf(content.ticket, { skipDescription: true })) {
+    if (content.ticket.tags.includes(this.config.watchTag)) events.push(tagged(await this.snapshot(content), now, { botCommented: comments.some((c) => c.authorRole === 'bot') }));
+    for (const c of comments) {
       if (c.authorRole !== 'bot') events.push(commentAdded(ticketId, c, now));
     }
     return events;
@@ -254,7 +263,7 @@ export class ZendeskAdapter implements TicketSystem {
           removed: (e.event.tags_removed ?? []).map((t) => t.toLowerCase()),
           byRole,
         };
-        const tagging = added.includes(this.config.watchTag) && content.ticket.tags.includes(this.config.watchTag) ? [tagged(await this.snapshot(content), now)] : [];
+        const tagging = added.includes(this.config.watchTag) && content.ticket.tags.includes(this.config.watchTag) ? await this.taggedLater(content, byRole, e.id, now) : [];
         return { ticketId, events: [...tagging, changed] };
       }
       case 'zen:event-type:ticket.status_changed': {
@@ -271,6 +280,21 @@ export class ZendeskAdapter implements TicketSystem {
         return { ticketId: e.detail.id, events: [] };
       }
     }
+  }
+
+  /**
+   * The watch tag added to a ticket that exists: by an agent (or Zendesk itself) a deliberate (re)open, with an event
+   * of its own. The comments written before come first: without a workflow they change nothing, and once taken the
+   * poller's copies of them are duplicates, not answers to the bot's first question (the intake keeps no comment of a
+   * ticket the bot did not watch yet).
+   */
+  private async taggedLater(content: Content, byRole: ActorRole, eventId: string, now: number): Promise<StoredEvent[]> {
+    const ticketId = String(content.ticket.id);
+    const comments = await this.commentsOf(content.ticket, { skipDescription: true });
+    const reopen = byRole === 'agent' || byRole === 'system';
+    const past = { botCommented: comments.some((c) => c.authorRole === 'bot'), ...(reopen ? { watchTagAdded: true } : {}) };
+    const earlier = comments.filter((c) => c.authorRole !== 'bot').map((c) => commentAdded(ticketId, c, now));
+    return [...earlier, tagged(await this.snapshot(content), now, past, reopen ? eventId : undefined)];
   }
 
   /** The API user's id: the bot. Read once; a failed read is tried again next time. */
@@ -398,9 +422,13 @@ function header(req: WebhookRequest, name: string): string | undefined {
   return first === undefined || first === '' ? undefined : first;
 }
 
-/** One id per ticket: the webhook and the poller both say "this ticket is tagged". */
-function tagged(ticket: TicketSnapshot, now: number): EventOf<'ticketTagged'> {
-  return { type: 'ticketTagged', id: `${SYSTEM}:${ticket.id}:tagged`, at: now, ticket };
+/**
+ * One id per ticket: the webhook and the poller both say "this ticket is tagged". A deliberate re-open (the watch tag
+ * added again) adds the id of its Zendesk event: it is not a duplicate of the first tagging.
+ */
+function tagged(ticket: TicketSnapshot, now: number, past?: EventOf<'ticketTagged'>['past'], reopenEventId?: string): EventOf<'ticketTagged'> {
+  const id = `${SYSTEM}:${ticket.id}:tagged${reopenEventId !== undefined ? `:${reopenEventId}` : ''}`;
+  return { type: 'ticketTagged', id, at: now, ticket, ...(past ? { past } : {}) };
 }
 
 function commentAdded(ticketId: string, c: TicketComment, now: number): EventOf<'commentAdded'> {

@@ -1,3 +1,5 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { PlatformUser, TokenInfo } from '../../../workflows/resync/model.js';
@@ -24,6 +26,14 @@ export interface SafeNetStaPlatformOptions {
 
 const MAX_LIST_PAGES = 50;
 const MAX_LOG_PAGES = 10;
+const USER_CACHE_TTL_S = 60;
+/** how long one worker reads the user list for the others before they stop waiting and read it themselves */
+const USER_SCAN_LOCK_MS = 30_000;
+const USER_SCAN_POLL_MS = 100;
+
+/** The user list as kept in Redis: only the fields findUsers compares and returns (no key, no secret), or "too long". */
+const CachedUsersSchema = z.union([z.object({ users: z.array(StaUserSchema) }), z.object({ tooLong: z.literal(true) })]);
+type CachedUsers = z.infer<typeof CachedUsersSchema>;
 
 /** The runbook's console steps (Redcentric "How To Resync A Token"), for what the APIs cannot do. */
 export const CONSOLE = {
@@ -54,6 +64,11 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
   private readonly now: () => number;
   /** STA object ids by user name: they never change, so one lookup per process is enough */
   private readonly ids = new Map<string, string>();
+  private readonly redis: Redis;
+  /** the tenant's user list in Redis (per page cap), shared by every worker for `ttlS` seconds; 0: not kept */
+  private readonly userCache: { key: string; ttlS: number };
+  /** this process's read of the user list in progress: concurrent searches wait for it */
+  private userListing: Promise<StaUser[]> | undefined;
 
   constructor(options: SafeNetStaPlatformOptions) {
     const { config } = options;
@@ -61,6 +76,9 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
     this.now = now ?? Date.now;
     const guard = new PlatformGuard({ redis: options.redis, prefix: options.prefix, platform: PLATFORM, account: `${config.apiUrl}|${config.tenantCode}`, ...config.guard, ...(now ? { now } : {}) });
     this.userScanPages = config.userScanPages;
+    this.redis = options.redis;
+    const tenant = createHash('sha256').update(`${config.apiUrl}|${config.tenantCode}`).digest('hex').slice(0, 16);
+    this.userCache = { key: `${options.prefix}:sta:users:${tenant}:${config.userScanPages}`, ttlS: config.userCacheTtlS ?? USER_CACHE_TTL_S };
     this.consoleUrl = config.consoleUrl;
     this.rest = new StaRestClient({
       apiUrl: config.apiUrl,
@@ -115,8 +133,9 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
       const user = await this.userByName(userName);
       candidates = user ? [user] : [];
     } else {
-      // The reference documents no search parameter for GET /users: read the pages and compare here.
-      candidates = await this.rest.all({ method: 'GET', path: '/users', retry: 'always', what: 'list users' }, StaUserSchema, this.userScanPages, () => new StaUserScanLimit(this.userScanPages));
+      // The reference documents no search parameter for GET /users (Thales's ConnId connector and the XSOAR integration
+      // page through it too): the list is read and compared here, once per STA_USER_CACHE_TTL_S for all workers.
+      candidates = await this.userList();
     }
     return candidates
       .filter((u) => (!email || (u.email ?? '').toLowerCase() === email) && (!lastName || (u.lastName ?? '').toLowerCase() === lastName))
@@ -125,6 +144,58 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
         return toPlatformUser(u);
       })
       .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /**
+   * The tenant's users for a search by email or last name. An unknown requester is searched twice (email, then last
+   * name) and a few such tickets a minute would each page through the list: kept in Redis, one read per TTL serves
+   * every search of every worker. One process reads at a time (the promise), one worker at a time (a lock in Redis);
+   * the others wait for its result. A list longer than the page cap is kept as "too long", so it is not re-read either.
+   */
+  private userList(): Promise<StaUser[]> {
+    if (this.userCache.ttlS === 0) return this.scanUsers();
+    this.userListing ??= this.cachedUserList().finally(() => {
+      this.userListing = undefined;
+    });
+    return this.userListing;
+  }
+
+  private async cachedUserList(): Promise<StaUser[]> {
+    const { key, ttlS } = this.userCache;
+    const lock = `${key}:lock`;
+    const token = randomUUID();
+    const giveUpAt = Date.now() + USER_SCAN_LOCK_MS;
+    for (;;) {
+      const cached = parseCachedUsers(await this.redis.get(key));
+      if (cached) return this.usersOf(cached);
+      if ((await this.redis.set(lock, token, 'PX', USER_SCAN_LOCK_MS, 'NX')) === 'OK') break;
+      // The worker reading it is stuck or gone: read it here rather than wait any longer.
+      if (Date.now() >= giveUpAt) return this.scanUsers();
+      await sleep(USER_SCAN_POLL_MS);
+    }
+    try {
+      let record: CachedUsers;
+      try {
+        record = { users: (await this.scanUsers()).map((u) => StaUserSchema.parse({ id: u.id, userName: u.userName, firstName: u.firstName, lastName: u.lastName, email: u.email })) };
+      } catch (err) {
+        if (!(err instanceof StaUserScanLimit)) throw err;
+        record = { tooLong: true };
+      }
+      await this.redis.set(key, JSON.stringify(record), 'EX', ttlS);
+      return this.usersOf(record);
+    } finally {
+      // A failed read frees the others at once; a lock that expired and was taken by another worker is left alone.
+      if ((await this.redis.get(lock)) === token) await this.redis.del(lock);
+    }
+  }
+
+  private scanUsers(): Promise<StaUser[]> {
+    return this.rest.all({ method: 'GET', path: '/users', retry: 'always', what: 'list users' }, StaUserSchema, this.userScanPages, () => new StaUserScanLimit(this.userScanPages));
+  }
+
+  private usersOf(cached: CachedUsers): StaUser[] {
+    if ('tooLong' in cached) throw new StaUserScanLimit(this.userScanPages);
+    return cached.users;
   }
 
   async getGroups(userId: string): Promise<string[]> {
@@ -221,6 +292,17 @@ export class SafeNetStaPlatform implements TwoFactorPlatform {
     if (!user) throw new PlatformUserNotFound(userName);
     this.ids.set(user.userName, user.id);
     return user.id;
+  }
+}
+
+/** A kept list that does not parse (written by another version) counts as none. */
+function parseCachedUsers(raw: string | null): CachedUsers | undefined {
+  if (raw === null) return undefined;
+  try {
+    const parsed = CachedUsersSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   STA_SOAP_ORGANIZATION: optionalText,
   /** pages of 100 users read at most when searching by email or last name */
   STA_USER_SCAN_PAGES: z.coerce.number().int().min(1).max(1000).default(20),
+  /** seconds the user list read for such a search is kept in Redis for every worker (0: read it for each search) */
+  STA_USER_CACHE_TTL_S: z.coerce.number().int().min(0).max(3600).default(60),
   STA_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** the STA RADIUS service (opt-in): with it MobilePASS tokens are resynced by two authentications, as the Synchronization policy intends */
   STA_RADIUS_HOST: optionalText,
@@ -78,6 +80,8 @@ export interface StaConfig {
   /** tolerated clock difference when the bot's own RADIUS logins are kept out of the re-test check */
   logSkewMs: number;
   userScanPages: number;
+  /** STA_USER_CACHE_TTL_S (default 60; 0: off) */
+  userCacheTtlS?: number;
   timeoutMs: number;
   retries: number;
   guard: GuardSettings;
@@ -130,6 +134,7 @@ export function loadStaConfig(source: NodeJS.ProcessEnv): StaConfig {
     lockout: { threshold: env.STA_LOCKOUT_THRESHOLD, lookbackMs: env.STA_LOCKOUT_LOOKBACK_MS },
     logSkewMs: env.STA_LOG_SKEW_MS,
     userScanPages: env.STA_USER_SCAN_PAGES,
+    userCacheTtlS: env.STA_USER_CACHE_TTL_S,
     timeoutMs: env.STA_TIMEOUT_MS,
     retries: env.STA_RETRIES,
     guard: guardSettings(env, 'STA'),
