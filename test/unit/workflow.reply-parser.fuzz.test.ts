@@ -62,6 +62,14 @@ const RESERVED = new Set([
   'ext', 'extension', 'direct', 'office', 'number', 'from', 'sent', 'date', 'wrote', 'writes', 'schrieb', 'schreef', 'skrev', 'escreveu',
   'kirjoitti', 'regards', 'wishes', 'sincerely', 'truly', 'cordialement', 'saludos', 'saludo', 'groet', 'begin', 'above', 'outlook', 'original',
   'forwarded', 'von', 'gesendet',
+  // Labels of numbers that are not codes (staff, cost centres, dates, places, references).
+  'staff', 'employee', 'personnel', 'personalnummer', 'personalnr', 'pers', 'mitarbeiter', 'mitarbeiternummer', 'mitarbeiternr', 'matricule',
+  'personeelsnummer', 'personeelsnr', 'medewerker', 'medewerkernummer', 'empleado', 'legajo', 'badge', 'payroll', 'cost', 'centre', 'center',
+  'kostenstelle', 'kostenplaats', 'kostencentrum', 'centro', 'coste', 'costes', 'costo', 'costos', 'ceco', 'datum', 'fecha', 'room', 'raum',
+  'zimmer', 'salle', 'kamer', 'sala', 'building', 'postcode', 'mobil', 'mobiel', 'celular', 'handy', 'portable', 'telefon', 'telefoon',
+  'telefono', 'durchwahl', 'direkt', 'whatsapp', 'ritm', 'task', 'vorgang', 'anfrage', 'auftrag', 'bestellung', 'rechnung', 'demande',
+  'dossier', 'commande', 'facture', 'aanvraag', 'melding', 'bestelling', 'factuur', 'solicitud', 'caso', 'incidencia', 'pedido', 'factura',
+  'nummer', 'numero',
 ]);
 const NEUTRAL = ['here', 'are', 'the', 'codes', 'code', 'my', 'app', 'shows', 'please', 'hello', 'team', 'first', 'second', 'then', 'and', 'new', 'one', 'token', 'login', 'again', 'now', 'ok', 'thanks', 'sorry', 'for', 'delay'];
 const word = fc.oneof(fc.constantFrom(...NEUTRAL), fc.stringMatching(/^[a-z]{4,10}$/).filter((w) => !RESERVED.has(w)));
@@ -202,5 +210,71 @@ describe('parseReply on hostile input', () => {
     expectWellFormed(`<div>${'<blockquote><div><p>'.repeat(60_000)}287082 359152`);
     expectWellFormed(`<p>x</p>${'<style><head <a-a-a-a <!'.repeat(40_000)}`);
     expectWellFormed(`<p>x</p>${'<div title="'.repeat(100_000)}`);
+  });
+});
+
+// A plain success with any failure, hedge, contrast or "not tried yet" next to it, in the five languages.
+const SUCCESSES = ['works now', 'Yes', 'All good', 'I can log in now', 'OK', 'Thanks!', '👍', 'Ja, es funktioniert', 'Klappt', 'Oui, ça marche', 'Merci', 'Het werkt', 'Bedankt', 'Sí, funciona', 'Gracias'];
+const SPOILERS = [
+  'but not on my phone', 'not sure', "I haven't tried yet", 'will try later', 'ok, will do', 'still failing', 'now it rejects my codes again',
+  "doesn't seem to", 'it says invalid code', 'maybe', 'only once', 'it does not seem to be fine', "I wish I could say so, but no",
+  'aber nur am Laptop', 'leider nicht', 'ich probiere es später', 'geht immer noch nicht', 'noch nicht getestet',
+  'mais pas sur mon téléphone', 'ça ne marche toujours pas', 'pas encore essayé', 'je vais essayer demain',
+  'maar het lukt niet', 'nog steeds niet', 'nog niet getest', 'ik probeer het straks',
+  'pero todavía no', 'no funciona', 'lo pruebo luego', 'ya lo intenté y sigue fallando',
+];
+
+// Numbers that are not codes, as people write them around their codes.
+function decoyOf(n: string, day: number, month: number, year: number): fc.Arbitrary<string> {
+  const dd = String(day).padStart(2, '0');
+  const mm = String(month).padStart(2, '0');
+  return fc.constantFrom(
+    `REQ-${n}`, `[REQ-${n}]`, `INC${n}`, `ticket #${n}`, `Ticket ${n}`, `ref. ${n}`, `Staff no. ${n}`, `staff ID: ${n}`, `Employee #${n}`,
+    `Personalnr. ${n}`, `Mitarbeiter-Nr.: ${n}`, `Matricule : ${n}`, `Personeelsnummer ${n}`, `Nº de empleado: ${n}`, `Cost centre ${n}`,
+    `Kostenstelle: ${n}`, `centre de coûts ${n}`, `kostenplaats ${n}`, `centro de coste ${n}`, `Tel. +49 ${n}`, `M: ${n}`, `phone ${n}`,
+    `${n} (staff no.)`, `${n} is my ticket number`, `${dd}/${mm}/${year}`, `${year}-${mm}-${dd}`, `${dd}.${mm}.${year}`, `${dd}-${mm}-${year}`,
+  );
+}
+
+const decoyText = fc
+  .record({ n: fc.stringMatching(/^[0-9]{6,8}$/), day: fc.integer({ min: 1, max: 28 }), month: fc.integer({ min: 1, max: 12 }), year: fc.integer({ min: 2000, max: 2099 }) })
+  .chain(({ n, day, month, year }) => decoyOf(n, day, month, year));
+
+describe('parseReply never takes the dangerous reading', () => {
+  it('never reads "works" when a failure, hedge, contrast or "not tried yet" stands next to a success', () => {
+    const reply = fc.record({
+      success: fc.constantFrom(...SUCCESSES),
+      spoiler: fc.constantFrom(...SPOILERS),
+      spoilerFirst: fc.boolean(),
+      separator: fc.constantFrom(', ', '. ', '\n', ' – ', ' ', '! ', '; '),
+      tail: quotedTail,
+    });
+    fc.assert(
+      fc.property(reply, ({ success, spoiler, spoilerFirst, separator, tail }) => {
+        const text = `${spoilerFirst ? spoiler : success}${separator}${spoilerFirst ? success : spoiler}${tail}`;
+        expect(parseReply(text, { kind: 'retest' })).not.toEqual({ kind: 'retest', outcome: 'works' });
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it.each([6, 8] as const)('never uses a ticket, staff, cost-centre, phone number or date as a %i-digit code', (length) => {
+    const reply = fc
+      .record({ first: codeOf(length), second: codeOf(length), decoys: fc.array(decoyText, { minLength: 1, maxLength: 3 }), at: fc.nat(), gap: fc.constantFrom('\n', ', ', '. ', ' – ', '; ', ' and '), tail: quotedTail })
+      .filter(({ first, second }) => first.digits !== second.digits);
+    fc.assert(
+      fc.property(reply, ({ first, second, decoys, at, gap, tail }) => {
+        const parts = [...decoys];
+        parts.splice(at % (parts.length + 1), 0, `${first.written}${gap}${second.written}`);
+        const parsed = parseReply(`${parts.join(gap)}${tail}`, { kind: 'codes', codeLength: length });
+        if (parsed.kind === 'codes') expect(parsed.codes).toEqual([first.digits, second.digits]);
+        else expect(parsed.kind).toBe('unusable');
+        // On lines of their own, nothing stands between the pair and the parser.
+        const lines = [...decoys];
+        lines.splice(at % (lines.length + 1), 0, first.written, second.written);
+        expect(parseReply(`${lines.join('\n')}${tail}`, { kind: 'codes', codeLength: length })).toEqual({ kind: 'codes', codes: [first.digits, second.digits] });
+      }),
+      { numRuns: 400 },
+    );
   });
 });

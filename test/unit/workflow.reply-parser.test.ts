@@ -148,6 +148,15 @@ const REPLIES: readonly Case[] = [
   ['KT-4: response a digit short', '1928374', RESPONSE_8, unusable('wrong_length')],
   ['KT-4: no response', "The token only shows 'Resync'", RESPONSE_8, unusable('no_codes')],
   ['KT-4: response in HTML under an Outlook header', '<div>29384756</div><hr><div><b>From:</b> IT Helpdesk<br><b>Sent:</b> Monday<br>Enter this challenge: 12345678</div>', RESPONSE_8, response('29384756')],
+  ['a ticket reference hung on a number is not a code', 'Codes for REQ-482133: 287082 359152', CODES_6, codes('287082', '359152')],
+  ['a staff number and a cost centre are not codes', 'Staff no. 104233, cost centre 410020: 287082 359152', CODES_6, codes('287082', '359152')],
+  ['"… is my ticket number" names the number before it', '482133 is my ticket number. 287082 359152', CODES_6, codes('287082', '359152')],
+  ['a bare "Tel:" labels the number after it', 'Tel: 444136\nCodes: 287082 359152', CODES_6, codes('287082', '359152')],
+  ['a date between the codes', '287082 03/12/2026 359152', CODES_6, codes('287082', '359152')],
+  ['an ISO date is not an 8-digit code', 'Codes from 2026-12-03: 94287082 37359152', CODES_8, codes('94287082', '37359152')],
+  ['a pair written twice is one pair', '287082 359152\n\nIn case it got lost: 287082 359152', CODES_6, codes('287082', '359152')],
+  ['a correction after the pair is asked about, not guessed', 'Code 1: 287082, code 2: 359152. Sorry, the second one was actually 359125', CODES_6, unusable('too_many_codes')],
+  ['a staff number alone on a signature line is a third candidate', 'Code: 287082\nNext code: 359152\n\nAnna Schmidt\n104233', CODES_6, unusable('too_many_codes')],
   ['empty reply', '', CODES_6, unusable('empty')],
   ['invisible characters only', '  \u200B\n\u200F&nbsp;', CODES_6, unusable('empty')],
   ['re-test answer with history', `Works now, thanks!\n\n${GMAIL_HISTORY}`, RETEST, { kind: 'retest', outcome: 'works' }],
@@ -185,6 +194,10 @@ const WORKS = [
   'Perfect, that did the trick',
   'Thank you!',
   'Working now, thank you!',
+  'Ja, es funktioniert jetzt',
+  'Oui, ça marche maintenant',
+  'Het werkt weer, bedankt',
+  'Sí, ya funciona',
   'Problem solved',
   'it is working fine now',
   'Works now!\n\nKind regards,\nAnna\n+49 170 1234567',
@@ -216,6 +229,12 @@ const FAILS = [
   "I'm still not able to log in",
   'No change, still cannot login',
   'It says invalid passcode',
+  'It does not seem to be fine',
+  "Doesn't look like it worked :(",
+  'Nein, geht immer noch nicht',
+  'Non, ça ne marche toujours pas',
+  'Nee, het werkt nog steeds niet',
+  'No, todavía no funciona, ya lo intenté',
 ];
 
 const UNCLEAR = [
@@ -229,6 +248,12 @@ const UNCLEAR = [
   'It worked once, then failed again',
   'It works on my phone but not on my laptop.',
   'Maybe',
+  "Worked for one login, now it's rejecting my codes again",
+  'I wish I could tell you it works, but no.',
+  'ok, will do',
+  'OK, ich probiere es später',
+  'Does it work now, or should I wait?',
+  'Ok, grazie',
 ];
 
 describe('parseReply re-test', () => {

@@ -32,21 +32,8 @@ export function parseReply(text: string, expect: ReplyExpectation): ParsedReply 
     const outcome = retestOutcome(part);
     return outcome ? { kind: 'retest', outcome } : unusable('unclear');
   }
-  const { codes, strays } = findCodes(part, expect.codeLength);
-  if (expect.kind === 'response') {
-    // Typing the same response twice is still one answer.
-    const distinct = [...new Set(codes)];
-    const [response] = distinct;
-    if (distinct.length > 1) return unusable('too_many_codes');
-    if (response !== undefined) return { kind: 'response', response };
-    return unusable(strays > 0 ? 'wrong_length' : 'no_codes');
-  }
-  const [first, second] = codes;
-  if (codes.length > 2) return unusable('too_many_codes');
-  // The same code twice means the second was copied before the app moved on; one_code's answer says to wait.
-  if (first !== undefined && second !== undefined && first !== second) return { kind: 'codes', codes: [first, second] };
-  if (first !== undefined) return unusable(second === undefined && strays > 0 ? 'wrong_length' : 'one_code');
-  return unusable(strays > 0 ? 'wrong_length' : 'no_codes');
+  const found = findCandidates(part, expect.codeLength);
+  return expect.kind === 'response' ? readResponse(found) : readCodePair(found);
 }
 
 function unusable(problem: Problem): ParsedReply {
@@ -181,7 +168,11 @@ const OUTLOOK_FROM = /^\*?(?:from|von|de|van|da|fra|från|od)\s*:/i;
 const OUTLOOK_SAME_LINE = /\s\*?(?:sent|date|gesendet|envoyé|enviado|verzonden|inviato)\s*:/i;
 const OUTLOOK_NEXT = /^\*?(?:sent|date|to|subject|cc|gesendet|an|betreff|datum|envoyé|à|objet|enviado|para|asunto|verzonden|aan|onderwerp|inviato|oggetto)\s*:/i;
 const HELPDESK_MARKER = /reply above this line/i;
-const SENT_FROM = /^(?:sent (?:from|with|via) \S|get outlook for |von meinem \S|gesendet von |envoyé de mon |enviado desde mi )/i;
+const SENT_FROM = /^(?:sent (?:from|with|via) \S|get outlook for |von meinem \S|gesendet von |envoyé de(?:puis)? mon |enviado desde mi |(?:verzonden|verstuurd) (?:met|vanaf|van) mijn )/i;
+// Legal footers that mail servers add under the reply, sometimes with no signature before them: their "not", "if"
+// and "intended" would otherwise be read as part of the answer.
+const DISCLAIMER_START = /^\W*(?:confidential|disclaimer|legal notice|important notice|this |the information|diese |der inhalt|vertraulich|ce |les informations|avis de confidentialit|dit |deze |de informatie|este |la informaci|aviso legal)/i;
+const DISCLAIMER_WORDS = /confidential|vertraulich|confidentiel|vertrouwelijk|confidencial|intended recipient|empfänger|destinataire|geadresseerde|destinatario/i;
 
 // Sign-offs that never start content; they end the new part wherever they stand alone.
 const FIRM_CLOSINGS = new Set([
@@ -189,6 +180,8 @@ const FIRM_CLOSINGS = new Set([
   'thanks and regards', 'thanks & regards', 'best wishes', 'sincerely', 'yours sincerely', 'yours truly',
   'cordialement', 'bien cordialement', 'mfg', 'mit freundlichen grüßen', 'mit freundlichen grüssen',
   'freundliche grüße', 'viele grüße', 'beste grüße', 'met vriendelijke groet', 'saludos', 'un saludo',
+  'liebe grüße', 'herzliche grüße', 'viele grüsse', 'beste grüsse', 'bien à vous', 'bonne journée', 'met vriendelijke groeten',
+  'vriendelijke groet', 'vriendelijke groeten', 'mvg', 'groetjes', 'atentamente', 'saludos cordiales', 'un cordial saludo',
 ]);
 // Sign-offs that are also ordinary words in a reply ("Thanks, works now"): only a name after them makes a signature.
 const SOFT_CLOSINGS = new Set([
@@ -280,6 +273,7 @@ function startsHistory(t: string, lines: readonly string[], i: number): boolean 
 
 function startsSignature(t: string, lines: readonly string[], i: number): boolean {
   if (t === '--' || t === '-- ' || (t.length <= 80 && SENT_FROM.test(t))) return true;
+  if (t.length >= 60 && DISCLAIMER_START.test(t) && DISCLAIMER_WORDS.test(t.slice(0, 200))) return true;
   if (t.length > 80) return false;
   const closing = t.toLowerCase().replace(/[\s,.!:;~-]+$/, '').replace(/\s+/g, ' ');
   if (FIRM_CLOSINGS.has(closing)) return true;
@@ -315,30 +309,106 @@ function looksLikeName(text: string): boolean {
 
 // ---- codes ----------------------------------------------------------------------------------------------------
 
-// Numbers after these words are someone else's: a ticket, a phone, the challenge we sent.
-const LABEL_BEFORE = /(?:^|[^\p{L}])(?:(?:tel|telephone|phone|mobile|mob|cell|fax|ext|extension|direct|office|ticket|case|incident|request|ref|reference|order|invoice|id|challenge)\s*(?:no\.?|nr\.?|number)?\s*[#:.]?|[tmpfdow]\s*[:.])\s*$/iu;
-const LETTER = /\p{L}/u;
-const LINK = /@|:\/\/|^[(<[]?(?:www\.|mailto:|tel:)/i;
-const MAY_HOLD_LINK = /@|:\/\/|www\.|mailto:|tel:/i;
+/*
+ * A wrong pair is not free: each resync spends one of the requester's attempts and, on platforms with lock-out,
+ * counts toward locking them out. So numbers that belong to something else (a ticket, a person, a cost centre, a
+ * phone, a date) are never candidates, and unless the candidates make exactly one pair the requester is asked again.
+ */
+
+/** A number of code length, where it ends in the scanned text. */
+interface Candidate {
+  readonly value: string;
+  readonly end: number;
+}
+
+/** Every number of code length in the order written, and how many near-misses were seen. */
+interface Found {
+  readonly codes: readonly string[];
+  readonly strays: number;
+}
+
+type Pick = { kind: 'pair'; codes: [string, string] } | { kind: 'one'; repeated: boolean } | { kind: 'none' } | { kind: 'ambiguous' };
+
+function readCodePair({ codes, strays }: Found): ParsedReply {
+  const pick = pickPair(codes);
+  switch (pick.kind) {
+    case 'pair':
+      return { kind: 'codes', codes: pick.codes };
+    case 'ambiguous':
+      return unusable('too_many_codes');
+    case 'one':
+      // The same code twice means the second was copied before the app moved on; one_code's answer says to wait.
+      return unusable(!pick.repeated && strays > 0 ? 'wrong_length' : 'one_code');
+    case 'none':
+      return unusable(strays > 0 ? 'wrong_length' : 'no_codes');
+  }
+}
+
+function readResponse({ codes, strays }: Found): ParsedReply {
+  // Typing the same response twice is still one answer.
+  const distinct = [...new Set(codes)];
+  const [response] = distinct;
+  if (distinct.length > 1) return unusable('too_many_codes');
+  if (response !== undefined) return { kind: 'response', response };
+  return unusable(strays > 0 ? 'wrong_length' : 'no_codes');
+}
 
 /**
- * Codes in the order written, plus how many other numbers of five or more digits were seen (an attempt at a code
- * with a digit missing or extra). A chain is digit groups separated only by spaces or one hyphen; a segment of a
- * chain yields codes only if it splits exactly into codes, so phone numbers ("555 123 4567") yield none.
- * One pass over the characters: thousands of numbers cost no more than their length.
+ * Two codes in order make a pair, also when the requester wrote the pair again ("287082 359152 … 287082 359152")
+ * or a code twice in a row. Anything else is ambiguous, even when some of the numbers are labelled as codes: a third
+ * number may be a correction ("the second one was actually 359125") or an old code, and guessing spends an attempt.
  */
-function findCodes(text: string, length: 6 | 8): { codes: string[]; strays: number } {
-  const scanned = MAY_HOLD_LINK.test(text) ? text.replace(/\S+/g, (token) => (LINK.test(token) ? ' / ' : token)) : text;
-  const codes: string[] = [];
+function pickPair(values: readonly string[]): Pick {
+  const collapsed = values.filter((v, i) => v !== values[i - 1]);
+  const [a, b] = collapsed;
+  if (a === undefined) return { kind: 'none' };
+  if (b === undefined) return { kind: 'one', repeated: values.length > 1 };
+  const samePairAgain = collapsed.length % 2 === 0 && collapsed.every((v, i) => v === (i % 2 === 0 ? a : b));
+  return samePairAgain ? { kind: 'pair', codes: [a, b] } : { kind: 'ambiguous' };
+}
+
+function findCandidates(part: string, length: 6 | 8): Found {
+  const scanned = blankNonCodes(part);
+  const { candidates, strays } = scanCodes(scanned, length);
+  return { codes: candidates.filter((c) => !labelledAfter(scanned, c.end)).map((c) => c.value), strays };
+}
+
+const LETTER = /\p{L}/u;
+// "tel:+4930…" is a link; "Tel:" on its own is a label, and must stay for labelled() to see it.
+const LINK = /@|:\/\/|^[(<[]?(?:www\.|mailto:|tel:)./i;
+const MAY_HOLD_LINK = /@|:\/\/|www\.|mailto:|tel:/i;
+// "2026-12-03", "03/12/2026", "3.12.26": the digits of a date would make one code of a pair, or a whole 8-digit code.
+const DATE = /(?<![0-9])(?:([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})|([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4}|[0-9]{2}))(?![0-9])/g;
+
+/** Links, addresses and dates become a separator, so their digits neither count nor join a code's digits. */
+function blankNonCodes(text: string): string {
+  const unlinked = MAY_HOLD_LINK.test(text) ? text.replace(/\S+/g, (token) => (LINK.test(token) ? ' / ' : token)) : text;
+  return unlinked.replace(DATE, (whole, y?: string, m?: string, d?: string, a?: string, b?: string) =>
+    (y !== undefined ? isMonthDay(Number(m), Number(d)) : isMonthDay(Number(a), Number(b)) || isMonthDay(Number(b), Number(a))) ? ' / ' : whole,
+  );
+}
+
+function isMonthDay(month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/**
+ * Numbers of code length in the order written, plus how many other numbers of five or more digits were seen (an
+ * attempt at a code with a digit missing or extra). A chain is digit groups separated only by spaces or one
+ * hyphen; a segment of a chain yields codes only if it splits exactly into codes, so phone numbers ("555 123 4567")
+ * yield none. One pass over the characters: thousands of numbers cost no more than their length.
+ */
+function scanCodes(scanned: string, length: 6 | 8): { candidates: Candidate[]; strays: number } {
+  const candidates: Candidate[] = [];
   let strays = 0;
-  let pending: string[] = [];
+  let pending: Candidate[] = [];
   let code = '';
   let digits = 0;
   let fits = true;
   let chainIgnored = false;
   let prevEnd = -1;
   const endSegment = (): void => {
-    if (fits && code === '') codes.push(...pending);
+    if (fits && code === '') candidates.push(...pending);
     else if (digits >= 5) strays += 1;
     pending = [];
     code = '';
@@ -365,7 +435,7 @@ function findCodes(text: string, length: 6 | 8): { codes: string[]; strays: numb
       code += scanned.slice(i, end);
       if (code.length > length) fits = false;
       if (code.length === length) {
-        pending.push(code);
+        pending.push({ value: code, end });
         code = '';
       }
     }
@@ -373,7 +443,7 @@ function findCodes(text: string, length: 6 | 8): { codes: string[]; strays: numb
     i = end;
   }
   endSegment();
-  return { codes, strays };
+  return { candidates, strays };
 }
 
 function isAsciiDigit(c: number): boolean {
@@ -400,157 +470,385 @@ function joins(text: string, from: number, to: number): boolean {
   return hyphens <= 1 && to - from <= (hyphens === 1 ? 5 : 4);
 }
 
+// Words that say a number is someone else's: a phone, a ticket or order, a person, a cost centre, a date, a place,
+// the challenge we sent. In the five languages we answer in; a label we miss leaves a number that may be ambiguous.
+// A label hung on the number by a hyphen ("REQ-482133") drops only that number (see isStandalone), not the codes
+// written after it.
+const OTHER_NUMBER_WORDS = [
+  'tel', 'tél', 'telephone', 'téléphone', 'telefon', 'telefoon', 'teléfono', 'telefono', 'phone', 'mobile', 'mob', 'mobil', 'mobiel', 'móvil',
+  'movil', 'cell', 'celular', 'handy', 'portable', 'gsm', 'fax', 'ext', 'extension', 'durchwahl', 'direct', 'direkt', 'office', 'whatsapp',
+  'ticket', 'case', 'incident', 'inc', 'req', 'request', 'ritm', 'sr', 'chg', 'task', 'tkt', 'ref', 'reference', 'référence', 'referentie',
+  'referencia', 'order', 'invoice', 'po', 'vorgang', 'anfrage', 'auftrag', 'bestellung', 'rechnung', 'demande', 'dossier', 'commande',
+  'facture', 'aanvraag', 'melding', 'bestelling', 'factuur', 'solicitud', 'caso', 'incidencia', 'pedido', 'factura', 'id',
+  'staff', 'employee', 'emp', 'personnel', 'personalnummer', 'personalnr', 'pers', 'mitarbeiter', 'mitarbeiternummer', 'mitarbeiternr',
+  'matricule', 'employé', 'personeelsnummer', 'personeelsnr', 'medewerker', 'medewerkernummer', 'empleado', 'legajo', 'badge', 'payroll',
+  'cost centre', 'cost center', 'cc', 'kostenstelle', 'kst', 'centre de coûts?', 'centre de couts?', 'kostenplaats', 'kostencentrum',
+  'centro de costes?', 'centro de costos?', 'ceco',
+  'date', 'datum', 'fecha', 'room', 'raum', 'zimmer', 'salle', 'kamer', 'sala', 'building', 'postcode', 'plz', 'zip',
+  'challenge',
+].map((w) => w.replace(/ /g, '\\s+'));
+const NUMBER_WORD = '(?:no|nr|num|number|nummer|numéro|numero|número|n[º°o]|id)';
+// The label is captured, and the full stop after it, for labelled() to tell "Ref. 482133" from "… ticket. 287082".
+const LABEL_BEFORE = new RegExp(
+  `(?:^|[^\\p{L}])(?:((?:${OTHER_NUMBER_WORDS.join('|')})(?:[\\s.-]*${NUMBER_WORD})?)(\\.?)\\s*(?:[#:=]\\s*)?(?:(?:is|ist|lautet|est|es)\\s+)?|[tmpfdow]\\s*[:.]\\s*)$`,
+  'iu',
+);
+// Short words and "…nr" ("Tel.", "Ref.", "Personalnr.") are abbreviations; the full stop after them is not a sentence end.
+const ABBREVIATION = /^(?:\p{L}{1,4}|\p{L}*nr|n[º°])$/u;
+// "482133 is my ticket number" names the number before it. A parenthesis does only when it closes after the label:
+// "104233 (staff no.)" does, in "287082 (REQ-482133)" the label is for the next number.
+const OTHER_LABEL = `(?:${OTHER_NUMBER_WORDS.join('|')})(?![\\p{L}])(?:[\\s.-]*${NUMBER_WORD})?`;
+const LABEL_AFTER = new RegExp(
+  `^\\s*(?:(?:=|(?:is|ist|est|es)\\s)\\s*(?:(?:my|our|the|meine?|unsere?|die|der|das|mon|ma|notre|le|la|mi|el|mijn|onze|ons|de|het)\\s+)?${OTHER_LABEL}` +
+    `|[([]\\s*${OTHER_LABEL}\\s*\\.?\\s*[)\\]])`,
+  'iu',
+);
+
+/** The chain starting at start follows a label; a label glued to the digits ("SR482133") is isStandalone's. */
 function labelled(text: string, start: number): boolean {
-  const near = text.slice(Math.max(0, start - 30), start);
+  const near = text.slice(Math.max(0, start - 40), start);
   const before = near.slice(near.lastIndexOf('\n') + 1);
-  return before.endsWith('+') || (before.trim() !== '' && LABEL_BEFORE.test(before));
+  if (before.endsWith('+')) return true;
+  const label = isLetterAt(text, start - 1) || before.trim() === '' ? null : LABEL_BEFORE.exec(before);
+  if (!label) return false;
+  // "ticket number. 287082": a full stop after a whole word ends the sentence, after an abbreviation it does not.
+  const [, words = '', stop] = label;
+  return stop !== '.' || ABBREVIATION.test(words.toLowerCase().split(/[\s.-]+/).pop() ?? '');
+}
+
+function labelledAfter(text: string, end: number): boolean {
+  const near = text.slice(end, end + 40);
+  const newline = near.indexOf('\n');
+  return LABEL_AFTER.test(newline < 0 ? near : near.slice(0, newline));
 }
 
 /**
  * Groups that are never part of a code: a single digit (a label, "code 1: …"), "#4521", digits glued to letters
- * ("2FA", "KT4"), and parts of times, dates, decimals and addresses written with '.' or ':'.
+ * ("2FA", "KT4") or hung on a word ("REQ-482133", "INC_482133"), and parts of times, decimals and addresses
+ * written with '.' or ':'.
  */
 function isStandalone(text: string, start: number, end: number): boolean {
   if (end - start === 1) return true;
   const prev = text[start - 1];
   const next = text[end];
   if (prev === '#' || isLetterAt(text, start - 1) || isLetterAt(text, end)) return true;
+  if (isHook(prev) && isLetterAt(text, start - 2)) return true;
+  if (isHook(next) && isLetterAt(text, end + 1)) return true;
   const joinedBefore = (prev === '.' || prev === ':') && isAsciiDigit(text.charCodeAt(start - 2));
   const joinedAfter = (next === '.' || next === ':') && isAsciiDigit(text.charCodeAt(end + 1));
   return joinedBefore || joinedAfter;
 }
 
+function isHook(ch: string | undefined): boolean {
+  return ch === '-' || ch === '_' || ch === '/';
+}
+
 // ---- the re-test answer ---------------------------------------------------------------------------------------
+
+/*
+ * A "works" solves the ticket, so it must be plain: any negation, hedge, contrast, "not tried yet", or a language
+ * we do not understand makes the answer unclear (the requester is asked once more), never "works". A failure needs
+ * less proof: a wrong "fails" costs an agent a look at the escalation, a wrong "works" leaves the requester locked
+ * out with a solved ticket. English, German, French, Dutch and Spanish are understood; other languages get asked again.
+ */
 
 type Signal = 'worksStrong' | 'failsStrong' | 'worksWeak' | 'failsWeak' | 'thanks';
 
 type Meaning = readonly [plain: Signal | undefined, negated: Signal | undefined];
 
+// Nouns for what went wrong; next to a success in the same clause they are what it fixed ("problem solved").
+const ISSUE_WORDS =
+  'error errors issue issues problem problems fehler fehlermeldung probleme erreur erreurs problème problèmes fout fouten foutmelding ' +
+  'probleem problemen errores problema problemas';
+const ISSUES = new Set(ISSUE_WORDS.split(' '));
+
 /** What a word says plainly, and what it says negated ("not working", "no errors"); undefined: nothing. */
 const TERMS: ReadonlyMap<string, Meaning> = new Map([
-  ...meaning('works working worked work fixed sorted resolved solved success successful successfully succeeded', 'worksStrong', 'failsStrong'),
-  ...meaning('fail fails failed failing failure broken invalid rejected denied locked incorrect wrong', 'failsStrong', 'worksStrong'),
-  ...meaning('same', 'failsStrong', undefined),
-  ...meaning('change changed changes difference luck', undefined, 'failsStrong'),
-  ...meaning('error errors issue issues problem problems', 'failsWeak', 'worksWeak'),
-  ...meaning('yes yep yeah yup ya yea 👍 ✅ 👌 🎉 🙌 😀 😃 😊 🙂', 'worksWeak', undefined),
-  ...meaning('ok okay good great fine perfect awesome excellent brilliant', 'worksWeak', 'failsWeak'),
-  ...meaning('nope nah negative 👎 ❌ 😞 😢 🙁 ☹', 'failsWeak', undefined),
-  ...meaning('thanks thank thx ty cheers 🙏', 'thanks', undefined),
+  ...meaning(
+    'works working worked work fixed sorted resolved solved success successful successfully succeeded ' +
+      'funktioniert funktionierts funktionieren funktionierte klappt geklappt gelöst behoben erfolgreich eingeloggt angemeldet drin ' +
+      'fonctionne fonctionné fonctionnent marche marché réussi résolu réglé connecté connectée ' +
+      'werkt werken gewerkt werkte opgelost gelukt lukt ingelogd aangemeld ' +
+      'funciona funcionó funciono funcionando funcionar funcionan resuelto solucionado arreglado conectado conectada',
+    'worksStrong',
+    'failsStrong',
+  ),
+  ...meaning(
+    'fail fails failed failing failure broken invalid rejected rejecting rejects denied locked incorrect wrong ' +
+      'fehlgeschlagen ungültig ungültige ungültiger abgelehnt gesperrt falsch falsche unverändert ' +
+      'échoue échoué échec invalide refusé rejeté bloqué incorrect incorrecte ' +
+      'mislukt ongeldig ongeldige geweigerd geblokkeerd ' +
+      'falla fallando falló fallo inválido invalido inválida rechazado rechaza bloqueado incorrecto',
+    'failsStrong',
+    'worksStrong',
+  ),
+  ...meaning('same gleiche gleicher gleichen selbe selben dasselbe même zelfde dezelfde hetzelfde mismo misma', 'failsStrong', undefined),
+  ...meaning(
+    'change changed changes difference luck änderung verändert geändert unterschied changé changement différence verandering veranderd verschil cambio cambios cambiado diferencia',
+    undefined,
+    'failsStrong',
+  ),
+  ...meaning(ISSUE_WORDS, 'failsWeak', 'worksWeak'),
+  ...meaning('yes yep yeah yup yea ja jep jup jawohl oui ouais sí jawel 👍 ✅ 👌 🎉 🙌 😀 😃 😊 🙂', 'worksWeak', undefined),
+  ...meaning(
+    'ok okay oké okey good great fine perfect awesome excellent brilliant gut super prima perfekt toll passt bien bon parfait génial nickel impeccable goed top perfecto genial vale estupendo',
+    'worksWeak',
+    'failsWeak',
+  ),
+  // "es geht wieder" is a yes, but "es geht um …" is not, so alone they are weak; "geht nicht" is a plain failure.
+  ...meaning('geht läuft', 'worksWeak', 'failsStrong'),
+  ...meaning('nope nah negative nein nee neen 👎 ❌ 😞 😢 🙁 ☹', 'failsWeak', undefined),
+  ...meaning('thanks thank thx ty cheers danke dank merci bedankt gracias 🙏', 'thanks', undefined),
 ]);
 
 function meaning(words: string, plain: Signal | undefined, whenNegated: Signal | undefined): Array<[string, Meaning]> {
   return words.split(' ').map((word) => [word, [plain, whenNegated]]);
 }
 
-// "stopped working" / "quit working" negate the word after them like "not" does.
-const NEGATORS = new Set(['not', 'never', 'unable', 'without', 'neither', 'nor', 'stopped', 'stop', 'stops', 'quit', 'ceased']);
-// "no" and "nothing" only negate the next word ("no errors", "nothing changed", "no longer failing").
-const NEAR_NEGATORS = new Set(['no', 'nothing', 'none']);
+function isBadNews(m: Meaning): boolean {
+  return m[0] === 'failsStrong' || m[0] === 'failsWeak';
+}
+
+// Negations, in the five languages and a few more (so "não funciona" is not read as "funciona").
+const NEGATORS = new Set(
+  ('not never unable without neither nor stopped stop stops quit ceased no nothing none ' +
+    'nicht nie niemals kein keine keinen keiner keinem nichts ne pas jamais aucun aucune rien plus ' +
+    'niet nooit geen niets niks nunca jamás jamas ni tampoco sin nada ningún ninguno ninguna ' +
+    'non não nao inte ikke ej ei nem').split(' '),
+);
+// Negations that only reach the word right after them ("no errors", "keine Fehler", "sin problemas").
+const NEAR_NEGATORS = new Set('no nothing none kein keine keinen keiner keinem nichts aucun aucune rien plus geen niets niks sin nada ningún ninguno ninguna'.split(' '));
+// "no longer failing", "plus de problème", "keine Fehler mehr".
+const NEGATION_LINKS = new Set(['longer', 'more', 'de', 'mehr', 'meer', 'más']);
+// An answer word on its own ("no.", "nein") when it negates nothing.
+const BARE_NO = new Set(['no', 'non']);
+const STILL = new Set(['still', 'toujours', 'steeds', 'todavía', 'todavia', 'aún', 'aun', 'sigue', 'sigo', 'siguen']);
 const LOGIN_VERBS = new Set(['log', 'sign', 'logged', 'signed', 'get', 'got']);
 const LOGIN_WORDS = new Set(['login', 'logon', 'signin']);
+const LOGIN_INFINITIVES = new Set(['anmelden', 'einloggen', 'reinkommen', 'connecter', 'inloggen', 'aanmelden', 'entrar', 'acceder', 'conectar', 'conectarme']);
+const LOGIN_MODALS = new Set(['can', 'could', 'able', 'managed', 'now', 'successfully', 'kann', 'konnte', 'peux', 'pu', 'kan', 'kon', 'puedo', 'pude', 'podido']);
 const WORKPLACE = new Set(['at', 'from', 'after', 'before']);
-const LOGIN_MODALS = new Set(['can', 'could', 'able', 'managed', 'now', 'successfully']);
-const CONTRAST = /\s(?:but|however|although|though|except)\s/;
-const UNSURE = /\b(?:not sure|unsure|no idea|do not know|dunno|not (?:yet )?tried|not had (?:a |the )?(?:chance|time)|will try|try (?:it )?(?:again )?later|going to try|let you know|maybe|perhaps|hopefully|not yet)\b/;
+
+/** Builds a matcher for whole words and phrases; \b knows only ASCII letters, so it would split "später". */
+function wordsPattern(phrases: string): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}'])(?:${phrases.split('|').join('|')})(?![\\p{L}\\p{N}'])`, 'u');
+}
+
+// Nothing was tried yet: "ok, will do", "I'll try later", "ich probiere es später", "pas encore essayé".
+const NOT_TRIED = wordsPattern(
+  'not tried|not yet tried|not try|not tested|not had (?:a |the )?(?:chance|time)|not got round|will (?:try|do|check|test|let you know|get back)|let you know|' +
+    'try (?:it )?(?:again )?later|going to try|gonna try|about to try|later|tomorrow|tonight|' +
+    'probiere|probier|probieren|versuche|teste|testen|später|(?<!guten |goede )morgen|heute abend|nachher|noch nicht (?:ge)?testet|noch nicht (?:aus)?probiert|' +
+    'noch nicht versucht|nicht (?:aus)?probiert|nicht getestet|melde mich|gebe bescheid|sage bescheid|' +
+    'essaierai|essayerai|vais (?:essayer|tester)|plus tard|demain|ce soir|pas encore (?:essayé|testé)|pas essayé|pas testé|tiens au courant|' +
+    'tiendrai au courant|reviens vers vous|reviendrai|vous dirai|' +
+    'probeer|proberen|straks|vanavond|nog niet geprobeerd|nog niet getest|niet geprobeerd|niet getest|laat (?:het )?(?:je |u )?weten|' +
+    'probaré|probare|intentaré|intentare|voy a (?:probar|intentar)|pruebo|luego|más tarde|mas tarde|mañana|manana|esta tarde|' +
+    'no lo he (?:probado|intentado)|no he probado|te aviso|le aviso|te confirmo|le confirmo',
+);
+// Hedges, partial success, bad news: the answer may be a failure, but it is never a plain "works".
+const DOUBT = wordsPattern(
+  'not sure|unsure|no idea|do not know|dunno|maybe|perhaps|hopefully|probably|possibly|seems?|seemed|appears?|looks? like|' +
+    'i think|i guess|i believe|i hope|wish|if (?:it|that|i)|only (?:if|when)|works? (?:if|when)|unless|sometimes|intermittent(?:ly)?|' +
+    'occasionally|for one|only|once|at first|first time|partly|partially|half(?:way)?|badly|kind of|sort of|unfortunately|sadly|' +
+    'hmm+|hm|not yet|halb|halbwegs|à moitié|a medias|' +
+    'nicht sicher|wei(?:ß|ss) (?:es )?nicht|keine ahnung|vielleicht|wahrscheinlich|scheint|anscheinend|glaube|denke|hoffe|hoffentlich|' +
+    'wenn (?:es|ich)|falls|manchmal|teilweise|einmal|nur|leider|mal sehen|' +
+    'pas s[ûu]re?|sais pas|aucune idée|peut être|semble|dirait|pense|crois|espère|si|parfois|une fois|seulement|malheureusement|' +
+    'pas encore|en partie|' +
+    'niet zeker|weet (?:het )?niet|geen idee|misschien|waarschijnlijk|lijkt|denk|hoop|hopelijk|als (?:het|ik)|soms|een keer|één keer|' +
+    'alleen|helaas|deels|nog niet|' +
+    'no estoy segur[oa]|no s[ée]|ni idea|quiz[áa]s?|tal vez|parece|creo|espero|ojal[áa]|a veces|una vez|s[óo]lo|lamentablemente|' +
+    'desafortunadamente|por desgracia|todav[íi]a no|a[úu]n no',
+);
+// "but" and its kind always leave doubt; with commas they end a clause, which is as far as a negation reaches.
+const CONTRAST_WORDS =
+  'but|however|although|though|except|whereas|aber|jedoch|allerdings|trotzdem|doch|außer|ausser|mais|cependant|pourtant|sauf|toutefois|' +
+  'maar|echter|behalve|toch|pero|aunque|excepto|salvo|sin embargo';
+const CONTRAST = wordsPattern(CONTRAST_WORDS);
+const CLAUSE_BREAK = new RegExp(`(?<![\\p{L}\\p{N}'])(?:${CONTRAST_WORDS})(?![\\p{L}\\p{N}'])|,`, 'u');
+// A sentence that asks ("does it work now", "funktioniert es?") confirms nothing.
+const QUESTION_START = /^\s*(?:does|do|did|is|are|was|were|should|shall|will|would|must|why|how|what|can (?:i|you|we)|could (?:i|you)|soll|sollte|muss|warum|wieso|est ce|pourquoi|moet|waarom|hoe|por qué|cómo)(?![\p{L}])/u;
 const PHRASES: ReadonlyArray<readonly [RegExp, Signal]> = [
-  [/\b(?:did the trick|that did it|all good|all set|back to normal|good to go|up and running)\b/, 'worksStrong'],
+  [wordsPattern('did the trick|that did it|all good|all set|back to normal|good to go|up and running|alles gut|alles ok|todo bien|tout va bien|tout est bon'), 'worksStrong'],
   [/(?:^|\s)(?:i am|i'm|we are|we're) (?:back )?in(?: now)?$/, 'worksStrong'],
+  [wordsPattern('not really|not quite|not at all|nicht wirklich|pas vraiment|niet echt|no del todo|no realmente'), 'failsWeak'],
 ];
+// Words that carry no answer; with the terms and negations above, the whole vocabulary a short "yes"/"ok"/"thanks"
+// answer may use. A reply with any other word is not understood well enough for those weak words to solve it.
+const FILLERS = new Set(
+  ("i i'm im it it's its is was all the a an so very much many you your for help we me my and that that's this just really too also " +
+    'now again here everything lot lots guys team hi hello hey dear well indeed back both everyone ' +
+    'es ist jetzt wieder alles vielen vielmals schön sehr das hat mal nochmal hallo und euch ihnen dir für die hilfe mit klasse ich ' +
+    'ça ca ce est tout maintenant beaucoup bonjour pour votre aide de la le et à a nouveau très ' +
+    'het nu weer hartelijk je u wel voor hulp hoor en ik dat ' +
+    'ya ahora todo muchas muchísimas muy está esta hola por su tu ayuda el y nuevo otra vez eso').split(' '),
+);
+const KNOWN_WORDS: ReadonlySet<string> = new Set([...TERMS.keys(), ...NEGATORS, ...FILLERS, ...STILL]);
 const ANSWER_WORDS = new Set([...TERMS.keys(), 'no', 'still', 'not']);
 
-/** Plain English yes/no. Strong words beat weak ones; strong words on both sides, or an unsure reply, decide nothing. */
+type Tally = Record<Signal, number>;
+
+interface Reading {
+  readonly tally: Tally;
+  /** A hedge, a contrast, a negation of nothing we know, bad news, or a question that names success. */
+  doubt: boolean;
+  /** Every word is one we know; only then may "ok", "yes" or "thanks" alone mean it works. */
+  understood: boolean;
+}
+
 function retestOutcome(text: string): 'works' | 'fails' | undefined {
-  const tally: Record<Signal, number> = { worksStrong: 0, failsStrong: 0, worksWeak: 0, failsWeak: 0, thanks: 0 };
-  let unsure = false;
-  const pieces = normaliseAnswer(text).split(/([.!?;,\n]+)/);
-  for (let p = 0; p < pieces.length; p += 2) {
-    // A question ("does it work now?") is not an answer.
-    if ((pieces[p + 1] ?? '').includes('?')) continue;
-    const clauses = (pieces[p] ?? '').split(CONTRAST);
-    clauses.forEach((clause, index) => {
-      if (UNSURE.test(clause)) unsure = true;
-      else for (const signal of clauseSignals(clause.trim(), index > 0)) tally[signal] += 1;
-    });
-  }
+  const answer = normaliseAnswer(withoutClosingName(text));
+  // Nothing was tested yet: neither answer is true.
+  if (NOT_TRIED.test(answer)) return undefined;
+  return decide(readAnswer(answer));
+}
+
+/** Strong words beat weak ones; works needs no failure, no doubt, and for weak words alone, every word understood. */
+function decide({ tally, doubt, understood }: Reading): 'works' | 'fails' | undefined {
   const { worksStrong, failsStrong, worksWeak, failsWeak, thanks } = tally;
-  if (worksStrong > 0 || failsStrong > 0) {
-    if (worksStrong > 0 && failsStrong > 0) return undefined;
-    return worksStrong > 0 ? 'works' : 'fails';
+  if (failsStrong > 0) return worksStrong > 0 ? undefined : 'fails';
+  if (worksStrong > 0) return failsWeak === 0 && !doubt ? 'works' : undefined;
+  if (failsWeak > 0) return worksWeak > 0 ? undefined : 'fails';
+  return worksWeak + thanks > 0 && !doubt && understood ? 'works' : undefined;
+}
+
+function readAnswer(answer: string): Reading {
+  const reading: Reading = {
+    tally: { worksStrong: 0, failsStrong: 0, worksWeak: 0, failsWeak: 0, thanks: 0 },
+    doubt: DOUBT.test(answer) || CONTRAST.test(answer),
+    understood: true,
+  };
+  for (const [, body = '', ends = ''] of answer.matchAll(/([^.!?;\n]*)([.!?;\n]*)/g)) {
+    if (body.trim() === '') continue;
+    const question = ends.includes('?') || QUESTION_START.test(body);
+    for (const clause of body.split(CLAUSE_BREAK)) {
+      const tokens: string[] = clause.match(/[\p{L}\p{N}']+|\p{Extended_Pictographic}/gu) ?? [];
+      if (!tokens.every((t) => KNOWN_WORDS.has(t))) reading.understood = false;
+      const { signals, doubt } = clauseSignals(clause.trim(), tokens);
+      if (doubt) reading.doubt = true;
+      for (const signal of signals) {
+        const good = signal === 'worksStrong' || signal === 'worksWeak' || signal === 'thanks';
+        // A question may carry a failure ("why does it still fail?") but never a success ("does it work now?").
+        if (question && good) reading.doubt = true;
+        else reading.tally[signal] += 1;
+      }
+    }
   }
-  if (unsure) return undefined;
-  if (worksWeak > 0 || failsWeak > 0) {
-    if (worksWeak > 0 && failsWeak > 0) return undefined;
-    return worksWeak > 0 ? 'works' : 'fails';
-  }
-  return thanks > 0 ? 'works' : undefined;
+  return reading;
+}
+
+/** A closing name on the last line ("Yes\nAnna") is not part of the answer. */
+function withoutClosingName(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  const last = lines[lines.length - 1] ?? '';
+  return lines.length > 1 && looksLikeName(last.trim()) ? lines.slice(0, -1).join('\n') : text;
 }
 
 function normaliseAnswer(text: string): string {
   return text
     .toLowerCase()
     .replace(/[’‘`´]/g, "'")
+    .replace(/(^|\s)(?::-?\(|:'\()(?=\s|$)/g, '$1 🙁 ')
+    .replace(/(^|\s)[:;]-?[)dp](?=\s|$)/g, '$1 🙂 ')
     .replace(/\bcan'?t\b|\bcannot\b/g, 'can not')
     .replace(/\bwon'?t\b/g, 'will not')
     .replace(/\b(\w+)n't\b/g, '$1 not')
-    .replace(/\b(do|does|did|is|are|was|were|has|have|had|could|would|should)nt\b/g, '$1 not');
+    .replace(/\b(do|does|did|is|are|was|were|has|have|had|could|would|should)nt\b/g, '$1 not')
+    .replace(/'ll\b/g, ' will')
+    // French elision: "n'a" is "ne a", "j'ai" is "je ai"; "ça ne marche pas" then reads like "ne … pas" spelled out.
+    .replace(/(?<!\p{L})(n|j|c|l|d|qu|m|s|t)'(?=\p{L})/gu, '$1e ')
+    .replace(/(?<=\p{L})-(?=\p{L})/gu, ' ')
+    .replace(/[^\S\n]+/g, ' ');
 }
 
-function clauseSignals(clause: string, afterContrast: boolean): Signal[] {
-  const tokens: string[] = clause.match(/[\p{L}\p{N}']+|\p{Extended_Pictographic}/gu) ?? [];
+/**
+ * The signals of one clause. A negation turns good news bad wherever it stands in the clause (German, French and
+ * Dutch put "nicht", "pas", "niet" after the verb; "it does not seem to be fine" negates from afar), but turns bad
+ * news good only right before it ("no longer failing", "keine Fehler mehr"): wrong that way, we escalate; wrong
+ * the other way, we would solve a ticket whose login still fails.
+ */
+function clauseSignals(clause: string, tokens: readonly string[]): { signals: Signal[]; doubt: boolean } {
+  const used = new Set<number>();
   const signals: Signal[] = [];
-  let negatorUnused = false;
+  // "problem solved": an issue word next to a success in the same clause is what the success fixed.
+  const issues: Signal[] = [];
   tokens.forEach((token, i) => {
-    const login = loginSignal(tokens, i);
-    if (login) {
-      signals.push(login);
-      return;
-    }
     const term = TERMS.get(token);
-    // "back at work", "after work": the place, not the login.
-    if (token === 'work' && WORKPLACE.has(tokens[i - 1] ?? '')) return;
-    if (term) {
-      const signal = negated(tokens, i) ? term[1] : term[0];
-      if (signal) signals.push(signal);
-      return;
-    }
-    if (token === 'no' && !negatesNext(tokens, i)) signals.push('failsWeak');
-    if (NEGATORS.has(token)) negatorUnused = true;
+    if (!term || !isBadNews(term)) return;
+    // Only a negation that has a meaning to turn ("no errors") is spent on the word; "not working :(" keeps its "not".
+    const negator = term[1] === undefined ? -1 : negatorJustBefore(tokens, i);
+    if (negator >= 0) used.add(negator);
+    const signal = negator >= 0 ? term[1] : term[0];
+    if (signal === 'failsWeak' && ISSUES.has(token)) issues.push(signal);
+    else if (signal) signals.push(signal);
   });
-  // "still" without a good word after it: "still", "still the same", "still locked out".
-  if (tokens.includes('still') && !signals.includes('worksStrong')) signals.push('failsStrong');
+  const negators = tokens.flatMap((t, i) => (NEGATORS.has(t) && !used.has(i) ? [i] : []));
+  let negatedAny = false;
+  tokens.forEach((token, i) => {
+    const good = goodMeaning(tokens, i);
+    if (!good) return;
+    if (negators.length > 0 && good[1] !== undefined) {
+      negatedAny = true;
+      signals.push(good[1]);
+    } else if (good[0]) {
+      signals.push(good[0]);
+    }
+  });
+  // A negation that turned nothing: a bare "no" is an answer, anything else ("I can't say") leaves doubt.
+  let doubt = false;
+  for (const n of negatedAny ? [] : negators) {
+    if (BARE_NO.has(tokens[n] ?? '')) signals.push('failsWeak');
+    else doubt = true;
+  }
+  // "still", "immer noch", "toujours" without a success after them: "still the same", "immer noch gesperrt".
+  if (hasStill(tokens) && !signals.includes('worksStrong')) signals.push('failsStrong');
   for (const [pattern, signal] of PHRASES) if (pattern.test(clause)) signals.push(signal);
-  // "works on my phone but not on my laptop": a bare negation after "but" takes back part of the success.
-  if (afterContrast && negatorUnused && signals.length === 0) signals.push('failsStrong');
-  return signals;
+  if (!signals.includes('worksStrong')) signals.push(...issues);
+  return { signals, doubt };
 }
 
-function negated(tokens: readonly string[], i: number): boolean {
+/** What a good word (or a login phrase) at i says plainly and negated; undefined for other words. */
+function goodMeaning(tokens: readonly string[], i: number): Meaning | undefined {
+  const token = tokens[i] ?? '';
+  const login = loginMeaning(tokens, i);
+  if (login) return login;
+  // "back at work", "after work": the place, not the login.
+  if (token === 'work' && WORKPLACE.has(tokens[i - 1] ?? '')) return undefined;
+  const term = TERMS.get(token);
+  return term && !isBadNews(term) ? term : undefined;
+}
+
+/** The index of a negation close enough before the word at i to turn it around, with no other answer word between; or -1. */
+function negatorJustBefore(tokens: readonly string[], i: number): number {
   for (let k = 1; k <= 3; k++) {
     const t = tokens[i - k];
-    if (t === undefined) return false;
-    if (NEGATORS.has(t)) return true;
-    if (NEAR_NEGATORS.has(t) && (k === 1 || (k === 2 && (tokens[i - 1] === 'longer' || tokens[i - 1] === 'more')))) return true;
+    if (t === undefined || TERMS.has(t)) return -1;
+    if (NEAR_NEGATORS.has(t)) {
+      if (k === 1 || (k === 2 && NEGATION_LINKS.has(tokens[i - 1] ?? ''))) return i - k;
+    } else if (NEGATORS.has(t)) {
+      return i - k;
+    }
   }
-  return false;
+  return -1;
 }
 
-function negatesNext(tokens: readonly string[], i: number): boolean {
-  const next = tokens[i + 1];
-  const skip = next === 'longer' || next === 'more' ? tokens[i + 2] : next;
-  return skip !== undefined && TERMS.has(skip);
+function hasStill(tokens: readonly string[]): boolean {
+  return tokens.some((t, i) => STILL.has(t) || (t === 'immer' && tokens[i + 1] === 'noch') || (t === 'nog' && tokens[i + 1] === 'altijd'));
 }
 
-/** "I can log in now" / "can't log in" / "unable to login" / "I logged in"; "tried to log in" says nothing. */
-function loginSignal(tokens: readonly string[], i: number): Signal | undefined {
+/**
+ * "I can log in now" / "can't log in" / "unable to login" / "I logged in" / "ich kann mich wieder anmelden";
+ * "tried to log in" says nothing. Negated, any of them is a failure.
+ */
+function loginMeaning(tokens: readonly string[], i: number): Meaning | undefined {
   const token = tokens[i] ?? '';
   const next = tokens[i + 1];
-  const isLogin = LOGIN_WORDS.has(token) || (LOGIN_VERBS.has(token) && (next === 'in' || next === 'on' || next === 'into'));
-  if (!isLogin) return undefined;
-  if (negated(tokens, i)) return 'failsStrong';
-  const back = tokens.slice(Math.max(0, i - 3), i);
-  if (back.some((t) => LOGIN_MODALS.has(t)) || tokens[i + 2] === 'now') return 'worksStrong';
-  return token === 'logged' || token === 'signed' || token === 'got' ? 'worksWeak' : undefined;
+  const english = LOGIN_WORDS.has(token) || (LOGIN_VERBS.has(token) && (next === 'in' || next === 'on' || next === 'into'));
+  if (!english && !LOGIN_INFINITIVES.has(token)) return undefined;
+  const back = tokens.slice(Math.max(0, i - 4), i);
+  if (back.some((t) => LOGIN_MODALS.has(t)) || tokens[i + 2] === 'now') return ['worksStrong', 'failsStrong'];
+  return [english && (token === 'logged' || token === 'signed' || token === 'got') ? 'worksStrong' : undefined, 'failsStrong'];
 }
 
 // ---- logs -----------------------------------------------------------------------------------------------------
