@@ -1,3 +1,4 @@
+import { maskCodes } from '../workflows/resync/sanitize.js';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { EffectSchema, type Effect, type EffectOf } from '../workflows/resync/effects.js';
@@ -479,10 +480,18 @@ export class WorkflowStore {
 }
 
 /** Comments may hold OTP codes: only the comment id is ever stored. */
+/**
+ * What may be stored of an event: never a comment's text (it can hold codes), and a ticket's subject and requester
+ * name with code-length digit runs masked (a requester may type codes into the subject).
+ */
 function stripText(e: WorkflowEvent): WorkflowEvent {
   if (e.type === 'commentAdded' && e.text !== undefined) {
     const { text: _text, ...rest } = e;
     return rest;
+  }
+  if (e.type === 'ticketTagged') {
+    const { subject, requester } = e.ticket;
+    return { ...e, ticket: { ...e.ticket, subject: maskCodes(subject), requester: requester.name === undefined ? requester : { ...requester, name: maskCodes(requester.name) } } };
   }
   return e;
 }

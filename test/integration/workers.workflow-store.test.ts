@@ -65,6 +65,19 @@ describe('WorkflowStore', () => {
     expect(raw.join('')).not.toContain('123456');
   });
 
+  it('never stores codes a requester typed into the subject or name of a ticket', async () => {
+    const tagged: WorkflowEvent = {
+      type: 'ticketTagged',
+      id: 't1',
+      at: 1,
+      ticket: { system: 'local', id: '1', subject: 'My codes 815604 718975 fail', status: 'new', tags: ['2fa_issue'], requester: { id: 'r1', name: 'Alice 815 604' } },
+    };
+    await store.append(tk, [tagged]);
+    const raw = (await redis.lrange(store.keys.inbox(tk), 0, -1)).join('');
+    expect(raw).toContain('My codes');
+    for (const code of ['815604', '718975', '815 604']) expect(raw).not.toContain(code);
+  });
+
   it('commits with compare-and-set: a stale version or a moved head is a conflict', async () => {
     await store.append(tk, [comment(1), comment(2)]);
     const { version, head } = await store.load(tk);
