@@ -8,6 +8,7 @@ import { benchBurst } from './burst.js';
 import { benchEconomy, economyDetails } from './economy.js';
 import { benchScaleOut } from './scaleout.js';
 import { benchParser } from './parser.js';
+import { benchZendeskEconomy, zendeskEconomyDetails } from './zendesk-economy.js';
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -26,7 +27,7 @@ function printTable(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const only = new Set((process.env.BENCH_ONLY ?? 'throughput,burst,resync,economy,scaleout,parser').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? 'throughput,burst,resync,economy,zendesk,scaleout,parser').split(',').map((s) => s.trim()));
   const concurrency = intEnv('BENCH_CONCURRENCY', 16);
   const started = Date.now();
   const redis = await benchRedis();
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     await section('throughput', () => benchThroughput(redis.url, intEnv('BENCH_EVENT_TICKETS', 1000), concurrency));
     await section('resync', () => benchResync([1000, 10_000], intEnv('BENCH_RESYNC_MS', 2000)));
     await section('economy', () => benchEconomy(redis.url));
+    await section('zendesk', () => benchZendeskEconomy(redis.url));
     const burst = { tickets: intEnv('BENCH_BURST', intEnv('BENCH_TICKETS', 1000)), paced: intEnv('BENCH_PACED_TICKETS', 300), rate: intEnv('BENCH_PACED_RATE', 100) };
     const layouts = (process.env.BENCH_BURST_LAYOUT ?? 'before,one,split').split(',').map((l) => l.trim());
     for (const layout of ['before', 'one', 'split'] as const) if (layouts.includes(layout)) await section('burst', () => benchBurst(redis.url, { ...burst, layout }));
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     redis: process.env.REDIS_URL ? 'REDIS_URL' : 'private redis-server',
     rows,
     economy: economyDetails,
+    zendeskEconomy: zendeskEconomyDetails,
   };
   await writeFile(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`bench: ${rows.length} figures in ${out.seconds} s, written to bench/results.json\n`);

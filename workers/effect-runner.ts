@@ -159,6 +159,8 @@ export class EffectRunner {
       effectId: effect.id,
       effectType: effect.type,
       reason: `${err.name ?? 'Error'}: ${err.reason ?? err.message ?? String(raw)}`.slice(0, 500),
+      // the typed error's own word: a refusal no retry can fix, or retries that ran out (a later try may succeed)
+      retryable: err.retryable !== false,
       at: this.now(),
     };
   }

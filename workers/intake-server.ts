@@ -10,6 +10,13 @@ import type { Metrics } from './metrics.js';
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 /** Webhooks older than 5 minutes are refused as stale, so a day of delivery ids covers every replay window. */
 const DELIVERY_TTL_S = 86_400;
+/**
+ * Retry-After of a 503. Zendesk resends a webhook answered 503 (or 429) only when it carries a short Retry-After, and
+ * one answered without it waits for the poller: a rate limit asks for its own wait, capped here; any other failure
+ * for a short one.
+ */
+const RETRY_AFTER_MAX_S = 30;
+const RETRY_AFTER_S = 10;
 
 export interface IntakeDeps {
   store: WorkflowStore;
@@ -82,9 +89,16 @@ export function createIntakeServer(deps: IntakeDeps) {
           req.log.warn({ system, refused: err.slug }, 'webhook refused');
           return reply.code(err.statusCode).send({ error: err.slug, message: err.message });
         }
-        const e = err as { name?: string; reason?: string; message?: string };
-        req.log.error({ system, error: e.name, reason: e.reason ?? e.message }, 'webhook not processed: the sender should retry');
-        return reply.code(503).send({ error: 'unavailable', message: 'could not process the webhook now; retry later' });
+        const e = err as { name?: string; reason?: string; message?: string; retryAfterMs?: unknown };
+        const reason = e.reason ?? e.message;
+        if (typeof e.retryAfterMs === 'number' && e.retryAfterMs > 0) {
+          // whose limit it was is in the reason: the bot's own budget, or a pause Zendesk asked for
+          const retryAfterS = Math.min(RETRY_AFTER_MAX_S, Math.max(1, Math.ceil(e.retryAfterMs / 1000)));
+          req.log.warn({ system, error: e.name, reason, retryAfterS }, 'webhook deferred: rate limited, the sender is asked to retry');
+          return reply.code(503).header('retry-after', String(retryAfterS)).send({ error: 'rate_limited', message: `retry in ${retryAfterS} s` });
+        }
+        req.log.error({ system, error: e.name, reason, retryAfterS: RETRY_AFTER_S }, 'webhook not processed: the sender is asked to retry');
+        return reply.code(503).header('retry-after', String(RETRY_AFTER_S)).send({ error: 'unavailable', message: 'could not process the webhook now; retry later' });
       }
     });
   });

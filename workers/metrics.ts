@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { UNFINISHED_STATES } from '../workflows/resync/state.js';
 
 /** Job states the queue-depth gauge reports, per queue. */
 export const QUEUE_JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
@@ -46,6 +47,12 @@ export class Metrics {
     labelNames: ['outcome', 'system', 'platform'] as const,
     registers: [this.registry],
   });
+  readonly finalUpdateFailures = new Counter({
+    name: 'twofa_desk_final_update_failures_total',
+    help: 'Ticket rounds counted finished whose last update the ticket system did not take (so they are not), by the outcome that update was to record, ticket system and 2FA platform',
+    labelNames: ['outcome', 'system', 'platform'] as const,
+    registers: [this.registry],
+  });
   readonly stepDuration = new Histogram({
     name: 'twofa_desk_step_duration_seconds',
     help: 'Time a ticket spent in one workflow state before it moved on, by state',
@@ -74,6 +81,18 @@ export class Metrics {
       const read = this.sources.openTickets;
       if (!read) return;
       await fill(this.openTickets, read, (counts) => Object.entries(counts).map(([state, n]) => [{ state }, n]));
+    },
+  });
+  /** The unfinished states out of the open-ticket counts: tickets the bot ended but the ticket system did not record. */
+  readonly ticketsStuck = new Gauge({
+    name: 'twofa_desk_tickets_stuck',
+    help: 'Tickets whose last update the ticket system did not take, by state: update_failed (a note for an agent went in its place), stuck (not even that); an agent or operator must finish each (read from Redis on scrape)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const read = this.sources.openTickets;
+      if (!read) return;
+      await fill(this.ticketsStuck, read, (counts) => UNFINISHED_STATES.map((state) => [{ state }, counts[state] ?? 0] as const));
     },
   });
   readonly queueJobs = new Gauge({

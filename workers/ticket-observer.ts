@@ -3,7 +3,7 @@ import { TicketingError } from '../integrations/ticketing/errors.js';
 import { PlatformError } from '../integrations/twofa/errors.js';
 import type { Effect } from '../workflows/resync/effects.js';
 import type { WorkflowEvent } from '../workflows/resync/events.js';
-import { TERMINAL_STATES, type WorkflowState } from '../workflows/resync/state.js';
+import { CLOSING_OUTCOMES, TERMINAL_STATES, UNFINISHED_STATES, type WorkflowState } from '../workflows/resync/state.js';
 import { splitTicketKey } from './keys.js';
 import type { Metrics } from './metrics.js';
 import type { OpenTicketIndex } from './open-ticket-index.js';
@@ -29,6 +29,8 @@ export interface TicketObserverDeps {
 }
 
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATES);
+const CLOSING: ReadonlySet<string> = new Set(CLOSING_OUTCOMES);
+const UNFINISHED: ReadonlySet<string> = new Set(UNFINISHED_STATES);
 
 /**
  * What happens after a transition is committed or an effect attempt ends: metrics, the open-ticket index and the
@@ -48,10 +50,31 @@ export class TicketObserver {
       const step = stepDuration(before, after);
       if (step) metrics.stepDuration.observe({ step: step.step }, step.seconds);
       if (TERMINAL.has(to)) metrics.ticketsFinished.inc({ outcome: to, system: this.system(after.ticket.system), platform: this.deps.platformName });
+      if (UNFINISHED.has(to)) this.unfinished(tk, event, from, after);
       this.save(tk, to, 'open-ticket index', index.move(tk, to, after.updatedAt));
     }
     const entry = { kind: 'event' as const, at: event.at, event: event.type, eventId: event.id, effects: effects.map((e) => e.type) };
     this.save(tk, to, 'activity', activity.add(tk, from !== to ? { ...entry, ...(from ? { from } : {}), to } : entry));
+  }
+
+  /**
+   * A round the bot ended but the ticket system did not record: an error line an alert can match (one as the
+   * ticket leaves its outcome, one each time even the simpler update failed), and the count of rounds counted
+   * finished that were not (`ticketsFinished` minus this, per outcome, is what really ended).
+   */
+  private unfinished(tk: string, event: WorkflowEvent, from: string | undefined, after: WorkflowState): void {
+    const failure = after.deskFailure;
+    const fields = { tk, state: after.status, from, outcome: failure?.outcome, event: event.type };
+    if (from !== undefined && CLOSING.has(from)) {
+      this.deps.metrics.finalUpdateFailures.inc({ outcome: from, system: this.system(after.ticket.system), platform: this.deps.platformName });
+      this.deps.log.error({ ...fields, reason: failure?.reason }, 'ticket not finished: the ticket system did not take its last update; a note for an agent went in its place');
+    } else if (after.status === 'stuck') {
+      const retryAt = after.timer ? new Date(after.timer.dueAt).toISOString() : undefined;
+      this.deps.log.error(
+        { ...fields, reason: failure?.fallbackReason, firstReason: failure?.reason, ...(retryAt ? { retryAt } : {}) },
+        `ticket stuck: the ticket system took none of the bot's updates, nothing on the ticket shows it; ${retryAt ? 'the note for an agent is tried again at retryAt' : 'no retry can help: an operator must act (ticket escalate | handoff)'}`,
+      );
+    }
   }
 
   effect(attempt: EffectAttempt): void {

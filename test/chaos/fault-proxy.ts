@@ -11,16 +11,24 @@ export interface FaultProxyOptions {
   /** the client's time-out: a hang and a slow success both outlast it */
   clientTimeoutMs: number;
   random?: () => number;
+  /**
+   * A rule of the ticket system that refuses a request whatever the attempt (a deleted group, a field a business rule
+   * requires): the reason, answered as 422 before any fault is drawn, so a refused request never reaches the target.
+   */
+  refuse?: (req: { method: string; path: string; body: Buffer }) => string | undefined;
 }
 
 /**
  * An HTTP proxy in front of a ticket system that misbehaves like a real one on a bad day: 500s, 429s with
  * Retry-After, requests that hang past the client's time-out, and, worst of all, requests that succeed but
- * answer after the client gave up (the outcome is unknown to the caller).
+ * answer after the client gave up (the outcome is unknown to the caller). Its `refuse` rule says no to chosen
+ * requests for good (422), as a ticket system's configuration does.
  */
 export class FaultProxy {
   readonly injected: Record<Fault, number> = { error500: 0, rateLimited: 0, hang: 0, slowSuccess: 0 };
   requests = 0;
+  /** requests the `refuse` rule answered 422 */
+  refused = 0;
   private server: Server | undefined;
   private readonly random: () => number;
   private readonly held = new Set<ServerResponse>();
@@ -53,6 +61,12 @@ export class FaultProxy {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests++;
     const body = await readBody(req);
+    const refusal = this.opts.refuse?.({ method: req.method ?? 'GET', path: new URL(req.url ?? '/', this.opts.target).pathname, body });
+    if (refusal !== undefined) {
+      this.refused++;
+      res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'refused', message: refusal }));
+      return;
+    }
     const fault = this.pick();
     if (fault) this.injected[fault]++;
     switch (fault) {
@@ -109,4 +123,16 @@ function readBody(stream: IncomingMessage): Promise<Buffer> {
     stream.on('end', () => resolve(Buffer.concat(chunks)));
     stream.on('error', () => resolve(Buffer.concat(chunks)));
   });
+}
+
+/** The bot update a request to the embedded desk carries (`POST …/tickets/:id/bot-update`), for `refuse` rules. */
+export function botUpdateOf(req: { method: string; path: string; body: Buffer }): { ticketId: string; idempotencyKey: string; update: { status?: string; escalate?: boolean } } | undefined {
+  const m = req.method === 'POST' ? /\/api\/tickets\/([^/]+)\/bot-update$/.exec(req.path) : null;
+  if (!m) return undefined;
+  try {
+    const { update, idempotencyKey } = JSON.parse(req.body.toString('utf8')) as { update: { status?: string; escalate?: boolean }; idempotencyKey: string };
+    return { ticketId: decodeURIComponent(m[1] as string), idempotencyKey, update };
+  } catch {
+    return undefined;
+  }
 }

@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   for (const p of summary.problems.slice(0, 50)) process.stdout.write(`  problem: ${p}\n`);
   if (summary.leaks.length > 0) process.stdout.write(`  LEAK: ${summary.leaks.length} codes found in logs, Redis or bot comments\n`);
   process.stdout.write(`${summary.line} (${summary.proxiedRequests} proxied requests, ${summary.seconds.toFixed(0)} s, secrets leaked ${summary.leaks.length})\n`);
-  const bad = summary.lost + summary.duplicateReplies + summary.doubleResyncs + summary.leaks.length + (summary.redisRestarts === 1 ? 0 : 1);
+  const bad = summary.lost + summary.duplicateReplies + summary.doubleResyncs + summary.notVisible + summary.leaks.length + (summary.redisRestarts === 1 ? 0 : 1);
   return bad === 0 ? 0 : 1;
 }
 

@@ -122,8 +122,9 @@ describe('operations: /metrics and structured logs of a running app', () => {
     it('reports open tickets by state from Redis', () => {
       expect(value(samples, 'twofa_desk_open_tickets', { state: 'awaiting_codes' })).toBe(1);
       const others = samples.filter((s) => s.name === 'twofa_desk_open_tickets' && s.labels.state !== 'awaiting_codes');
-      expect(others.map((s) => s.labels.state).sort()).toEqual(['awaiting_approval', 'awaiting_response', 'awaiting_retest', 'checking_group', 'inspecting_tokens', 'locating_user', 'received', 'resyncing']);
+      expect(others.map((s) => s.labels.state).sort()).toEqual(['awaiting_approval', 'awaiting_response', 'awaiting_retest', 'checking_group', 'inspecting_tokens', 'locating_user', 'received', 'resyncing', 'stuck', 'update_failed']);
       expect(others.every((s) => s.value === 0)).toBe(true);
+      expect(samples.filter((s) => s.name === 'twofa_desk_tickets_stuck').map((s) => [s.labels.state, s.value])).toEqual([['update_failed', 0], ['stuck', 0]]);
     });
 
     it('reports the depth of every queue by job state', () => {

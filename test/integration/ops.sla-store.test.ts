@@ -37,3 +37,20 @@ describe('SlaStore on real Redis', () => {
     await deletePrefix(redis, p);
   });
 });
+
+describe('SlaStore.save of one round saved twice', () => {
+  it('keeps the record of the later workflow state when the earlier save arrives last (resolved, then unfinished)', async () => {
+    const p = freshPrefix('slaorder');
+    const store = new SlaStore(redis, p, 90);
+    const now = 1_700_000_000_000;
+    const unfinished: SlaRecord = { ...rec('r1', now + 5_000), outcome: 'unfinished', intendedOutcome: 'resolved', asOf: now + 5_000 };
+    await store.save(unfinished);
+    await store.save({ ...rec('r1', now), asOf: now });
+    expect(await store.range(0, now + 10_000)).toEqual([unfinished]);
+    const handedOff: SlaRecord = { ...rec('r1', now + 9_000), outcome: 'handed_off', asOf: now + 9_000 };
+    await store.save(handedOff);
+    expect(await store.range(0, now + 10_000)).toEqual([handedOff]);
+    expect(await redis.zscore(`${p}:sla:index`, 'local:r1:1')).toBe(String(now + 9_000));
+    await deletePrefix(redis, p);
+  });
+});

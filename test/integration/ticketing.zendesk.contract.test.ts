@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { InvalidWebhook, TicketNotFound, TicketSystemRateLimited, TicketingAuthFailed } from '../../integrations/ticketing/errors.js';
 import { ZendeskAdapter } from '../../integrations/ticketing/zendesk/adapter.js';
 import { loadZendeskConfig, type ZendeskConfig } from '../../integrations/ticketing/zendesk/config.js';
-import { ZendeskResponseInvalid } from '../../integrations/ticketing/zendesk/zendesk-errors.js';
+import { ZendeskBudgetSpent, ZendeskResponseInvalid } from '../../integrations/ticketing/zendesk/zendesk-errors.js';
 import { ConfigError, loadConfig } from '../../workers/config.js';
 import { createTicketSystems } from '../../workers/ticket-systems.js';
 import { createLogger } from '../../workers/logger.js';
@@ -414,8 +414,10 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       await b.getTicket(String(t.id));
       await a.getTicket(String(t.id));
       const err = await b.getTicket(String(t.id)).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(TicketSystemRateLimited);
-      expect((err as TicketSystemRateLimited).retryAfterMs).toBeGreaterThan(0);
+      // the bot's own budget, named as such: Zendesk did not ask to slow down
+      expect(err).toBeInstanceOf(ZendeskBudgetSpent);
+      expect((err as ZendeskBudgetSpent).retryAfterMs).toBeGreaterThan(0);
+      expect((err as ZendeskBudgetSpent).reason).toMatch(/bot's own budget of 3 requests/);
       expect(fake.requests.length - before).toBe(3);
       await a.close();
       await b.close();
@@ -466,7 +468,7 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       await ticket();
       const { code, out } = await check(envOf());
       expect(code).toBe(0);
-      expect(out.filter((l) => l.startsWith('✓'))).toHaveLength(4);
+      expect(out.filter((l) => l.startsWith('✓'))).toHaveLength(5);
       expect(out.join('\n')).toContain('1 unsolved ticket(s) tagged "2fa_issue"');
       expect(out.join('\n')).toContain('"Service Desk L2"');
       expect(out.join('\n')).not.toContain(TOKEN);

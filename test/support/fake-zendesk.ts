@@ -8,6 +8,11 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  * basic auth or OAuth bearer; 429 with Retry-After; and webhooks signed as Zendesk signs them
  * (base64 HMAC-SHA256 of timestamp + body), as zen:event-type:ticket.* events or as a trigger's JSON body.
  * Real HTTP on 127.0.0.1, state in memory, every request recorded with its arrival and answer times.
+ *
+ * Account rules: solving needs an assignee unless "Auto-assign tickets upon solve" is on (then the solver is
+ * assigned), read at GET /api/v2/account/settings.json; `assignee_id` must name an agent. Optionally Zendesk's webhook
+ * retry policy (`webhookRetries`), the description's own comment event (`descriptionCommentEvent`), and requester
+ * replies as Gmail, Outlook and a phone's mail app write them (`replyByEmail`).
  */
 
 export type FakeRole = 'end-user' | 'agent' | 'admin';
@@ -29,6 +34,7 @@ export interface FakeTicket {
   tags: string[];
   requester_id: number;
   group_id: number | null;
+  assignee_id: number | null;
   custom_fields: Array<{ id: number; value: unknown }>;
   created_at: string;
   updated_at: string;
@@ -61,7 +67,12 @@ export interface Delivery {
   body: string;
   headers: Record<string, string>;
   status?: number;
+  /** every try's answer, first to last, when the fake retries as Zendesk does (`webhookRetries`) */
+  attempts?: Array<{ status: number; retryAfter?: string }>;
 }
+
+/** How a requester's mail program lays out a reply to the bot's notification: the new text, then the history. */
+export type MailClient = 'gmail' | 'outlook' | 'mobile';
 
 export interface FakeZendeskOptions {
   /** the API user (the bot): basic auth `{email}/token:{apiToken}` */
@@ -76,6 +87,15 @@ export interface FakeZendeskOptions {
   webhookStyle?: 'events' | 'trigger';
   /** requests per window before 429 (none: no limit) */
   rateLimit?: { perWindow: number; windowMs: number };
+  /** the account's "Auto-assign tickets upon solve" (default on, as Zendesk ships it); also `fake.settings` */
+  autoAssignOnSolve?: boolean;
+  /**
+   * resend a webhook as Zendesk does: after a 409, and after a 429 or 503 whose Retry-After is under a minute (after
+   * that wait); nothing else is resent (default off: every webhook is sent once)
+   */
+  webhookRetries?: boolean;
+  /** a ticket's creation also sends the comment event of its description (default off) */
+  descriptionCommentEvent?: boolean;
 }
 
 export interface FakeZendesk {
@@ -87,18 +107,26 @@ export interface FakeZendesk {
   groups: Map<number, { id: number; name: string }>;
   requests: RecordedRequest[];
   deliveries: Delivery[];
+  /** the account settings the fake enforces (Admin Center > Objects and rules > Tickets > Settings) */
+  settings: { assignTicketsUponSolve: boolean };
   /** while > 0, each webhook that would be sent is dropped instead (a lost webhook), counting down */
   dropWebhooks: number;
   /** the next request trips a storm: every request is answered 429 until `retryAfterS` has passed */
   startStorm(retryAfterS: number): void;
   /** answer the next request(s) matching `path` with this status and body instead */
   injectAnswer(rule: { path: string; times: number; status: number; body: unknown }): void;
+  /** ticket updates that set one of these statuses are refused with 422 RecordInvalid (a business rule or required field) */
+  refuseStatuses: Set<FakeStatus>;
+  /** deletes a group as an admin would: reading it says `deleted: true`, assigning it is a 422 RecordInvalid */
+  deleteGroup(id: number): void;
   addUser(user: Omit<FakeUser, 'id' | 'external_id'> & { external_id?: string | null }): FakeUser;
   addGroup(name: string): { id: number; name: string };
   /** a ticket as an end user's email would open it: requester created on first sight, description = first comment */
   createTicket(t: { subject: string; description: string; requester: { email: string; name: string; externalId?: string }; tags?: string[] }): Promise<FakeTicket>;
   /** a comment as someone writes it in Zendesk (the requester's reply reopens a pending or solved ticket) */
   addComment(ticketId: number, c: { authorId: number; body: string; public?: boolean }): Promise<FakeComment>;
+  /** the requester answers the bot's last public reply by mail, laid out as `client` writes it (history quoted) */
+  replyByEmail(ticketId: number, c: { client: MailClient; text: string }): Promise<FakeComment>;
   /** an agent (or the requester) changes tags or status in the agent interface */
   changeTicket(ticketId: number, c: { actorId: number; addTags?: string[]; removeTags?: string[]; status?: FakeStatus }): Promise<void>;
   /** sends a delivery again, byte for byte (a duplicate webhook) */
@@ -115,6 +143,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
   const tickets = new Map<number, FakeTicket>();
   const comments = new Map<number, FakeComment[]>();
   const groups = new Map<number, { id: number; name: string }>();
+  const deletedGroups = new Map<number, { id: number; name: string }>();
   const requests: RecordedRequest[] = [];
   const deliveries: Delivery[] = [];
   const injected: Array<{ path: string; times: number; status: number; body: unknown }> = [];
@@ -126,6 +155,9 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
   let pausedUntil = 0;
   let window = { start: 0, count: 0 };
   let outbox: Promise<void> = Promise.resolve();
+  /** resends scheduled by the retry policy, for settle() */
+  const resends = new Set<Promise<void>>();
+  let closed = false;
 
   const agentEmail = options.agentEmail ?? 'twofa-bot@acme.example';
   const bot: FakeUser = { id: nextUser++, name: 'twofa-desk bot', email: agentEmail, role: 'admin', external_id: null };
@@ -156,7 +188,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
       subject: `zen:ticket:${ticket.id}`,
       detail: {
         actor_id: String(actorId),
-        assignee_id: null,
+        assignee_id: ticket.assignee_id === null ? null : String(ticket.assignee_id),
         brand_id: '1',
         created_at: ticket.created_at,
         description: ticket.description,
@@ -202,16 +234,62 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     deliveries.push(delivery);
     outbox = outbox.then(async () => {
       delivery.status = await post(delivery);
+      if (options.webhookRetries) retry(delivery, 1);
     });
+  }
+
+  /**
+   * Zendesk's webhook retry policy as its reference states it: a 409 is retried, a 429 or 503 only with a Retry-After
+   * under a minute (after that wait); any other answer is final. Up to 3 retries here. A resend is the same request.
+   */
+  function retry(delivery: Delivery, attempt: number): void {
+    const status = delivery.status ?? 0;
+    const retryAfter = delivery.attempts?.at(-1)?.retryAfter;
+    const waitS = retryAfter !== undefined && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+    const again = status === 409 || ((status === 429 || status === 503) && waitS !== undefined && waitS < 60);
+    if (!again || attempt > 3 || closed) return;
+    const resend = (async () => {
+      await new Promise((r) => setTimeout(r, (status === 409 ? 0 : (waitS ?? 0)) * 1000).unref());
+      if (closed) return;
+      delivery.status = await post(delivery);
+      retry(delivery, attempt + 1);
+    })();
+    resends.add(resend);
+    void resend.finally(() => resends.delete(resend));
   }
 
   async function post(d: Delivery): Promise<number> {
     try {
       const res = await fetch(options.webhookUrl ?? '', { method: 'POST', headers: d.headers, body: d.body });
       await res.arrayBuffer();
+      const retryAfter = res.headers.get('retry-after');
+      d.attempts = [...(d.attempts ?? []), { status: res.status, ...(retryAfter !== null ? { retryAfter } : {}) }];
       return res.status;
     } catch {
+      d.attempts = [...(d.attempts ?? []), { status: 0 }];
       return 0;
+    }
+  }
+
+  /** A reply to the bot's last public comment as a mail program writes it: the history (marker included) below. */
+  function mailBody(t: FakeTicket, client: MailClient, text: string): string {
+    const last = (comments.get(t.id) ?? []).filter((c) => c.author_id === bot.id && c.public).at(-1)?.body ?? '';
+    const requester = users.get(t.requester_id);
+    const to = `${requester?.name ?? ''} <${requester?.email ?? ''}>`;
+    const sent = new Date(Date.parse(t.updated_at));
+    switch (client) {
+      case 'gmail':
+        return `${text}\n\nOn ${sent.toUTCString().replace(/:\d\d GMT$/, '')}, Acme IT Support <support@acme.zendesk.com> wrote:\n\n${last
+          .split('\n')
+          .map((l) => (l ? `> ${l}` : '>'))
+          .join('\n')}\n`;
+      case 'outlook':
+        return `${text}\n\n________________________________\nFrom: Acme IT Support <support@acme.zendesk.com>\nSent: ${sent.toUTCString()}\nTo: ${to}\nSubject: RE: [Acme] Re: ${t.subject}\n\n${last}\n`;
+      case 'mobile':
+        return `${text}\n\nSent from my iPhone\n\n> On ${sent.toUTCString()}, Acme IT Support <support@acme.zendesk.com> wrote:\n>\n${last
+          .split('\n')
+          .map((l) => (l ? `> ${l}` : '>'))
+          .join('\n')}\n`;
     }
   }
 
@@ -301,12 +379,17 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
 
     let m: RegExpMatchArray | null;
     if (req.method === 'GET' && path === '/api/v2/users/me.json') return { user: bot };
+    if (req.method === 'GET' && path === '/api/v2/account/settings.json') {
+      return { settings: { tickets: { assign_tickets_upon_solve: fake.settings.assignTicketsUponSolve, comments_public_by_default: true } } };
+    }
     if (req.method === 'GET' && (m = path.match(/^\/api\/v2\/users\/(\d+)\.json$/))) {
       const u = users.get(Number(m[1]));
       return u ? { user: u } : notFound(reply);
     }
     if (req.method === 'GET' && (m = path.match(/^\/api\/v2\/groups\/(\d+)\.json$/))) {
       const g = groups.get(Number(m[1]));
+      const gone = deletedGroups.get(Number(m[1]));
+      if (gone) return { group: { ...gone, default: false, deleted: true } };
       return g ? { group: { ...g, default: false, deleted: false } } : notFound(reply);
     }
     if (req.method === 'GET' && (m = path.match(/^\/api\/v2\/tickets\/(\d+)\.json$/))) {
@@ -364,6 +447,17 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
       if (status !== undefined && !['new', 'open', 'pending', 'hold', 'solved', 'closed'].includes(status)) return reply.code(422).send({ error: 'RecordInvalid', description: 'Status: is invalid' });
       const groupId = body.group_id as number | undefined;
       if (groupId !== undefined && !groups.has(groupId)) return reply.code(422).send({ error: 'RecordInvalid', description: 'Group: is invalid' });
+      if (status !== undefined && fake.refuseStatuses.has(status)) {
+        return reply.code(422).send({ error: 'RecordInvalid', description: 'Record validation errors', details: { status: [{ description: `Status: ${status} is not allowed by a business rule` }] } });
+      }
+      const assigneeId = body.assignee_id as number | undefined;
+      if (assigneeId !== undefined && !['agent', 'admin'].includes(users.get(assigneeId)?.role ?? '')) {
+        return reply.code(422).send({ error: 'RecordInvalid', description: 'Record validation errors', details: { assignee: [{ description: 'Assignee: is invalid' }] } });
+      }
+      // Zendesk's rule: solved needs an assignee, unless the account assigns the solver.
+      if (status === 'solved' && tk.status !== 'solved' && assigneeId === undefined && tk.assignee_id === null && !fake.settings.assignTicketsUponSolve) {
+        return reply.code(422).send({ error: 'RecordInvalid', description: 'Record validation errors', details: { assignee: [{ description: 'Assignee: is required when a ticket is solved' }] } });
+      }
       if (comment) addCommentNow(tk, bot.id, comment.body as string, comment.public as boolean);
       const { added, removed } = applyTags(tk, (body.additional_tags as string[] | undefined) ?? [], (body.remove_tags as string[] | undefined) ?? []);
       if (added.length > 0 || removed.length > 0) {
@@ -371,6 +465,8 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
         notify(event('tags_changed', tk, bot.id, { tags_added: added, tags_removed: removed }), tk.id);
       }
       if (groupId !== undefined) tk.group_id = groupId;
+      if (assigneeId !== undefined) tk.assignee_id = assigneeId;
+      else if (status === 'solved' && tk.assignee_id === null) tk.assignee_id = bot.id;
       if (status !== undefined) setStatus(tk, status, bot.id);
       touch(tk);
       return { ticket: tk, audit: { id: nextComment++, ticket_id: tk.id, created_at: now(), author_id: bot.id, events: [] } };
@@ -389,12 +485,20 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     groups,
     requests,
     deliveries,
+    settings: { assignTicketsUponSolve: options.autoAssignOnSolve ?? true },
     dropWebhooks: 0,
     startStorm(retryAfterS) {
       stormArmed = retryAfterS;
     },
     injectAnswer(rule) {
       injected.push({ ...rule });
+    },
+    refuseStatuses: new Set(),
+    deleteGroup(id) {
+      const g = groups.get(id);
+      if (!g) throw new Error(`no group ${id}`);
+      groups.delete(id);
+      deletedGroups.set(id, g);
     },
     addUser(u) {
       const user: FakeUser = { id: nextUser++, name: u.name, email: u.email, role: u.role, external_id: u.external_id ?? null };
@@ -417,14 +521,19 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
         tags: (t.tags ?? []).map((x) => x.toLowerCase()),
         requester_id: requester.id,
         group_id: null,
+        assignee_id: null,
         custom_fields: [{ id: 360001, value: null }],
         created_at: at,
         updated_at: at,
       };
       tickets.set(ticket.id, ticket);
       comments.set(ticket.id, []);
-      pushComment(ticket, requester.id, t.description, true);
+      const description = pushComment(ticket, requester.id, t.description, true);
       notify(event('created', ticket, requester.id, { meta: { sequence: { id: randomUUID(), position: 1 } } }), ticket.id);
+      if (options.descriptionCommentEvent) {
+        const comment = { id: String(description.id), body: description.body, is_public: true, author: { id: String(requester.id), is_staff: false, name: requester.name } };
+        notify(event('comment_added', ticket, requester.id, { comment }), ticket.id);
+      }
       return ticket;
     },
     async addComment(ticketId, c) {
@@ -434,6 +543,11 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
       // End users always write public comments.
       return addCommentNow(tk, c.authorId, c.body, author?.role === 'end-user' ? true : (c.public ?? true));
     },
+    async replyByEmail(ticketId, c) {
+      const tk = tickets.get(ticketId);
+      if (!tk) throw new Error(`no ticket ${ticketId}`);
+      return addCommentNow(tk, tk.requester_id, mailBody(tk, c.client, c.text), true);
+    },
     async changeTicket(ticketId, c) {
       const tk = tickets.get(ticketId);
       if (!tk) throw new Error(`no ticket ${ticketId}`);
@@ -442,14 +556,20 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
         touch(tk);
         notify(event('tags_changed', tk, c.actorId, { tags_added: added, tags_removed: removed }), tk.id);
       }
+      if (c.status === 'solved' && tk.assignee_id === null) {
+        if (!fake.settings.assignTicketsUponSolve) throw new Error('Zendesk refuses to solve a ticket without an assignee');
+        tk.assignee_id = c.actorId;
+      }
       if (c.status !== undefined) setStatus(tk, c.status, c.actorId);
     },
     redeliver: post,
     settle: async () => {
       await outbox;
+      while (resends.size > 0) await Promise.all([...resends]);
     },
     async close() {
       await outbox;
+      closed = true;
       await app.close();
     },
   };

@@ -5,7 +5,7 @@ import type { WorkflowState } from '../../workflows/resync/state.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { hasMarker } from '../../integrations/ticketing/zendesk/comment-marker.js';
-import type { FakeZendesk } from './fake-zendesk.js';
+import type { FakeZendesk, MailClient } from './fake-zendesk.js';
 import { ScriptedAnswers } from '../../workers/demo/scripted-answers.js';
 
 const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
@@ -14,7 +14,7 @@ const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest
 /**
  * An end user answering the bot on a fake Zendesk ticket, as workers/demo/simulated-user.ts does on the embedded
  * desk: waits for a new public reply of the bot, looks at what the bot waits for, and replies per its script as
- * the ticket's requester (through the fake's agent-interface helpers, which fire Zendesk's webhooks).
+ * the ticket's requester (through the fake's helpers, which fire Zendesk's webhooks), in the help center or by mail.
  */
 export class ZendeskSimulatedUser {
   private answered = 0;
@@ -29,6 +29,8 @@ export class ZendeskSimulatedUser {
       token: VirtualToken | undefined;
       app: Pick<App, 'store' | 'platform'>;
       sent: Set<string>;
+      /** answer by mail as this program writes it (the bot's message quoted below), instead of in the help center */
+      mail?: MailClient;
     },
   ) {
     this.tk = ticketKey('zendesk', String(deps.ticketId));
@@ -51,7 +53,11 @@ export class ZendeskSimulatedUser {
       if (state && WAITING.has(state.status) && replies > this.answered) {
         const body = await this.answers.answer(state);
         const ticket = this.deps.fake.tickets.get(this.deps.ticketId);
-        if (body !== undefined && ticket) await this.deps.fake.addComment(this.deps.ticketId, { authorId: ticket.requester_id, body });
+        if (body !== undefined && ticket) {
+          const { fake, ticketId, mail } = this.deps;
+          if (mail) await fake.replyByEmail(ticketId, { client: mail, text: body });
+          else await fake.addComment(ticketId, { authorId: ticket.requester_id, body });
+        }
         this.answered = replies;
       }
       await new Promise((r) => setTimeout(r, 100));

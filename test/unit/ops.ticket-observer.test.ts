@@ -4,7 +4,7 @@ import { PlatformRateLimited } from '../../integrations/twofa/errors.js';
 import { Metrics } from '../../workers/metrics.js';
 import { describeError, stepDuration, TicketObserver } from '../../workers/ticket-observer.js';
 import { capturedLogger } from '../support/log-capture.js';
-import { HOUR, MINUTE, otpDesk } from './workflow.harness.js';
+import { DESK_DOWN, HOUR, MINUTE, REFUSED_SOLVE, otpDesk, reach } from './workflow.harness.js';
 
 describe('stepDuration', () => {
   it('is the time from entering the state the ticket leaves to the event that moves it on', () => {
@@ -49,5 +49,56 @@ describe('TicketObserver.integrationOf', () => {
     expect(observer.integrationOf('local:1', 'updateTicket', new Error('x'))).toBe('local');
     expect(observer.integrationOf('other:1', 'updateTicket', new Error('x'))).toBe('unknown');
     expect(observer.integrationOf('local:1', 'setTimer', new Error('x'))).toBe('timers');
+  });
+});
+
+describe('TicketObserver on a round the ticket system did not record', () => {
+  function observe() {
+    const metrics = new Metrics();
+    const { log, lines } = capturedLogger('info');
+    const moves: Array<[string, string]> = [];
+    const observer = new TicketObserver({
+      metrics,
+      index: { move: async (tk: string, state: string) => void moves.push([tk, state]) } as never,
+      activity: { add: async () => undefined } as never,
+      log,
+      platformName: 'local',
+      systems: new Set(['local']),
+    });
+    const desk = reach('resolved');
+    const feed = () => observer.applied('local:t1', desk.events.at(-1)!, desk.results.at(-2)?.state, desk.s, desk.last.effects);
+    return { metrics, lines, moves, desk, feed };
+  }
+  const fail = (desk: ReturnType<typeof reach>, retryable: boolean) =>
+    desk.advance(MINUTE).send('effectFailed', { effectId: desk.s.closingUpdate ?? '', effectType: 'updateTicket', reason: retryable ? DESK_DOWN : REFUSED_SOLVE, retryable });
+
+  it('logs one error line with the reason, counts the outcome that did not happen, and puts the ticket back in the open index', async () => {
+    const { metrics, lines, moves, desk, feed } = observe();
+    fail(desk, false);
+    feed();
+    const errors = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 50);
+    expect(errors).toEqual([expect.objectContaining({ tk: 'local:t1', state: 'update_failed', from: 'resolved', outcome: 'resolved', reason: REFUSED_SOLVE })]);
+    expect(String(errors[0]?.msg)).toMatch(/^ticket not finished/);
+    expect(moves).toEqual([['local:t1', 'update_failed']]);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('twofa_desk_final_update_failures_total{outcome="resolved",system="local",platform="local"} 1');
+  });
+
+  it('logs an error each time the ticket is stuck, with when it is retried', () => {
+    const { lines, desk, feed } = observe();
+    fail(desk, false);
+    fail(desk, true);
+    feed();
+    const stuck = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 50);
+    expect(stuck).toEqual([expect.objectContaining({ state: 'stuck', from: 'update_failed', reason: DESK_DOWN, firstReason: REFUSED_SOLVE, retryAt: expect.any(String) as unknown })]);
+    expect(String(stuck[0]?.msg)).toMatch(/^ticket stuck/);
+  });
+
+  it('reports the unfinished tickets per state in their own gauge', async () => {
+    const metrics = new Metrics();
+    metrics.watch({ openTickets: async () => ({ awaiting_codes: 4, update_failed: 2, stuck: 1 }) });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('twofa_desk_tickets_stuck{state="update_failed"} 2');
+    expect(text).toContain('twofa_desk_tickets_stuck{state="stuck"} 1');
   });
 });

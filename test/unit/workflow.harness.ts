@@ -203,5 +203,18 @@ export function reach(status: StateName, desk = new Desk()): Desk {
     case 'handed_off':
       otpDesk(desk).tags({ added: [desk.policy.handoffTag] });
       return desk;
+    case 'update_failed':
+      reach('resolved', desk).advance(MINUTE);
+      desk.send('effectFailed', { effectId: desk.s.closingUpdate ?? '', effectType: 'updateTicket', reason: REFUSED_SOLVE, retryable: false });
+      return desk;
+    case 'stuck':
+      reach('update_failed', desk).advance(MINUTE);
+      desk.send('effectFailed', { effectId: desk.s.closingUpdate ?? '', effectType: 'updateTicket', reason: DESK_DOWN, retryable: true });
+      return desk;
   }
 }
+
+/** What a ticket system says when a business rule refuses to solve a ticket (Zendesk, auto-assign on solve off). */
+export const REFUSED_SOLVE = 'ZendeskRequestRefused: zendesk answered 422 to PUT /api/v2/tickets/1.json: Assignee: is required when solving';
+/** What the effect runner reports when the ticket system stayed away through every retry. */
+export const DESK_DOWN = 'TicketSystemUnavailable: local did not answer (HTTP 503 after 4 tries); retried with backoff';

@@ -141,6 +141,8 @@ const OUTCOMES: Record<StateName, Partial<Record<EventType, Outcome>>> = {
   },
   resolved: { commentAdded: ['locating_user', ['locateUser']] },
   timed_out: { commentAdded: ['locating_user', ['locateUser']] },
+  update_failed: { ...HANDOFF, operatorCommand: ['escalated', ['updateTicket']] },
+  stuck: { ...HANDOFF, operatorCommand: ['escalated', ['updateTicket']], reminderDue: ['update_failed', ['updateTicket']] },
   escalated: {},
   handed_off: {},
 };
@@ -364,7 +366,7 @@ describe('effectFailed', () => {
     expect(desk.s.timer).toBeUndefined();
   });
 
-  it.each(['resolved', 'timed_out', 'escalated', 'handed_off'] as const)('is ignored in %s, so a broken ticket system cannot loop', (status) => {
+  it.each(['resolved', 'timed_out', 'escalated', 'handed_off'] as const)('is ignored in %s for an update other than the one that ended the round', (status) => {
     const desk = reach(status);
     const r = desk.send('effectFailed', { effectId: '1.9.0', effectType: 'updateTicket', reason: 'ticket system down' });
     expect(r.effects).toEqual([]);

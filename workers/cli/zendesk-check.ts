@@ -1,7 +1,7 @@
 import { checkZendesk } from '../../integrations/ticketing/zendesk/check.js';
 import { UsageError, type CliContext } from './command.js';
 
-/** `twofa-desk zendesk check`: credentials, search, escalation group and webhook secret; exit 0 when all are fine. */
+/** `twofa-desk zendesk check`: credentials, what solving requires, search, escalation group and webhook secret; exit 0 when all are fine. */
 export async function run(ctx: CliContext): Promise<number> {
   if (ctx.args.length !== 1 || ctx.args[0] !== 'check') throw new UsageError(`unknown arguments '${ctx.args.join(' ')}'`);
   const { ok, lines } = await checkZendesk(ctx.env);

@@ -2,8 +2,8 @@ import { TERMINAL_STATES, type StateName, type WorkflowState } from '../../workf
 import type { OpenTicketIndex } from '../open-ticket-index.js';
 import type { WorkflowStore } from '../workflow-store.js';
 
-/** Who an open ticket waits on. */
-export type WaitingOn = 'end_user' | 'agent' | 'bot';
+/** Who an open ticket waits on: `operator` when nothing on the ticket tells an agent (stuck). */
+export type WaitingOn = 'end_user' | 'agent' | 'bot' | 'operator';
 
 export interface OpenTicket {
   system: string;
@@ -16,6 +16,8 @@ export interface OpenTicket {
   since: string;
   ageMs: number;
   inStateMs: number;
+  /** update_failed, stuck: the outcome whose update the ticket system did not take, and its answer */
+  unfinished?: { outcome: string; reason: string; fallbackReason?: string };
 }
 
 export interface OpenTickets {
@@ -35,6 +37,8 @@ const WAITING_ON: Partial<Record<StateName, WaitingOn>> = {
   awaiting_codes: 'end_user',
   awaiting_response: 'end_user',
   awaiting_retest: 'end_user',
+  update_failed: 'agent',
+  stuck: 'operator',
 };
 
 /** The open-ticket view of a state, or undefined when it is terminal. Pure; holds no email or name. */
@@ -51,6 +55,9 @@ export function openTicketOf(s: WorkflowState, now: number): OpenTicket | undefi
     since: new Date(since).toISOString(),
     ageMs: Math.max(0, now - s.createdAt),
     inStateMs: Math.max(0, now - since),
+    ...(s.deskFailure
+      ? { unfinished: { outcome: s.deskFailure.outcome, reason: s.deskFailure.reason, ...(s.deskFailure.fallbackReason ? { fallbackReason: s.deskFailure.fallbackReason } : {}) } }
+      : {}),
   };
 }
 

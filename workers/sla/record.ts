@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import type { Policy } from '../../workflows/resync/policy.js';
-import { EscalationReasonSchema, type WorkflowState } from '../../workflows/resync/state.js';
+import { CLOSING_OUTCOMES, EscalationReasonSchema, UNFINISHED_STATES, type WorkflowState } from '../../workflows/resync/state.js';
 
-/** Final outcome of one ticket round, as SLA reports count it. */
-export const SlaOutcomeSchema = z.enum(['resolved', 'escalated', 'handed_off', 'timed_out']);
+/**
+ * Final outcome of one ticket round, as SLA reports count it. `unfinished`: the bot ended the round but the ticket
+ * system did not take the update that records it (update_failed, stuck); a person finishes it, and the record is
+ * replaced by the outcome they reach (handed_off, or escalated on an operator's command).
+ */
+export const SlaOutcomeSchema = z.enum(['resolved', 'escalated', 'handed_off', 'timed_out', 'unfinished']);
 export type SlaOutcome = z.infer<typeof SlaOutcomeSchema>;
 export const SLA_OUTCOMES = SlaOutcomeSchema.options;
 
@@ -35,16 +39,23 @@ export const SlaRecordSchema = z.object({
   firstReplyBreached: z.boolean().optional(),
   /** the bot closed the ticket after the target; unset when a human finishes it (escalated, handed off) */
   resolutionBreached: z.boolean().optional(),
+  /** `unfinished` only: the outcome whose update the ticket system did not take */
+  intendedOutcome: z.enum(CLOSING_OUTCOMES).optional(),
+  /** the workflow's updatedAt the record was made from: a save never replaces a record made from a later state */
+  asOf: z.number().int().optional(),
 });
 export type SlaRecord = z.infer<typeof SlaRecordSchema>;
 
 export type SlaTargets = Pick<Policy, 'firstReplyTargetMs' | 'resolutionTargetMs'>;
 
-/** The SLA record of a state, or undefined when the state is not terminal. Pure. */
+const UNFINISHED: ReadonlySet<string> = new Set(UNFINISHED_STATES);
+
+/** The SLA record of a state, or undefined when the round is still running. Pure. */
 export function slaRecordOf(state: WorkflowState, platform: string, targets: SlaTargets): SlaRecord | undefined {
-  const outcome = SlaOutcomeSchema.safeParse(state.status);
+  const outcome = SlaOutcomeSchema.safeParse(UNFINISHED.has(state.status) ? 'unfinished' : state.status);
   if (!outcome.success) return undefined;
-  const closedAt = state.sla.resolvedAt ?? state.updatedAt;
+  // an unfinished round counts from when the bot gave up on it, however often its simpler update is retried
+  const closedAt = state.deskFailure?.at ?? state.sla.resolvedAt ?? state.updatedAt;
   const resolutionMs = Math.max(0, closedAt - state.createdAt);
   const rec: SlaRecord = {
     system: state.ticket.system,
@@ -60,10 +71,15 @@ export function slaRecordOf(state: WorkflowState, platform: string, targets: Sla
     firstReplyTargetMs: targets.firstReplyTargetMs,
     resolutionTargetMs: targets.resolutionTargetMs,
     firstReplyBreached: false,
+    asOf: state.updatedAt,
   };
   if (state.sla.firstPublicReplyAt !== undefined) rec.firstReplyMs = Math.max(0, state.sla.firstPublicReplyAt - state.createdAt);
   rec.firstReplyBreached = (rec.firstReplyMs ?? resolutionMs) > targets.firstReplyTargetMs;
   if (BOT_CLOSED.has(outcome.data)) rec.resolutionBreached = resolutionMs > targets.resolutionTargetMs;
   if (outcome.data === 'escalated' && state.escalation) rec.escalationReason = state.escalation.reason;
+  if (outcome.data === 'unfinished' && state.deskFailure) {
+    rec.intendedOutcome = state.deskFailure.outcome;
+    if (state.deskFailure.outcome === 'escalated' && state.escalation) rec.escalationReason = state.escalation.reason;
+  }
   return rec;
 }

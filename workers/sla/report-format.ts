@@ -68,12 +68,12 @@ export function csvField(value: string | number | null): string {
 export function toCsv(summary: SlaSummary): string {
   const reasons = reasonColumns(summary);
   const header = [
-    'scope', 'key', 'tickets', 'resolved', 'escalated', 'handed_off', 'timed_out', 'automation_rate',
+    'scope', 'key', 'tickets', 'resolved', 'escalated', 'handed_off', 'timed_out', 'unfinished', 'automation_rate',
     'first_reply_p50_ms', 'first_reply_p90_ms', 'waiting_p50_ms', 'waiting_p90_ms', 'resolution_p50_ms', 'resolution_p90_ms',
     'first_reply_breaches', 'resolution_breaches', 'escalations', ...reasons.map((r) => `escalations_${r}`),
   ];
   const rows = scopes(summary).map(({ scope, key, f }) => [
-    scope, key, f.tickets, f.outcomes.resolved, f.outcomes.escalated, f.outcomes.handed_off, f.outcomes.timed_out,
+    scope, key, f.tickets, f.outcomes.resolved, f.outcomes.escalated, f.outcomes.handed_off, f.outcomes.timed_out, f.outcomes.unfinished,
     f.automationRate === null ? null : Number(f.automationRate.toFixed(4)),
     f.firstReply.p50Ms, f.firstReply.p90Ms, f.waiting.p50Ms, f.waiting.p90Ms, f.resolution.p50Ms, f.resolution.p90Ms,
     f.breaches.firstReply, f.breaches.resolution, f.escalations, ...reasons.map((r) => f.escalationsByReason[r] ?? 0),

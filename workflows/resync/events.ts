@@ -90,12 +90,17 @@ export const AuthObservedSchema = z.object({
   success: z.boolean(),
   lastSuccessAt: z.number().int().optional(),
 });
-/** an effect failed after all its retries; `reason` is the typed error's reason, for the agents' note */
+/**
+ * an effect failed after all its retries; `reason` is the typed error's reason, for the agents' note. `retryable`:
+ * false when the system refused it (no retry can help), true when the retries ran out (a later try may succeed);
+ * absent in events saved before it existed.
+ */
 export const EffectFailedSchema = z.object({
   type: z.literal('effectFailed'),
   ...result,
   effectType: z.string(),
   reason: z.string(),
+  retryable: z.boolean().optional(),
 });
 
 export const ReminderDueSchema = z.object({ type: z.literal('reminderDue'), ...base, timerId: z.string().min(1) });

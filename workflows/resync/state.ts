@@ -13,6 +13,8 @@ export const StateNameSchema = z.enum([
   'awaiting_response',
   'resyncing',
   'awaiting_retest',
+  'update_failed',
+  'stuck',
   'resolved',
   'timed_out',
   'escalated',
@@ -25,6 +27,15 @@ export const STATE_NAMES = StateNameSchema.options;
 export const WAITING_STATES = ['awaiting_approval', 'awaiting_codes', 'awaiting_response', 'awaiting_retest'] as const satisfies readonly StateName[];
 /** States the bot does not leave by itself. resolved and timed_out start a new round when the requester writes again. */
 export const TERMINAL_STATES = ['resolved', 'timed_out', 'escalated', 'handed_off'] as const satisfies readonly StateName[];
+/** The terminal states that write on the ticket: their update is what tells people how the round ended. */
+export const CLOSING_OUTCOMES = ['resolved', 'timed_out', 'escalated'] as const satisfies readonly StateName[];
+export type ClosingOutcome = (typeof CLOSING_OUTCOMES)[number];
+/**
+ * The bot ended the round but the ticket system did not take the update that says so: the round is not done, and
+ * the ticket waits for a person. `update_failed`: a simpler update (internal note, status open, escalated tag) went
+ * in its place; `stuck`: that failed as well, so nothing on the ticket shows it.
+ */
+export const UNFINISHED_STATES = ['update_failed', 'stuck'] as const satisfies readonly StateName[];
 
 export const EscalationReasonSchema = z.enum([
   'user_not_found',
@@ -109,6 +120,26 @@ export const WorkflowStateSchema = z.object({
   /** the last resync found the token in sync already (its first code simply authenticated) */
   alreadyInSync: z.boolean().optional(),
   escalation: z.object({ reason: EscalationReasonSchema, detail: z.string() }).optional(),
+  /**
+   * id of the ticket update that tells how the round ended (the closing outcome's, or the simpler one sent in its
+   * place): an effectFailed for it means the ticket does not show the round's end
+   */
+  closingUpdate: z.string().optional(),
+  /** why the round is unfinished (update_failed, stuck) */
+  deskFailure: z
+    .object({
+      /** the outcome whose update the ticket system did not take */
+      outcome: z.enum(CLOSING_OUTCOMES),
+      /** that update's error, as the effect runner reported it */
+      reason: z.string(),
+      at: z.number().int(),
+      /** the simpler update sent last: internal note, status open and the escalated tag; or, once that was refused, the note alone */
+      fallback: z.enum(['note_open_tag', 'note']),
+      /** simpler updates that failed, and the last one's error */
+      failures: z.number().int().nonnegative(),
+      fallbackReason: z.string().optional(),
+    })
+    .optional(),
   /** ids of the last events applied (bounded), so a duplicate changes nothing */
   appliedEventIds: z.array(z.string()),
   /** bounded trail of transitions, for the agents' note and `ticket show` */

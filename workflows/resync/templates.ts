@@ -118,6 +118,17 @@ History:
 What to do next:
 {{next}}`,
 
+  note_update_failed: `[twofa-desk] Not finished: the ticket system did not take the bot's last update, so an agent needs to finish this ticket.
+{{unfinished}}
+The ticket system's answer: {{reason}}
+{{escalation}}
+What the bot did:
+{{facts}}
+History:
+{{history}}
+What to do next:
+{{next}}`,
+
   fact_user: `- Platform user: {{user}}, found by {{matchedBy}}.`,
   fact_approved: `- An agent approved acting for this user.`,
   fact_group_ok: `- Group membership: in place.`,
@@ -128,6 +139,10 @@ What to do next:
   fact_resynced: `- Token {{serial}} resynced at {{resyncedAt}}.`,
   fact_attempts: `- Failed attempts this round: {{attempts}} of {{maxAttempts}}.`,
   fact_none: `- Nothing on the account was changed.`,
+  fact_unfinished_resolved: `The bot meant to solve the ticket: tell the requester their login works again, tag it {{resolvedTag}} and set it solved. The ticket is not solved, and the requester may not have been told.`,
+  fact_unfinished_timed_out: `The bot meant to close the ticket as no response: tell the requester and set it solved. The ticket is not solved, and the requester may not have been told.`,
+  fact_unfinished_escalated: `The bot meant to escalate the ticket: tell the requester a colleague takes over, assign the escalation group and tag it {{escalatedTag}}. No group is assigned, and the requester may not have been told.`,
+  fact_unfinished_escalation: `Why the bot stopped: {{why}} ({{escalationReason}}). What it saw: {{detail}}`,
 
   why_user_not_found: `the requester was not found in the 2FA platform`,
   why_users_ambiguous: `several platform users could be the requester`,
@@ -173,6 +188,10 @@ To let the bot do this next time, map the user's email domain to a group in the 
   next_no_response: `Follow up with the requester, or close the ticket if they no longer need help.`,
   next_effect_failed: `Check the failing integration ({{detail}}), then finish the runbook by hand from where the bot stopped (see the history):
 {{resyncSteps}}`,
+  next_unfinished_resolved: `Tell the requester their login works again and solve the ticket. Then find out why the ticket system did not take the update (its answer is above): the bot's next solved tickets may fail the same way.`,
+  next_unfinished_timed_out: `Follow up with the requester, or solve the ticket as no response. Then find out why the ticket system did not take the update (its answer is above).`,
+  next_unfinished_escalated: `Assign the ticket to the right group and tell the requester a colleague takes over. Then find out why the ticket system did not take the update (its answer is above): if the escalation group was deleted or renamed, correct the bot's escalation group setting, or its next escalations fail the same way. For the ticket itself:
+{{escalationNext}}`,
   next_sla_risk: `Answer the requester before the target above passes. The bot stopped where the history ends; finish the runbook by hand from there:
 {{resyncSteps}}`,
   next_not_requester: `Check who answered and whether they may act for the requester, then resync by hand:

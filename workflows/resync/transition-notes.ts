@@ -2,7 +2,7 @@ import { formatUtc } from './format-time.js';
 import type { PlatformUser, Requester, TokenInfo } from './model.js';
 import type { Policy } from './policy.js';
 import { NAME_MAX, greetingName, oneLine, quoted, withoutInvisibles } from './sanitize.js';
-import type { EscalationReason, StateName, WorkflowState } from './state.js';
+import type { ClosingOutcome, EscalationReason, StateName, WorkflowState } from './state.js';
 import { NEXT_TEMPLATE, render, WHY_TEMPLATE, type TemplateName, type TemplateVars } from './templates.js';
 
 /** States the bot passes through on its own, before it first asks anyone anything. */
@@ -138,6 +138,41 @@ export function escalationNote(s: WorkflowState, from: StateName, policy: Policy
       facts: facts(s, from, policy, 'all'),
       history: historyLines(s),
       next: next ?? render(NEXT_TEMPLATE[reason], vars, policy),
+    },
+    policy,
+  );
+  return withoutInvisibles(note);
+}
+
+const UNFINISHED_TEMPLATES: Record<ClosingOutcome, { unfinished: TemplateName; next: TemplateName }> = {
+  resolved: { unfinished: 'fact_unfinished_resolved', next: 'next_unfinished_resolved' },
+  timed_out: { unfinished: 'fact_unfinished_timed_out', next: 'next_unfinished_timed_out' },
+  escalated: { unfinished: 'fact_unfinished_escalated', next: 'next_unfinished_escalated' },
+};
+
+/**
+ * The note that stands in for a closing update the ticket system did not take (update_failed): what the bot meant
+ * to do, what the ticket system answered, what the bot did on the account, and what an agent does now. It holds all
+ * an escalation note would, since on some systems nothing of the failed update reached the ticket.
+ */
+export function unfinishedNote(s: WorkflowState, policy: Policy): string {
+  const failure = s.deskFailure;
+  if (!failure) throw new Error(`no deskFailure in ${s.status}`);
+  // the state before the closing outcome: its facts are the ones the closing note would have listed
+  const from = s.history.findLast((h) => h.to === failure.outcome)?.from ?? s.status;
+  const names = UNFINISHED_TEMPLATES[failure.outcome];
+  const esc = failure.outcome === 'escalated' ? s.escalation : undefined;
+  const detail = esc ? oneLine(esc.detail, DETAIL_MAX) : undefined;
+  const vars = { ...noteVars(s, policy), resolvedTag: policy.resolvedTag, escalatedTag: policy.escalatedTag, detail, resyncSteps: resyncSteps(s, policy) };
+  const note = render(
+    'note_update_failed',
+    {
+      unfinished: render(names.unfinished, vars, policy),
+      reason: oneLine(failure.reason, DETAIL_MAX),
+      escalation: esc ? render('fact_unfinished_escalation', { why: render(WHY_TEMPLATE[esc.reason], vars, policy), escalationReason: esc.reason, detail }, policy) : undefined,
+      facts: facts(s, from, policy, 'all'),
+      history: historyLines(s),
+      next: render(names.next, { ...vars, escalationNext: esc ? render(NEXT_TEMPLATE[esc.reason], vars, policy) : undefined }, policy),
     },
     policy,
   );

@@ -2,7 +2,7 @@ import { AWAITED_EFFECTS, type Effect, type EffectType } from './effects.js';
 import type { WorkflowEvent } from './events.js';
 import type { TicketStatus } from './model.js';
 import type { Policy } from './policy.js';
-import { MAX_APPLIED_EVENT_IDS, MAX_HISTORY, WAITING_STATES, type StateName, type WorkflowState } from './state.js';
+import { CLOSING_OUTCOMES, MAX_APPLIED_EVENT_IDS, MAX_HISTORY, UNFINISHED_STATES, WAITING_STATES, type StateName, type WorkflowState } from './state.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -25,6 +25,9 @@ interface TicketUpdate {
 
 const AWAITED: ReadonlySet<EffectType> = new Set(AWAITED_EFFECTS);
 const WAITING: ReadonlySet<StateName> = new Set(WAITING_STATES);
+/** States whose ticket update tells how the round ended (see WorkflowState.closingUpdate). */
+const CLOSING: ReadonlySet<StateName> = new Set([...CLOSING_OUTCOMES, ...UNFINISHED_STATES]);
+const UNFINISHED: ReadonlySet<StateName> = new Set(UNFINISHED_STATES);
 
 export function isWaiting(status: StateName): boolean {
   return WAITING.has(status);
@@ -129,6 +132,11 @@ export class Step {
     }
   }
 
+  /** A timer outside any wait: the state tries something again when it fires (as a reminder). */
+  scheduleRetry(dueAt: number): void {
+    this.timer = { kind: 'reminder', dueAt };
+  }
+
   addFixedTimer(timerId: string, kind: 'sla_risk', dueAt: number): void {
     this.fixedTimers.push({ timerId, kind, dueAt });
   }
@@ -150,6 +158,8 @@ export class Step {
       bodies.push({ type: 'updateTicket', ...this.update, removeTags: [] });
     }
     for (const t of this.fixedTimers) bodies.push({ type: 'setTimer', ...t });
+    if (!CLOSING.has(this.s.status)) this.s.closingUpdate = undefined;
+    if (!UNFINISHED.has(this.s.status)) this.s.deskFailure = undefined;
     if (bodies.length === 0 && !this.timer) return { state: this.s, effects: [], changed: true };
 
     this.s.seq += 1;
@@ -162,6 +172,8 @@ export class Step {
     const effects = bodies.map((body, index) => ({ ...body, id: `${prefix}.${index}` }) as Effect);
     const awaited = effects.find((e) => AWAITED.has(e.type));
     if (awaited) this.s.awaiting = awaited.id;
+    const update = effects.find((e) => e.type === 'updateTicket');
+    if (update && CLOSING.has(this.s.status)) this.s.closingUpdate = update.id;
     return { state: this.s, effects, changed: true };
   }
 

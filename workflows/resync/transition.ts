@@ -9,6 +9,7 @@ import { onAwaitingRetest, onAwaitingSecret, onResyncing } from './transition-ex
 import { escalate, handOff } from './transition-outcomes.js';
 import { onSlaRiskDue, startSlaTimers } from './transition-sla.js';
 import { isAwaited, Step, type TransitionResult } from './transition-step.js';
+import { closingUpdateFailed, onClosingUpdateFailed, onUnfinished } from './transition-unfinished.js';
 
 export type { TransitionResult } from './transition-step.js';
 
@@ -90,12 +91,17 @@ export function transition(state: WorkflowState | undefined, event: WorkflowEven
 function apply(step: Step): void {
   const { s, event: e, policy } = step;
   switch (s.status) {
-    case 'escalated':
     case 'handed_off':
       return;
+    case 'escalated':
     case 'resolved':
     case 'timed_out':
+      if (closingUpdateFailed(s, e)) return onClosingUpdateFailed(step, e);
+      if (s.status === 'escalated') return;
       return afterTheEnd(step);
+    case 'update_failed':
+    case 'stuck':
+      return onUnfinished(step, handoffReason(e, policy));
     default:
       break;
   }

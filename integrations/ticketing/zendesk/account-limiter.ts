@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { AccountGuard } from '../../shared/account-guard.js';
 import { TicketSystemRateLimited, TicketSystemUnavailable } from '../errors.js';
+import { ZendeskBudgetSpent } from './zendesk-errors.js';
 
 export interface AccountLimiterOptions {
   redis: Redis;
@@ -13,7 +15,10 @@ export interface AccountLimiterOptions {
   perWindow: number;
   /** default one minute */
   windowMs?: number;
-  /** the longest a request waits here; longer goes up as TicketSystemRateLimited (default 10 s) */
+  /**
+   * the longest a request waits here (default 10 s); longer goes up as TicketSystemRateLimited (a pause Zendesk asked
+   * for) or ZendeskBudgetSpent (the budget above). `withMaxWait` shortens it for the calls of one caller.
+   */
   maxWaitMs?: number;
   /** consecutive failed calls (network, time-out, 5xx after retries) that stop every worker calling (default 5) */
   breakerFailures?: number;
@@ -44,25 +49,29 @@ export class ZendeskAccountLimiter {
   private readonly pauseKey: string;
   private readonly maxWaitMs: number;
   private readonly now: () => number;
+  private readonly windowMs: number;
+  /** a shorter wait for the calls made inside `withMaxWait` (the intake, which must answer the sender quickly) */
+  private readonly patience = new AsyncLocalStorage<number>();
 
   constructor(private readonly options: AccountLimiterOptions) {
     this.now = options.now ?? Date.now;
     this.maxWaitMs = options.maxWaitMs ?? 10_000;
+    this.windowMs = options.windowMs ?? 60_000;
     this.account = new AccountGuard({
       redis: options.redis,
       keyBase: `${options.prefix}:zendesk-limit`,
       account: options.account,
       rateLimit: options.perWindow,
-      rateWindowMs: options.windowMs ?? 60_000,
+      rateWindowMs: this.windowMs,
       maxRateWaitMs: this.maxWaitMs,
       breakerFailures: options.breakerFailures ?? 5,
       breakerCoolDownMs: options.breakerCoolDownMs ?? 30_000,
       errors: {
         unavailable: (reason) => new TicketSystemUnavailable(SYSTEM, reason),
-        rateLimited: (ms) => new TicketSystemRateLimited(SYSTEM, ms),
+        rateLimited: (ms) => this.budgetSpent(ms),
         // Only TicketSystemUnavailable counts as a failure: any answer, even a refusal, shows Zendesk is up.
         isUnavailable: (err) => err instanceof TicketSystemUnavailable,
-        isRateLimited: (err) => err instanceof TicketSystemRateLimited,
+        isRateLimited: (err) => err instanceof TicketSystemRateLimited || err instanceof ZendeskBudgetSpent,
       },
       ...(options.now ? { now: options.now } : {}),
     });
@@ -74,19 +83,33 @@ export class ZendeskAccountLimiter {
     return this.account.call(what, fn);
   }
 
-  /** Waits until a request may go out: after any shared pause, within the budget; throws when that is too far. */
+  /**
+   * Waits until a request may go out: after any shared pause Zendesk asked for, within the bot's own budget; throws
+   * when that is further than this caller waits, naming which of the two it was.
+   */
   async beforeRequest(): Promise<void> {
+    const maxWait = this.patience.getStore() ?? this.maxWaitMs;
     for (;;) {
       const paused = await this.pausedForMs();
       if (paused > 0) {
-        if (paused > this.maxWaitMs) throw new TicketSystemRateLimited(SYSTEM, Math.ceil(paused));
+        if (paused > maxWait) throw new TicketSystemRateLimited(SYSTEM, Math.ceil(paused));
         await sleep(paused);
         continue;
       }
-      const wait = await this.account.budgetWaitMs();
+      const wait = await this.account.limiter.take();
       if (wait === 0) return;
+      if (wait > maxWait) throw this.budgetSpent(wait);
       await sleep(wait);
     }
+  }
+
+  /** Runs `fn` with its requests waiting at most `ms` for the pause or the budget (never longer than the default). */
+  withMaxWait<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+    return this.patience.run(Math.min(ms, this.maxWaitMs), fn);
+  }
+
+  private budgetSpent(waitMs: number): ZendeskBudgetSpent {
+    return new ZendeskBudgetSpent(Math.ceil(waitMs), this.options.perWindow, this.windowMs);
   }
 
   /** Zendesk said 429: nobody sends to this account for `ms` from now. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { EventOf } from '../../../workflows/resync/events.js';
 import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
@@ -13,6 +14,7 @@ import type { ZendeskConfig } from './config.js';
 import {
   CommentAddedEventSchema,
   OtherTicketEventSchema,
+  type EventTicketDetailSchema,
   StatusChangedEventSchema,
   TagsChangedEventSchema,
   TicketCreatedEventSchema,
@@ -37,17 +39,25 @@ export interface ZendeskAdapterOptions {
   retryBaseDelayMs?: number;
   /** a webhook signed longer ago than this is refused as a possible replay (default 5 min) */
   maxWebhookAgeMs?: number;
+  /**
+   * the longest the intake's calls wait for the shared pause or budget (default 2 s): past it the intake answers 503
+   * with Retry-After rather than hold Zendesk's request towards its time-out
+   */
+  webhookMaxRateWaitMs?: number;
   now?: () => number;
 }
 
 /** Clocks drift: a timestamp this far ahead is still taken. */
 const MAX_FUTURE_SKEW_MS = 60_000;
-/** Tickets whose requester is remembered; past this the memory starts again (it only saves reads). */
+/** Tickets whose requester (and assignee) is remembered; past this the memory starts again (it only saves reads). */
 const REQUESTER_CACHE_SIZE = 10_000;
 /** An update attempt is remembered this long, so a retry days later still looks before it posts. */
 const ATTEMPT_TTL_S = 7 * 86_400;
+/** Comments a webhook carried, held for the transition that reads them next (the drain follows in milliseconds). */
+const HELD_COMMENTS = { max: 10_000, ttl: 5 * 60_000 };
 
 type Content = { ticket: ZendeskTicket; users: Map<number, ZendeskUser> };
+type EventDetail = z.output<typeof EventTicketDetailSchema>;
 
 /**
  * Zendesk Support behind the `TicketSystem` interface. Webhooks are notifications only: the ticket, its
@@ -68,8 +78,17 @@ export class ZendeskAdapter implements TicketSystem {
   private readonly prefix: string;
   private readonly maxWebhookAgeMs: number;
   private botUser: Promise<number> | undefined;
-  /** ticket id → requester id, from this process's last read of the ticket */
+  /** ticket id → requester id, from this process's last read of the ticket or webhook about it */
   private readonly requesters = new Map<string, number>();
+  /** ticket id → assignee id (null: none), from the last ticket or webhook this process saw */
+  private readonly assignees = new Map<string, number | null>();
+  /**
+   * Comments as a verified webhook carried them (body, author, visibility), in this process's memory only: the body
+   * may hold codes, so it is never written to Redis or a log, and it is forgotten within minutes. The transition that
+   * reads the comment next takes it from here instead of listing the ticket's comments again.
+   */
+  private readonly fromWebhooks = new LRUCache<string, TicketComment>(HELD_COMMENTS);
+  private readonly webhookMaxRateWaitMs: number;
 
   constructor(opts: ZendeskAdapterOptions) {
     this.config = opts.config;
@@ -77,6 +96,7 @@ export class ZendeskAdapter implements TicketSystem {
     this.redis = opts.redis;
     this.prefix = opts.prefix;
     this.maxWebhookAgeMs = opts.maxWebhookAgeMs ?? 5 * 60_000;
+    this.webhookMaxRateWaitMs = opts.webhookMaxRateWaitMs ?? 2_000;
     this.limiter = new ZendeskAccountLimiter({
       redis: opts.redis,
       prefix: opts.prefix,
@@ -109,11 +129,14 @@ export class ZendeskAdapter implements TicketSystem {
   }
 
   /**
-   * Zendesk has no "show comment" endpoint: the comment is found in the ticket's list. The requester (for the
-   * author's role) comes from the last read of the ticket by this process when there is one: callers read a
-   * comment for its text, and a read of the ticket per comment would double the calls.
+   * The comment as the webhook that announced it carried it, when this process took that webhook (the usual case: the
+   * intake and the drain share a process). Otherwise it is found in the ticket's list, Zendesk having no "show
+   * comment" endpoint; the requester (for the author's role) comes from the last read of the ticket or webhook in
+   * this process when there is one, so a reply costs one comment list and no ticket read.
    */
   async getComment(ticketId: string, commentId: string): Promise<TicketComment> {
+    const held = this.fromWebhooks.get(heldKey(ticketId, commentId));
+    if (held) return held;
     const requesterId = this.requesters.get(ticketId) ?? (await this.readTicket(ticketId)).ticket.requester_id;
     const comment = (await this.commentsOf({ id: Number(ticketId), requester_id: requesterId })).find((c) => c.id === commentId);
     if (!comment) throw new TicketNotFound(SYSTEM, `${ticketId} (comment ${commentId})`);
@@ -130,14 +153,19 @@ export class ZendeskAdapter implements TicketSystem {
     const comments: Array<{ part: CommentPart; body: string; public: boolean }> = [];
     if (update.internalNote) comments.push({ part: 'note', body: update.internalNote, public: false });
     if (update.publicReply) comments.push({ part: 'reply', body: update.publicReply, public: true });
-    const changes: TicketUpdateBody = {
+    const fixed: TicketUpdateBody = {
       ...(update.status !== undefined ? { status: update.status } : {}),
       ...(update.addTags.length > 0 ? { additional_tags: update.addTags } : {}),
       ...(update.removeTags.length > 0 ? { remove_tags: update.removeTags } : {}),
       ...(update.escalate && this.config.escalationGroupId !== undefined ? { group_id: Number(this.config.escalationGroupId) } : {}),
     };
-    const hasChanges = Object.keys(changes).length > 0;
+    const hasChanges = Object.keys(fixed).length > 0;
     if (comments.length === 0 && !hasChanges) return;
+    // Decided just before the update that carries the status: a note posted first has told who the assignee is.
+    const changes = async (): Promise<TicketUpdateBody> => {
+      const assignee = update.status === 'solved' ? await this.solveAssignee(ticketId) : undefined;
+      return { ...fixed, ...(assignee !== undefined ? { assignee_id: assignee } : {}) };
+    };
 
     let posted = new Set<string>();
     if (comments.length > 0) {
@@ -148,10 +176,23 @@ export class ZendeskAdapter implements TicketSystem {
     const pending = comments.filter((c) => !posted.has(commentMarker(idempotencyKey, c.part)));
     for (const [i, c] of pending.entries()) {
       const last = i === pending.length - 1;
-      await this.client.updateTicket(ticketId, { comment: { body: withMarker(c.body, idempotencyKey, c.part), public: c.public }, ...(last ? changes : {}) }, 'unsent');
+      const comment = { body: withMarker(c.body, idempotencyKey, c.part), public: c.public };
+      this.remember(await this.client.updateTicket(ticketId, { comment, ...(last ? await changes() : {}) }, 'unsent'));
     }
     // Everything was posted before (or there is no comment): the changes alone are safe to send again.
-    if (pending.length === 0 && hasChanges) await this.client.updateTicket(ticketId, changes, 'always');
+    if (pending.length === 0 && hasChanges) this.remember(await this.client.updateTicket(ticketId, await changes(), 'always'));
+  }
+
+  /**
+   * Zendesk refuses `solved` without an assignee unless the account's "Auto-assign tickets upon solve" is on (its
+   * default, which admins turn off). A ticket this process saw unassigned, or did not see, is assigned to
+   * ZENDESK_SOLVE_ASSIGNEE_ID or else the bot's own user, as Zendesk itself would assign the solver; an assignee an
+   * agent chose is kept.
+   */
+  private async solveAssignee(ticketId: string): Promise<number | undefined> {
+    const current = this.assignees.get(ticketId);
+    if (typeof current === 'number') return undefined;
+    return this.config.solveAssigneeId !== undefined ? Number(this.config.solveAssigneeId) : this.botId();
   }
 
   /**
@@ -182,7 +223,15 @@ export class ZendeskAdapter implements TicketSystem {
     if (sentAt - now > MAX_FUTURE_SKEW_MS) throw new InvalidWebhook('stale_timestamp', `signed ${sentAt - now} ms in the future: check the clocks`, 401);
   }
 
-  async eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]> {
+  /**
+   * Runs for the intake, which must answer Zendesk within its time-out: its calls wait at most `webhookMaxRateWaitMs`
+   * for the shared pause or budget, then fail as rate limited (the intake answers 503 with Retry-After).
+   */
+  eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]> {
+    return this.limiter.withMaxWait(this.webhookMaxRateWaitMs, () => this.eventsOfWebhook(req, now));
+  }
+
+  private async eventsOfWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]> {
     let json: unknown;
     try {
       json = JSON.parse(req.rawBody.toString('utf8'));
@@ -227,14 +276,16 @@ export class ZendeskAdapter implements TicketSystem {
     switch (type) {
       case 'zen:event-type:ticket.created': {
         const e = parseEvent(TicketCreatedEventSchema, json);
+        this.learn(e.detail.id, e.detail);
         return { ticketId: e.detail.id, events: await this.taggedFromApi(e.detail.id, now) };
       }
       case 'zen:event-type:ticket.comment_added': {
         const e = parseEvent(CommentAddedEventSchema, json);
         const ticketId = e.detail.id;
-        // The bot's own comments come back too: its user and its marker (in the signed body) spare two reads.
+        this.learn(ticketId, e.detail);
         const { author, body } = e.event.comment;
-        if (author && body !== undefined && hasMarker(body) && Number(author.id) === (await this.botId())) return { ticketId, events: [] };
+        if (author && body !== undefined) return { ticketId, events: await this.commentFromEvent(e.detail, e.event.comment, author, body, now) };
+        // Another event version, without the author or the text: the ticket's comments say who wrote what.
         const comments = await this.commentsOrNone(ticketId);
         const c = comments.find((x) => x.id === e.event.comment.id);
         // The description is the first comment: the ticket's tagging stands for it.
@@ -244,6 +295,7 @@ export class ZendeskAdapter implements TicketSystem {
       case 'zen:event-type:ticket.tags_changed': {
         const e = parseEvent(TagsChangedEventSchema, json);
         const ticketId = e.detail.id;
+        this.learn(ticketId, e.detail);
         const byRole = await this.actorRole(e.detail.actor_id, e.detail.requester_id);
         if (byRole === 'bot') return { ticketId, events: [] };
         let content: Content;
@@ -269,6 +321,7 @@ export class ZendeskAdapter implements TicketSystem {
       case 'zen:event-type:ticket.status_changed': {
         const e = parseEvent(StatusChangedEventSchema, json);
         const ticketId = e.detail.id;
+        this.learn(ticketId, e.detail);
         const status = ZendeskStatusSchema.safeParse(e.event.current.toLowerCase());
         if (!status.success) return { ticketId, events: [] };
         const byRole = await this.actorRole(e.detail.actor_id, e.detail.requester_id);
@@ -277,6 +330,7 @@ export class ZendeskAdapter implements TicketSystem {
       }
       default: {
         const e = parseEvent(OtherTicketEventSchema, json);
+        this.learn(e.detail.id, e.detail);
         return { ticketId: e.detail.id, events: [] };
       }
     }
@@ -297,6 +351,53 @@ export class ZendeskAdapter implements TicketSystem {
     return [...earlier, tagged(await this.snapshot(content), now, past, reopen ? eventId : undefined)];
   }
 
+  /**
+   * A comment from what the signed event carries, without an API call: the author's id and `is_staff`, the text and
+   * whether it is public. The bot is its user writing with its marker; the requester is the ticket's `requester_id`;
+   * other staff are agents, other end users CCs. The description (the ticket's first comment, which the tagging
+   * stands for) makes no event: its event leaves the ticket as created (`updated_at` = `created_at`), or it carries
+   * the ticket's `description` itself. A reply identical to the description is taken by the poller instead.
+   */
+  private async commentFromEvent(
+    detail: EventDetail,
+    comment: { id: string; is_public: boolean },
+    author: { id: string; is_staff: boolean },
+    body: string,
+    now: number,
+  ): Promise<StoredEvent[]> {
+    const ticketId = detail.id;
+    const asCreated = detail.created_at && detail.updated_at && Date.parse(detail.created_at) === Date.parse(detail.updated_at);
+    if (asCreated || (detail.description && sameText(detail.description, body))) return [];
+    if (hasMarker(body) && Number(author.id) === (await this.botId())) return [];
+    const authorRole: ActorRole = author.id === detail.requester_id ? 'requester' : author.is_staff ? 'agent' : 'end-user';
+    const c: TicketComment = { id: comment.id, authorId: author.id, authorRole, public: comment.is_public, body, createdAt: now };
+    // only what a transition reads: a CC's comment makes an event the workflow ignores, its text is not kept
+    if (authorRole !== 'end-user') this.fromWebhooks.set(heldKey(ticketId, c.id), c);
+    return [commentAdded(ticketId, c, now)];
+  }
+
+  /** What a watched ticket's webhook tells about it: its requester and assignee as of the change. */
+  private learn(ticketId: string, detail: EventDetail): void {
+    if (detail.requester_id) this.rememberRequester(ticketId, Number(detail.requester_id));
+    if (detail.assignee_id !== undefined) this.rememberAssignee(ticketId, detail.assignee_id ? Number(detail.assignee_id) : null);
+  }
+
+  private remember(ticket: ZendeskTicket): void {
+    const id = String(ticket.id);
+    this.rememberRequester(id, ticket.requester_id);
+    if (ticket.assignee_id !== undefined) this.rememberAssignee(id, ticket.assignee_id);
+  }
+
+  private rememberRequester(ticketId: string, requesterId: number): void {
+    if (this.requesters.size >= REQUESTER_CACHE_SIZE) this.requesters.clear();
+    this.requesters.set(ticketId, requesterId);
+  }
+
+  private rememberAssignee(ticketId: string, assigneeId: number | null): void {
+    if (this.assignees.size >= REQUESTER_CACHE_SIZE) this.assignees.clear();
+    this.assignees.set(ticketId, assigneeId);
+  }
+
   /** The API user's id: the bot. Read once; a failed read is tried again next time. */
   private botId(): Promise<number> {
     this.botUser ??= this.client.me().then(
@@ -311,8 +412,7 @@ export class ZendeskAdapter implements TicketSystem {
 
   private async readTicket(ticketId: string): Promise<Content> {
     const { ticket, users } = await this.client.getTicket(ticketId);
-    if (this.requesters.size >= REQUESTER_CACHE_SIZE) this.requesters.clear();
-    this.requesters.set(ticketId, ticket.requester_id);
+    this.remember(ticket);
     return { ticket, users: new Map(users.map((u) => [u.id, u])) };
   }
 
@@ -414,6 +514,16 @@ function parseEvent<S extends z.ZodType>(schema: S, json: unknown): z.output<S> 
     throw new InvalidWebhook('bad_shape', `${issue?.path.map(String).join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, 400);
   }
   return parsed.data;
+}
+
+function heldKey(ticketId: string, commentId: string): string {
+  return `${ticketId}\u0000${commentId}`;
+}
+
+/** The same text but for spacing and line ends (an event's copy and the ticket's description may differ in those). */
+function sameText(a: string, b: string): boolean {
+  const norm = (t: string) => t.replace(/\s+/g, ' ').trim();
+  return norm(a) === norm(b);
 }
 
 function header(req: WebhookRequest, name: string): string | undefined {

@@ -6,6 +6,7 @@ import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type
 import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
 import type { ZendeskCredentials } from './config.js';
 import {
+  AccountSettingsResponseSchema,
   CommentsPageSchema,
   ErrorBodySchema,
   SearchExportPageSchema,
@@ -67,6 +68,7 @@ export interface TicketUpdateBody {
   additional_tags?: string[];
   remove_tags?: string[];
   group_id?: number;
+  assignee_id?: number;
 }
 
 /** The Zendesk Support REST API (v2) with time-outs, retries with backoff, a shared rate limit and typed errors. */
@@ -111,6 +113,12 @@ export class ZendeskClient {
 
   async getUser(userId: string): Promise<ZendeskUser> {
     return (await this.send({ method: 'GET', path: `/api/v2/users/${enc(userId)}.json`, retry: 'always', what: `read user ${userId}` }, ShowUserResponseSchema)).user;
+  }
+
+  /** Whether the account assigns a ticket solved without an assignee to its solver: GET /api/v2/account/settings.json */
+  async assignsOnSolve(): Promise<boolean | undefined> {
+    const res = await this.send({ method: 'GET', path: '/api/v2/account/settings.json', retry: 'always', what: 'read the account settings' }, AccountSettingsResponseSchema);
+    return res.settings.tickets?.assign_tickets_upon_solve;
   }
 
   async getGroup(groupId: string): Promise<{ id: number; name: string }> {

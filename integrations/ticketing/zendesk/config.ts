@@ -32,6 +32,10 @@ const EnvSchema = z.object({
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
     z.string().regex(/^[1-9][0-9]*$/, 'the numeric id of a Zendesk group').optional(),
   ),
+  ZENDESK_SOLVE_ASSIGNEE_ID: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().regex(/^[1-9][0-9]*$/, 'the numeric id of a Zendesk agent').optional(),
+  ),
   ZENDESK_POLL_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
   ZENDESK_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(200),
   ZENDESK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
@@ -48,6 +52,8 @@ export interface ZendeskConfig {
   watchTag: string;
   /** group an escalation assigns; none: escalations only tag and note */
   escalationGroupId?: string;
+  /** the agent a ticket the bot solves is assigned to when it has no assignee; none: the bot's own user */
+  solveAssigneeId?: string;
   pollIntervalS: number;
   /** requests per minute to this account, summed over every worker */
   rateLimitPerMin: number;
@@ -85,6 +91,7 @@ export function loadZendeskConfig(source: NodeJS.ProcessEnv): ZendeskConfig {
     webhookSecret: env.ZENDESK_WEBHOOK_SECRET,
     watchTag: env.ZENDESK_WATCH_TAG,
     ...(env.ZENDESK_ESCALATION_GROUP_ID !== undefined ? { escalationGroupId: env.ZENDESK_ESCALATION_GROUP_ID } : {}),
+    ...(env.ZENDESK_SOLVE_ASSIGNEE_ID !== undefined ? { solveAssigneeId: env.ZENDESK_SOLVE_ASSIGNEE_ID } : {}),
     pollIntervalS: env.ZENDESK_POLL_INTERVAL_S,
     rateLimitPerMin: env.ZENDESK_RATE_LIMIT_PER_MIN,
     timeoutMs: env.ZENDESK_TIMEOUT_MS,

@@ -18,6 +18,8 @@ export const ZendeskTicketSchema = z.object({
   status: ZendeskStatusSchema,
   tags: z.array(z.string()),
   requester_id: id,
+  /** who the ticket is assigned to: solving needs one unless the account assigns the solver (see check.ts) */
+  assignee_id: id.nullable().optional(),
   group_id: id.nullable().optional(),
   custom_fields: z.array(z.object({ id, value: z.unknown() })).optional(),
   created_at: isoTime,
@@ -72,6 +74,14 @@ export const SearchExportPageSchema = z.object({
 /** GET /api/v2/groups/{id}.json */
 export const ShowGroupResponseSchema = z.object({ group: z.object({ id, name: z.string() }) });
 
+/**
+ * GET /api/v2/account/settings.json (allowed for agents): only `tickets.assign_tickets_upon_solve`, the Admin Center
+ * setting "Auto-assign tickets upon solve".
+ */
+export const AccountSettingsResponseSchema = z.object({
+  settings: z.object({ tickets: z.object({ assign_tickets_upon_solve: z.boolean().optional() }).optional() }),
+});
+
 /** Error bodies: `{error: "RecordNotFound", description}` or `{error: {title, message}}`. */
 export const ErrorBodySchema = z.object({
   error: z.union([z.string(), z.object({ title: z.string().optional(), message: z.string().optional() })]),
@@ -82,11 +92,19 @@ export const ErrorBodySchema = z.object({
 const stringId = z.union([z.string().regex(/^[0-9]+$/), z.number().int().nonnegative()]).transform((v) => String(v));
 const optionalStringId = z.union([stringId, z.literal(''), z.null()]).optional();
 
-/** `detail` of a zen:event-type:ticket.* webhook: the ticket after the change. */
+/**
+ * `detail` of a zen:event-type:ticket.* webhook: the ticket after the change. `assignee_id` tells whether a solve needs
+ * one set; `description` (the first comment's text), `created_at` and `updated_at` tell the description's own comment
+ * event from a reply.
+ */
 export const EventTicketDetailSchema = z.object({
   id: stringId,
   requester_id: optionalStringId,
   actor_id: optionalStringId,
+  assignee_id: optionalStringId,
+  description: z.string().nullable().optional(),
+  created_at: isoTime.nullable().optional(),
+  updated_at: isoTime.nullable().optional(),
 });
 
 const eventBase = {
@@ -104,10 +122,14 @@ export const CommentAddedEventSchema = z.object({
   event: z.object({
     comment: z.object({
       id: stringId,
-      /** read in memory only, to recognise the bot's own comments by their marker; never stored */
+      /**
+       * kept in this process's memory only (it may hold codes), for the transition that reads it next and to recognise
+       * the bot's own comments by their marker; never stored
+       */
       body: z.string().optional(),
       is_public: z.boolean(),
-      author: z.object({ id: stringId, is_staff: z.boolean() }).optional(),
+      /** `is_staff`: an agent or admin (the bot's user too); otherwise an end user, the requester or a CC */
+      author: z.object({ id: stringId, is_staff: z.boolean(), name: z.string().optional() }).optional(),
     }),
   }),
 });
