@@ -17,7 +17,8 @@ import { EventProcessor, type EventProcessorDeps } from './event-processor.js';
 import { createIntakeServer } from './intake-server.js';
 import { createLogger } from './logger.js';
 import { Poller } from './poller.js';
-import { bullPrefix, QUEUE, Queues, redisConnection, type DrainJob, type EffectJob, type TimerJob } from './queues.js';
+import { bullPrefix, QUEUE, Queues, type DrainJob, type EffectJob, type TimerJob } from './queues.js';
+import { connectRedis } from './redis/connect.js';
 import { Sweeper } from './sweeper.js';
 import { TimerPoller } from './timer-poller.js';
 import { slaRecordOf } from './sla/record.js';
@@ -82,11 +83,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     lastRedisError = Date.now();
     log.warn({ error: err.name, reason: err.message }, 'redis connection error: reconnecting');
   };
-  const redis = redisConnection(env.REDIS_URL, onRedisError, { enableAutoPipelining: true });
+  const redis = connectRedis(env, onRedisError, { autoPipelining: true });
   const store = new WorkflowStore(redis, env.REDIS_PREFIX, env.WORKFLOW_RETENTION_DAYS * 86_400_000);
   // BullMQ defines its many Lua commands on the connection it gets, and ioredis copies them into every MULTI:
   // on a connection of its own they do not slow the store's transactions (bench: up to 2x events/s).
-  const bullRedis = redisConnection(env.REDIS_URL, onRedisError);
+  const bullRedis = connectRedis(env, onRedisError);
   const queues = new Queues(bullRedis, env.REDIS_PREFIX, { attempts: env.EFFECT_ATTEMPTS, backoffMs: env.EFFECT_BACKOFF_MS }, onRedisError);
 
   // PORT=0 (tests, the demo) takes a free port now, so the desk's webhooks and the adapter know where to go.
@@ -289,7 +290,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         timerPoller.start();
         const scheduler = drains;
         drainListener = new DrainRequestListener({
-          connection: redisConnection(env.REDIS_URL, onRedisError),
+          connection: connectRedis(env, onRedisError),
           keys: store.keys,
           wake,
           room: () => (scheduler ? scheduler.room() : env.EVENT_CONCURRENCY),

@@ -9,10 +9,55 @@ export const DEV_LOCAL_DESK_SECRET = 'twofa-desk-local-development-secret';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `host:port,host:port` (an IPv6 address in brackets: `[::1]:26379`) */
+const hostPortList = z
+  .string()
+  .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, comma-separated')
+          .transform((a): HostPort => {
+            const at = a.lastIndexOf(':');
+            return { host: a.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(a.slice(at + 1)) };
+          })
+          .refine((a) => a.port > 0 && a.port < 65536, 'port must be 1-65535'),
+      )
+      .min(1),
+  );
+
 /** Every environment variable twofa-desk reads, with its default. The README lists the same. */
 export const EnvSchema = z.object({
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** one server (`rediss://`: TLS); with REDIS_SENTINELS or REDIS_CLUSTER_NODES only its scheme, user, password and db */
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^rediss?:\/\//i.test(u), 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_{}-]+$/).default('td'),
+  /** ACL user and password of the Redis servers (instead of the URL's, which need percent-encoding) */
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  /** PEM files for TLS (rediss://, REDIS_SENTINEL_TLS): the CA to trust instead of the system's, a client certificate */
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+  REDIS_TLS_CERT_FILE: z.string().min(1).optional(),
+  REDIS_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Sentinel: `host:port,host:port` of the sentinels, asked for the master of REDIS_SENTINEL_NAME */
+  REDIS_SENTINELS: hostPortList.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_USERNAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  /** the sentinels themselves speak TLS (with the REDIS_TLS_* files) */
+  REDIS_SENTINEL_TLS: bool.default(false),
+  /** Cluster: `host:port,…` of some of its nodes (the others are discovered); REDIS_PREFIX needs a hash tag, `{td}` */
+  REDIS_CLUSTER_NODES: hostPortList.optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** the address the HTTP servers listen on; anything but loopback must pass checkExposure */
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -117,6 +162,47 @@ export function checkExposure(env: Env): string[] {
   ];
 }
 
+/**
+ * The hash tag Redis Cluster places every key that starts with `prefix` by (the text between the first `{` and the
+ * next `}`, when not empty), or undefined: then each key goes to its own slot.
+ */
+function redisHashTag(prefix: string): string | undefined {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : undefined;
+}
+
+/** The Redis variables that only make sense together; throws ConfigError naming the one to change. */
+export function checkRedis(env: Env): void {
+  const tls = /^rediss:/i.test(env.REDIS_URL);
+  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('REDIS_CLUSTER_NODES', 'set either REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both');
+  }
+  if (env.REDIS_SENTINELS && !env.REDIS_SENTINEL_NAME) {
+    throw new ConfigError('REDIS_SENTINEL_NAME', 'required with REDIS_SENTINELS: the master group name of sentinel.conf (`sentinel monitor <name> …`)');
+  }
+  if (!env.REDIS_SENTINELS) {
+    for (const v of ['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_USERNAME', 'REDIS_SENTINEL_PASSWORD'] as const) {
+      if (env[v] !== undefined) throw new ConfigError(v, 'only used with REDIS_SENTINELS, which is not set');
+    }
+    if (env.REDIS_SENTINEL_TLS) throw new ConfigError('REDIS_SENTINEL_TLS', 'only used with REDIS_SENTINELS, which is not set');
+  }
+  for (const v of ['REDIS_TLS_CA_FILE', 'REDIS_TLS_CERT_FILE', 'REDIS_TLS_KEY_FILE'] as const) {
+    // Without TLS the file would be ignored and the connection go in clear text: refuse rather than surprise.
+    if (env[v] !== undefined && !tls && !env.REDIS_SENTINEL_TLS) throw new ConfigError(v, 'only used with TLS: set REDIS_URL to rediss://…');
+  }
+  if ((env.REDIS_TLS_CERT_FILE === undefined) !== (env.REDIS_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError(env.REDIS_TLS_CERT_FILE ? 'REDIS_TLS_KEY_FILE' : 'REDIS_TLS_CERT_FILE', 'the client certificate needs both REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE');
+  }
+  if (env.REDIS_CLUSTER_NODES) {
+    if (!redisHashTag(env.REDIS_PREFIX)) {
+      throw new ConfigError('REDIS_PREFIX', `on a Redis Cluster the prefix needs a hash tag, e.g. {${env.REDIS_PREFIX.replace(/[{}]/g, '') || 'td'}}: the scripts and queues read several keys in one step, which must be on one slot`);
+    }
+    const db = new URL(env.REDIS_URL).pathname.replace(/^\//, '');
+    if (db !== '' && db !== '0') throw new ConfigError('REDIS_URL', `a Redis Cluster has database 0 only (the URL names /${db})`);
+  }
+}
+
 /** Parses the environment once at start-up; a bad value stops start-up with the variable's name. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: { policy?: Policy } = {}): Config {
   const parsed = EnvSchema.safeParse(source);
@@ -126,6 +212,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: {
     throw new ConfigError(variable, issue?.message ?? 'invalid');
   }
   const env = parsed.data;
+  checkRedis(env);
   let policy = overrides.policy;
   if (!policy) {
     let raw: unknown = {};

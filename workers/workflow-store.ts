@@ -17,12 +17,13 @@ const DEDUPE_TTL_S = 30 * 24 * 3600;
  * With watchedOnly, a ticket with no workflow and an empty inbox whose events hold no ticketTagged (an adapter makes
  * one only for a ticket that carries the watch tag: opens = 1) is not the bot's: nothing of it is written, not even
  * the seen keys, and a delivery of such tickets only is not recorded (a replay of it would write nothing either).
- * KEYS: dirty, drainRequests|'', delivery|'', then per ticket: wf, inbox, seen key per event
+ * KEYS: dirty, drainRequests|dirty, delivery|dirty, then per ticket: wf, inbox, seen key per event (a key not given is
+ * dirty again: '' would hash to another Redis Cluster slot than the prefix's hash tag, and the call fail with CROSSSLOT)
  * ARGV: dedupeTtlS, deliveryTtlS, now, tickets, watchedOnly (1|0), then per ticket: tk, opens (1|0), n, event JSON x n
  * Returns the number of new events per ticket, or {'replayed'}.
  */
 const ACCEPT = `
-if KEYS[3] ~= '' and redis.call('EXISTS', KEYS[3]) == 1 then return {'replayed'} end
+if KEYS[3] ~= KEYS[1] and redis.call('EXISTS', KEYS[3]) == 1 then return {'replayed'} end
 local ttl = tonumber(ARGV[1])
 local watchedOnly = ARGV[5] == '1'
 local k, a = 4, 6
@@ -43,13 +44,13 @@ for b = 1, tonumber(ARGV[4]) do
     end
     if appended > 0 then
       redis.call('SADD', KEYS[1], tk)
-      if KEYS[2] ~= '' then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], tk) end
+      if KEYS[2] ~= KEYS[1] then redis.call('ZADD', KEYS[2], 'NX', ARGV[3], tk) end
     end
   end
   k, a = k + n, a + n
   out[b] = appended
 end
-if KEYS[3] ~= '' and (taken > 0 or not watchedOnly) then redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[2])) end
+if KEYS[3] ~= KEYS[1] and (taken > 0 or not watchedOnly) then redis.call('SET', KEYS[3], '1', 'EX', tonumber(ARGV[2])) end
 return out
 `;
 
@@ -57,10 +58,10 @@ return out
  * Reads what a drain needs in one round trip: the state with its version and the oldest `max` inbox events. When
  * given a wake key (the key that makes further drain requests wait for this drain), it is deleted first, in the
  * same step: any event appended after this read queues a drain of its own.
- * KEYS: wf, inbox, wake|''  ARGV: max
+ * KEYS: wf, inbox, wake|wf (no wake key: wf again, as '' would be another Cluster slot)  ARGV: max
  */
 const LOAD = `
-if KEYS[3] ~= '' then redis.call('DEL', KEYS[3]) end
+if KEYS[3] ~= KEYS[1] then redis.call('DEL', KEYS[3]) end
 local vs = redis.call('HMGET', KEYS[1], 'v', 's')
 local out = {vs[1] or '0', vs[2] or ''}
 local max = tonumber(ARGV[1])
@@ -304,7 +305,7 @@ export class WorkflowStore {
     opts: { requestDrains?: boolean; delivery?: { key: string; ttlS: number }; now?: number; watchedOnly?: boolean } = {},
   ): Promise<number[] | 'replayed'> {
     if (batches.length === 0 && (!opts.delivery || opts.watchedOnly)) return [];
-    const keys = [this.keys.dirty, opts.requestDrains ? this.keys.drainRequests : '', opts.delivery?.key ?? ''];
+    const keys = [this.keys.dirty, opts.requestDrains ? this.keys.drainRequests : this.keys.dirty, opts.delivery?.key ?? this.keys.dirty];
     const args: (string | number)[] = [DEDUPE_TTL_S, opts.delivery?.ttlS ?? 0, opts.now ?? Date.now(), batches.length, opts.watchedOnly ? 1 : 0];
     for (const { tk, events } of batches) {
       keys.push(this.keys.workflow(tk), this.keys.inbox(tk), ...events.map((e) => this.keys.seen(e.id)));
@@ -323,8 +324,9 @@ export class WorkflowStore {
    * The state, its version and the oldest `max` inbox events, in one round trip. `wakeKey`: a key deleted in the same
    * step, before the inbox is read (the drain's deduplication key, see Queues.drain).
    */
-  async loadBatch(tk: string, max: number, wakeKey = ''): Promise<LoadedBatch> {
-    const [v, s, ...heads] = await this.r.tdLoad(this.keys.workflow(tk), this.keys.inbox(tk), wakeKey, max);
+  async loadBatch(tk: string, max: number, wakeKey?: string): Promise<LoadedBatch> {
+    const wf = this.keys.workflow(tk);
+    const [v, s, ...heads] = await this.r.tdLoad(wf, this.keys.inbox(tk), wakeKey || wf, max);
     // Parsed once per drain (not once per event): the schema also fills defaults for states saved by older versions.
     const state = s ? WorkflowStateSchema.parse(JSON.parse(s)) : undefined;
     return { version: Number(v ?? 0), state, heads };

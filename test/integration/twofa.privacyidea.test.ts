@@ -13,6 +13,7 @@ import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { PrivacyIdeaPlatform } from '../../integrations/twofa/privacyidea/adapter.js';
 import { checkPrivacyIdea } from '../../integrations/twofa/privacyidea/check.js';
 import { jwtExpiry } from '../../integrations/twofa/privacyidea/client.js';
+import { PrivacyIdeaLoginFailed } from '../../integrations/twofa/privacyidea/privacyidea-login-failed.js';
 import { loadPrivacyIdeaConfig, type PrivacyIdeaConfig } from '../../integrations/twofa/privacyidea/config.js';
 import { ConfigError } from '../../workers/config.js';
 import { PI_ADMIN_PASSWORD as ADMIN_PASSWORD, PI_ALICE_SECRET as ALICE, PI_BOB_SECRET, PI_REALM as REALM, piConfig, piSeed, startFakePrivacyIdea, type FakePrivacyIdea, type FakePrivacyIdeaOptions } from '../support/fake-privacyidea.js';
@@ -97,12 +98,22 @@ describe('PrivacyIdeaPlatform against a fake privacyIDEA (real HTTP, real HOTP, 
       expect(server.authHeaders).toEqual(['static-admin-api-token-xyz']);
     });
 
-    it('maps wrong credentials to PlatformForbidden naming the variables, never the password', async () => {
-      const pi = platform({ credentials: { kind: 'password', username: 'helpdesk', password: 'wrong' } });
+    it('maps wrong credentials (401 ERR4031) to "wrong user or password" naming the variables, never the password', async () => {
+      const pi = platform({ credentials: { kind: 'password', username: 'helpdesk', password: 'not-the-password-123' } });
       const err = await pi.findUsers({ userName: 'alice' }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PlatformForbidden);
-      expect(String((err as Error).message) + (err as PlatformForbidden).reason).toContain('PRIVACYIDEA_ADMIN_USER');
-      expect(JSON.stringify(err) + String(err)).not.toContain(ADMIN_PASSWORD);
+      expect(err).toBeInstanceOf(PrivacyIdeaLoginFailed);
+      expect(err).not.toBeInstanceOf(PlatformForbidden);
+      expect((err as PrivacyIdeaLoginFailed).reason).toContain('wrong user or password');
+      expect((err as PrivacyIdeaLoginFailed).reason).toContain('PRIVACYIDEA_ADMIN_USER');
+      expect((err as PrivacyIdeaLoginFailed).reason).not.toMatch(/permission/);
+      expect(JSON.stringify(err) + String(err)).not.toContain('not-the-password-123');
+    });
+
+    it('says an API token the server did not issue is not accepted, not that a permission is missing', async () => {
+      server = await restartWith({ ...piSeed(), apiToken: 'static-admin-api-token-xyz' });
+      const err = await platform({ credentials: { kind: 'token', token: 'some-other-token' } }).findUsers({ userName: 'bob' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PrivacyIdeaLoginFailed);
+      expect((err as PrivacyIdeaLoginFailed).reason).toContain('PRIVACYIDEA_API_TOKEN is not a token this server issued');
     });
 
     async function restartWith(options: FakePrivacyIdeaOptions): Promise<FakePrivacyIdea> {
@@ -170,6 +181,13 @@ describe('PrivacyIdeaPlatform against a fake privacyIDEA (real HTTP, real HOTP, 
     it('maps an unknown user (ERR904) to PlatformUserNotFound', async () => {
       await expect(platform().listTokens('nobody')).rejects.toBeInstanceOf(PlatformUserNotFound);
     });
+
+    it('refuses, naming "tokenlist", when the admin lacks it (privacyIDEA answers an empty list, not 403)', async () => {
+      server.rights.delete('tokenlist');
+      const err = await platform().listTokens('alice').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PlatformForbidden);
+      expect((err as PlatformForbidden).reason).toContain('"tokenlist"');
+    });
   });
 
   describe('resyncOtp (POST /token/resync)', () => {
@@ -190,6 +208,32 @@ describe('PrivacyIdeaPlatform against a fake privacyIDEA (real HTTP, real HOTP, 
       const [a, b] = [phone.nextCode(), phone.nextCode()];
       expect(await pi.resyncOtp('alice', 'OATH0001', a, b)).toEqual({ ok: true });
       expect(await pi.resyncOtp('alice', 'OATH0001', a, b)).toEqual({ ok: false, reason: 'codes_already_used' });
+    });
+
+    it('answers codes_not_in_window for wrong codes right after a successful resync (only the same codes are "already used")', async () => {
+      const pi = platform();
+      const phone = alicePhone(5);
+      expect(await pi.resyncOtp('alice', 'OATH0001', phone.nextCode(), phone.nextCode())).toEqual({ ok: true });
+      expect(await pi.resyncOtp('alice', 'OATH0001', '123456', '654321')).toEqual({ ok: false, reason: 'codes_not_in_window' });
+    });
+
+    it('resets the fail counter of a token at its limit once the codes matched, with the admin right "reset"', async () => {
+      const token = server.tokens.get('OATH0001');
+      if (token) token.failcount = token.maxfail;
+      server.rights.add('reset');
+      const phone = alicePhone(4);
+      expect(await platform().resyncOtp('alice', 'OATH0001', phone.nextCode(), phone.nextCode())).toEqual({ ok: true });
+      expect(server.tokens.get('OATH0001')?.failcount).toBe(0);
+      expect(server.requests).toContain('POST /token/reset');
+    });
+
+    it('answers fail_limit for a token at its limit when the admin may not reset it (the resync itself is done)', async () => {
+      const token = server.tokens.get('OATH0001');
+      if (token) token.failcount = token.maxfail;
+      const phone = alicePhone(4);
+      expect(await platform().resyncOtp('alice', 'OATH0001', phone.nextCode(), phone.nextCode())).toEqual({ ok: false, reason: 'fail_limit' });
+      expect(server.tokens.get('OATH0001')?.count).toBe(10 + 4 + 2);
+      expect(server.requests).not.toContain('POST /token/reset');
     });
 
     it('answers token_locked for a revoked token without calling resync', async () => {
@@ -340,8 +384,17 @@ describe('PrivacyIdeaPlatform against a fake privacyIDEA (real HTTP, real HOTP, 
       expect(bad.lines.join('\n')).toContain('"resync"');
       expect(bad.lines.join('\n')).toContain('read the audit log');
       expect(bad.lines.join('\n')).not.toContain(ADMIN_PASSWORD);
+      server.rights.add('resync');
+      server.rights.add('auditlog');
+      server.rights.delete('tokenlist');
+      const silent = await checkPrivacyIdea(env);
+      expect(silent.ok).toBe(false);
+      expect(silent.lines).toContain('✗ missing admin policy action "tokenlist" to list tokens (GET /token/)');
+      expect(silent.lines.some((l) => l.startsWith('✗ missing admin policy action "tokenlist" for realm'))).toBe(true);
+      server.rights.add('tokenlist');
       const wrong = await checkPrivacyIdea({ ...env, PRIVACYIDEA_ADMIN_PASSWORD: 'nope' });
       expect(wrong.ok).toBe(false);
+      expect(wrong.lines.at(-1)).toContain('wrong user or password');
       expect((await checkPrivacyIdea({ PRIVACYIDEA_REALM: REALM })).lines[0]).toContain('PRIVACYIDEA_URL');
     });
   });

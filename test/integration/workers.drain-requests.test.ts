@@ -141,6 +141,13 @@ describe('a worker process takes what an intake-only process asks for', () => {
     const workers = await sys().startWorkers();
     // the request the previous test left is taken (through the start-up sweep's job or the listener)
     await waitFor('the earlier request taken', async () => ((await redis.zcard(`${sys().prefix}:drain-requests`)) === 0 ? true : undefined));
+    // BullMQ runs the first job of an `every` scheduler at once, whatever SWEEP_INTERVAL_S says: the poll and the sweep
+    // queued at start-up run now, and a sweep queues a drain job for every dirty ticket, one whose drain is running
+    // too. Under CPU load that sweep came after the ticket below (a drain job, not one of the drain requests').
+    await waitFor('the start-up poll and sweep jobs done', async () => {
+      const jobs = await workers.queues.maintenance.getJobCounts('waiting', 'active', 'prioritized');
+      return Object.values(jobs).every((n) => n === 0) ? true : undefined;
+    });
     await redis.del(`${sys().prefix}:q:events:id`);
     const desk = axios.create({ baseURL: `${intake.url}/desk` });
     const { data } = await desk.post<{ id: string }>('/api/tickets', { subject: 'code rejected', description: 'help', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });

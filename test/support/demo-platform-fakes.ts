@@ -1,51 +1,79 @@
+import { decodeSecret } from '../../integrations/twofa/local/hotp.js';
 import type { Seed } from '../../integrations/twofa/local/seed.js';
-import { PI_ADMIN_PASSWORD, type FakePrivacyIdeaOptions } from './fake-privacyidea.js';
+import { freshName, PrivacyIdeaAdmin, type ImportedToken } from './privacyidea-admin.js';
 import { STA_API_KEY, STA_OPERATOR, STA_TENANT, startFakeSta, type FakeSta, type FakeStaOptions } from './fake-sta.js';
 import { startFakeStaRadius, type FakeStaRadius, type FakeStaRadiusOptions } from './fake-sta-radius.js';
 
 /*
- * The embedded platform's demo seed (integrations/twofa/local/demo-seed.json) as the fake privacyIDEA and the
+ * The embedded platform's demo seed (integrations/twofa/local/demo-seed.json) as the real privacyIDEA and the
  * fake STA hold it: the same people, groups and token secrets at the same counters, so the demo's simulated
  * users (whose devices are drifted ahead, workers/demo) drive the same scenarios through every adapter.
  */
 
-export const DEMO_PI_REALM = 'staff';
 /** the privacyIDEA custom user attribute that carries the groups (PRIVACYIDEA_GROUP_ATTRIBUTE) */
 export const DEMO_PI_GROUP_ATTRIBUTE = 'groups';
 
-/** privacyIDEA: user names as login names, MobilePASS as `hotp`, the KT-4 as privacyIDEA's own challenge/response type `ocra`. */
-export function privacyIdeaFromSeed(seed: Seed): FakePrivacyIdeaOptions {
-  const nameOf = new Map(seed.users.map((u) => [u.id, u.userName]));
-  const groupsOf = new Map<string, string[]>();
-  for (const m of seed.memberships) groupsOf.set(m.userId, [...(groupsOf.get(m.userId) ?? []), m.group]);
-  return {
-    realm: DEMO_PI_REALM,
-    admins: { helpdesk: PI_ADMIN_PASSWORD },
-    users: seed.users.map((u) => ({ username: u.userName, userid: u.id, givenname: u.firstName, surname: u.lastName, ...(u.email ? { email: u.email } : {}) })),
-    tokens: seed.tokens.map((t) => ({
-      serial: t.serial,
-      tokentype: t.kind === 'kt4' ? 'ocra' : 'hotp',
-      user: nameOf.get(t.userId) ?? t.userId,
-      secret: t.secret,
-      count: t.counter,
-      otplen: t.digits ?? (t.kind === 'kt4' ? 8 : 6),
-      active: t.state === 'active' || t.state === 'locked',
-      locked: t.state === 'locked',
-      revoked: t.state === 'revoked',
-    })),
-    attributes: Object.fromEntries([...groupsOf].map(([id, groups]) => [nameOf.get(id) ?? id, { [DEMO_PI_GROUP_ATTRIBUTE]: groups.join(',') }])),
-  };
+/**
+ * The demo seed on the real privacyIDEA of the run (test/support/privacyidea-peer.ts), set up through its admin API:
+ * a realm of its own (the peer's seeded realm already has an alice, a bob and a carol) with an editable SQL resolver,
+ * the seed's users, their groups in the custom attribute (set by the bot, as the bot would), and their tokens
+ * imported at the seed's server counters (OATH CSV: MobilePASS as `hotp`, the KT-4 as `ocra`). The bot logs in with
+ * its seeded account and rights, extended to the new realm. `close()` removes all of it again.
+ */
+export interface DemoOnPeer {
+  admin: PrivacyIdeaAdmin;
+  realm: string;
+  serials: string[];
+  /** when the set-up began (Date.now()): audit entries of this run are younger */
+  startedAt: number;
+  env: Record<string, string>;
+  login(userName: string, code: string): Promise<boolean>;
+  close(): Promise<void>;
 }
 
-export function privacyIdeaEnv(url: string): Record<string, string> {
+/** the KT-4's OCRA suite: 8-digit responses to numeric challenges of up to 8 digits */
+const KT4_OCRA_SUITE = 'OCRA-1:HOTP-SHA1-8:QN08';
+
+export async function demoOnPeer(seed: Seed): Promise<DemoOnPeer> {
+  const startedAt = Date.now();
+  const admin = await PrivacyIdeaAdmin.login();
+  const { realm, resolver } = await admin.createRealm(freshName('demo'));
+  const nameOf = new Map(seed.users.map((u) => [u.id, u.userName]));
+  for (const u of seed.users) await admin.addUser(resolver, { username: u.userName, givenname: u.firstName, surname: u.lastName, email: u.email ?? '' });
+  const groupsOf = new Map<string, string[]>();
+  for (const m of seed.memberships) groupsOf.set(m.userId, [...(groupsOf.get(m.userId) ?? []), m.group]);
+  for (const [id, groups] of groupsOf) await admin.setAttribute(nameOf.get(id) ?? id, realm, DEMO_PI_GROUP_ATTRIBUTE, groups.join(','));
+  const tokens = seed.tokens.map((t): ImportedToken => {
+    const common = { serial: t.serial, user: nameOf.get(t.userId) ?? t.userId, secretHex: decodeSecret(t.secret).toString('hex') };
+    return t.kind === 'kt4' ? { ...common, type: 'ocra', ocraSuite: KT4_OCRA_SUITE } : { ...common, type: 'hotp', digits: t.digits, counter: t.counter };
+  });
+  // Serials are unique server-wide: a peer kept across runs (TEST_PRIVACYIDEA_WORKDIR) may hold them from the last one.
+  await admin.deleteTokensIfPresent(tokens.map((t) => t.serial));
+  await admin.importTokens(resolver, realm, tokens);
+  for (const t of seed.tokens) {
+    if (t.state === 'disabled' || t.state === 'revoked') await admin.setTokenState(t.serial, t.state);
+    else if (t.state === 'locked') throw new Error(`${t.serial}: privacyIDEA has no API call that only locks a token`);
+  }
+  const env = admin.peer.env;
   return {
-    TWOFA_PLATFORM: 'privacyidea',
-    PRIVACYIDEA_URL: url,
-    PRIVACYIDEA_REALM: DEMO_PI_REALM,
-    PRIVACYIDEA_ADMIN_USER: 'helpdesk',
-    PRIVACYIDEA_ADMIN_PASSWORD: PI_ADMIN_PASSWORD,
-    PRIVACYIDEA_GROUP_ATTRIBUTE: DEMO_PI_GROUP_ATTRIBUTE,
-    PRIVACYIDEA_TIMEOUT_MS: '2000',
+    admin,
+    realm,
+    serials: tokens.map((t) => t.serial),
+    startedAt,
+    env: {
+      TWOFA_PLATFORM: 'privacyidea',
+      PRIVACYIDEA_URL: admin.peer.url,
+      PRIVACYIDEA_REALM: realm,
+      PRIVACYIDEA_ADMIN_USER: env.PRIVACYIDEA_ADMIN_USER ?? '',
+      PRIVACYIDEA_ADMIN_PASSWORD: env.PRIVACYIDEA_ADMIN_PASSWORD ?? '',
+      PRIVACYIDEA_GROUP_ATTRIBUTE: DEMO_PI_GROUP_ATTRIBUTE,
+    },
+    login: (userName, code) => admin.validate(userName, realm, code),
+    // The users go with their resolver (its own SQLite file); the tokens would keep their serials taken.
+    close: async () => {
+      for (const t of tokens) await admin.deleteToken(t.serial);
+      await admin.deleteRealm({ realm, resolver });
+    },
   };
 }
 

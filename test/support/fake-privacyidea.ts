@@ -4,11 +4,14 @@ import { generate, type HotpDigits } from '../../integrations/twofa/local/hotp.j
 import type { PrivacyIdeaConfig } from '../../integrations/twofa/privacyidea/config.js';
 
 /**
- * A fake privacyIDEA server built from the shapes in privacyIDEA's own code and docstrings: /auth with
- * JWTs that expire, PI-Authorization, the {result: {status, value | error}} envelope, /user/, custom user
- * attributes, /token/ pages, /token/resync with the real HOTP search of lib/tokens/hotptoken.py (the first
- * counter in [count, count + sync_window) giving otp1, then otp2 at the next one), /validate/check and
- * /audit/. Real HTTP on 127.0.0.1; state in memory.
+ * A fake privacyIDEA server built from the shapes in privacyIDEA's own code and docstrings, and behaving as the real
+ * 3.12.2 does where test/integration/twofa.privacyidea.real.*.test.ts showed it: /auth with JWTs that expire and the
+ * admin's rights, PI-Authorization, the {result: {status, value | error}} envelope, /user/, custom user attributes,
+ * /token/ pages (400 ERR904 for a realm without a user; an empty list, not 403, without `tokenlist`, with the allowed
+ * realms in the audit `info`), /token/resync with the real HOTP search of lib/tokens/hotptoken.py (the first counter
+ * in [count, count + sync_window) giving otp1, then otp2 at the next one; the fail counter reset only with
+ * DefaultResetFailCount and below maxfail), /token/reset, /validate/check with the fail counter ("Failcounter
+ * exceeded") and /audit/. Real HTTP on 127.0.0.1; state in memory.
  */
 
 export interface FakePiUser {
@@ -43,6 +46,7 @@ export interface FakeAuditEntry {
   serial: string;
   user: string;
   realm: string;
+  info?: string;
 }
 
 /**
@@ -114,8 +118,10 @@ export interface FakePrivacyIdeaOptions {
   apiToken?: string;
   /** validity of issued JWTs (default 3600 s) */
   jwtValiditySeconds?: number;
-  /** policy rights of the admin; missing ones answer 403 (default: all the adapter needs) */
+  /** policy rights of the admin; missing ones answer 403, a missing `tokenlist` an empty list (default: the seeded bot's, no `reset`) */
   rights?: string[];
+  /** privacyIDEA's system setting DefaultResetFailCount (unset on a fresh server, as on the real test peer) */
+  defaultResetFailCount?: boolean;
   users?: FakePiUser[];
   tokens?: FakePiToken[];
   /** custom attributes per username */
@@ -202,17 +208,19 @@ export async function startFakePrivacyIdea(options: FakePrivacyIdeaOptions): Pro
   faults.install(app, (status) => (status >= 500 ? 'Internal Server Error' : fail(-status, 'injected')));
 
   /** 401 unless PI-Authorization carries a live JWT or the API token; 403 unless the admin has `right` */
-  function guard(req: FastifyRequest, reply: FastifyReply, right: string): boolean {
+  function guard(req: FastifyRequest, reply: FastifyReply, right: string | undefined): boolean {
     const header = req.headers['pi-authorization'] ?? req.headers.authorization;
     const value = Array.isArray(header) ? header[0] : header;
     authHeaders.push(value ?? '');
     const exp = value !== undefined ? valid.get(value) : undefined;
     const live = (value !== undefined && value === options.apiToken) || (exp !== undefined && now() < exp * 1000);
     if (!live) {
-      void reply.code(401).send(fail(4033, 'Authentication failure. Missing or invalid Authorization header.'));
+      // lib/error.py: 4033 no header, 4305 an expired JWT, 4304 one the server cannot decode
+      const [code, message] = value === undefined ? [4033, 'Missing Authorization header.'] : exp !== undefined ? [4305, 'Your token has expired'] : [4304, 'Error decoding the Authorization token'];
+      void reply.code(401).send(fail(code, `Authentication failure. ${message}`));
       return false;
     }
-    if (!rights.has(right)) {
+    if (right !== undefined && !rights.has(right)) {
       void reply.code(403).send(fail(303, `Admin actions are defined, but the action ${right} is not allowed!`));
       return false;
     }
@@ -301,16 +309,22 @@ export async function startFakePrivacyIdea(options: FakePrivacyIdeaOptions): Pro
   });
 
   app.get('/token/', async (req, reply) => {
-    if (!guard(req, reply, 'tokenlist')) return reply;
+    if (!guard(req, reply, undefined)) return reply;
     const q = req.query as Body;
     const user = text(q.user);
-    if (user !== undefined && !userExists(user)) return reply.code(400).send(fail(904, `User <${user}> does not exist.`));
     const serial = text(q.serial);
+    // get_user_from_param: a realm without a user is a user that cannot be found (fixed in 3.13)
+    if (user === undefined && text(q.realm) !== undefined) return reply.code(400).send(fail(904, 'ERR904: The user can not be found in any resolver in this realm!'));
+    if (user !== undefined && !userExists(user)) return reply.code(400).send(fail(904, `User <${user}> does not exist.`));
+    // check_admin_tokenlist: without the right the admin may list no realm, and the list is simply empty
+    const allowed = rights.has('tokenlist');
+    audit.push({ date: isoNaive(now()), action: 'GET /token/', success: 1, serial: serial ?? '', user: user ?? '', realm: user !== undefined ? realm : '', info: allowed ? 'realm: None' : 'realm: []' });
     const page = Number(text(q.page) ?? 1);
     const psize = Number(text(q.pagesize) ?? 15);
     const all = [...tokens.values()]
+      .filter(() => allowed)
       .filter((t) => (user === undefined || t.user === user) && (serial === undefined || glob(serial, t.serial)))
-      .filter((t) => text(q.realm) === undefined || (t.user !== undefined && text(q.realm) === realm))
+      .filter((t) => text(q.tokenrealm) === undefined || (t.user !== undefined && text(q.tokenrealm) === realm))
       .sort((a, b) => a.serial.localeCompare(b.serial));
     const offset = (page - 1) * psize;
     return ok({
@@ -327,9 +341,9 @@ export async function startFakePrivacyIdea(options: FakePrivacyIdeaOptions): Pro
     const serial = text(body.serial);
     const otp1 = text(body.otp1);
     const otp2 = text(body.otp2);
-    if (serial === undefined || otp1 === undefined || otp2 === undefined) return reply.code(400).send(fail(905, 'Missing parameter'));
-    const token = tokens.get(serial);
-    if (!token) return reply.code(404).send(fail(601, 'The requested token could not be found.'));
+    const token = serial !== undefined ? tokens.get(serial) : undefined;
+    if (serial === undefined || !token) return reply.code(404).send(fail(601, 'The requested token could not be found.'));
+    if (otp1 === undefined || otp2 === undefined) return reply.code(400).send(fail(905, "ERR905: Missing parameter: 'otp1'"));
     // hotptoken.resync: HmacOtp.checkOtp(otp1, syncWindow) then generate(counter + 1) == otp2
     let found = -1;
     for (let c = token.count; c < token.count + token.sync_window; c++) {
@@ -344,11 +358,22 @@ export async function startFakePrivacyIdea(options: FakePrivacyIdeaOptions): Pro
       audited(false);
       return ok(false);
     }
-    // inc_otp_counter(counter + 1, reset=True): next expected counter after otp2, fail counter reset
+    // inc_otp_counter(counter + 1, reset=True): next expected counter after otp2; the fail counter is reset only
+    // with DefaultResetFailCount and below maxfail (lib/tokenclass.py)
     token.count = found + 2;
-    token.failcount = 0;
+    if (options.defaultResetFailCount === true && token.failcount < token.maxfail) token.failcount = 0;
     audited(true);
     return ok(true);
+  });
+
+  app.post('/token/reset', async (req, reply) => {
+    if (!guard(req, reply, 'reset')) return reply;
+    const serial = text(((req.body ?? {}) as Body).serial);
+    const token = serial !== undefined ? tokens.get(serial) : undefined;
+    if (!token) return reply.code(404).send(fail(601, 'The requested token could not be found.'));
+    token.failcount = 0;
+    audit.push({ date: isoNaive(now()), action: 'POST /token/reset', success: 1, serial: token.serial, user: '', realm: '' });
+    return ok(1);
   });
 
   app.post('/validate/check', async (req) => {
@@ -360,15 +385,21 @@ export async function startFakePrivacyIdea(options: FakePrivacyIdeaOptions): Pro
     for (const token of tokens.values()) {
       if (token.user !== user || !token.active || token.revoked || token.locked) continue;
       serial = token.serial;
+      let matched = false;
       for (let c = token.count; c < token.count + 10; c++) {
         if (generate(token.secret, c, token.otplen) === pass) {
           token.count = c + 1;
-          success = true;
+          matched = true;
           break;
         }
       }
-      if (success) break;
-      token.failcount++;
+      // check_failcount: a token at maxfail refuses even the right code ("Failcounter exceeded"), which is used up
+      if (matched && token.failcount < token.maxfail) {
+        token.failcount = 0;
+        success = true;
+        break;
+      }
+      if (token.failcount < token.maxfail) token.failcount++;
     }
     audit.push({ date: isoNaive(now()), action: 'POST /validate/check', success: success ? 1 : 0, serial, user, realm });
     return { ...ok(success), result: { status: true, value: success, authentication: success ? 'ACCEPT' : 'REJECT' } };

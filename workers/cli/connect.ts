@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
 import { Queues } from '../queues.js';
 import { TicketActivity } from '../ticket-activity.js';
 import { WorkflowStore } from '../workflow-store.js';
+import { connectRedis } from '../redis/connect.js';
 
 /** What an operator command works on: the deployment's Redis (REDIS_URL, REDIS_PREFIX), its store and queues. */
 export interface CliConnection {
@@ -27,13 +28,14 @@ export class RedisUnreachable extends Error {
 export async function connect(env: NodeJS.ProcessEnv): Promise<CliConnection> {
   const config = loadConfig(env);
   const { REDIS_URL, REDIS_PREFIX } = config.env;
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000, retryStrategy: (n) => (n > 3 ? null : 200) });
-  redis.on('error', () => undefined);
+  // connect() may only say "Connection is closed": the last error event says why (a refused password, a certificate)
+  let lastError: Error | undefined;
+  const redis = connectRedis(config.env, (err) => (lastError = err), { failFast: true, lazyConnect: true });
   try {
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new RedisUnreachable(REDIS_URL, (err as Error).message);
+    throw new RedisUnreachable(REDIS_URL, (lastError ?? (err as Error)).message);
   }
   const store = new WorkflowStore(redis, REDIS_PREFIX);
   const queues = new Queues(redis, REDIS_PREFIX, { attempts: config.env.EFFECT_ATTEMPTS, backoffMs: config.env.EFFECT_BACKOFF_MS });

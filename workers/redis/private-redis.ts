@@ -95,7 +95,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'twofa-desk-redis-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  let child = await spawnServer(port, dir);
+  let child = await spawnServer(port, dir).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
   await waitForPing(url, 10_000);
 
   const killChild = (signal: NodeJS.Signals): Promise<void> =>

@@ -76,8 +76,9 @@ export const ResyncRejectedSchema = z.object({
    * outcome_unknown: the platform did not answer, so the codes may or may not have been used; fresh ones are needed.
    * lockout_risk: the adapter did not send the codes, since one more failure could lock the user out.
    * resync_limit: not sent, the user already had policy.maxResyncsPerUserPerDay successful resyncs today.
+   * fail_limit: the codes matched, but the token is at its fail limit and only an admin's reset lets the user log in.
    */
-  reason: z.enum(['codes_not_in_window', 'codes_already_used', 'reply_unusable', 'token_locked', 'outcome_unknown', 'lockout_risk', 'resync_limit']),
+  reason: z.enum(['codes_not_in_window', 'codes_already_used', 'reply_unusable', 'token_locked', 'outcome_unknown', 'lockout_risk', 'resync_limit', 'fail_limit']),
 });
 /**
  * The requester's codes are held (encrypted, for minutes) for an agent who types them into the console: `url` is

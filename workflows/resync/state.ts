@@ -62,6 +62,8 @@ export const EscalationReasonSchema = z.enum([
   'resync_assisted',
   /** the platform user had policy.maxResyncsPerUserPerDay successful resyncs today */
   'resync_limit',
+  /** the resync worked, but the token is at its fail limit and the bot could not reset the fail counter */
+  'fail_limit',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 

@@ -164,6 +164,7 @@ What to do next:
   why_lockout_risk: `one more try could lock the user out under the 2FA platform's lock-out policy`,
   why_resync_limit: `the user already had the most resyncs the policy allows in a day`,
   why_resync_assisted: `the 2FA platform's API cannot resync this token, so the bot collected the user's codes for you to type in`,
+  why_fail_limit: `the token is at its fail limit: the platform refuses every login until its fail counter is reset`,
 
   next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
 {{resyncSteps}}
@@ -205,6 +206,7 @@ To let the bot do this next time, map the user's email domain to a group in the 
 {{resyncSteps}}`,
   next_resync_limit: `Someone has asked for this user's token to be resynced many times today. Check with the user in person (phone or video, not by replying to this ticket) that they asked for it and still hold the device, then resync by hand:
 {{resyncSteps}}`,
+  next_fail_limit: `The user's codes matched and the token is in sync again; only its fail counter blocks the login. Reset the fail counter (privacyIDEA: Tokens > {{serial}} > Reset fail counter), then have the user re-test.`,
   next_group_not_automated: `On the user's profile select Group Membership, click "Add", select the right group and click "Apply". Then have the user re-test; if the token is also out of sync:
 {{resyncSteps}}`,
 
@@ -297,6 +299,7 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   lockout_risk: 'why_lockout_risk',
   resync_assisted: 'why_resync_assisted',
   resync_limit: 'why_resync_limit',
+  fail_limit: 'why_fail_limit',
 };
 
 export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
@@ -320,4 +323,5 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   lockout_risk: 'next_lockout_risk',
   resync_assisted: 'next_resync_not_automated',
   resync_limit: 'next_resync_limit',
+  fail_limit: 'next_fail_limit',
 };

@@ -127,6 +127,7 @@ export function onResyncing(step: Step): void {
     return escalate(step, 'resync_limit', `platform user ${s.user?.userName ?? ''} already had ${policy.maxResyncsPerUserPerDay} successful resyncs today (policy maxResyncsPerUserPerDay); the codes were not sent`);
   }
   if (e.reason === 'token_locked') return escalate(step, 'token_locked', `the platform reported token ${token.serial} locked during the resync`);
+  if (e.reason === 'fail_limit') return escalate(step, 'fail_limit', `token ${token.serial} at its fail limit: reset the fail counter (Tokens > ${token.serial} > Reset fail counter); the resync itself worked`);
   if (e.reason === 'lockout_risk') {
     s.resyncTries = Math.max(0, s.resyncTries - 1);
     return escalate(step, 'lockout_risk', `the user's recent failed logins are close to the platform's lock-out limit, so the bot did not send the codes (nothing was changed)`);

@@ -6,6 +6,7 @@ import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../
 import { retryLimits, sendWithRetries, type RetryHooks, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
 import type { CallGuard } from '../shared/platform-guard.js';
 import type { PrivacyIdeaCredentials } from './config.js';
+import { PrivacyIdeaLoginFailed } from './privacyidea-login-failed.js';
 import { PrivacyIdeaRefused } from './privacyidea-refused.js';
 import { AuthValueSchema, ErrorEnvelopeSchema, envelope } from './schemas.js';
 
@@ -33,6 +34,14 @@ export interface Call {
   retry: RetryPolicy;
   /** what the call does, for errors and the guard ("list tokens") */
   what: string;
+  /** the admin policy action (scope admin) the call needs, named when privacyIDEA answers 403 */
+  right?: string;
+}
+
+/** Who the bot is logged in as: role and the policy actions `/auth` listed (api/auth.py ui_get_rights). */
+export interface PrivacyIdeaLogin {
+  role?: string | undefined;
+  rights?: string[] | undefined;
 }
 
 // A JWT without a readable exp is treated as valid this long (privacyIDEA's default validity is one hour).
@@ -83,11 +92,21 @@ export class PrivacyIdeaClient {
     this.agent.destroy();
   }
 
-  /** Logs in (password credentials) and answers the role and policy rights /auth granted; none for a static token. */
-  async session(): Promise<{ role?: string | undefined; rights?: string[] | undefined } | undefined> {
+  /** Logs in afresh (password credentials) and answers the role and policy rights /auth granted; none for a static token. */
+  async session(): Promise<PrivacyIdeaLogin | undefined> {
     if (this.options.credentials.kind === 'token') return undefined;
     this.jwt = undefined;
-    await this.options.guard.call('log in', () => this.authorization());
+    this.lastLogin = undefined;
+    return this.currentLogin();
+  }
+
+  /**
+   * The role and rights of the last login (logging in if there was none; calls renew it with the JWT, so the rights
+   * are at most a JWT's validity old); none for a static token, which carries no rights list (pi-manage writes "TODO").
+   */
+  async currentLogin(): Promise<PrivacyIdeaLogin | undefined> {
+    if (this.options.credentials.kind === 'token') return undefined;
+    if (!this.lastLogin) await this.options.guard.call('log in', () => this.authorization());
     return this.lastLogin ? { role: this.lastLogin.role, rights: this.lastLogin.rights } : undefined;
   }
 
@@ -129,13 +148,14 @@ export class PrivacyIdeaClient {
 
   /** The parsed value of an answer no retry would change; throws what it says is wrong. */
   private outcome<S extends z.ZodType>(res: AxiosResponse<unknown>, call: Call, value: S): z.output<S> {
-    if (res.status === 401) throw new PlatformForbidden(PLATFORM, `authenticate (${call.what}): check the ${this.credentialNames()}`);
-    if (res.status === 403) throw new PlatformForbidden(PLATFORM, call.what);
+    const body = ErrorEnvelopeSchema.safeParse(res.data);
+    const code = body.success ? body.data.result.error.code : undefined;
+    if (res.status === 401) throw new PrivacyIdeaLoginFailed(code, this.options.credentials.kind);
+    if (res.status === 403) throw new PlatformForbidden(PLATFORM, call.right !== undefined ? `${call.what} (admin policy action "${call.right}")` : call.what);
     if (res.status >= 300) {
-      const body = ErrorEnvelopeSchema.safeParse(res.data);
       throw new PrivacyIdeaRefused(
         res.status,
-        body.success ? body.data.result.error.code : undefined,
+        code,
         call.what,
         body.success ? body.data.result.error.message.slice(0, 200) : 'no privacyIDEA error body: check PRIVACYIDEA_URL',
       );
@@ -146,10 +166,6 @@ export class PrivacyIdeaClient {
       throw new PlatformUnavailable(PLATFORM, `${call.what} answered an unexpected shape (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
     }
     return (parsed.data.result as { value: z.output<S> }).value;
-  }
-
-  private credentialNames(): string {
-    return this.options.credentials.kind === 'token' ? 'PRIVACYIDEA_API_TOKEN' : 'PRIVACYIDEA_ADMIN_USER and PRIVACYIDEA_ADMIN_PASSWORD';
   }
 
   /** The value of the PI-Authorization header: the static token, or a JWT from /auth renewed before it expires. */
@@ -169,9 +185,12 @@ export class PrivacyIdeaClient {
     const res = await sendWithRetries(call, this.limits, this.errors(), () =>
       this.http.post<unknown>('/auth', { username: credentials.username, password: credentials.password }),
     );
-    if (res.status === 401 || res.status === 403) {
-      throw new PlatformForbidden(PLATFORM, 'log in with PRIVACYIDEA_ADMIN_USER and PRIVACYIDEA_ADMIN_PASSWORD (check them and that the account is an admin)');
+    // 401 ERR4031 is a wrong user or password: saying "permission" there sends the operator to the policies.
+    if (res.status === 401) {
+      const body = ErrorEnvelopeSchema.safeParse(res.data);
+      throw new PrivacyIdeaLoginFailed(body.success ? body.data.result.error.code : undefined, 'password');
     }
+    if (res.status === 403) throw new PlatformForbidden(PLATFORM, 'log in with PRIVACYIDEA_ADMIN_USER (an admin policy or the account refuses the login)');
     const login = this.outcome(res, call, AuthValueSchema);
     this.lastLogin = login;
     const exp = jwtExpiry(login.token);

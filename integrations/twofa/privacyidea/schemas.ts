@@ -66,6 +66,9 @@ export const TokenPageSchema = z.object({
 /** POST /token/resync → result.value */
 export const ResyncValueSchema = z.boolean();
 
+/** POST /token/reset → result.value: how many tokens had their fail counter reset (lib/token.py reset_token) */
+export const ResetValueSchema = z.number().int();
+
 /** GET /user/attribute?key= → result.value: the attribute's value or null */
 export const AttributeValueSchema = z.string().nullable();
 
@@ -80,6 +83,8 @@ export const AuditEntrySchema = z.object({
   serial: z.string().nullish(),
   user: z.string().nullish(),
   realm: z.string().nullish(),
+  /** free text; for GET /token/ the realms the admin may list, "realm: ['a']" / "realm: []" / "realm: None" (api/token.py list_api) */
+  info: z.string().nullish(),
 });
 export type PiAuditEntry = z.infer<typeof AuditEntrySchema>;
 export const AuditPageSchema = z.object({
