@@ -10,7 +10,7 @@ import type { WorkflowState } from '../workflows/resync/state.js';
 import { DEMO_DEVICE_COUNTERS } from '../integrations/twofa/local/demo-devices.js';
 import { parseSeed, type Seed } from '../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../integrations/twofa/local/virtual-token.js';
-import { startFakeZendesk, type FakeZendesk, type RecordedRequest } from '../test/support/fake-zendesk.js';
+import { startFakeZendesk, zendeskAppEnv, type FakeZendesk, type RecordedRequest } from '../test/support/fake-zendesk.js';
 import { ZendeskSimulatedUser } from '../test/support/zendesk-simulated-user.js';
 import { uniquePrefix, waitFor, type Row } from './util.js';
 import type { EconomyDetail } from './economy.js';
@@ -57,23 +57,11 @@ export async function benchZendeskEconomy(redisUrl: string): Promise<Row[]> {
   const fake = await startFakeZendesk({ apiToken: TOKEN, agentEmail: EMAIL, webhookSecret: SECRET, webhookUrl: `http://127.0.0.1:${port}/webhooks/zendesk`, descriptionCommentEvent: true });
   const groupId = fake.addGroup('Service Desk L2').id;
   const source = {
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: prefix,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    TICKET_SYSTEM: 'zendesk',
-    TWOFA_PLATFORM: 'local',
-    SWEEP_INTERVAL_S: '2',
-    EFFECT_BACKOFF_MS: '200',
+    // the default poll interval: a happy path of seconds ends before the poller's first look at it (its cost is on its own row)
+    ...zendeskAppEnv({ redisUrl, prefix, port, zendeskUrl: fake.url, credentials: { email: EMAIL, apiToken: TOKEN, webhookSecret: SECRET }, escalationGroupId: groupId, pollIntervalS: 60 }),
     LOG_LEVEL: 'silent',
-    ZENDESK_BASE_URL: fake.url,
-    ZENDESK_EMAIL: EMAIL,
-    ZENDESK_API_TOKEN: TOKEN,
-    ZENDESK_WEBHOOK_SECRET: SECRET,
-    ZENDESK_ESCALATION_GROUP_ID: String(groupId),
-    // the default: a happy path of seconds ends before the poller's first look at it (its cost is on its own row)
-    ZENDESK_POLL_INTERVAL_S: '60',
   };
+
   // Reminders far beyond a run of seconds: a reminder racing a slow machine is not a call of the happy path.
   const policy = parsePolicy({ ...DEMO_POLICY, reminderAfterMs: 60_000, timeoutAfterMs: 120_000 });
   const app = await createApp(loadConfig(source, { policy }), { log: pino({ level: 'silent' }), source });

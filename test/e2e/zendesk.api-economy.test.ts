@@ -11,7 +11,7 @@ import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-devices.js';
 import { parsePolicy } from '../../workflows/resync/policy.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
-import { startFakeZendesk, type FakeZendesk, type MailClient } from '../support/fake-zendesk.js';
+import { startFakeZendesk, type FakeZendesk, type MailClient, zendeskAppEnv } from '../support/fake-zendesk.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { codesIn } from '../support/secret-scan.js';
 import { deletePrefix, dumpPrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -70,20 +70,7 @@ describe('Zendesk happy paths by mail, on an account that does not assign the so
       webhookRetries: true,
     });
     const source = {
-      REDIS_URL: testRedisUrl(),
-      REDIS_PREFIX: prefix,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TICKET_SYSTEM: 'zendesk',
-      TWOFA_PLATFORM: 'local',
-      SWEEP_INTERVAL_S: '2',
-      EFFECT_BACKOFF_MS: '200',
-      ZENDESK_BASE_URL: fake.url,
-      ZENDESK_EMAIL: EMAIL,
-      ZENDESK_API_TOKEN: TOKEN,
-      ZENDESK_WEBHOOK_SECRET: SECRET,
-      ZENDESK_ESCALATION_GROUP_ID: String(fake.addGroup('Service Desk L2').id),
-      ZENDESK_POLL_INTERVAL_S: '60',
+      ...zendeskAppEnv({ redisUrl: testRedisUrl(), prefix: prefix, port: port, zendeskUrl: fake.url, credentials: { email: EMAIL, apiToken: TOKEN, webhookSecret: SECRET }, escalationGroupId: fake.addGroup('Service Desk L2').id, pollIntervalS: 60 }),
     };
     // reminders far beyond the run: the calls counted are the happy path's own
     app = await createApp(loadConfig(source, { policy: parsePolicy({ ...DEMO_POLICY, reminderAfterMs: 60_000, timeoutAfterMs: 120_000 }) }), { log, source });

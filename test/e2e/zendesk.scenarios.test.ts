@@ -13,7 +13,7 @@ import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-device
 import { hasMarker } from '../../integrations/ticketing/zendesk/comment-marker.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import { parsePolicy, type Policy } from '../../workflows/resync/policy.js';
-import { startFakeZendesk, signAsZendesk, type FakeComment, type FakeTicket, type FakeZendesk } from '../support/fake-zendesk.js';
+import { startFakeZendesk, signAsZendesk, type FakeComment, type FakeTicket, type FakeZendesk, zendeskAppEnv } from '../support/fake-zendesk.js';
 import type { Logger } from '../../workers/logger.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { codesIn } from '../support/secret-scan.js';
@@ -51,20 +51,7 @@ async function startSystem(opts: { style: 'events' | 'trigger'; pollIntervalS: n
   const fake = await startFakeZendesk({ apiToken: TOKEN, agentEmail: EMAIL, webhookSecret: SECRET, webhookUrl: `http://127.0.0.1:${port}/webhooks/zendesk`, webhookStyle: opts.style });
   const groupId = fake.addGroup('Service Desk L2').id;
   const source = {
-    REDIS_URL: testRedisUrl(),
-    REDIS_PREFIX: prefix,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    TICKET_SYSTEM: 'zendesk',
-    TWOFA_PLATFORM: 'local',
-    SWEEP_INTERVAL_S: '2',
-    EFFECT_BACKOFF_MS: '200',
-    ZENDESK_BASE_URL: fake.url,
-    ZENDESK_EMAIL: EMAIL,
-    ZENDESK_API_TOKEN: TOKEN,
-    ZENDESK_WEBHOOK_SECRET: SECRET,
-    ZENDESK_ESCALATION_GROUP_ID: String(groupId),
-    ZENDESK_POLL_INTERVAL_S: String(opts.pollIntervalS),
+    ...zendeskAppEnv({ redisUrl: testRedisUrl(), prefix: prefix, port: port, zendeskUrl: fake.url, credentials: { email: EMAIL, apiToken: TOKEN, webhookSecret: SECRET }, escalationGroupId: groupId, pollIntervalS: opts.pollIntervalS }),
   };
   const app = await createApp(loadConfig(source, { policy: opts.policy ?? DEMO_POLICY }), { log: opts.log, source });
   await app.start();

@@ -14,7 +14,7 @@ import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-device
 import { parseSeed } from '../../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { hasMarker } from '../../integrations/ticketing/zendesk/comment-marker.js';
-import { startFakeZendesk, type FakeZendesk } from '../support/fake-zendesk.js';
+import { startFakeZendesk, type FakeZendesk, zendeskAppEnv } from '../support/fake-zendesk.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { requesterView } from '../support/requester-view.js';
@@ -50,20 +50,7 @@ describe('a round whose last update Zendesk refuses', () => {
     fake.deleteGroup(groupId);
     fake.refuseStatuses.add('solved');
     const source = {
-      REDIS_URL: testRedisUrl(),
-      REDIS_PREFIX: prefix,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TICKET_SYSTEM: 'zendesk',
-      TWOFA_PLATFORM: 'local',
-      SWEEP_INTERVAL_S: '2',
-      EFFECT_BACKOFF_MS: '200',
-      ZENDESK_BASE_URL: fake.url,
-      ZENDESK_EMAIL: EMAIL,
-      ZENDESK_API_TOKEN: TOKEN,
-      ZENDESK_WEBHOOK_SECRET: SECRET,
-      ZENDESK_ESCALATION_GROUP_ID: String(groupId),
-      ZENDESK_POLL_INTERVAL_S: '2',
+      ...zendeskAppEnv({ redisUrl: testRedisUrl(), prefix: prefix, port: port, zendeskUrl: fake.url, credentials: { email: EMAIL, apiToken: TOKEN, webhookSecret: SECRET }, escalationGroupId: groupId, pollIntervalS: 2 }),
     };
     app = await createApp(loadConfig(source, { policy: DEMO_POLICY }), { log, source });
     await app.start();

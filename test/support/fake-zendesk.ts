@@ -580,3 +580,31 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
 export function signAsZendesk(secret: string, timestamp: string, body: string): string {
   return createHmac('sha256', secret).update(timestamp + body).digest('base64');
 }
+
+/** The environment of a twofa-desk app wired to a fake Zendesk (embedded 2FA platform, loopback, fast sweeps). */
+export function zendeskAppEnv(o: {
+  redisUrl: string;
+  prefix: string;
+  port: number;
+  zendeskUrl: string;
+  credentials: { email: string; apiToken: string; webhookSecret: string };
+  escalationGroupId: number;
+  pollIntervalS: number;
+}): Record<string, string> {
+  return {
+    REDIS_URL: o.redisUrl,
+    REDIS_PREFIX: o.prefix,
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    TICKET_SYSTEM: 'zendesk',
+    TWOFA_PLATFORM: 'local',
+    SWEEP_INTERVAL_S: '2',
+    EFFECT_BACKOFF_MS: '200',
+    ZENDESK_BASE_URL: o.zendeskUrl,
+    ZENDESK_EMAIL: o.credentials.email,
+    ZENDESK_API_TOKEN: o.credentials.apiToken,
+    ZENDESK_WEBHOOK_SECRET: o.credentials.webhookSecret,
+    ZENDESK_ESCALATION_GROUP_ID: String(o.escalationGroupId),
+    ZENDESK_POLL_INTERVAL_S: String(o.pollIntervalS),
+  };
+}

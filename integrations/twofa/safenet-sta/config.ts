@@ -58,11 +58,16 @@ export interface StaSoapConfig {
 
 export interface StaRadiusConfig {
   host: string;
+  /** STA's RADIUS port, usually 1812 */
   port: number;
+  /** the shared secret of the auth node in STA */
   secret: string;
   nasIdentifier: string;
+  /** how long each try waits for an answer */
   timeoutMs: number;
+  /** retransmissions after the first try: 1 + retries tries in all */
   retries: number;
+  /** pairs of codes per ticket at most */
   maxPairs: number;
 }
 

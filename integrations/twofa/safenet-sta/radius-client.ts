@@ -4,24 +4,15 @@ import { lookup } from 'node:dns/promises';
 import radius from 'radius';
 import { PlatformUnavailable } from '../errors.js';
 import { StaRadiusBadSecret, StaRadiusNoAnswer } from './radius-errors.js';
+import type { StaRadiusConfig } from './config.js';
 
 /**
  * A RADIUS client (RFC 2865) for SafeNet Trusted Access, where this bot is an auth node: Access-Request with
  * User-Name, User-Password and NAS-Identifier, and the State of an Access-Challenge when answering one.
  */
 
-export interface StaRadiusOptions {
-  host: string;
-  /** STA's RADIUS port, usually 1812 */
-  port: number;
-  /** the shared secret of the auth node in STA */
-  secret: string;
-  nasIdentifier: string;
-  /** how long each try waits for an answer */
-  timeoutMs: number;
-  /** retransmissions after the first try: 1 + retries tries in all */
-  retries: number;
-}
+/** The RADIUS settings of STA_RADIUS_* (config.ts), less the per-ticket limit the adapter keeps. */
+export type StaRadiusOptions = Omit<StaRadiusConfig, 'maxPairs'>;
 
 export type RadiusAnswer =
   | { kind: 'accept'; replyMessage?: string }
