@@ -9,6 +9,8 @@ import { benchEconomy, economyDetails } from './economy.js';
 import { benchScaleOut } from './scaleout.js';
 import { benchParser } from './parser.js';
 import { benchZendeskEconomy, zendeskEconomyDetails } from './zendesk-economy.js';
+import { benchJiraEconomy, jiraEconomyDetails } from './jira-economy.js';
+import { benchServiceNowEconomy, servicenowEconomyDetails } from './servicenow-economy.js';
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -27,7 +29,7 @@ function printTable(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const only = new Set((process.env.BENCH_ONLY ?? 'throughput,burst,resync,economy,zendesk,scaleout,parser').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? 'throughput,burst,resync,economy,zendesk,servicenow,scaleout,parser,jira').split(',').map((s) => s.trim()));
   const concurrency = intEnv('BENCH_CONCURRENCY', 16);
   const started = Date.now();
   const redis = await benchRedis();
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
     await section('resync', () => benchResync([1000, 10_000], intEnv('BENCH_RESYNC_MS', 2000)));
     await section('economy', () => benchEconomy(redis.url));
     await section('zendesk', () => benchZendeskEconomy(redis.url));
+    await section('jira', () => benchJiraEconomy(redis.url));
+    await section('servicenow', () => benchServiceNowEconomy(redis.url));
     const burst = { tickets: intEnv('BENCH_BURST', intEnv('BENCH_TICKETS', 1000)), paced: intEnv('BENCH_PACED_TICKETS', 300), rate: intEnv('BENCH_PACED_RATE', 100) };
     const layouts = (process.env.BENCH_BURST_LAYOUT ?? 'before,one,split').split(',').map((l) => l.trim());
     for (const layout of ['before', 'one', 'split'] as const) if (layouts.includes(layout)) await section('burst', () => benchBurst(redis.url, { ...burst, layout }));
@@ -66,6 +70,8 @@ async function main(): Promise<void> {
     rows,
     economy: economyDetails,
     zendeskEconomy: zendeskEconomyDetails,
+    jiraEconomy: jiraEconomyDetails,
+    servicenowEconomy: servicenowEconomyDetails,
   };
   await writeFile(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`bench: ${rows.length} figures in ${out.seconds} s, written to bench/results.json\n`);

@@ -40,6 +40,9 @@ import { assistConsoleSteps } from './assist/console-steps.js';
 import { releasesHeldCodes } from './assist/held-codes-release.js';
 import { createMetricsServer } from './http/metrics-server.js';
 
+/** open workflows the poller compares with the ticket systems' listings at most (see Poller.openButUnlisted) */
+const OPEN_TICKETS_POLLED = 5_000;
+
 export interface AppOptions {
   log?: Logger;
   /** the environment adapters read their own variables from (default process.env) */
@@ -142,6 +145,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     ticketing,
     timers: store,
     resyncLimit: { redis, keys: store.keys, perUserPerDay: policy.maxResyncsPerUserPerDay },
+    requeue: async (tk, events) => {
+      if ((await store.append(tk, events)) > 0) await queues.drain(tk);
+    },
     ...(opts.now ? { now: opts.now } : {}),
   });
   const roles = new Set(env.ROLES);
@@ -179,7 +185,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   }
   const sweeper = new Sweeper(store, queues, log);
   const timerPoller = new TimerPoller({ store, wake, log, ...(opts.now ? { now: opts.now } : {}) });
-  const poller = new Poller(store, queues, ticketing, log);
+  const poller = new Poller(store, queues, ticketing, log, async () => (await openTickets.members(OPEN_TICKETS_POLLED)).tks);
 
   let drainListener: DrainRequestListener | undefined;
   let desk: DeskStore | undefined;

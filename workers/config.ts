@@ -61,10 +61,15 @@ export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** the address the HTTP servers listen on; anything but loopback must pass checkExposure */
   HOST: z.string().trim().min(1).default('127.0.0.1'),
-  TICKET_SYSTEM: z.enum(['local', 'zendesk']).default('local'),
+  TICKET_SYSTEM: z.enum(['local', 'zendesk', 'jira', 'servicenow', 'rt']).default('local'),
   TWOFA_PLATFORM: z.enum(['local', 'safenet-sta', 'privacyidea']).default('local'),
   TWOFA_LOCAL_SEED: z.string().default(DEFAULT_SEED),
   TWOFA_LOCAL_WINDOW: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * where the embedded platform keeps its users and tokens (unset: the bot's own Redis). The embedded platform stands
+   * for a 2FA system of its own: a test of the bot's Redis failing over keeps the tokens elsewhere, as a real one would.
+   */
+  TWOFA_LOCAL_REDIS_URL: z.string().url().refine((u) => /^redis:\/\//i.test(u), 'must be a redis:// URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POLICY_FILE: z.string().optional(),
   LOCAL_DESK_URL: z.string().url().optional(),

@@ -32,6 +32,11 @@ export interface ExecutorDeps {
    * such tickets go to an agent before the requester is asked for codes
    */
   assist?: { vault: Pick<CodeVault, 'hold'>; consoleSteps: (tokenType: string) => string; pageUrl: (linkId: string) => string };
+  /**
+   * puts comments a rebuilt workflow held back into the ticket's inbox again and has the ticket drained (see
+   * workflows/resync/transition-rebuild.ts); none: such an effect fails, and the ticket goes to an agent
+   */
+  requeue?: (tk: string, events: WorkflowEvent[]) => Promise<void>;
 }
 
 /** The ticket asked to hold codes for an agent, but this worker has no code vault (ADMIN_TOKEN unset). */
@@ -41,6 +46,16 @@ export class AssistUnavailable extends Error {
   readonly reason = 'the one-time code page needs ADMIN_TOKEN (and PUBLIC_URL for its link) in every worker process: set them, then resync by hand';
   constructor() {
     super('no code vault in this worker');
+  }
+}
+
+/** A rebuilt workflow asked to replay comments, but this worker was built without a way to requeue them. */
+export class ReplayUnavailable extends Error {
+  override readonly name = 'ReplayUnavailable';
+  readonly retryable = false;
+  readonly reason = 'this worker cannot put held-back comments back into the inbox (no requeue wired): hand the ticket to an agent';
+  constructor() {
+    super('no requeue in this executor');
   }
 }
 
@@ -95,6 +110,7 @@ export class EffectExecutor {
         return { type: 'challengeIssued', ...base, challenge, at: at() };
       }
       case 'resyncOtp': {
+        ctx = this.rebuiltContext(effect, ctx);
         if (await this.overResyncLimit(effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         // A resync that is a login used its codes if the lost attempt reached the platform: sending them again would
         // count a failure toward the user's lock-out, so the requester is asked for fresh ones instead.
@@ -106,6 +122,7 @@ export class EffectExecutor {
         return this.resyncResult(base, outcome, ctx, effect.userId);
       }
       case 'resyncChallenge': {
+        ctx = this.rebuiltContext(effect, ctx);
         if (await this.overResyncLimit(effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'response', codeLength: effect.codeLength });
@@ -129,6 +146,12 @@ export class EffectExecutor {
       }
       case 'setTimer': {
         await this.deps.timers.setTimer(ctx.tk, effect);
+        return undefined;
+      }
+      case 'replayComments': {
+        if (!this.deps.requeue) throw new ReplayUnavailable();
+        // Ids of their own: the first ones were taken (and held back); the text is read from the ticket as usual.
+        await this.deps.requeue(ctx.tk, effect.comments.map((c) => ({ ...c, id: `${c.id}:rebuilt`, at: this.now() })));
         return undefined;
       }
     }
@@ -189,6 +212,14 @@ export class EffectExecutor {
       ticket: `${system} ${ticketId}`,
     });
     return { type: 'codesHeld', ...base, url: assist.pageUrl(held.linkId), expiresAt: held.expiresAt, at: this.now() };
+  }
+
+  /**
+   * A resync of a workflow rebuilt from the ticket counts as a retry after an unknown outcome: the lost workflow may
+   * have sent these very codes, and "already used" then means they worked.
+   */
+  private rebuiltContext(effect: EffectOf<'resyncOtp' | 'resyncChallenge'>, ctx: EffectContext): EffectContext {
+    return effect.rebuilt === true ? { ...ctx, retryAfterUnknownOutcome: true } : ctx;
   }
 
   private async resyncResult(

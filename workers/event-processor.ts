@@ -332,6 +332,7 @@ export class EventProcessor {
       const from = before?.status;
       const to = after?.status;
       log.info({ tk, event: event.type, eventId: event.id, from, state: to, effects: effects.map((e) => e.type) }, from === to ? 'event applied' : 'state changed');
+      if (!before && after?.rebuiltAt !== undefined) log.warn({ tk, state: to }, 'workflow rebuilt from the ticket');
     } else if (log.isLevelEnabled('debug')) {
       log.debug({ tk, event: event.type, eventId: event.id, state: before?.status }, 'event ignored (duplicate or no workflow)');
     }

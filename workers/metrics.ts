@@ -53,6 +53,12 @@ export class Metrics {
     labelNames: ['outcome', 'system', 'platform'] as const,
     registers: [this.registry],
   });
+  readonly workflowsRebuilt = new Counter({
+    name: 'twofa_desk_workflows_rebuilt_total',
+    help: 'Workflows lost from Redis in the middle of a round (a failover) and rebuilt from the ticket, by ticket system',
+    labelNames: ['system'] as const,
+    registers: [this.registry],
+  });
   readonly stepDuration = new Histogram({
     name: 'twofa_desk_step_duration_seconds',
     help: 'Time a ticket spent in one workflow state before it moved on, by state',

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
 import { LocalPlatform } from '../integrations/twofa/local/adapter.js';
 import { parseSeed } from '../integrations/twofa/local/seed.js';
@@ -23,7 +23,9 @@ export async function createPlatform(deps: PlatformDeps): Promise<TwoFactorPlatf
   const { env } = deps.config;
   switch (env.TWOFA_PLATFORM) {
     case 'local': {
-      const platform = new LocalPlatform({ redis: deps.redis, prefix: env.REDIS_PREFIX, lookAheadWindow: env.TWOFA_LOCAL_WINDOW });
+      const own = env.TWOFA_LOCAL_REDIS_URL ? new Redis(env.TWOFA_LOCAL_REDIS_URL, { maxRetriesPerRequest: null }) : undefined;
+      own?.on('error', (err: Error) => deps.log.warn({ error: err.name, reason: err.message }, 'embedded platform Redis unreachable'));
+      const platform = new LocalPlatform({ redis: own ?? deps.redis, prefix: env.REDIS_PREFIX, lookAheadWindow: env.TWOFA_LOCAL_WINDOW, ...(own ? { ownsRedis: true } : {}) });
       const seed = parseSeed(JSON.parse(await readFile(env.TWOFA_LOCAL_SEED, 'utf8')), env.TWOFA_LOCAL_SEED);
       await platform.seed(seed);
       return platform;

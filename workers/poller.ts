@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
-import { ticketKey } from './keys.js';
+import { TicketNotFound } from '../integrations/ticketing/errors.js';
+import type { TicketSummary, TicketSystem } from '../integrations/ticketing/ticket-system.js';
+import { splitTicketKey, ticketKey } from './keys.js';
 import type { Queues } from './queues.js';
 import type { WorkflowStore } from './workflow-store.js';
 
@@ -18,6 +19,8 @@ export class Poller {
     private readonly queues: Queues,
     private readonly ticketing: ReadonlyMap<string, TicketSystem>,
     private readonly log: Logger,
+    /** the tickets the bot has an open workflow for (workers/open-ticket-index.ts); none: only the listing is read */
+    private readonly openTickets?: () => Promise<string[]>,
   ) {}
 
   async poll(now = Date.now()): Promise<{ checked: number; changed: number; events: number }> {
@@ -25,8 +28,10 @@ export class Poller {
     let changed = 0;
     let events = 0;
     const redis = this.store.redis;
+    const open = this.openTickets ? await this.openTickets() : [];
     for (const [system, ticketing] of this.ticketing) {
-      const tickets = await ticketing.listWatchedTickets();
+      const listed = await ticketing.listWatchedTickets();
+      const tickets = [...listed, ...(await this.openButUnlisted(system, ticketing, listed, open))];
       for (const t of tickets) {
         checked++;
         const tk = ticketKey(system, t.id);
@@ -49,6 +54,27 @@ export class Poller {
       await this.forgetUnlisted(system, new Set(tickets.map((t) => ticketKey(system, t.id))));
     }
     return { checked, changed, events };
+  }
+
+  /**
+   * Tickets the bot has an open workflow for that the listing leaves out (solved on the desk): normally none, since
+   * an agent's solve hands the workflow off. After a Redis failover a workflow may have gone back to a version older
+   * than the end the desk shows; reading such a ticket again lets the workflow catch up with it (see
+   * transition-rebuild.ts). A ticket gone from the desk is skipped.
+   */
+  private async openButUnlisted(system: string, ticketing: TicketSystem, listed: readonly TicketSummary[], open: readonly string[]): Promise<TicketSummary[]> {
+    const seen = new Set(listed.map((t) => t.id));
+    const out: TicketSummary[] = [];
+    for (const tk of open) {
+      const { system: of, ticketId } = splitTicketKey(tk);
+      if (of !== system || seen.has(ticketId)) continue;
+      try {
+        out.push({ id: ticketId, updatedAt: (await ticketing.getTicket(ticketId)).updatedAt });
+      } catch (err) {
+        if (!(err instanceof TicketNotFound)) throw err;
+      }
+    }
+    return out;
   }
 
   /**

@@ -46,6 +46,7 @@ export class TicketObserver {
     const { metrics, index, activity } = this.deps;
     const from = before?.status;
     const to = after.status;
+    if (!before && after.rebuiltAt !== undefined) metrics.workflowsRebuilt.inc({ system: this.system(after.ticket.system) });
     if (from !== to) {
       const step = stepDuration(before, after);
       if (step) metrics.stepDuration.observe({ step: step.step }, step.seconds);

@@ -4,6 +4,12 @@ import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { LocalDeskAdapter } from '../integrations/ticketing/local/adapter.js';
 import { ZendeskAdapter } from '../integrations/ticketing/zendesk/adapter.js';
 import { loadZendeskConfig } from '../integrations/ticketing/zendesk/config.js';
+import { JiraAdapter } from '../integrations/ticketing/jira/adapter.js';
+import { loadJiraConfig } from '../integrations/ticketing/jira/config.js';
+import { ServiceNowAdapter } from '../integrations/ticketing/servicenow/adapter.js';
+import { loadServiceNowConfig } from '../integrations/ticketing/servicenow/config.js';
+import { RtAdapter } from '../integrations/ticketing/rt/adapter.js';
+import { loadRtConfig } from '../integrations/ticketing/rt/config.js';
 import { ConfigError, type Config } from './config.js';
 
 export interface TicketSystemDeps {
@@ -41,6 +47,27 @@ export async function createTicketSystems(deps: TicketSystemDeps): Promise<Map<s
         throw new ConfigError('ZENDESK_WATCH_TAG', `'${zendesk.watchTag}' differs from the policy's watchTag '${policy.watchTag}': set one tag in both`);
       }
       systems.set('zendesk', new ZendeskAdapter({ config: zendesk, redis: deps.redis, prefix: env.REDIS_PREFIX }));
+      break;
+    }
+    case 'jira': {
+      // As for Zendesk: unset, JIRA_WATCH_LABEL follows the policy's watchTag; set, it must agree with it.
+      const jira = loadJiraConfig({ JIRA_WATCH_LABEL: policy.watchTag, ...deps.source });
+      if (jira.watchLabel !== policy.watchTag.toLowerCase()) {
+        throw new ConfigError('JIRA_WATCH_LABEL', `'${jira.watchLabel}' differs from the policy's watchTag '${policy.watchTag}': set one label in both`);
+      }
+      systems.set('jira', new JiraAdapter({ config: jira, redis: deps.redis, prefix: env.REDIS_PREFIX }));
+      break;
+    }
+    case 'servicenow': {
+      // ServiceNow has no ticket tags: a watched incident (SERVICENOW_WATCH_CATEGORY) carries the policy's watchTag.
+      const servicenow = loadServiceNowConfig(deps.source, policy.watchTag);
+      systems.set('servicenow', new ServiceNowAdapter({ config: servicenow, redis: deps.redis, prefix: env.REDIS_PREFIX }));
+      break;
+    }
+    case 'rt': {
+      // RT has no tags: a watched ticket (RT_QUEUE, RT_WATCH_FIELD = RT_WATCH_VALUE) carries the policy's watchTag.
+      const rt = loadRtConfig(deps.source, { watchValue: policy.watchTag });
+      systems.set('rt', new RtAdapter({ config: rt, redis: deps.redis, prefix: env.REDIS_PREFIX, watchTag: policy.watchTag }));
       break;
     }
     default:

@@ -9,6 +9,13 @@ export interface TicketComment {
   public: boolean;
   body: string;
   createdAt: number;
+  /** a comment of the bot's that told how a round ended (its marker says so): the bot left the ticket there */
+  ends?: boolean;
+  /**
+   * a comment of the bot's written in the middle of a round (its marker says so): a workflow lost after it is rebuilt.
+   * Neither flag (a comment written before markers carried them): the bot is taken to have left.
+   */
+  midRound?: boolean;
 }
 
 export interface TicketSummary {

@@ -23,13 +23,14 @@ export interface UserQuery {
 
 /**
  * The outcome of a resync the platform answered (a refusal is an answer, not an error). `alreadyInSync`: the first
- * code simply authenticated (nothing changed). `outcome_unknown`: no answer, the codes may have been used.
+ * code simply authenticated (nothing changed). `repeated`: these very codes made the token's last resync a moment ago
+ * (the same request again, its answer or the caller's record of it lost): in sync, nothing changed. `outcome_unknown`: no answer, the codes may have been used.
  * `lockout_risk`: not sent, one more failure could lock the user out. `fail_limit`: the codes matched and the token
  * is in sync, but it is at its fail limit (every login refused until an admin resets the fail counter) and the
  * adapter could not reset it.
  */
 export type ResyncOutcome =
-  | { ok: true; alreadyInSync?: boolean }
+  | { ok: true; alreadyInSync?: boolean; repeated?: boolean }
   | { ok: false; reason: 'codes_not_in_window' | 'codes_already_used' | 'token_locked' | 'outcome_unknown' | 'lockout_risk' | 'fail_limit' };
 
 export interface AuthRecord {

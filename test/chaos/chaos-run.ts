@@ -1,8 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import axios from 'axios';
-import { createApp } from '../../workers/app.js';
-import { loadConfig } from '../../workers/config.js';
 import { ticketKey } from '../../workers/keys.js';
-import { startPrivateRedis } from '../../workers/redis/private-redis.js';
 import { SimulatedUser, type DeskComment } from '../../workers/demo/simulated-user.js';
 import type { Scenario } from '../../workers/demo/scenarios.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
@@ -14,6 +12,8 @@ import { dumpPrefix } from '../support/redis.js';
 import { requesterView } from '../support/requester-view.js';
 import { codesIn } from '../support/secret-scan.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { startBot } from './chaos-bot.js';
+import type { FailoverReport } from './failover.js';
 import { botUpdateOf, FaultProxy } from './fault-proxy.js';
 
 export interface ChaosOptions {
@@ -23,6 +23,21 @@ export interface ChaosOptions {
   faultRate: number;
   clientTimeoutMs: number;
   deadlineMs: number;
+  /**
+   * 'restart' (default): one Redis, restarted cleanly once. 'failover': the bot's Redis is a Sentinel group whose
+   * master is SIGKILLed mid-run after its replica lagged (see failover.ts), while the desk and the 2FA platform keep
+   * their data on a Redis of their own; a burst of new tickets arrives while the replica lags.
+   */
+  mode?: 'restart' | 'failover';
+  /** failover mode: how long the master takes writes its replica never gets (default 2500 ms) */
+  lagMs?: number;
+  /**
+   * failover mode: a ticket with no end after no ticket ended for this long is given up and counted lost (default
+   * 60 s), so that a workflow the failover lost and nobody rebuilt does not hold the run until its deadline
+   */
+  stallMs?: number;
+  /** every log line of the intake and the workers goes to this file at the end (for a failure's story) */
+  logFile?: string;
   progress?: (line: string) => void;
 }
 
@@ -33,6 +48,16 @@ export interface ChaosSummary {
   doubleResyncs: number;
   kills: number;
   redisRestarts: number;
+  /** failovers of the bot's Redis (failover mode: 1) */
+  failovers: number;
+  /** what the failover lost, as measured on the master before the kill and on the promoted replica */
+  failover: FailoverReport | undefined;
+  /** tickets whose final state says it was rebuilt from the ticket (`rebuiltAt`) after the bot's Redis lost it */
+  rebuilt: number;
+  /** tickets given up because nothing moved any more (failover mode, see stallMs) */
+  abandoned: number;
+  /** tickets the desk shows finished whose workflow the failover lost after their end (nothing left to do) */
+  recordsLost: number;
   injectedFaults: number;
   /** tickets whose last update the desk refused for good (422), those updates, and the requests it refused */
   refusedTickets: number;
@@ -100,38 +125,37 @@ function deskShortfall(final: WorkflowState['status'], t: DeskTicket): string | 
 
 /**
  * Runs tickets through three worker processes while a fault-injecting proxy sits between the workers and the
- * ticket system, a random worker is SIGKILLed every few seconds, and Redis is restarted once; then checks every
- * ticket on the ticket system's side.
+ * ticket system, a random worker is SIGKILLed every few seconds, and Redis is restarted once (or, in failover mode,
+ * its Sentinel master SIGKILLed after its replica lagged); then checks every ticket on the ticket system's side.
  */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const started = Date.now();
   const say = opts.progress ?? (() => undefined);
-  const redisServer = await startPrivateRedis();
+  const failoverMode = opts.mode === 'failover';
   const prefix = 'chaos';
   const seed = await writeGeneratedSeed(opts.tickets, 40);
   const { log, lines } = capturedLogger('debug');
-  const config = loadConfig({ REDIS_URL: redisServer.url, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', ROLES: 'intake', TWOFA_LOCAL_SEED: seed.path, LOG_LEVEL: 'debug' });
-  const app = await createApp(config, { log });
-  await app.start();
-  const desk = axios.create({ baseURL: `${app.url}/desk`, timeout: 30_000 });
   /** the idempotency keys of the updates refused: a key sent again (a retry after a worker died) is one update */
   const refusedUpdates = new Set<string>();
-  const proxy = new FaultProxy({
-    target: app.url!,
-    rate: opts.faultRate,
-    clientTimeoutMs: opts.clientTimeoutMs,
-    refuse: (req) => {
-      const bot = botUpdateOf(req);
-      if (!bot || !refusesFinal(bot.ticketId)) return undefined;
-      const why = bot.update.status === 'solved' ? 'a business rule refuses to solve this ticket' : bot.update.escalate === true ? 'the escalation group was deleted' : undefined;
-      if (why) refusedUpdates.add(bot.idempotencyKey);
-      return why;
-    },
-  });
-  const proxyUrl = await proxy.start();
+  const makeProxy = (target: string) =>
+    new FaultProxy({
+      target,
+      rate: opts.faultRate,
+      clientTimeoutMs: opts.clientTimeoutMs,
+      refuse: (req) => {
+        const bot = botUpdateOf(req);
+        if (!bot || !refusesFinal(bot.ticketId)) return undefined;
+        const why = bot.update.status === 'solved' ? 'a business rule refuses to solve this ticket' : bot.update.escalate === true ? 'the escalation group was deleted' : undefined;
+        if (why) refusedUpdates.add(bot.idempotencyKey);
+        return why;
+      },
+    });
+  const bot = await startBot(opts, prefix, seed.path, log, makeProxy);
+  const { app, proxy, proxyUrl } = bot;
+  const desk = axios.create({ baseURL: bot.deskUrl, timeout: 30_000 });
 
   const env = {
-    REDIS_URL: redisServer.url,
+    ...bot.redisEnv,
     REDIS_PREFIX: prefix,
     ROLES: 'workers',
     LOCAL_DESK_URL: `${proxyUrl}/desk`,
@@ -167,10 +191,64 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const deadline = Date.now() + opts.deadlineMs;
   let finished = 0;
   let redisRestarts = 0;
-  const restartAt = Math.ceil(opts.tickets * 0.4);
+  let failovers = 0;
+  let failover: FailoverReport | undefined;
+  const failoverProblems: string[] = [];
+  // Failover mode holds a quarter of the tickets back: they arrive as a burst while the replica lags, so that some
+  // workflows exist on the master only when it dies.
+  const burst = failoverMode ? Math.floor(opts.tickets / 4) : 0;
+  const firstWave = opts.tickets - burst;
+  let releaseBurst: () => void = () => undefined;
+  const burstGate = new Promise<void>((resolve) => (releaseBurst = resolve));
+  const restartAt = Math.max(1, Math.ceil(firstWave * 0.4));
   const pollMs = Math.max(250, opts.tickets);
+  let lastEnd = Date.now();
+  let abandoned = 0;
+  const stallMs = opts.stallMs ?? 60_000;
+
+  /** Lets the simulated user run, in slices, until its ticket ends, the deadline passes or (failover mode) nothing moves any more. */
+  /** The desk shows the bot's end of the ticket (its end tag, its word last): what a requester sees as done. */
+  const deskShowsEnd = async (ticketId: string): Promise<boolean> => {
+    try {
+      const { data } = await desk.get<DeskTicket>(`/api/tickets/${ticketId}`);
+      return data.tags.some((t) => t === '2fa_bot_resolved' || t === '2fa_bot_escalated') && data.comments.at(-1)?.authorRole === 'bot';
+    } catch {
+      return false;
+    }
+  };
+  const runUser = async (sim: SimulatedUser, ticketId: string, tk: string): Promise<{ state: WorkflowState | undefined; ended: boolean }> => {
+    if (!failoverMode) return { state: await sim.run(deadline), ended: true };
+    for (;;) {
+      const slice = Math.min(deadline, Date.now() + 5_000);
+      const state = await sim.run(slice);
+      if (Date.now() <= slice) return { state, ended: true };
+      // A ticket that ended within the failover's lost seconds: the bot kept no record, the desk shows the end.
+      if (!(await bot.app.store.getState(tk)).state && (await deskShowsEnd(ticketId))) return { state: undefined, ended: true };
+      if (Date.now() > deadline) return { state, ended: false };
+      if (failovers > 0 && Date.now() - lastEnd > stallMs) return { state, ended: false };
+    }
+  };
+
+  const disrupt = async () => {
+    if (!failoverMode) {
+      redisRestarts++;
+      say(`chaos: restarting Redis (${finished} tickets done)`);
+      await bot.redisServer!.restart('SIGTERM');
+      return;
+    }
+    failovers++;
+    try {
+      failover = await bot.stage!.failOver({ prefix, lagMs: opts.lagMs ?? 2500, atFinished: finished, onLagStart: releaseBurst, say });
+    } catch (err) {
+      failoverProblems.push(`the failover failed: ${(err as Error).message}`);
+      say(`chaos: the failover failed: ${(err as Error).message}`);
+    } finally {
+      releaseBurst();
+    }
+  };
 
   const play = async (user: GeneratedUser, i: number) => {
+    if (i >= firstWave) await burstGate;
     const kind = KINDS[i % KINDS.length] as Kind;
     const requester = kind.known ? { email: user.email, name: user.name } : { email: `nobody${i}@nowhere.example`, name: `Nobody Stranger${i}` };
     const scenario: Scenario = { key: kind.name, title: kind.name, requester, userName: user.userName, script: kind.script, expect: { final: kind.final, publicReplies: kind.publicReplies } };
@@ -192,13 +270,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
       pollMs,
       app: requesterView(app),
     });
-    const state = await sim.run(deadline);
+    const { state, ended } = await runUser(sim, ticketId, tk);
+    if (ended) lastEnd = Date.now();
+    else abandoned++;
     finished++;
-    if (finished === restartAt && redisRestarts === 0) {
-      redisRestarts++;
-      say(`chaos: restarting Redis (${finished} tickets done)`);
-      await redisServer.restart('SIGTERM');
-    }
+    if (finished === restartAt && redisRestarts + failovers === 0) await disrupt();
     if (finished % Math.max(1, Math.floor(opts.tickets / 10)) === 0) say(`chaos: ${finished}/${opts.tickets} tickets done, ${kills} kills, ${proxy.faults} faults`);
     return { user, kind, ticketId, tk, state };
   };
@@ -215,10 +291,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     await new Promise((r) => setTimeout(r, 250));
   }
 
-  const problems: string[] = [];
+  const problems: string[] = [...failoverProblems];
+  let rebuilt = 0;
   let lost = 0;
   let duplicateReplies = 0;
   let doubleResyncs = 0;
+  let recordsLost = 0;
   let notVisible = 0;
   let refusedTickets = 0;
   const botText: string[] = [];
@@ -227,6 +305,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const botPublic = data.comments.filter((c) => c.authorRole === 'bot' && c.public).length;
     botText.push(...data.comments.filter((c) => c.authorRole === 'bot').map((c) => c.body));
     const state = (await app.store.getState(o.tk)).state;
+    // `rebuiltAt`: the workflow was rebuilt from the ticket after the bot's Redis lost it
+    if ((state as { rebuiltAt?: number } | undefined)?.rebuiltAt !== undefined) rebuilt++;
     // A refused last update leaves the round to an agent: its public word never went out.
     const refused = refusesFinal(o.ticketId);
     if (refused) refusedTickets++;
@@ -234,7 +314,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const publicReplies = refused ? o.kind.publicReplies - 1 : o.kind.publicReplies;
     const applied = new Set(state?.appliedEventIds ?? []);
     const unheard = data.comments.filter((c) => c.authorRole === 'requester' && !applied.has(`local:${o.ticketId}:comment:${c.id}`));
-    if (state?.status !== final || unheard.length > 0) {
+    // A ticket that ended within the failover's lost seconds is finished on the desk (its end, its replies, nothing
+    // the requester wrote after the bot's last word) while the bot's record of it is gone: the ticket system, the source
+    // of truth, shows it done, and the bot leaves a finished ticket alone. Counted apart, not lost.
+    const lastWord = data.comments.at(-1)?.authorRole;
+    const endedOnDesk = !state && deskShortfall(final, data) === undefined && botPublic === publicReplies && lastWord === 'bot';
+    if (endedOnDesk) recordsLost++;
+    else if (state?.status !== final || unheard.length > 0) {
       lost++;
       problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${state?.status ?? 'no state'}, expected ${final}; ${unheard.length} replies not acted on`);
     }
@@ -261,18 +347,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   await Promise.all(workers.map((w) => w.kill('SIGTERM')));
   await Promise.all(retired.map((w) => w.kill('SIGKILL')));
   const logs = [...lines, ...workers.flatMap((w) => w.output), ...retired.flatMap((w) => w.output)].join('\n');
-  const ours = (await dumpPrefix(app.redis, prefix)).filter((e) => !e.key.startsWith(`${prefix}:desk:`));
+  if (opts.logFile) await writeFile(opts.logFile, logs);
+  // the bot's keys, and the platform's where it has a Redis of its own (the desk's hold the requesters' codes by design)
+  const dumped = [...(await dumpPrefix(app.redis, prefix)), ...(bot.systemsRedis ? await dumpPrefix(bot.systemsRedis, prefix) : [])];
+  const ours = dumped.filter((e) => !e.key.startsWith(`${prefix}:desk:`));
   const stored = ours.map((e) => `${e.key}\n${e.values.join('\n')}`).join('\n');
-  const bot = botText.join('\n');
-  const leaks = (['a log line', logs, 'Redis', stored, 'a bot comment', bot] as const).flatMap((_, i, all) =>
+  const botComments = botText.join('\n');
+  const leaks = (['a log line', logs, 'Redis', stored, 'a bot comment', botComments] as const).flatMap((_, i, all) =>
     i % 2 === 0 ? codesIn(all[i + 1] as string, sent).map((f) => `${all[i] as string}: ${f.context}`) : [],
   );
   for (const leak of leaks.slice(0, 5)) problems.push(`secret leaked to ${leak}`);
   if (logs.split('\n').length < 100) problems.push('the logs are suspiciously short: the secret scan proves nothing');
 
-  await app.stop();
-  await proxy.stop();
-  await redisServer.stop();
+  await bot.stop();
 
   const summary = {
     tickets: opts.tickets,
@@ -281,6 +368,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     doubleResyncs,
     kills,
     redisRestarts,
+    failovers,
+    failover,
+    rebuilt,
+    abandoned,
+    recordsLost,
     injectedFaults: proxy.faults,
     refusedTickets,
     refusedUpdates: refusedUpdates.size,
@@ -294,6 +386,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   };
   summary.line =
     `chaos: ${summary.tickets} tickets, lost ${lost}, duplicate replies ${duplicateReplies}, double resyncs ${doubleResyncs}, not visibly handled on the desk ${notVisible}, ` +
-    `kills ${kills}, redis restarts ${redisRestarts}, injected faults ${summary.injectedFaults}, refused final updates ${refusedTickets} tickets (${summary.refusedUpdates} updates, ${summary.refusals} requests)`;
+    `kills ${kills}, redis restarts ${redisRestarts}, injected faults ${summary.injectedFaults}, refused final updates ${refusedTickets} tickets (${summary.refusedUpdates} updates, ${summary.refusals} requests), ` +
+    `failovers ${failovers}, rebuilt ${rebuilt}` +
+    (failover ? `; the failover lost ${failover.statesLost} states, rewound ${failover.statesRewound} (of ${failover.statesBefore}), ${failover.bytesNotReceived} replication bytes; ${recordsLost} finished tickets kept no record` : '') +
+    (abandoned > 0 ? `; ${abandoned} tickets given up (nothing moved for ${stallMs / 1000} s)` : '');
   return summary;
 }

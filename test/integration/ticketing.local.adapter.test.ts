@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidWebhook, TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../../integrations/ticketing/errors.js';
+import { InvalidWebhook, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../../integrations/ticketing/errors.js';
 import { LocalDeskAdapter } from '../../integrations/ticketing/local/adapter.js';
 import { DeskClient } from '../../integrations/ticketing/local/client.js';
 import { DeskRequestRefused } from '../../integrations/ticketing/local/desk-request-refused.js';
@@ -135,13 +135,7 @@ describe('LocalDeskAdapter: reading tickets', () => {
     ]);
     expect(await adapter.getComment(ticket.id, reply.id)).toEqual(comments[0]);
   });
-
-  it('throws TicketNotFound for an unknown ticket or comment', async () => {
-    const ticket = await newTicket();
-    await expect(adapter.getTicket('424242')).rejects.toBeInstanceOf(TicketNotFound);
-    await expect(adapter.listComments('424242')).rejects.toBeInstanceOf(TicketNotFound);
-    await expect(adapter.getComment(ticket.id, '424242')).rejects.toBeInstanceOf(TicketNotFound);
-  });
+  // TicketNotFound for an unknown ticket or comment: the shared contract (ticketing.local.shared-contract.test.ts)
 });
 
 describe('LocalDeskAdapter: applyUpdate', () => {

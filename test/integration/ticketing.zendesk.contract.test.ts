@@ -218,7 +218,7 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
     it('folds reply, status, tags and escalation group into one ticket update', async () => {
       const t = await ticket();
       const groupId = [...fake.groups.keys()][0];
-      await zd.applyUpdate(String(t.id), { publicReply: 'Escalated to a colleague.', status: 'open', addTags: ['2fa_bot_escalated'], removeTags: ['2fa_waiting'], escalate: true }, 'step-1');
+      await zd.applyUpdate(String(t.id), { publicReply: 'Escalated to a colleague.', status: 'open', addTags: ['2fa_bot_escalated'], removeTags: ['2fa_waiting'], escalate: true, ends: true }, 'step-1');
       const puts = fake.requests.filter((r) => r.method === 'PUT');
       expect(puts).toHaveLength(1);
       const body = puts[0]?.body as { ticket: Record<string, unknown> };
@@ -227,7 +227,7 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       const stored = fake.tickets.get(t.id);
       expect(stored?.group_id).toBe(groupId);
       expect(stored?.tags).toContain('2fa_bot_escalated');
-      expect(fake.comments.get(t.id)?.at(-1)?.body).toMatch(/^Escalated to a colleague\.\n\n\[twofa-desk ref [0-9a-f]{16}\]$/);
+      expect(fake.comments.get(t.id)?.at(-1)?.body).toMatch(/^Escalated to a colleague\.\n\n\[twofa-desk ref [0-9a-f]{16} end\]$/);
     });
 
     it('posts a note and a reply as two updates (one comment each), changes on the last', async () => {

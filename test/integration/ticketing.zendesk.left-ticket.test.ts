@@ -48,7 +48,8 @@ describe('Zendesk: a ticket the bot left', () => {
   /** A ticket as the bot left it: its marked reply, and a tag of its own when it ended with one. */
   async function leftTicket(endTags: string[]) {
     const t = await fake.createTicket({ subject: 'code rejected', description: 'help', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
-    await zd.applyUpdate(String(t.id), { publicReply: 'Please send two codes.', status: 'solved', addTags: endTags, removeTags: [], escalate: false }, 'old-round|1.3.1');
+    // as the workflow ends a round (timed out, resolved, escalated): the update says it ends it
+    await zd.applyUpdate(String(t.id), { publicReply: 'Please send two codes.', status: 'solved', addTags: endTags, removeTags: [], escalate: false, ends: true }, 'old-round|1.3.1');
     return t;
   }
 
@@ -60,6 +61,16 @@ describe('Zendesk: a ticket the bot left', () => {
     const events = await zd.eventsFromTicket(String(t.id), 10);
     const tagged = events.find((e) => e.type === 'ticketTagged');
     expect(tagged).toMatchObject({ id: `zendesk:${t.id}:tagged`, past: { botCommented: true } });
+    expect(tagged && transition(undefined, tagged, policy).changed).toBe(false);
+  });
+
+  it('a ticket whose bot comment was marked before markers said where in a round they were written stays left', async () => {
+    const t = await fake.createTicket({ subject: 'code rejected', description: 'help', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
+    // the footer of an earlier version: no ` mid` / ` end` flag
+    await fake.addComment(t.id, { authorId: fake.botId, body: 'Please send two codes.\n\n[twofa-desk ref 0123456789abcdef]', public: true });
+    const tagged = (await zd.eventsFromTicket(String(t.id), Date.now())).find((e) => e.type === 'ticketTagged');
+    expect(tagged).toMatchObject({ past: { botCommented: true } });
+    expect(tagged?.type === 'ticketTagged' ? tagged.past?.botMidRound : 'none').toBeUndefined();
     expect(tagged && transition(undefined, tagged, policy).changed).toBe(false);
   });
 

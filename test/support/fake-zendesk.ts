@@ -1,5 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { installWriteFaults } from './local-desk.js';
+import type { WriteFault } from './ticket-system-contract.js';
 
 /**
  * A fake Zendesk Support account built from the documented shapes (see integrations/ticketing/zendesk/README.md):
@@ -129,6 +131,10 @@ export interface FakeZendesk {
   replyByEmail(ticketId: number, c: { client: MailClient; text: string }): Promise<FakeComment>;
   /** an agent (or the requester) changes tags or status in the agent interface */
   changeTicket(ticketId: number, c: { actorId: number; addTags?: string[]; removeTags?: string[]; status?: FakeStatus }): Promise<void>;
+  /** makes the bot's next ticket write (PUT/POST under /api/v2/tickets) fail once as `kind` (see installWriteFaults) */
+  failNextWrite(kind: WriteFault): void;
+  /** true while a fault set by failNextWrite has not met a write yet */
+  writeFaultPending(): boolean;
   /** sends a delivery again, byte for byte (a duplicate webhook) */
   redeliver(delivery: Delivery): Promise<number>;
   /** waits until every webhook queued so far has been sent */
@@ -331,6 +337,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
   }
 
   const app = Fastify({ logger: false });
+  const failNextWrite = installWriteFaults(app, (req) => (req.method === 'PUT' || req.method === 'POST') && req.url.startsWith('/api/v2/tickets'));
   app.addHook('onRequest', async (req) => {
     (req as FastifyRequest & { arrivedAt: number }).arrivedAt = Date.now();
   });
@@ -493,6 +500,8 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
     injectAnswer(rule) {
       injected.push({ ...rule });
     },
+    failNextWrite,
+    writeFaultPending: () => failNextWrite.pending(),
     refuseStatuses: new Set(),
     deleteGroup(id) {
       const g = groups.get(id);

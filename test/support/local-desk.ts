@@ -1,8 +1,10 @@
 import Fastify from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { DeskStore } from '../../integrations/ticketing/local/desk-store.js';
 import { deskRoutes } from '../../integrations/ticketing/local/desk-routes.js';
 import { WebhookNotifier, type WebhookNotifierOptions } from '../../integrations/ticketing/local/webhook-notifier.js';
+import type { WriteFault } from './ticket-system-contract.js';
 
 export const TEST_WEBHOOK_SECRET = 'test-desk-webhook-secret-0123456789';
 
@@ -29,6 +31,10 @@ export interface LocalDesk {
   notifier: WebhookNotifier | undefined;
   /** stops the server and the notifier; the Redis connection and keys are the caller's */
   close(): Promise<void>;
+  /** makes the next bot-update (the adapter's only write) fail once as `kind` (see installWriteFaults) */
+  failNextWrite(kind: WriteFault): void;
+  /** true while a fault set by failNextWrite has not met a write yet */
+  writeFaultPending(): boolean;
 }
 
 /** The desk's routes on a real HTTP server on a free loopback port, as the intake would serve them. */
@@ -46,6 +52,7 @@ export async function startLocalDesk(opts: LocalDeskOptions): Promise<LocalDesk>
     ...(opts.now ? { now: opts.now } : {}),
   });
   const app = Fastify({ logger: false });
+  const failNextWrite = installWriteFaults(app, (req) => req.method === 'POST' && req.url.split('?')[0]?.endsWith('/bot-update') === true);
   await app.register(deskRoutes, { prefix: '/desk', store, ...(opts.apiToken !== undefined ? { apiToken: opts.apiToken } : {}) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
@@ -56,6 +63,8 @@ export async function startLocalDesk(opts: LocalDeskOptions): Promise<LocalDesk>
       await app.close();
       await store.close();
     },
+    failNextWrite,
+    writeFaultPending: () => failNextWrite.pending(),
   };
 }
 
@@ -108,4 +117,43 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     },
     close: () => app.close(),
   };
+}
+
+/**
+ * Fault injection for a harness whose fake desk is a Fastify app: call before the fake's own hooks and routes are added, so that
+ * a request log kept in an onSend hook records the status the adapter saw. `isWrite` picks the adapter's writes.
+ * Returns `failNextWrite`, whose `pending()` says whether the fault is still waiting for a write (the harness's
+ * `writeFaultPending`).
+ */
+export function installWriteFaults(app: FastifyInstance, isWrite: (req: FastifyRequest) => boolean): ((kind: WriteFault) => void) & { pending(): boolean } {
+  let next: WriteFault | undefined;
+  const lost = new WeakSet<FastifyRequest>();
+  // preHandler: after the fake's onRequest hooks, before its route applies anything
+  app.addHook('preHandler', async (req, reply) => {
+    if (next === undefined || !isWrite(req)) return;
+    const kind = next;
+    next = undefined;
+    switch (kind) {
+      case 'unreachable':
+        reply.hijack();
+        req.raw.socket.destroy();
+        return;
+      case 'status500':
+        return reply.code(500).send({ error: 'InternalError', description: 'injected by the contract: not applied' });
+      case 'rateLimited':
+        return reply.code(429).header('retry-after', '1').send({ error: 'RateLimited', description: 'injected by the contract: not applied' });
+      case 'appliedThenLost':
+        lost.add(req);
+        return;
+    }
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!lost.has(req)) return payload;
+    void reply.code(500).header('content-type', 'application/json');
+    return JSON.stringify({ error: 'InternalError', description: 'injected by the contract: applied, answer lost' });
+  });
+  const failNextWrite = (kind: WriteFault): void => {
+    next = kind;
+  };
+  return Object.assign(failNextWrite, { pending: () => next !== undefined });
 }

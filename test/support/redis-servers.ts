@@ -33,6 +33,11 @@ interface ServerProcess {
   /** what the process wrote (warnings and errors), for a failure's message */
   output(): string;
   stop(): Promise<void>;
+  /**
+   * Sends `signal` to the process: SIGSTOP freezes it (a replica that lags), SIGCONT lets it go on, SIGKILL crashes it
+   * without a clean shutdown (and waits until it is gone).
+   */
+  signal(signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void>;
 }
 
 function spawnRedis(port: number, args: string[]): ServerProcess {
@@ -55,6 +60,17 @@ function spawnRedis(port: number, args: string[]): ServerProcess {
         if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
+      }),
+    signal: (signal) =>
+      new Promise<void>((resolve) => {
+        if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (signal !== 'SIGKILL') {
+          child.kill(signal);
+          return resolve();
+        }
+        child.once('exit', () => resolve());
+        // a frozen process dies of SIGKILL too
+        child.kill('SIGKILL');
       }),
   };
 }
@@ -178,6 +194,13 @@ export interface SentinelGroup {
   masterPort(): Promise<number | undefined>;
   /** SENTINEL FAILOVER on the first sentinel, then waits until every sentinel names the other server and it is a master */
   failover(): Promise<{ from: number; to: number }>;
+  /**
+   * Sends `signal` to the data server on `port` (one of `dataPorts`): SIGSTOP to make a replica lag behind its
+   * master, SIGCONT to let it go on, SIGKILL to crash a master the way a machine dies (no clean shutdown, no sync).
+   */
+  signalDataServer(port: number, signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void>;
+  /** waits until every sentinel names `port` as master and it answers as one (after a crash of the old master) */
+  waitForMaster(port: number, ms?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -213,6 +236,8 @@ export async function startSentinelGroup(opts: { password: string; sentinelPassw
   const data = [master, replica];
   const servers: ServerProcess[] = [...data];
   const stop = async () => {
+    // a frozen server would never see the SIGTERM
+    await Promise.all(data.map((s) => s.signal('SIGCONT')));
     await Promise.all(servers.map((s) => s.stop()));
     await rm(dir, { recursive: true, force: true });
   };
@@ -261,6 +286,12 @@ export async function startSentinelGroup(opts: { password: string; sentinelPassw
       const ports = await Promise.all(sentinelPorts.map(masterPortOf));
       return ports.every((p) => p === ports[0]) ? ports[0] : undefined;
     };
+    const waitForMaster = async (to: number, ms = 30_000) => {
+      await waitFor('every sentinel to name the new master', async () => ((await masterPort().catch(() => undefined)) === to ? true : undefined), ms);
+      await dataClient(to, (c) =>
+        waitFor('the new master to take writes', async () => ((await c.info('replication')).includes('role:master') ? true : undefined), 10_000),
+      );
+    };
     return {
       name,
       sentinels: sentinelPorts.map((p) => `127.0.0.1:${p}`),
@@ -276,6 +307,12 @@ export async function startSentinelGroup(opts: { password: string; sentinelPassw
         );
         return { from: from ?? 0, to };
       },
+      async signalDataServer(port, signal) {
+        const server = port === m ? master : port === r ? replica : undefined;
+        if (!server) throw new Error(`port ${port} is not a data server of this group (${m}, ${r})`);
+        await server.signal(signal);
+      },
+      waitForMaster,
       stop,
     };
   } catch (err) {

@@ -131,6 +131,8 @@ const OUTCOMES: Record<StateName, Partial<Record<EventType, Outcome>>> = {
     resyncRejected: ['awaiting_codes', ['updateTicket', 'setTimer']],
     codesHeld: ['escalated', ['updateTicket']],
     groupAdded: ['awaiting_retest', ['updateTicket', 'setTimer']],
+    // held (no effects): acted on once the workflow waits again (transition-rebuild.ts holdBack)
+    commentAdded: ['resyncing', []],
   },
   awaiting_retest: {
     ...HANDOFF,

@@ -3,6 +3,9 @@ import { UsageError, type CliCommand, type CliContext } from './command.js';
 /** `twofa-desk <command> …`: each command lives in its own file and is loaded only when used. */
 const COMMANDS: Record<string, { usage: string; load: () => Promise<CliCommand> }> = {
   zendesk: { usage: 'zendesk check', load: async () => (await import('./zendesk-check.js')).run },
+  jira: { usage: 'jira check', load: async () => (await import('./jira-check.js')).run },
+  rt: { usage: 'rt check', load: async () => (await import('./rt-check.js')).run },
+  servicenow: { usage: 'servicenow check', load: async () => (await import('./servicenow-check.js')).run },
   platform: { usage: 'platform check', load: async () => (await import('./platform-check.js')).run },
   report: { usage: 'report [--since 7d] [--from ISO --to ISO] [--format table|csv|json]', load: async () => (await import('./report.js')).run },
   ticket: { usage: 'ticket show|retry|handoff <system> <id> [--json] | ticket escalate <system> <id> --reason "..." [--json]', load: async () => (await import('./ticket.js')).run },

@@ -29,6 +29,10 @@ export interface SimulatedUserDeps {
 
 const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
 const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest']);
+/** the default texts of the bot's closing replies (resolved, resolved_auth_seen, timed_out, escalated) */
+const ENDED_REPLY = /marking this as solved|successful login since we resynced|closing this for now|colleague will take it from here/i;
+/** the default texts that ask for the re-test (ask_retest, ask_retest_in_sync, reminder_retest, retest_unclear) */
+const RETEST_REPLY = /log in|reply "works"/i;
 const AGENT_ID = 'agent-demo';
 
 /**
@@ -46,6 +50,18 @@ export class SimulatedUser {
   constructor(private readonly deps: SimulatedUserDeps) {
     this.tk = ticketKey('local', deps.ticketId);
     this.answers = new ScriptedAnswers({ scenario: deps.scenario, token: deps.token, sent: deps.sent, login: (userName, code) => this.login(userName, code) });
+  }
+
+  /**
+   * A person answers the bot's last message. The state tells its kind apart, except after a Redis failover, when the
+   * bot's record can lag what the ticket shows (it catches up from the ticket): then the message itself says whether
+   * the ticket is closed or the bot waits for the re-test.
+   */
+  private async askedFor(state: WorkflowState | undefined, lastReply: string | undefined): Promise<WorkflowState | undefined> {
+    if (!state || lastReply === undefined || !WAITING.has(state.status)) return state;
+    // The bot's last word closed the ticket: a person stops there, whatever the bot's record says.
+    if (ENDED_REPLY.test(lastReply)) return { ...state, status: 'resolved' };
+    return RETEST_REPLY.test(lastReply) ? { ...state, status: 'awaiting_retest' } : state;
   }
 
   private readState(): Promise<WorkflowState | undefined> {
@@ -82,8 +98,9 @@ export class SimulatedUser {
     const { deps } = this;
     // Comments first, then the state: the bot saves its new state before it posts the reply, so a state read
     // after seeing a reply is at least the one that reply belongs to.
-    const botReplies = (await this.comments()).filter((c) => c.authorRole === 'bot' && c.public).length;
-    const state = await this.readState();
+    const replies = (await this.comments()).filter((c) => c.authorRole === 'bot' && c.public);
+    const botReplies = replies.length;
+    const state = await this.askedFor(await this.readState(), replies.at(-1)?.body);
     if (state && TERMINAL.has(state.status) && !(await this.hasPendingEffects())) return { state, done: true };
     const agent = deps.scenario.script.agent;
     if (state?.status === 'awaiting_approval' && agent && !this.agentAnswered) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommentAddedSchema } from './events.js';
 import { RequesterSchema, TicketStatusSchema } from './model.js';
 
 /**
@@ -21,6 +22,8 @@ export const ResyncOtpSchema = z.object({
   /** the end user's comment that holds the two codes */
   commentId: z.string(),
   codeLength: z.union([z.literal(6), z.literal(8)]),
+  /** sent by a workflow rebuilt from the ticket: the lost one may have sent these very codes (see EffectContext) */
+  rebuilt: z.boolean().optional(),
 });
 export const ResyncChallengeSchema = z.object({
   type: z.literal('resyncChallenge'),
@@ -31,6 +34,7 @@ export const ResyncChallengeSchema = z.object({
   /** the end user's comment that holds the response */
   commentId: z.string(),
   codeLength: z.union([z.literal(6), z.literal(8)]),
+  rebuilt: z.boolean().optional(),
 });
 /** The platform cannot resync: the worker reads the codes from the comment and holds them for an agent's one-time page. */
 export const HoldCodesSchema = z.object({
@@ -60,6 +64,20 @@ export const UpdateTicketSchema = z.object({
   removeTags: z.array(z.string()).default([]),
   /** assign the ticket to the configured escalation group */
   escalate: z.boolean().default(false),
+  /**
+   * this update tells how the round ended (resolved, timed out, escalated, not finished): the ticket system marks its
+   * comments so, and a workflow lost after it is never rebuilt (the bot left the ticket); unset in the middle of a round
+   */
+  ends: z.boolean().optional(),
+});
+/**
+ * Hands the requester's comments a rebuilt workflow held back (stored, without text) to the ticket's inbox again,
+ * now that it is ready for them: the worker appends them under ids of their own and reads their text as usual.
+ */
+export const ReplayCommentsSchema = z.object({
+  type: z.literal('replayComments'),
+  ...base,
+  comments: z.array(CommentAddedSchema).min(1),
 });
 export const SetTimerSchema = z.object({
   type: z.literal('setTimer'),
@@ -81,6 +99,7 @@ export const EffectSchema = z.discriminatedUnion('type', [
   CheckAuthLogSchema,
   UpdateTicketSchema,
   SetTimerSchema,
+  ReplayCommentsSchema,
 ]);
 
 export type Effect = z.infer<typeof EffectSchema>;

@@ -10,13 +10,23 @@ const result = { ...base, effectId: z.string().min(1) };
 /**
  * `past`: what the ticket system shows of the ticket beyond its tags, for a ticket with no workflow (it may have
  * expired): `watchTagAdded`, this event comes from an agent's (or the help desk's) change that added the watch tag,
- * a deliberate (re)open; `botCommented`, the ticket carries a comment of the bot's (its marker, or the bot as author).
+ * a deliberate (re)open; `botCommented`, the ticket carries a comment of the bot's (its marker, or the bot as author);
+ * `botMidRound`, the bot's last comment was written in the middle of a round (its marker does not say the round
+ * ended), at `botLastAt` (ms): a workflow whose state was lost (a Redis failover) may be rebuilt from the ticket.
+ * An adapter that cannot tell leaves both out, and such a ticket stays left.
  */
 export const TicketTaggedSchema = z.object({
   type: z.literal('ticketTagged'),
   ...base,
   ticket: TicketSnapshotSchema,
-  past: z.object({ watchTagAdded: z.boolean().optional(), botCommented: z.boolean().optional() }).optional(),
+  past: z
+    .object({
+      watchTagAdded: z.boolean().optional(),
+      botCommented: z.boolean().optional(),
+      botMidRound: z.boolean().optional(),
+      botLastAt: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
 });
 
 /**
@@ -31,6 +41,13 @@ export const CommentAddedSchema = z.object({
   authorRole: ActorRoleSchema,
   public: z.boolean(),
   text: z.string().optional(),
+  /**
+   * read from the ticket's history (not from a live notification): a comment of the bot's came after this one, so
+   * the bot has answered it; a workflow rebuilt from the ticket acts on it again without writing its answer twice
+   */
+  answered: z.boolean().optional(),
+  /** read from the ticket's history: when the comment was written (ms, the ticket system's clock) */
+  writtenAt: z.number().int().nonnegative().optional(),
 });
 
 export const TagsChangedSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MatchedBySchema } from './events.js';
+import { CommentAddedSchema, MatchedBySchema } from './events.js';
 import { PlatformUserSchema, RequesterSchema, TokenInfoSchema } from './model.js';
 import { PlatformTraitsSchema } from './platform-traits.js';
 
@@ -86,6 +86,9 @@ export const TimerSchema = z.object({
  * The whole of one ticket's workflow, as stored (JSON in Redis). Holds no OTP code or challenge response:
  * a reply with codes is remembered by its comment id only.
  */
+/** requester comments a workflow holds back at most while it is busy (more go to an agent) */
+export const MAX_DEFERRED = 20;
+
 export const WorkflowStateSchema = z.object({
   ticket: z.object({ system: z.string(), id: z.string(), subject: z.string().default(''), requester: RequesterSchema }),
   status: StateNameSchema,
@@ -142,6 +145,24 @@ export const WorkflowStateSchema = z.object({
       fallbackReason: z.string().optional(),
     })
     .optional(),
+  /** when the workflow was rebuilt from the ticket after its state was lost (see transition-rebuild.ts) */
+  rebuiltAt: z.number().int().optional(),
+  /**
+   * while a rebuilt workflow catches up with the ticket: `quiet`, the ticket already shows the bot's answer to the
+   * event being acted on, so its steps are not written again
+   */
+  rebuild: z
+    .object({
+      quiet: z.boolean(),
+      /** quiet because the requester's comment being acted on was answered on the ticket (not just the rebuild's start) */
+      byAnswer: z.boolean().optional(),
+    })
+    .optional(),
+  /**
+   * the requester's comments that came while the workflow was busy (resyncing; a rebuilt one also while it reads the
+   * user again), stored without text, handed back to the inbox once it waits for them
+   */
+  held: z.array(CommentAddedSchema).max(MAX_DEFERRED).optional(),
   /** ids of the last events applied (bounded), so a duplicate changes nothing */
   appliedEventIds: z.array(z.string()),
   /** bounded trail of transitions, for the agents' note and `ticket show` */

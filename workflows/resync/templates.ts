@@ -106,6 +106,8 @@ Without an answer by {{deadline}} the ticket is escalated.`,
   note_outcome_unknown: `[twofa-desk] The platform did not answer the resync of token {{serial}}: the outcome is unknown, so the same codes are not sent again. Asked the requester for two new codes; resyncs sent on this ticket: {{resyncTries}} of {{resyncTriesPerTicket}}.`,
   note_resolved_confirmed: `[twofa-desk] Solved: the requester confirmed the login works after the resync of token {{serial}}.`,
   note_resolved_auth_seen: `[twofa-desk] Solved: the platform shows a successful login at {{lastSuccessAt}}, after the resync of token {{serial}} at {{resyncedAt}}.`,
+  note_rebuilt: `[twofa-desk] The bot lost its record of this ticket (its Redis failed over) and rebuilt it from the ticket: it reads the user again and goes on from the last message it wrote, without writing that message again. Replies the requester sent meanwhile are acted on now.`,
+  note_rewound: `[twofa-desk] The bot's record of this ticket went back to an older version (its Redis failed over): the ticket shows it answered a reply its record had not seen. It acts on the replies again without writing its answers twice; codes its earlier record already used count as used by it.`,
   note_timed_out: `[twofa-desk] No answer from the requester since {{since}} ({{reminders}} reminders sent), so the ticket was closed as no response. A reply from the requester starts over.`,
 
   note_escalated: `[twofa-desk] Escalated: the bot stopped and an agent needs to take over.

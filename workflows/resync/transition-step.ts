@@ -49,6 +49,10 @@ export class Step {
   readonly at: number;
   private readonly actions: Action[] = [];
   private update: TicketUpdate | undefined;
+  /** an internal note written even while a rebuilt workflow is quiet (the note that says it was rebuilt) */
+  private loudNote: string | undefined;
+  /** whether this step is quiet, decided before the rebuild bookkeeping ended (see transition-rebuild.ts) */
+  private quiet: boolean | undefined;
   private timer: { kind: 'reminder' | 'timeout'; dueAt: number } | undefined;
   /** timers beside the waiting state's own (SLA): they keep the id the caller gives them and are never replaced */
   private readonly fixedTimers: Array<{ timerId: string; kind: 'sla_risk'; dueAt: number }> = [];
@@ -104,6 +108,15 @@ export class Step {
     u.internalNote = u.internalNote ? `${u.internalNote}\n\n${text}` : text;
   }
 
+  quietThisStep(quiet: boolean): void {
+    this.quiet = quiet;
+  }
+
+  /** An internal note that is written even while a rebuilt workflow leaves out what the ticket already shows. */
+  noteAlways(text: string): void {
+    this.loudNote = this.loudNote ? `${this.loudNote}\n\n${text}` : text;
+  }
+
   setTicketStatus(status: TicketStatus): void {
     this.ticket().status = status;
   }
@@ -152,15 +165,22 @@ export class Step {
   }
 
   finish(): TransitionResult {
-    const bodies: Array<DistributiveOmit<Effect, 'id'>> = [...this.actions];
-    if (this.update) {
-      if (this.update.publicReply !== undefined && this.s.sla.firstPublicReplyAt === undefined) this.s.sla.firstPublicReplyAt = this.at;
-      bodies.push({ type: 'updateTicket', ...this.update, removeTags: [] });
+    // A rebuilt workflow sends its resyncs marked: the codes may be ones the lost workflow already used.
+    const rebuilt = this.s.rebuild !== undefined;
+    const marked = this.actions.map((a) => (rebuilt && (a.type === 'resyncOtp' || a.type === 'resyncChallenge') ? { ...a, rebuilt: true } : a));
+    // Replayed comments go last: the step's other effects keep the indexes (and so the ticket updates the idempotency
+    // keys) they have when the comments came one by one, as they did before a failover.
+    const bodies: Array<DistributiveOmit<Effect, 'id'>> = marked.filter((a) => a.type !== 'replayComments');
+    const replays = marked.filter((a) => a.type === 'replayComments');
+    const update = this.ticketUpdate();
+    if (update) {
+      if (update.publicReply !== undefined && this.s.sla.firstPublicReplyAt === undefined) this.s.sla.firstPublicReplyAt = this.at;
+      bodies.push({ type: 'updateTicket', ...update, removeTags: [], ...(CLOSING.has(this.s.status) ? { ends: true } : {}) });
     }
     for (const t of this.fixedTimers) bodies.push({ type: 'setTimer', ...t });
     if (!CLOSING.has(this.s.status)) this.s.closingUpdate = undefined;
     if (!UNFINISHED.has(this.s.status)) this.s.deskFailure = undefined;
-    if (bodies.length === 0 && !this.timer) return { state: this.s, effects: [], changed: true };
+    if (bodies.length === 0 && replays.length === 0 && !this.timer) return { state: this.s, effects: [], changed: true };
 
     this.s.seq += 1;
     const prefix = `${this.s.round}.${this.s.seq}`;
@@ -169,12 +189,34 @@ export class Step {
       this.s.timer = { id: timerId, ...this.timer };
       bodies.push({ type: 'setTimer', timerId, ...this.timer });
     }
+    bodies.push(...replays);
     const effects = bodies.map((body, index) => ({ ...body, id: `${prefix}.${index}` }) as Effect);
     const awaited = effects.find((e) => AWAITED.has(e.type));
     if (awaited) this.s.awaiting = awaited.id;
-    const update = effects.find((e) => e.type === 'updateTicket');
-    if (update && CLOSING.has(this.s.status)) this.s.closingUpdate = update.id;
+    const updateEffect = effects.find((e) => e.type === 'updateTicket');
+    if (updateEffect && CLOSING.has(this.s.status)) this.s.closingUpdate = updateEffect.id;
     return { state: this.s, effects, changed: true };
+  }
+
+  /**
+   * The step's ticket update as sent: while a rebuilt workflow is quiet (the ticket shows its answer already) none
+   * but the note that is always written, and for a step that ends the round its status, tags and escalation.
+   */
+  private ticketUpdate(): TicketUpdate | undefined {
+    let update = this.update;
+    if (update && (this.quiet ?? this.s.rebuild?.quiet)) {
+      // The end of a round is sent again without its comments: the ticket system's answer (taken, or refused) is what
+      // says whether the round is done, never the state's memory of it.
+      const { publicReply: _reply, internalNote: _note, ...changes } = update;
+      update = CLOSING.has(this.s.status) ? changes : undefined;
+    }
+    if (this.loudNote !== undefined) {
+      const base = update ?? { addTags: [], escalate: false };
+      update = { ...base, internalNote: base.internalNote ? `${this.loudNote}\n\n${base.internalNote}` : this.loudNote };
+    }
+    if (!update) return undefined;
+    const changes = update.publicReply !== undefined || update.internalNote !== undefined || update.status !== undefined || update.addTags.length > 0 || update.escalate;
+    return changes ? update : undefined;
   }
 
   private ticket(): TicketUpdate {

@@ -10,6 +10,7 @@ import { escalate, handOff } from './transition-outcomes.js';
 import { onSlaRiskDue, startSlaTimers } from './transition-sla.js';
 import { isAwaited, Step, type TransitionResult } from './transition-step.js';
 import { closingUpdateFailed, onClosingUpdateFailed, onUnfinished } from './transition-unfinished.js';
+import { holdBack, lostMidRound, noticeRewind, releaseHeldBack, startRebuild } from './transition-rebuild.js';
 
 export type { TransitionResult } from './transition-step.js';
 
@@ -73,8 +74,15 @@ export function transition(state: WorkflowState | undefined, event: WorkflowEven
     // A timed-out ticket has no tag of its own: the comments the bot wrote before it timed out mark it.
     const endTags = [policy.resolvedTag, policy.escalatedTag, policy.handoffTag];
     const botWasHere = event.past?.botCommented === true || event.ticket.tags.some((t) => endTags.includes(t));
-    if (botWasHere && event.past?.watchTagAdded !== true) return none;
+    const rebuilding = botWasHere && lostMidRound(event, policy);
+    if (botWasHere && event.past?.watchTagAdded !== true && !rebuilding) return none;
     const step = new Step(initialState(event.ticket, event.at), event, policy);
+    if (rebuilding) {
+      startRebuild(step, event);
+      beginRound(step, 'rebuilt from the ticket');
+      startSlaTimers(step);
+      return step.finish();
+    }
     // The ticket system remembers the idempotency keys of the earlier workflow's updates, and these are made of the
     // effect ids: a re-open numbers its steps from its own time on, or its first messages would pass for repeats.
     if (botWasHere) step.s.seq = event.at;
@@ -84,7 +92,10 @@ export function transition(state: WorkflowState | undefined, event: WorkflowEven
   }
   if (state.appliedEventIds.includes(event.id)) return { state, effects: [], changed: false };
   const step = new Step(state, event, policy);
+  noticeRewind(step, state);
+  if (holdBack(step)) return step.finish();
   apply(step);
+  releaseHeldBack(step);
   return step.finish();
 }
 

@@ -1,6 +1,7 @@
 import type { EventOf } from '../../../workflows/resync/events.js';
 import type { TicketSnapshot } from '../../../workflows/resync/model.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import { botPast, othersWithAnswered } from '../bot-trail.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { DeskClient } from './client.js';
@@ -109,10 +110,9 @@ export class LocalDeskAdapter implements TicketSystem {
   async eventsFromTicket(ticketId: string, now: number): Promise<StoredEvent[]> {
     const ticket = await this.client.getTicket(ticketId);
     const events: StoredEvent[] = [];
-    if (ticket.tags.includes(this.watchTag)) events.push(tagged(snapshot(ticket), now, { botCommented: botCommented(ticket) }));
-    for (const c of ticket.comments) {
-      if (!isBot(c.authorRole, c.authorId)) events.push(commentAdded(ticket.id, c, now));
-    }
+    const comments = ticket.comments.map(toComment);
+    if (ticket.tags.includes(this.watchTag)) events.push(tagged(snapshot(ticket), now, botPast(comments)));
+    for (const { comment, answered } of othersWithAnswered(comments)) events.push({ ...commentAdded(ticket.id, comment, now), ...(answered ? { answered } : {}), writtenAt: comment.createdAt });
     return events;
   }
 
@@ -239,10 +239,12 @@ function reopenedBy(role: string): boolean {
   return role === 'agent' || role === 'system';
 }
 
-function commentAdded(ticketId: string, c: Pick<DeskComment, 'id' | 'authorId' | 'authorRole' | 'public'>, now: number): EventOf<'commentAdded'> {
+function commentAdded(ticketId: string, c: Pick<TicketComment, 'id' | 'authorId' | 'authorRole' | 'public'>, now: number): EventOf<'commentAdded'> {
   return { type: 'commentAdded', id: `${SYSTEM}:${ticketId}:comment:${c.id}`, at: now, commentId: c.id, authorId: c.authorId, authorRole: c.authorRole, public: c.public };
 }
 
+/** The desk's comment as the workflow sees it: the bot is its role or its author id (see isBot). */
 function toComment(c: DeskComment): TicketComment {
-  return { id: c.id, authorId: c.authorId, authorRole: c.authorRole, public: c.public, body: c.body, createdAt: c.createdAt };
+  const authorRole = isBot(c.authorRole, c.authorId) ? 'bot' : c.authorRole;
+  return { id: c.id, authorId: c.authorId, authorRole, public: c.public, body: c.body, createdAt: c.createdAt, ...(c.round === 'end' ? { ends: true } : c.round === 'mid' ? { midRound: true } : {}) };
 }

@@ -327,7 +327,7 @@ export class DeskStore {
     ];
     const outcome = await this.update(ticketId, idempotencyKey, texts.length, (current, at, ids) => {
       const comments = texts.map((t, i) =>
-        DeskCommentSchema.parse({ id: ids[i], ticketId, authorId: BOT_AUTHOR_ID, authorRole: 'bot', public: t.public, body: t.body, createdAt: at, idempotencyKey }),
+        DeskCommentSchema.parse({ id: ids[i], ticketId, authorId: BOT_AUTHOR_ID, authorRole: 'bot', public: t.public, body: t.body, createdAt: at, idempotencyKey, round: update.ends ? 'end' : 'mid' }),
       );
       const changes: DeskChange[] = comments.map((c) => commentCreated(c, at));
       const gone = new Set(update.removeTags);

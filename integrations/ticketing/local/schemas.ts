@@ -63,6 +63,11 @@ export const DeskCommentSchema = z.object({
   createdAt: millis,
   /** set on the bot's comments: the effect that wrote them */
   idempotencyKey: z.string().optional(),
+  /**
+   * set on the bot's comments: `end` when the update told how a round ended (its `ends`), `mid` otherwise; none on
+   * comments written before the desk kept it (the bot is then taken to have left)
+   */
+  round: z.enum(['mid', 'end']).optional(),
 });
 export type DeskComment = z.infer<typeof DeskCommentSchema>;
 

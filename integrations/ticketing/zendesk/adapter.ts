@@ -9,7 +9,8 @@ import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSys
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { ZendeskAccountLimiter } from './account-limiter.js';
 import { SYSTEM, ZendeskClient, type TicketUpdateBody } from './client.js';
-import { commentMarker, hasMarker, withMarker, type CommentPart } from './comment-marker.js';
+import { botPast, othersWithAnswered } from '../bot-trail.js';
+import { commentMarker, hasMarker, markersIn, roundFields, roundMarkIn, withMarker, type CommentPart } from './comment-marker.js';
 import type { ZendeskConfig } from './config.js';
 import {
   CommentAddedEventSchema,
@@ -176,7 +177,7 @@ export class ZendeskAdapter implements TicketSystem {
     const pending = comments.filter((c) => !posted.has(commentMarker(idempotencyKey, c.part)));
     for (const [i, c] of pending.entries()) {
       const last = i === pending.length - 1;
-      const comment = { body: withMarker(c.body, idempotencyKey, c.part), public: c.public };
+      const comment = { body: withMarker(c.body, idempotencyKey, c.part, { round: update.ends === true ? 'end' : 'mid' }), public: c.public };
       this.remember(await this.client.updateTicket(ticketId, { comment, ...(last ? await changes() : {}) }, 'unsent'));
     }
     // Everything was posted before (or there is no comment): the changes alone are safe to send again.
@@ -261,10 +262,8 @@ export class ZendeskAdapter implements TicketSystem {
     const content = await this.readTicket(ticketId);
     const comments = await this.commentsOf(content.ticket, { skipDescription: true });
     const events: StoredEvent[] = [];
-    if (content.ticket.tags.includes(this.config.watchTag)) events.push(tagged(await this.snapshot(content), now, { botCommented: comments.some((c) => c.authorRole === 'bot') }));
-    for (const c of comments) {
-      if (c.authorRole !== 'bot') events.push(commentAdded(ticketId, c, now));
-    }
+    if (content.ticket.tags.includes(this.config.watchTag)) events.push(tagged(await this.snapshot(content), now, botPast(comments)));
+    for (const { comment, answered } of othersWithAnswered(comments)) events.push({ ...commentAdded(ticketId, comment, now), ...(answered ? { answered } : {}), writtenAt: comment.createdAt });
     return events;
   }
 
@@ -441,7 +440,9 @@ export class ZendeskAdapter implements TicketSystem {
     const out: TicketComment[] = [];
     for (const [i, c] of comments.entries()) {
       if (opts.skipDescription && i === 0) continue;
-      out.push({ id: String(c.id), authorId: String(c.author_id), authorRole: await this.authorRole(c, ticket.requester_id, bot, known), public: c.public, body: c.body, createdAt: Date.parse(c.created_at) });
+      const authorRole = await this.authorRole(c, ticket.requester_id, bot, known);
+      const round = authorRole === 'bot' ? roundFields(roundMarkIn(c.body)) : {};
+      out.push({ id: String(c.id), authorId: String(c.author_id), authorRole, public: c.public, body: c.body, createdAt: Date.parse(c.created_at), ...round });
     }
     return out;
   }
@@ -480,7 +481,7 @@ export class ZendeskAdapter implements TicketSystem {
     const found = new Set<string>();
     for (const c of comments) {
       if (c.author_id !== bot) continue;
-      for (const m of c.body.match(/\[twofa-desk ref [0-9a-f]{16}\]/g) ?? []) found.add(m);
+      for (const m of markersIn(c.body)) found.add(m);
     }
     return found;
   }

@@ -21,9 +21,13 @@ export interface LocalPlatformOptions {
   /** in [0, 1): replaces node:crypto's randomInt for challenges, so tests can predict them */
   random?: () => number;
   now?: () => number;
+  /** the connection was opened for this platform alone (TWOFA_LOCAL_REDIS_URL): close() ends it */
+  ownsRedis?: boolean;
 }
 
 const CHALLENGE_DIGITS = 8;
+/** how long the codes of a token's last resync, sent again, find it in sync by them (see madeLastResync) */
+const REPEAT_WINDOW_MS = 15 * 60_000;
 // A conflict needs another process to move the same token between our read and write; a few
 // rounds settle any real contention, more would mean something loops.
 const MAX_CAS_ROUNDS = 5;
@@ -44,8 +48,10 @@ export class LocalPlatform implements TwoFactorPlatform {
   private readonly authWindow: number;
   private readonly random: (() => number) | undefined;
   private readonly now: () => number;
+  private readonly ownRedis: Redis | undefined;
 
   constructor(options: LocalPlatformOptions) {
+    this.ownRedis = options.ownsRedis ? options.redis : undefined;
     this.store = new LocalPlatformStore(options.redis, options.prefix);
     this.lookAheadWindow = options.lookAheadWindow ?? 1000;
     this.authWindow = options.authWindow ?? 3;
@@ -64,8 +70,10 @@ export class LocalPlatform implements TwoFactorPlatform {
     return this.store.clear();
   }
 
-  /** Nothing to release: the Redis connection belongs to whoever passed it in. */
-  async close(): Promise<void> {}
+  /** Ends the connection when it is the platform's own; otherwise it belongs to whoever passed it in. */
+  async close(): Promise<void> {
+    await this.ownRedis?.quit().catch(() => this.ownRedis?.disconnect());
+  }
 
   async findUsers(query: UserQuery): Promise<PlatformUser[]> {
     const asked = (['email', 'userName', 'lastName'] as const satisfies readonly UserField[])
@@ -106,15 +114,27 @@ export class LocalPlatform implements TwoFactorPlatform {
     return { challenge };
   }
 
-  resyncOtp(userId: string, serial: string, code1: string, code2: string): Promise<ResyncOutcome> {
-    return this.resync(userId, serial, (token) => {
+  async resyncOtp(userId: string, serial: string, code1: string, code2: string): Promise<ResyncOutcome> {
+    let behind: number | null = null;
+    const outcome = await this.resync(userId, serial, (token) => {
       const window = this.lookAheadWindow;
       const ahead = findConsecutive(token.secret, token.counter, window, code1, code2, token.digits);
       if (ahead !== null) return { expectedCounter: token.counter, newCounter: ahead + 2 };
       const from = Math.max(0, token.counter - window);
-      const behind = findConsecutive(token.secret, from, token.counter - from, code1, code2, token.digits);
+      behind = findConsecutive(token.secret, from, token.counter - from, code1, code2, token.digits);
       return behind !== null ? 'codes_already_used' : 'codes_not_in_window';
     });
+    return behind !== null && !outcome.ok && outcome.reason === 'codes_already_used' && (await this.madeLastResync(serial, behind)) ? { ok: true, repeated: true } : outcome;
+  }
+
+  /**
+   * Whether the codes at `position` are the very ones the token's last resync was made with, within REPEAT_WINDOW_MS:
+   * the same request again (its answer lost, or the caller's record of it) finds the token in sync by them, as a
+   * console shows it. Older, or codes a login used, stay "already used".
+   */
+  private async madeLastResync(serial: string, position: number): Promise<boolean> {
+    const [last] = await this.store.changeLog(serial);
+    return last?.action === 'resync' && last.toCounter === position + 2 && this.now() - last.at <= REPEAT_WINDOW_MS;
   }
 
   resyncChallenge(userId: string, serial: string, challenge: string, response: string): Promise<ResyncOutcome> {
