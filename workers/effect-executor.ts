@@ -118,7 +118,7 @@ export class EffectExecutor {
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'codes', codeLength: effect.codeLength });
         if (parsed.kind !== 'codes') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
-        const outcome = await platform.resyncOtp(effect.userId, effect.serial, parsed.codes[0], parsed.codes[1]);
+        const outcome = await platform.resyncOtp(effect.userId, effect.serial, parsed.codes[0], parsed.codes[1], { requestId: ctx.key });
         return this.resyncResult(base, outcome, ctx, effect.userId);
       }
       case 'resyncChallenge': {

@@ -23,8 +23,8 @@ export interface UserQuery {
 
 /**
  * The outcome of a resync the platform answered (a refusal is an answer, not an error). `alreadyInSync`: the first
- * code simply authenticated (nothing changed). `repeated`: these very codes made the token's last resync a moment ago
- * (the same request again, its answer or the caller's record of it lost): in sync, nothing changed. `outcome_unknown`: no answer, the codes may have been used.
+ * code simply authenticated (nothing changed). `repeated`: the same request (its `requestId`) made the token's last
+ * resync with these very codes (its answer, or the caller's record of it, was lost): in sync, nothing changed. `outcome_unknown`: no answer, the codes may have been used.
  * `lockout_risk`: not sent, one more failure could lock the user out. `fail_limit`: the codes matched and the token
  * is in sync, but it is at its fail limit (every login refused until an admin resets the fail counter) and the
  * adapter could not reset it.
@@ -32,6 +32,15 @@ export interface UserQuery {
 export type ResyncOutcome =
   | { ok: true; alreadyInSync?: boolean; repeated?: boolean }
   | { ok: false; reason: 'codes_not_in_window' | 'codes_already_used' | 'token_locked' | 'outcome_unknown' | 'lockout_risk' | 'fail_limit' };
+
+/**
+ * `requestId`: the caller's id of this resync, the same when the caller sends it again (the bot: the effect's key). A
+ * platform that records it with the resync answers the same request again, once its codes are used, as its own
+ * success (`repeated`); codes sent under another id stay "already used".
+ */
+export interface ResyncRequest {
+  requestId?: string;
+}
 
 export interface AuthRecord {
   at: number;
@@ -55,7 +64,7 @@ export interface TwoFactorPlatform {
   /** issues a fresh numeric challenge for a challenge/response token (KT-4) */
   startChallenge(userId: string, serial: string): Promise<{ challenge: string }>;
   /** RFC 4226 §7.4: two consecutive codes searched in the look-ahead window; the counter moves past them */
-  resyncOtp(userId: string, serial: string, code1: string, code2: string): Promise<ResyncOutcome>;
+  resyncOtp(userId: string, serial: string, code1: string, code2: string, request?: ResyncRequest): Promise<ResyncOutcome>;
   /** the token's response to `challenge` searched in the look-ahead window */
   resyncChallenge(userId: string, serial: string, challenge: string, response: string): Promise<ResyncOutcome>;
   /** authentications of the user at or after `since` (ms), newest first */

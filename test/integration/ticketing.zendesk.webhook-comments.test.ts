@@ -123,7 +123,7 @@ describe('Zendesk comment events: what the signed webhook carries is not read ag
       await zd.applyUpdate(String(t.id), { publicReply: 'Please reply with two codes in a row.', status: 'pending', addTags: [], removeTags: [], escalate: false }, 'k3');
       await lastDelivery();
       const reply = await fake.replyByEmail(t.id, { client, text: '287082 359152' });
-      expect(reply.body).toMatch(/\[twofa-desk ref [0-9a-f]{16}\]/);
+      expect(reply.body).toMatch(/\[twofa-desk ref [0-9a-f]{16}( mid| end)?\]/);
       fake.deliveries.pop();
       const { events, calls } = await lastDelivery();
       expect(calls).toEqual([]);

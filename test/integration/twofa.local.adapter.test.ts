@@ -189,6 +189,17 @@ describe('LocalPlatform (real Redis)', () => {
       expect(await platform.resyncOtp('u1', 'MP-1', a, b)).toEqual({ ok: false, reason: 'codes_already_used' });
     });
 
+    it('answers the same request again (its id) as its own success, and the same codes under another id as used', async () => {
+      const phone = alicePhone(300);
+      const [a, b] = [phone.nextCode(), phone.nextCode()];
+      expect(await platform.resyncOtp('u1', 'MP-1', a, b, { requestId: 'local:7|1.5.0' })).toEqual({ ok: true });
+      // the bot's record of the answer lost (a Redis failover): the same effect again finds the token in sync by it
+      expect(await platform.resyncOtp('u1', 'MP-1', a, b, { requestId: 'local:7|1.5.0' })).toEqual({ ok: true, repeated: true });
+      expect(await platform.resyncOtp('u1', 'MP-1', a, b, { requestId: 'local:8|1.5.0' })).toEqual({ ok: false, reason: 'codes_already_used' });
+      expect(await platform.resyncOtp('u1', 'MP-1', a, b)).toEqual({ ok: false, reason: 'codes_already_used' });
+      expect((await platform.changeLog('MP-1')).map((c) => c.requestId)).toEqual(['local:7|1.5.0']);
+    });
+
     it('answers codes_not_in_window for codes past the look-ahead window, and accepts the last pair inside it', async () => {
       const small = platformWith({ lookAheadWindow: 100 });
       const far = alicePhone(100);

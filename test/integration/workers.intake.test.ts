@@ -190,7 +190,7 @@ describe('the HTTP intake: metrics', () => {
 describe('configuration', () => {
   it('names the variable of a bad value', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
-    expect(() => loadConfig({ TICKET_SYSTEM: 'jira' })).toThrow(/TICKET_SYSTEM/);
+    expect(() => loadConfig({ TICKET_SYSTEM: 'freshdesk' })).toThrow(/TICKET_SYSTEM/);
     expect(() => loadConfig({ REDIS_URL: 'not a url' })).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ ROLES: 'intake,cooking' })).toThrow(/ROLES/);
   });

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PlatformUser, TokenInfo } from '../../../workflows/resync/model.js';
 import { PlatformUnavailable, PlatformUserNotFound, TokenNotFound } from '../errors.js';
-import type { AuthRecord, PlatformCapabilities, ResyncOutcome, TwoFactorPlatform, UserQuery } from '../platform.js';
+import type { AuthRecord, PlatformCapabilities, ResyncOutcome, ResyncRequest, TwoFactorPlatform, UserQuery } from '../platform.js';
 import { GroupNotFound } from './group-not-found.js';
 import { findConsecutive, verify } from './hotp.js';
 import { findChallengeResponse } from './ocra.js';
@@ -26,8 +26,6 @@ export interface LocalPlatformOptions {
 }
 
 const CHALLENGE_DIGITS = 8;
-/** how long the codes of a token's last resync, sent again, find it in sync by them (see madeLastResync) */
-const REPEAT_WINDOW_MS = 15 * 60_000;
 // A conflict needs another process to move the same token between our read and write; a few
 // rounds settle any real contention, more would mean something loops.
 const MAX_CAS_ROUNDS = 5;
@@ -114,27 +112,28 @@ export class LocalPlatform implements TwoFactorPlatform {
     return { challenge };
   }
 
-  async resyncOtp(userId: string, serial: string, code1: string, code2: string): Promise<ResyncOutcome> {
-    let behind: number | null = null;
-    const outcome = await this.resync(userId, serial, (token) => {
-      const window = this.lookAheadWindow;
-      const ahead = findConsecutive(token.secret, token.counter, window, code1, code2, token.digits);
-      if (ahead !== null) return { expectedCounter: token.counter, newCounter: ahead + 2 };
-      const from = Math.max(0, token.counter - window);
-      behind = findConsecutive(token.secret, from, token.counter - from, code1, code2, token.digits);
-      return behind !== null ? 'codes_already_used' : 'codes_not_in_window';
-    });
-    return behind !== null && !outcome.ok && outcome.reason === 'codes_already_used' && (await this.madeLastResync(serial, behind)) ? { ok: true, repeated: true } : outcome;
+  async resyncOtp(userId: string, serial: string, code1: string, code2: string, request: ResyncRequest = {}): Promise<ResyncOutcome> {
+    const outcome = await this.resync(
+      userId,
+      serial,
+      (token) => {
+        const window = this.lookAheadWindow;
+        const ahead = findConsecutive(token.secret, token.counter, window, code1, code2, token.digits);
+        if (ahead !== null) return { expectedCounter: token.counter, newCounter: ahead + 2 };
+        const from = Math.max(0, token.counter - window);
+        const behind = findConsecutive(token.secret, from, token.counter - from, code1, code2, token.digits);
+        return behind !== null ? 'codes_already_used' : 'codes_not_in_window';
+      },
+      request.requestId,
+    );
+    return !outcome.ok && outcome.reason === 'codes_already_used' && (await this.madeLastResync(serial, request.requestId)) ? { ok: true, repeated: true } : outcome;
   }
 
-  /**
-   * Whether the codes at `position` are the very ones the token's last resync was made with, within REPEAT_WINDOW_MS:
-   * the same request again (its answer lost, or the caller's record of it) finds the token in sync by them, as a
-   * console shows it. Older, or codes a login used, stay "already used".
-   */
-  private async madeLastResync(serial: string, position: number): Promise<boolean> {
+  /** Whether the token's last resync was this very request (its id): sent again, it finds the token in sync by it. */
+  private async madeLastResync(serial: string, requestId: string | undefined): Promise<boolean> {
+    if (requestId === undefined) return false;
     const [last] = await this.store.changeLog(serial);
-    return last?.action === 'resync' && last.toCounter === position + 2 && this.now() - last.at <= REPEAT_WINDOW_MS;
+    return last?.requestId === requestId;
   }
 
   resyncChallenge(userId: string, serial: string, challenge: string, response: string): Promise<ResyncOutcome> {
@@ -161,9 +160,10 @@ export class LocalPlatform implements TwoFactorPlatform {
     userId: string,
     serial: string,
     search: Search,
+    requestId?: string,
   ): Promise<ResyncOutcome> {
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-      const outcome = await this.resyncOnce(userId, serial, search);
+      const outcome = await this.resyncOnce(userId, serial, search, requestId);
       if (!('retry' in outcome)) return outcome;
     }
     throw new PlatformUnavailable(this.name, `token ${serial} kept changing during the resync`);
@@ -173,6 +173,7 @@ export class LocalPlatform implements TwoFactorPlatform {
     userId: string,
     serial: string,
     search: Search,
+    requestId?: string,
   ): Promise<Outcome> {
     const token = await this.requireToken(userId, serial);
     // Locked, revoked and disabled tokens are an administrator's decision: the bot does not undo it.
@@ -184,7 +185,7 @@ export class LocalPlatform implements TwoFactorPlatform {
     }
     switch (await this.store.advanceCounter(serial, found)) {
       case 'ok':
-        await this.store.appendChange(serial, { at: this.now(), action: 'resync', fromCounter: found.expectedCounter, toCounter: found.newCounter });
+        await this.store.appendChange(serial, { at: this.now(), action: 'resync', fromCounter: found.expectedCounter, toCounter: found.newCounter, ...(requestId !== undefined ? { requestId } : {}) });
         return { ok: true };
       case 'not_active':
         return { ok: false, reason: 'token_locked' };

@@ -342,5 +342,6 @@ export class LocalPlatformStore {
   }
 }
 
-export const TokenChangeSchema = z.object({ at: z.number(), action: z.enum(['resync']), fromCounter: z.number(), toCounter: z.number() });
+/** `requestId`: the caller's id of the resync (see ResyncRequest), when it gave one */
+export const TokenChangeSchema = z.object({ at: z.number(), action: z.enum(['resync']), fromCounter: z.number(), toCounter: z.number(), requestId: z.string().optional() });
 export type TokenChange = z.infer<typeof TokenChangeSchema>;
