@@ -60,13 +60,22 @@ describe('a workflow lost in the middle of a round is rebuilt from the ticket', 
     expect(desk.s.held).toBeUndefined();
   });
 
-  it('an unanswered reply is answered; its resync is not marked (old codes in a fresh reply stay refused)', () => {
+  it('an unanswered reply written since the rebuild is answered; its resync is not marked (old codes in it stay refused)', () => {
     const desk = rebuilt();
     desk.result('userLocated', { user: ALICE, matchedBy: 'email' });
     desk.result('groupsRead', { groups: ['vpn-users'] });
     desk.result('tokensRead', { tokens: [MOBILEPASS] });
     requesterComment(desk, '7:rebuilt', false, codesReply());
     expect(desk.effect('resyncOtp').rebuilt).toBeUndefined();
+  });
+
+  it('an unanswered reply that was on the ticket before the rebuild is marked: the lost workflow may have used its codes', () => {
+    const desk = rebuilt();
+    desk.result('userLocated', { user: ALICE, matchedBy: 'email' });
+    desk.result('groupsRead', { groups: ['vpn-users'] });
+    desk.result('tokensRead', { tokens: [MOBILEPASS] });
+    desk.send('commentAdded', { commentId: '7', authorId: 'requester-1', authorRole: 'requester', public: true, writtenAt: lostAt - MINUTE, text: codesReply() }, { id: 'local:1:comment:7:rebuilt' });
+    expect(desk.effect('resyncOtp').rebuilt).toBe(true);
     desk.result('resyncSucceeded', {});
     expect(desk.s.status).toBe('awaiting_retest');
     expect(desk.update().publicReply).toMatch(/log in/i);

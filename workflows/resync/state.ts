@@ -156,6 +156,11 @@ export const WorkflowStateSchema = z.object({
       quiet: z.boolean(),
       /** quiet because the requester's comment being acted on was answered on the ticket (not just the rebuild's start) */
       byAnswer: z.boolean().optional(),
+      /**
+       * the requester's comment being acted on was on the ticket before the workflow was rebuilt (or answered): the
+       * lost workflow may have used its codes
+       */
+      priorReply: z.boolean().optional(),
     })
     .optional(),
   /**

@@ -88,9 +88,10 @@ export function holdBack(step: Step): boolean {
   }
   if (!s.rebuild) return false;
   if (e.type === 'commentAdded' && e.authorRole === 'requester') {
-    s.rebuild = { ...s.rebuild, quiet: e.answered === true, byAnswer: e.answered === true };
+    const prior = e.answered === true || (e.writtenAt !== undefined && s.rebuiltAt !== undefined && e.writtenAt <= s.rebuiltAt);
+    s.rebuild = { ...s.rebuild, quiet: e.answered === true, byAnswer: e.answered === true, priorReply: prior };
   } else if (speaksAnew(e)) {
-    s.rebuild = { ...s.rebuild, quiet: false, byAnswer: false };
+    s.rebuild = { ...s.rebuild, quiet: false, byAnswer: false, priorReply: false };
   }
   return false;
 }

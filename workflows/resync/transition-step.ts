@@ -165,10 +165,10 @@ export class Step {
   }
 
   finish(): TransitionResult {
-    // A rebuilt workflow marks a resync made on a reply the ticket shows the bot answered: the lost workflow may have
-    // used those very codes. A reply nobody answered yet is fresh, and codes already used in it stay refused (whoever
-    // saw old codes gains nothing by a failover).
-    const rebuilt = this.s.rebuild?.byAnswer === true;
+    // A rebuilt workflow marks a resync made on a reply that was on the ticket before it was rebuilt: the lost workflow
+    // may have used those very codes. A reply written since is fresh, and codes already used in it stay refused
+    // (whoever holds old codes gains nothing from a failover).
+    const rebuilt = this.s.rebuild?.priorReply === true;
     const marked = this.actions.map((a) => (rebuilt && (a.type === 'resyncOtp' || a.type === 'resyncChallenge') ? { ...a, rebuilt: true } : a));
     // Replayed comments go last: the step's other effects keep the indexes (and so the ticket updates the idempotency
     // keys) they have when the comments came one by one, as they did before a failover.
