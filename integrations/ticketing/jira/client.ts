@@ -2,8 +2,9 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type Method } from 'axios';
 import { z } from 'zod';
+import { limitedRetryHooks, type RequestLimiter } from '../request-limiter.js';
 import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
+import { TicketNotFound, TicketingAuthFailed } from '../errors.js';
 import type { JiraCredentials } from './config.js';
 import { JiraRequestRefused, JiraResponseInvalid } from './jira-errors.js';
 import {
@@ -27,14 +28,7 @@ export const SYSTEM = 'jira';
 /** The issue fields every read asks for (and nothing more: a read of all fields is large). */
 export const ISSUE_FIELDS = 'summary,status,labels,reporter,assignee,project,issuetype,created,updated';
 
-/** What the client needs of a rate limit: the shared JiraAccountLimiter, or NO_LIMIT for one-off checks. */
-export interface RequestLimiter {
-  guard<T>(what: string, fn: () => Promise<T>): Promise<T>;
-  beforeRequest(): Promise<void>;
-  pause(ms: number): Promise<void>;
-}
-
-export const NO_LIMIT: RequestLimiter = { guard: (_what, fn) => fn(), beforeRequest: async () => {}, pause: async () => {} };
+export { NO_LIMIT, type RequestLimiter } from '../request-limiter.js';
 
 export interface JiraClientOptions extends RetryOptions {
   baseUrl: string;
@@ -189,16 +183,9 @@ export class JiraClient {
     const res = await sendWithRetries(
       call,
       this.limits,
-      {
-        unavailable: (detail) => new TicketSystemUnavailable(SYSTEM, detail),
-        rateLimited: (waitMs) => new TicketSystemRateLimited(SYSTEM, waitMs),
-        beforeRequest: () => limiter.beforeRequest(),
-        // a 429 is the site's limit: every worker waits it out together (beforeRequest waits for the pause)
-        onRateLimited: (waitMs) => limiter.pause(waitMs),
-        waitOut: async () => undefined,
-        // Jira sends Retry-After with some 503s (a resource limit): the same pause
-        retryAfterOn503: true,
-      },
+      // a 429 is the site's limit: every worker waits it out together; Jira sends Retry-After with some 503s (a
+      // resource limit): the same pause
+      { ...limitedRetryHooks(SYSTEM, limiter), retryAfterOn503: true },
       () => this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data }),
     );
     if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type Method } from 'axios';
 import { z } from 'zod';
+import type { RequestLimiter } from '../request-limiter.js';
 import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
 import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
 import type { RtCredentials } from './config.js';
@@ -25,14 +26,7 @@ import {
 
 export const SYSTEM = 'rt';
 
-/** What the client needs of a rate limit: the shared RtLimiter, or NO_LIMIT for one-off checks. */
-export interface RequestLimiter {
-  guard<T>(what: string, fn: () => Promise<T>): Promise<T>;
-  beforeRequest(): Promise<void>;
-  pause(ms: number): Promise<void>;
-}
-
-export const NO_LIMIT: RequestLimiter = { guard: (_what, fn) => fn(), beforeRequest: async () => {}, pause: async () => {} };
+export { NO_LIMIT, type RequestLimiter } from '../request-limiter.js';
 
 export interface RtClientOptions extends RetryOptions {
   baseUrl: string;

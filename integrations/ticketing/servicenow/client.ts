@@ -2,8 +2,9 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type Method } from 'axios';
 import type { z } from 'zod';
+import { limitedRetryHooks, type RequestLimiter } from '../request-limiter.js';
 import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
+import { TicketNotFound, TicketingAuthFailed } from '../errors.js';
 import type { ServiceNowCredentials } from './config.js';
 import { ClientCredentialsToken } from './oauth-token.js';
 import {
@@ -31,14 +32,7 @@ const TABLE = '/api/now/table';
 /** records per page of a list (sysparm_limit); the next page is sysparm_offset + this */
 const PAGE = 100;
 
-/** What the client needs of a rate limit: the shared ServiceNowAccountLimiter, or NO_LIMIT for one-off checks. */
-export interface RequestLimiter {
-  guard<T>(what: string, fn: () => Promise<T>): Promise<T>;
-  beforeRequest(): Promise<void>;
-  pause(ms: number): Promise<void>;
-}
-
-export const NO_LIMIT: RequestLimiter = { guard: (_what, fn) => fn(), beforeRequest: async () => {}, pause: async () => {} };
+export { NO_LIMIT, type RequestLimiter } from '../request-limiter.js';
 
 export interface ServiceNowClientOptions extends RetryOptions {
   instanceUrl: string;
@@ -176,12 +170,8 @@ export class ServiceNowClient {
       call,
       this.limits,
       {
-        unavailable: (detail) => new TicketSystemUnavailable(SYSTEM, detail),
-        rateLimited: (waitMs) => new TicketSystemRateLimited(SYSTEM, waitMs),
-        beforeRequest: () => limiter.beforeRequest(),
         // a 429 is the instance's rate limit rule: every worker waits it out together
-        onRateLimited: (waitMs) => limiter.pause(waitMs),
-        waitOut: async () => undefined,
+        ...limitedRetryHooks(SYSTEM, limiter),
         // an OAuth token ServiceNow no longer takes: one new token, then the same request (never applied: 401)
         againAtOnce: (r) => {
           if (r.status !== 401 || !this.token || refreshed) return false;

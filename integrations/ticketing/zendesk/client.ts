@@ -2,8 +2,9 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios, { type AxiosInstance, type Method } from 'axios';
 import type { z } from 'zod';
+import { limitedRetryHooks, type RequestLimiter } from '../request-limiter.js';
 import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
+import { TicketNotFound, TicketingAuthFailed } from '../errors.js';
 import type { ZendeskCredentials } from './config.js';
 import {
   AccountSettingsResponseSchema,
@@ -22,17 +23,7 @@ import { ZendeskRequestRefused, ZendeskResponseInvalid } from './zendesk-errors.
 
 export const SYSTEM = 'zendesk';
 
-/** What the client needs of a rate limit: the shared ZendeskAccountLimiter, or NO_LIMIT for one-off checks. */
-export interface RequestLimiter {
-  /** one logical call, with its retries (the circuit breaker) */
-  guard<T>(what: string, fn: () => Promise<T>): Promise<T>;
-  /** before each HTTP request (the shared pause and budget) */
-  beforeRequest(): Promise<void>;
-  /** after a 429: everyone waits this long */
-  pause(ms: number): Promise<void>;
-}
-
-export const NO_LIMIT: RequestLimiter = { guard: (_what, fn) => fn(), beforeRequest: async () => {}, pause: async () => {} };
+export { NO_LIMIT, type RequestLimiter } from '../request-limiter.js';
 
 export interface ZendeskClientOptions extends RetryOptions {
   baseUrl: string;
@@ -181,15 +172,8 @@ export class ZendeskClient {
     const res = await sendWithRetries(
       call,
       this.limits,
-      {
-        unavailable: (detail) => new TicketSystemUnavailable(SYSTEM, detail),
-        rateLimited: (waitMs) => new TicketSystemRateLimited(SYSTEM, waitMs),
-        beforeRequest: () => limiter.beforeRequest(),
-        // a 429 is the account's limit: every worker waits it out together (beforeRequest waits for the pause)
-        onRateLimited: (waitMs) => limiter.pause(waitMs),
-        waitOut: async () => undefined,
-        retryAfterOn503: true,
-      },
+      // a 429 is the account's limit: every worker waits it out together (beforeRequest waits for the pause)
+      { ...limitedRetryHooks(SYSTEM, limiter), retryAfterOn503: true },
       () => this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data }),
     );
     if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
