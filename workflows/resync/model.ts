@@ -48,5 +48,10 @@ export const TicketSnapshotSchema = z.object({
   status: TicketStatusSchema,
   tags: z.array(z.string()),
   requester: RequesterSchema,
+  /**
+   * The customer the ticket belongs to, as the ticket system records it (a PSA company, a Zendesk organization):
+   * what routes a ticket to its customer's 2FA tenant. None: the system has no such notion or the ticket has none.
+   */
+  organization: z.object({ id: z.string().min(1).max(200), name: z.string().max(300).optional() }).optional(),
 });
 export type TicketSnapshot = z.infer<typeof TicketSnapshotSchema>;
