@@ -24,6 +24,8 @@ export const SlaRecordSchema = z.object({
   ticketId: z.string(),
   round: z.number().int(),
   platform: z.string(),
+  /** the tenant the ticket was routed to (TENANTS_FILE); none: the single-platform configuration */
+  tenant: z.string().optional(),
   outcome: SlaOutcomeSchema,
   escalationReason: EscalationReasonSchema.optional(),
   createdAt: z.number().int(),
@@ -62,6 +64,7 @@ export function slaRecordOf(state: WorkflowState, platform: string, targets: Sla
     ticketId: state.ticket.id,
     round: state.round,
     platform,
+    ...(state.tenant !== undefined ? { tenant: state.tenant } : {}),
     outcome: outcome.data,
     createdAt: state.createdAt,
     closedAt,

@@ -92,6 +92,11 @@ export const MAX_DEFERRED = 20;
 export const WorkflowStateSchema = z.object({
   ticket: z.object({ system: z.string(), id: z.string(), subject: z.string().default(''), requester: RequesterSchema }),
   status: StateNameSchema,
+  /**
+   * the customer's tenant (TENANTS_FILE) the ticket was routed to when its workflow began: fixed for the ticket's
+   * life, it chooses the 2FA platform and the policy. None: the single-platform configuration (one implicit tenant).
+   */
+  tenant: z.string().min(1).max(64).optional(),
   /** 1 for the first pass; a reopen by the requester after resolved/timed_out starts the next */
   round: z.number().int().positive(),
   /** counts transitions that emitted effects; effect ids are `<round>.<seq>.<index>` */
