@@ -39,6 +39,9 @@ import { CodeVault, vaultKey } from './assist/code-vault.js';
 import { assistConsoleSteps } from './assist/console-steps.js';
 import { releasesHeldCodes } from './assist/held-codes-release.js';
 import { createMetricsServer } from './http/metrics-server.js';
+import { TenantRegistry } from './tenants/registry.js';
+import { TenantPlatforms } from './tenants/platform-pool.js';
+import { tenancyOf } from './tenants/tenancy.js';
 
 /** open workflows the poller compares with the ticket systems' listings at most (see Poller.openButUnlisted) */
 const OPEN_TICKETS_POLLED = 5_000;
@@ -60,6 +63,8 @@ export interface App {
   readonly store: WorkflowStore;
   readonly queues: Queues;
   readonly platform: TwoFactorPlatform;
+  /** the customers' tenants and their platforms (TENANTS_FILE); none: the single-platform configuration */
+  readonly tenants: { registry: TenantRegistry; platforms: TenantPlatforms } | undefined;
   readonly ticketing: ReadonlyMap<string, TicketSystem>;
   readonly processor: EventProcessor;
   readonly sweeper: Sweeper;
@@ -99,6 +104,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const source = opts.source ?? process.env;
   const platform = opts.platform ?? (await createPlatform({ config, source, redis, log }));
   const ticketing: ReadonlyMap<string, TicketSystem> = await createTicketSystems({ config, source, redis, log, localDeskUrl });
+  const tenants = env.TENANTS_FILE ? await startTenants(env.TENANTS_FILE, config, source, redis, log) : undefined;
+  const knownTenants = (): ReadonlySet<string> => new Set(tenants?.registry.current.byId.keys() ?? []);
+  /** the policy of a ticket's tenant (its SLA targets), or the global one */
+  const policyOf = (tenant: string | undefined) => (tenant !== undefined ? tenants?.registry.current.byId.get(tenant)?.policy : undefined) ?? policy;
+  const platformNameOf = (tenant: string | undefined) => (tenant !== undefined ? (tenants?.platforms.nameOf(tenant) ?? 'unknown') : platform.name);
 
   const sla = new SlaStore(redis, env.REDIS_PREFIX, env.SLA_RETENTION_DAYS);
   const metrics = new Metrics();
@@ -110,6 +120,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log,
     platformName: platform.name,
     systems: new Set(ticketing.keys()),
+    knownTenants,
   });
   const allQueues = [queues.events, queues.effects, queues.timers, queues.maintenance];
   metrics.watch({
@@ -123,7 +134,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const onApplied: EventProcessorDeps['onApplied'] = (tk, event, before, after, effects) => {
     // A ticket that just ended gets its SLA record (first reply, waiting, resolution, outcome).
     if (after && after.status !== before?.status) {
-      const record = slaRecordOf(after, platform.name, policy);
+      const record = slaRecordOf(after, platformNameOf(after.tenant), policyOf(after.tenant));
       if (record) sla.save(record).catch((err: Error) => log.warn({ tk, state: after.status, error: err.name, reason: err.message }, 'SLA record not saved'));
     }
     if (vault && before?.status === 'escalated' && releasesHeldCodes(event, before)) {
@@ -137,6 +148,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const publicUrl = env.PUBLIC_URL ?? `http://127.0.0.1:${port}`;
   const executor = new EffectExecutor({
     platform,
+    ...(tenants ? { tenants: tenants.platforms } : {}),
     ...(vault
       ? { assist: { vault, consoleSteps: (tokenType: string) => assistConsoleSteps(platform.consoleUrl, tokenType), pageUrl: (linkId: string) => `${publicUrl}/assist/${linkId}` } }
       : {}),
@@ -171,6 +183,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     store,
     queues,
     policy,
+    ...(tenants ? { tenancy: tenancyOf(tenants.registry) } : {}),
     ticketing,
     log,
     onApplied,
@@ -201,6 +214,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     store,
     queues,
     platform,
+    tenants,
     ticketing,
     processor,
     sweeper,
@@ -211,6 +225,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
     url: undefined,
     async start() {
+      tenants?.registry.start();
       if (roles.has('intake')) {
         server = createIntakeServer({
           store,
@@ -234,6 +249,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
           metrics,
           ticketing,
           platformName: platform.name,
+          knownTenants,
           log,
           now: opts.now ?? Date.now,
           access: opsAccess(env.ADMIN_TOKEN),
@@ -322,12 +338,32 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       await Promise.all(workers.map((w) => w.close()));
       await queues.close();
       await platform.close?.();
+      tenants?.registry.stop();
+      await tenants?.platforms.close();
       for (const t of ticketing.values()) await t.close?.();
       redis.disconnect();
       bullRedis.disconnect();
     },
   };
   return app;
+}
+
+/**
+ * The tenants file and one platform per tenant; a valid new file (edited, or SIGHUP) rebuilds the platforms whose
+ * settings changed. A platform that cannot be built on a reload is logged: its tenant's effects fail until fixed.
+ */
+async function startTenants(path: string, config: Config, source: NodeJS.ProcessEnv, redis: Redis, log: Logger) {
+  const registry = new TenantRegistry({ path, basePolicy: config.policy, env: source, log });
+  const platforms = await TenantPlatforms.build(registry.current, { redis, env: config.env, log });
+  registry.onChange(async (next) => {
+    try {
+      await platforms.update(next);
+    } catch (err) {
+      log.error({ variable: 'TENANTS_FILE', error: (err as Error).name, reason: (err as { reason?: string }).reason ?? (err as Error).message }, 'a tenant platform could not be built after the reload');
+    }
+  });
+  log.info({ tenants: registry.current.tenants.map((t) => t.id) }, 'tenants loaded');
+  return { registry, platforms };
 }
 
 /** One loud line naming what other machines can reach, so an operator sees it in the first lines of the log. */

@@ -61,7 +61,7 @@ export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** the address the HTTP servers listen on; anything but loopback must pass checkExposure */
   HOST: z.string().trim().min(1).default('127.0.0.1'),
-  TICKET_SYSTEM: z.enum(['local', 'zendesk', 'jira', 'servicenow', 'rt']).default('local'),
+  TICKET_SYSTEM: z.enum(['local', 'zendesk', 'jira', 'servicenow', 'rt', 'connectwise', 'halo']).default('local'),
   TWOFA_PLATFORM: z.enum(['local', 'safenet-sta', 'privacyidea']).default('local'),
   TWOFA_LOCAL_SEED: z.string().default(DEFAULT_SEED),
   TWOFA_LOCAL_WINDOW: z.coerce.number().int().min(1).max(100_000).default(1000),
@@ -72,6 +72,8 @@ export const EnvSchema = z.object({
   TWOFA_LOCAL_REDIS_URL: z.string().url().refine((u) => /^redis:\/\//i.test(u), 'must be a redis:// URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POLICY_FILE: z.string().optional(),
+  /** the customers one deployment serves, each with its own 2FA platform and policy (docs/tenants.md); unset: one */
+  TENANTS_FILE: z.string().min(1).optional(),
   LOCAL_DESK_URL: z.string().url().optional(),
   LOCAL_DESK_WEBHOOK_SECRET: z.string().min(16).default(DEV_LOCAL_DESK_SECRET),
   LOCAL_DESK_API_TOKEN: z.string().min(16).optional(),

@@ -12,8 +12,22 @@ import type { RecentComments } from './recent-comments.js';
 import type { TokensReadAhead } from './tokens-read-ahead.js';
 import type { CodeVault } from './assist/code-vault.js';
 
-export interface ExecutorDeps {
+/** A tenant's platform, taken for one effect within the tenant's concurrency limit (see workers/tenants/platform-pool.ts). */
+export interface PlatformLease {
   platform: TwoFactorPlatform;
+  /** what keeps this tenant's counters apart from another's on the same kind of platform */
+  scope: string;
+  release(): void;
+}
+
+export interface ExecutorDeps {
+  /** the platform of tickets without a tenant (the single-platform configuration) */
+  platform: TwoFactorPlatform;
+  /**
+   * the platforms of the deployment's tenants (TENANTS_FILE): an effect that names a tenant goes to that tenant's
+   * platform only. `lease` throws a typed error when the tenant has no platform (no longer configured) or is busy.
+   */
+  tenants?: { lease(tenant: string): PlatformLease };
   ticketing: ReadonlyMap<string, TicketSystem>;
   /**
    * where a `setTimer` effect sets its timer: timers are kept by the commits (see WorkflowStore.commitBatch), so only
@@ -66,6 +80,17 @@ export interface EffectContext {
   retryAfterUnknownOutcome: boolean;
 }
 
+/** An effect names a tenant but this worker was started without a tenants file. */
+export class TenantsUnavailable extends Error {
+  override readonly name = 'TenantsUnavailable';
+  readonly retryable = false;
+  readonly reason: string;
+  constructor(tenant: string) {
+    super(`no tenants in this worker for tenant ${tenant}`);
+    this.reason = `the ticket belongs to tenant '${tenant}' but this worker has no TENANTS_FILE: start every worker with the same tenants file`;
+  }
+}
+
 export class UnknownTicketSystem extends Error {
   override readonly name = 'UnknownTicketSystem';
   readonly reason: string;
@@ -89,12 +114,28 @@ export class EffectExecutor {
   }
 
   async run(effect: Effect, ctx: EffectContext): Promise<WorkflowEvent | undefined> {
+    const lease = this.lease(effect);
+    try {
+      return await this.runOn(lease, effect, ctx);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** The platform an effect goes to: its tenant's (a lease within the tenant's limit), or the single platform. */
+  private lease(effect: Effect): PlatformLease {
+    if (effect.tenant === undefined) return { platform: this.deps.platform, scope: this.deps.platform.name, release: () => undefined };
+    if (!this.deps.tenants) throw new TenantsUnavailable(effect.tenant);
+    return this.deps.tenants.lease(effect.tenant);
+  }
+
+  private async runOn(lease: PlatformLease, effect: Effect, ctx: EffectContext): Promise<WorkflowEvent | undefined> {
     const base = { id: `fx:${ctx.key}`, effectId: effect.id };
     const at = () => this.now();
-    const { platform } = this.deps;
+    const { platform } = lease;
     switch (effect.type) {
       case 'locateUser':
-        return { ...base, ...(await this.locate(effect)), at: at() };
+        return { ...base, ...(await this.locate(effect, platform)), at: at() };
       case 'readGroups':
         this.deps.tokensAhead?.start(ctx.tk, effect.userId, () => platform.listTokens(effect.userId));
         return { type: 'groupsRead', ...base, groups: await platform.getGroups(effect.userId), at: at() };
@@ -111,7 +152,7 @@ export class EffectExecutor {
       }
       case 'resyncOtp': {
         ctx = this.rebuiltContext(effect, ctx);
-        if (await this.overResyncLimit(effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
+        if (await this.overResyncLimit(lease.scope, effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         // A resync that is a login used its codes if the lost attempt reached the platform: sending them again would
         // count a failure toward the user's lock-out, so the requester is asked for fresh ones instead.
         if (ctx.retryAfterUnknownOutcome && platform.capabilities.resyncByAuthentication) return { type: 'resyncRejected', ...base, reason: 'outcome_unknown', at: at() };
@@ -119,16 +160,16 @@ export class EffectExecutor {
         const parsed = parseReply(text, { kind: 'codes', codeLength: effect.codeLength });
         if (parsed.kind !== 'codes') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
         const outcome = await platform.resyncOtp(effect.userId, effect.serial, parsed.codes[0], parsed.codes[1], { requestId: ctx.key });
-        return this.resyncResult(base, outcome, ctx, effect.userId);
+        return this.resyncResult(base, outcome, ctx, lease.scope, effect.userId);
       }
       case 'resyncChallenge': {
         ctx = this.rebuiltContext(effect, ctx);
-        if (await this.overResyncLimit(effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
+        if (await this.overResyncLimit(lease.scope, effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'response', codeLength: effect.codeLength });
         if (parsed.kind !== 'response') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
         const outcome = await platform.resyncChallenge(effect.userId, effect.serial, effect.challenge, parsed.response);
-        return this.resyncResult(base, outcome, ctx, effect.userId);
+        return this.resyncResult(base, outcome, ctx, lease.scope, effect.userId);
       }
       case 'holdCodes':
         return this.holdCodes(effect, ctx, base);
@@ -157,12 +198,11 @@ export class EffectExecutor {
     }
   }
 
-  private async locate(effect: EffectOf<'locateUser'>): Promise<
+  private async locate(effect: EffectOf<'locateUser'>, platform: TwoFactorPlatform): Promise<
     | { type: 'userLocated'; user: Awaited<ReturnType<TwoFactorPlatform['findUsers']>>[number]; matchedBy: 'email' | 'userName' | 'lastName'; platform: PlatformTraits }
     | { type: 'usersAmbiguous'; candidates: Awaited<ReturnType<TwoFactorPlatform['findUsers']>> }
     | { type: 'userNotFound'; tried: string[] }
   > {
-    const { platform } = this.deps;
     const { email, externalId, name } = effect.requester;
     const tried: string[] = [];
     // The runbook's order: email first, then the user id, then the last name.
@@ -175,15 +215,15 @@ export class EffectExecutor {
       if (!value) continue;
       tried.push(`${field} "${value}"`);
       const users = await platform.findUsers({ [field]: value });
-      if (users.length === 1 && users[0]) return { type: 'userLocated', user: users[0], matchedBy: field, platform: this.traits() };
+      if (users.length === 1 && users[0]) return { type: 'userLocated', user: users[0], matchedBy: field, platform: this.traits(platform) };
       if (users.length > 1) return { type: 'usersAmbiguous', candidates: users.slice(0, 10) };
     }
     return { type: 'userNotFound', tried };
   }
 
   /** What the workflow needs to know of the platform before it asks the end user for anything. */
-  private traits(): PlatformTraits {
-    const { name, capabilities: c, consoleUrl } = this.deps.platform;
+  private traits(platform: TwoFactorPlatform): PlatformTraits {
+    const { name, capabilities: c, consoleUrl } = platform;
     return {
       name,
       canAddToGroup: c.canAddToGroup,
@@ -226,12 +266,13 @@ export class EffectExecutor {
     base: { id: string; effectId: string },
     outcome: Awaited<ReturnType<TwoFactorPlatform['resyncOtp']>>,
     ctx: EffectContext,
+    scope: string,
     userId: string,
   ): Promise<WorkflowEvent> {
     // Our own earlier start used these codes before its answer was lost: the token is in sync.
     const ok = outcome.ok || (outcome.reason === 'codes_already_used' && ctx.retryAfterUnknownOutcome);
     if (!ok) return { type: 'resyncRejected', ...base, reason: outcome.reason, at: this.now() };
-    await this.countResync(userId, ctx.key);
+    await this.countResync(scope, userId, ctx.key);
     return { type: 'resyncSucceeded', ...base, ...(outcome.ok && outcome.alreadyInSync ? { alreadyInSync: true } : {}), at: this.now() };
   }
 
@@ -240,8 +281,8 @@ export class EffectExecutor {
    * matched count (countResync after success): whoever spoofs the user's address cannot use up their allowance with
    * wrong codes. A retried effect that already counted is not over the limit.
    */
-  private async overResyncLimit(userId: string, effectKey: string): Promise<boolean> {
-    const key = this.resyncDayKey(userId);
+  private async overResyncLimit(scope: string, userId: string, effectKey: string): Promise<boolean> {
+    const key = this.resyncDayKey(scope, userId);
     const res = await this.deps.resyncLimit.redis.multi().sismember(key, effectKey).scard(key).exec();
     const member = Number(res?.[0]?.[1] ?? 0);
     const count = Number(res?.[1]?.[1] ?? 0);
@@ -249,14 +290,14 @@ export class EffectExecutor {
   }
 
   /** Counts a successful resync (once per effect, however often it is retried) toward the user's daily limit. */
-  private async countResync(userId: string, effectKey: string): Promise<void> {
-    const key = this.resyncDayKey(userId);
+  private async countResync(scope: string, userId: string, effectKey: string): Promise<void> {
+    const key = this.resyncDayKey(scope, userId);
     await this.deps.resyncLimit.redis.multi().sadd(key, effectKey).expire(key, 2 * 86_400).exec();
   }
 
-  private resyncDayKey(userId: string): string {
+  private resyncDayKey(scope: string, userId: string): string {
     const day = new Date(this.now()).toISOString().slice(0, 10);
-    return this.deps.resyncLimit.keys.resyncsOfDay(this.deps.platform.name, userId, day);
+    return this.deps.resyncLimit.keys.resyncsOfDay(scope, userId, day);
   }
 
   private async commentText(tk: string, commentId: string): Promise<string> {

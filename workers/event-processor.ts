@@ -5,7 +5,8 @@ import { isAwaited } from '../workflows/resync/transition-step.js';
 import { isMootTimer, timersMadeMoot } from '../workflows/resync/moot-timer.js';
 import type { Policy } from '../workflows/resync/policy.js';
 import type { WorkflowState } from '../workflows/resync/state.js';
-import { transition } from '../workflows/resync/transition.js';
+import { transition, type TenantRoute } from '../workflows/resync/transition.js';
+import type { TicketSnapshot } from '../workflows/resync/model.js';
 import { TicketNotFound } from '../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../integrations/ticketing/ticket-system.js';
 import { splitTicketKey } from './keys.js';
@@ -31,6 +32,17 @@ interface Applied {
   ranAhead?: Effect;
 }
 
+/**
+ * The tenants of a deployment that serves several customers (TENANTS_FILE): which one a new ticket belongs to, and each
+ * one's policy. None: the single-platform configuration, one policy for every ticket.
+ */
+export interface Tenancy {
+  /** the tenant of a new ticket with its policy, or why none (or several) matched */
+  route(ticket: TicketSnapshot): { tenant: string; policy: Policy } | { refused: string };
+  /** the policy of a ticket's tenant; none: the tenant is no longer configured (the global policy applies) */
+  policyOf(tenant: string): Policy | undefined;
+}
+
 /** Transitions applied in memory, in order, for one commit to save: the state they lead to and what they ask for. */
 class Pending {
   readonly steps: Applied[] = [];
@@ -43,13 +55,15 @@ class Pending {
   constructor(
     public state: WorkflowState | undefined,
     private readonly policy: Policy,
+    private readonly tenancy?: Tenancy,
   ) {
     this.start = state;
   }
 
   apply(event: WorkflowEvent, ranAhead?: Effect): void {
     const before = this.state;
-    const r = transition(before, event, this.policy);
+    const { policy, route } = this.policyFor(before, event);
+    const r = transition(before, event, policy, route);
     this.steps.push({ event, before, after: r.changed ? r.state : before, effects: r.effects, changed: r.changed, ...(ranAhead ? { ranAhead } : {}) });
     if (r.changed) {
       this.state = r.state;
@@ -80,6 +94,16 @@ class Pending {
     return this.changed ? timersMadeMoot(this.start, this.state) : [];
   }
 
+  /** The policy the transition runs with: the ticket's tenant's, and for a ticket that starts a workflow, its route. */
+  private policyFor(state: WorkflowState | undefined, event: WorkflowEvent): { policy: Policy; route?: TenantRoute } {
+    const { tenancy } = this;
+    if (!tenancy) return { policy: this.policy };
+    if (state) return { policy: (state.tenant !== undefined ? tenancy.policyOf(state.tenant) : undefined) ?? this.policy };
+    if (event.type !== 'ticketTagged') return { policy: this.policy };
+    const routed = tenancy.route(event.ticket);
+    return 'refused' in routed ? { policy: this.policy, route: routed } : { policy: routed.policy, route: { tenant: routed.tenant } };
+  }
+
   /** the state to save: undefined when no transition changed it */
   get saved(): WorkflowState | undefined {
     return this.changed ? this.state : undefined;
@@ -102,6 +126,8 @@ export interface EventProcessorDeps {
   store: WorkflowStore;
   queues: Queues;
   policy: Policy;
+  /** the deployment's tenants (TENANTS_FILE); none: one policy and one platform for every ticket */
+  tenancy?: Tenancy;
   ticketing: ReadonlyMap<string, TicketSystem>;
   log: Logger;
   now?: () => number;
@@ -180,7 +206,7 @@ export class EventProcessor {
         continue;
       }
       // Apply the batch in memory, one transition per event in inbox order, then save it all with one commit.
-      const pending = new Pending(batch.state, policy);
+      const pending = new Pending(batch.state, policy, this.deps.tenancy);
       const consumed: string[] = [];
       for (const head of batch.heads) {
         const parsed = parseStored(head);
@@ -257,7 +283,7 @@ export class EventProcessor {
       const done: InlineOutcome[] = [];
       for (const outcome of await this.runLeased(tk, effects, state, inline)) if (outcome) done.push(outcome);
       if (done.length === 0) return { applied, batch: undefined };
-      const pending = new Pending(state, policy);
+      const pending = new Pending(state, policy, this.deps.tenancy);
       for (const { result } of done) if (result) pending.apply(result);
       const next = pending.effectsToSave;
       let committed: CommittedBatch;

@@ -53,7 +53,7 @@ export function createIntakeServer(deps: IntakeDeps) {
       const { system } = req.params;
       const ticketing = deps.ticketing.get(system);
       if (!ticketing) return reply.code(404).send({ error: 'unknown_system', message: `no ticket system '${system}' is configured here` });
-      const request = { headers: req.headers, rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
+      const request = { headers: req.headers, rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), url: req.url };
       try {
         ticketing.verifyWebhook(request, now());
         const deliveryId = ticketing.webhookDeliveryId?.(request);

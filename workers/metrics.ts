@@ -21,7 +21,7 @@ const STEP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 360
 
 /**
  * Prometheus metrics of one process. Labels never carry a ticket id, an email or anything from a request
- * body: only configured system and platform names, workflow state and effect names, and fixed slugs or error
+ * body: only configured system, platform and tenant names, workflow state and effect names, and fixed slugs or error
  * class names. Counters and the histogram count what this process did; the gauges read Redis on scrape and so
  * show the whole deployment (every process reports the same values).
  */
@@ -43,14 +43,14 @@ export class Metrics {
   });
   readonly ticketsFinished = new Counter({
     name: 'twofa_desk_tickets_finished_total',
-    help: 'Ticket rounds that reached a final state, by outcome (resolved, timed_out, escalated, handed_off), ticket system and 2FA platform',
-    labelNames: ['outcome', 'system', 'platform'] as const,
+    help: 'Ticket rounds that reached a final state, by outcome (resolved, timed_out, escalated, handed_off), ticket system, 2FA platform and tenant (configured ids, other for one removed since; no tenant label without TENANTS_FILE or for a ticket no tenant matched)',
+    labelNames: ['outcome', 'system', 'platform', 'tenant'] as const,
     registers: [this.registry],
   });
   readonly finalUpdateFailures = new Counter({
     name: 'twofa_desk_final_update_failures_total',
-    help: 'Ticket rounds counted finished whose last update the ticket system did not take (so they are not), by the outcome that update was to record, ticket system and 2FA platform',
-    labelNames: ['outcome', 'system', 'platform'] as const,
+    help: 'Ticket rounds counted finished whose last update the ticket system did not take (so they are not), by the outcome that update was to record, ticket system, 2FA platform and tenant (as in twofa_desk_tickets_finished_total)',
+    labelNames: ['outcome', 'system', 'platform', 'tenant'] as const,
     registers: [this.registry],
   });
   readonly workflowsRebuilt = new Counter({

@@ -8,7 +8,9 @@ import { PrivacyIdeaPlatform } from '../integrations/twofa/privacyidea/adapter.j
 import { loadPrivacyIdeaConfig } from '../integrations/twofa/privacyidea/config.js';
 import { SafeNetStaPlatform } from '../integrations/twofa/safenet-sta/adapter.js';
 import { loadStaConfig } from '../integrations/twofa/safenet-sta/config.js';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, DEFAULT_SEED, type Config, type Env } from './config.js';
+
+export type PlatformKind = Env['TWOFA_PLATFORM'];
 
 export interface PlatformDeps {
   config: Config;
@@ -21,20 +23,38 @@ export interface PlatformDeps {
 /** The 2FA platform selected by TWOFA_PLATFORM. */
 export async function createPlatform(deps: PlatformDeps): Promise<TwoFactorPlatform> {
   const { env } = deps.config;
-  switch (env.TWOFA_PLATFORM) {
+  if (env.TWOFA_PLATFORM === 'local' && env.TWOFA_LOCAL_REDIS_URL) {
+    const own = new Redis(env.TWOFA_LOCAL_REDIS_URL, { maxRetriesPerRequest: null });
+    own.on('error', (err: Error) => deps.log.warn({ error: err.name, reason: err.message }, 'embedded platform Redis unreachable'));
+    return buildPlatform({ kind: 'local', settings: deps.source, prefix: env.REDIS_PREFIX }, { redis: own, ownsRedis: true, env });
+  }
+  return buildPlatform({ kind: env.TWOFA_PLATFORM, settings: deps.source, prefix: env.REDIS_PREFIX }, { redis: deps.redis, env });
+}
+
+/**
+ * A platform of a given kind from its adapter's own variables (`settings`: the environment, or a tenant's settings in
+ * TENANTS_FILE), its Redis keys under `prefix`. The embedded platform is seeded from TWOFA_LOCAL_SEED.
+ */
+export async function buildPlatform(
+  spec: { kind: PlatformKind; settings: NodeJS.ProcessEnv; prefix: string },
+  deps: { redis: Redis; env: Env; ownsRedis?: boolean },
+): Promise<TwoFactorPlatform> {
+  const { kind, settings, prefix } = spec;
+  switch (kind) {
     case 'local': {
-      const own = env.TWOFA_LOCAL_REDIS_URL ? new Redis(env.TWOFA_LOCAL_REDIS_URL, { maxRetriesPerRequest: null }) : undefined;
-      own?.on('error', (err: Error) => deps.log.warn({ error: err.name, reason: err.message }, 'embedded platform Redis unreachable'));
-      const platform = new LocalPlatform({ redis: own ?? deps.redis, prefix: env.REDIS_PREFIX, lookAheadWindow: env.TWOFA_LOCAL_WINDOW, ...(own ? { ownsRedis: true } : {}) });
-      const seed = parseSeed(JSON.parse(await readFile(env.TWOFA_LOCAL_SEED, 'utf8')), env.TWOFA_LOCAL_SEED);
+      const window = settings.TWOFA_LOCAL_WINDOW === undefined ? deps.env.TWOFA_LOCAL_WINDOW : Number(settings.TWOFA_LOCAL_WINDOW);
+      if (!Number.isInteger(window) || window < 1) throw new ConfigError('TWOFA_LOCAL_WINDOW', 'must be a whole number of at least 1');
+      const platform = new LocalPlatform({ redis: deps.redis, prefix, lookAheadWindow: window, ...(deps.ownsRedis ? { ownsRedis: true } : {}) });
+      const seedPath = settings.TWOFA_LOCAL_SEED ?? deps.env.TWOFA_LOCAL_SEED ?? DEFAULT_SEED;
+      const seed = parseSeed(JSON.parse(await readFile(seedPath, 'utf8')), seedPath);
       await platform.seed(seed);
       return platform;
     }
     case 'privacyidea':
-      return new PrivacyIdeaPlatform({ config: loadPrivacyIdeaConfig(deps.source), redis: deps.redis, prefix: env.REDIS_PREFIX });
+      return new PrivacyIdeaPlatform({ config: loadPrivacyIdeaConfig(settings), redis: deps.redis, prefix });
     case 'safenet-sta':
-      return new SafeNetStaPlatform({ config: loadStaConfig(deps.source), redis: deps.redis, prefix: env.REDIS_PREFIX });
+      return new SafeNetStaPlatform({ config: loadStaConfig(settings), redis: deps.redis, prefix });
     default:
-      throw new ConfigError('TWOFA_PLATFORM', `'${env.TWOFA_PLATFORM}' is not built into this version yet`);
+      throw new ConfigError('TWOFA_PLATFORM', `'${String(kind)}' is not built into this version yet`);
   }
 }

@@ -26,7 +26,16 @@ export interface TicketObserverDeps {
   platformName: string;
   /** configured ticket system names: anything else is labelled 'unknown' */
   systems: ReadonlySet<string>;
+  /**
+   * the tenant ids the tenants file configures now (read at each count: the file is hot-reloaded). A ticket's
+   * tenant no longer among them is labelled `other`; absent (single-platform configuration), or for a ticket
+   * without a tenant, the `tenant` label is left out, which Prometheus treats as empty.
+   */
+  knownTenants?: () => ReadonlySet<string>;
 }
+
+/** The label of a tenant removed from the tenants file since its ticket was routed: keeps the label set bounded. */
+export const OTHER_TENANT = 'other';
 
 const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_STATES);
 const CLOSING: ReadonlySet<string> = new Set(CLOSING_OUTCOMES);
@@ -50,7 +59,7 @@ export class TicketObserver {
     if (from !== to) {
       const step = stepDuration(before, after);
       if (step) metrics.stepDuration.observe({ step: step.step }, step.seconds);
-      if (TERMINAL.has(to)) metrics.ticketsFinished.inc({ outcome: to, system: this.system(after.ticket.system), platform: this.deps.platformName });
+      if (TERMINAL.has(to)) metrics.ticketsFinished.inc({ outcome: to, system: this.system(after.ticket.system), platform: this.deps.platformName, ...this.tenantLabel(after) });
       if (UNFINISHED.has(to)) this.unfinished(tk, event, from, after);
       this.save(tk, to, 'open-ticket index', index.move(tk, to, after.updatedAt));
     }
@@ -67,7 +76,7 @@ export class TicketObserver {
     const failure = after.deskFailure;
     const fields = { tk, state: after.status, from, outcome: failure?.outcome, event: event.type };
     if (from !== undefined && CLOSING.has(from)) {
-      this.deps.metrics.finalUpdateFailures.inc({ outcome: from, system: this.system(after.ticket.system), platform: this.deps.platformName });
+      this.deps.metrics.finalUpdateFailures.inc({ outcome: from, system: this.system(after.ticket.system), platform: this.deps.platformName, ...this.tenantLabel(after) });
       this.deps.log.error({ ...fields, reason: failure?.reason }, 'ticket not finished: the ticket system did not take its last update; a note for an agent went in its place');
     } else if (after.status === 'stuck') {
       const retryAt = after.timer ? new Date(after.timer.dueAt).toISOString() : undefined;
@@ -104,6 +113,15 @@ export class TicketObserver {
 
   private system(name: string): string {
     return this.deps.systems.has(name) ? name : 'unknown';
+  }
+
+  /**
+   * Left out without a tenant, so the single-platform series keep the label set (and the identity in
+   * Prometheus) they had before tenants existed.
+   */
+  private tenantLabel(state: WorkflowState): { tenant?: string } {
+    if (state.tenant === undefined) return {};
+    return { tenant: this.deps.knownTenants?.().has(state.tenant) ? state.tenant : OTHER_TENANT };
   }
 
   private save(tk: string, state: string | undefined, what: string, write: Promise<unknown>): void {

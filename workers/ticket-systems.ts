@@ -10,6 +10,10 @@ import { ServiceNowAdapter } from '../integrations/ticketing/servicenow/adapter.
 import { loadServiceNowConfig } from '../integrations/ticketing/servicenow/config.js';
 import { RtAdapter } from '../integrations/ticketing/rt/adapter.js';
 import { loadRtConfig } from '../integrations/ticketing/rt/config.js';
+import { ConnectWiseAdapter } from '../integrations/ticketing/connectwise/adapter.js';
+import { loadConnectWiseConfig } from '../integrations/ticketing/connectwise/config.js';
+import { HaloAdapter } from '../integrations/ticketing/halo/adapter.js';
+import { loadHaloConfig } from '../integrations/ticketing/halo/config.js';
 import { ConfigError, type Config } from './config.js';
 
 export interface TicketSystemDeps {
@@ -68,6 +72,18 @@ export async function createTicketSystems(deps: TicketSystemDeps): Promise<Map<s
       // RT has no tags: a watched ticket (RT_QUEUE, RT_WATCH_FIELD = RT_WATCH_VALUE) carries the policy's watchTag.
       const rt = loadRtConfig(deps.source, { watchValue: policy.watchTag });
       systems.set('rt', new RtAdapter({ config: rt, redis: deps.redis, prefix: env.REDIS_PREFIX, watchTag: policy.watchTag }));
+      break;
+    }
+    case 'connectwise': {
+      // ConnectWise tickets have no tags: a watched ticket (CONNECTWISE_BOARD_ID + watch type) carries the policy's watchTag.
+      const connectwise = loadConnectWiseConfig(deps.source, policy.watchTag);
+      systems.set('connectwise', new ConnectWiseAdapter({ config: connectwise, redis: deps.redis, prefix: env.REDIS_PREFIX }));
+      break;
+    }
+    case 'halo': {
+      // Halo has no ticket tags the API writes: a watched ticket (HALO_WATCH_TICKET_TYPE_ID / category) carries the policy's watchTag.
+      const halo = loadHaloConfig(deps.source, policy.watchTag);
+      systems.set('halo', new HaloAdapter({ config: halo, redis: deps.redis, prefix: env.REDIS_PREFIX }));
       break;
     }
     default:

@@ -27,6 +27,11 @@ export interface TicketSummary {
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer;
+  /**
+   * The request's path and query as received (`/webhooks/<system>?…`), for a system whose sender cannot sign and
+   * authenticates by a secret in the URL (ConnectWise callbacks). Holds that secret: never logged.
+   */
+  url?: string;
 }
 
 /** Events for the workflow without `text` on comments: stored events never hold comment text. */

@@ -340,7 +340,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const resyncs = (await platform.changeLog(o.user.serial)).length;
     if (resyncs > o.kind.resyncs) {
       doubleResyncs += resyncs - o.kind.resyncs;
-      problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${resyncs} successful resyncs, expected ${o.kind.resyncs}`);
+      const story = data.comments.map((c) => (c.authorRole === 'bot' ? `${c.public ? 'BOT' : 'note'}: ${c.body.split('\n')[0]?.slice(0, 60)}` : `${c.authorRole}: ${c.body.length} chars`)).join(' | ');
+      problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${resyncs} successful resyncs, expected ${o.kind.resyncs}; history ${JSON.stringify(state?.history.map((h) => `${h.event}>${h.to}`))}; comments ${story}`);
     }
   }
 

@@ -147,6 +147,9 @@ describe('the SLA dashboard in headless Chromium', () => {
     expect(openRow.slice(0, 3)).toEqual([`local #${openTicketId}`, 'awaiting_codes', 'end user']);
     const systems = await inPage<string[][]>(page, `[...document.querySelectorAll('#by-system tbody tr')].map((r) => [r.dataset.key, r.children[1].textContent])`);
     expect(systems).toEqual([['local', '4'], ['zendesk', '2']]);
+    // No record has a tenant: no tenant filter, no tenant table.
+    expect(await page.isHidden('#tenant-filter')).toBe(true);
+    expect(await page.isHidden('#tenants-section')).toBe(true);
 
     for (const id of ['chart-escalations', 'chart-times', 'chart-days']) expect(await paintedPixels(page, id), id).toBeGreaterThan(500);
     const labels = await inPage<string[]>(page, `Chart.getChart(document.getElementById('chart-escalations')).data.labels`);
@@ -163,6 +166,65 @@ describe('the SLA dashboard in headless Chromium', () => {
 
     expect(problems).toEqual([]);
     expect(external).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the dashboard of a deployment with tenants', () => {
+  /** Tickets 1–3 of the seeded records are acme's, 4–5 globex's, 6 was routed to no tenant. */
+  const TENANT_OF: Record<string, string> = { '1': 'acme', '2': 'acme', '3': 'acme', '4': 'globex', '5': 'globex' };
+  let app: App;
+  beforeAll(async () => {
+    app = await startApp({ ROLES: 'intake' });
+    const sla = new SlaStore(app.redis, app.config.env.REDIS_PREFIX);
+    for (const r of seededRecords(Date.now())) await sla.save(TENANT_OF[r.ticketId] ? { ...r, tenant: TENANT_OF[r.ticketId] } : r);
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const rows = (page: Page, table: string) => inPage<string[][]>(page, `[...document.querySelectorAll('#${table} tbody tr')].map((r) => [r.dataset.key, r.children[1].textContent])`);
+
+  it('offers the tenants in a select, and choosing one limits every figure to it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${app.url}/dashboard`);
+    await page.waitForSelector('body[data-loaded]');
+    expect(await page.isVisible('#tenant')).toBe(true);
+    const options = await inPage<string[][]>(page, `[...document.querySelectorAll('#tenant option')].map((o) => [o.value, o.textContent])`);
+    expect(options).toEqual([['', 'all'], ['acme', 'acme'], ['globex', 'globex']]);
+    expect(await page.textContent('[data-figure="tickets"]')).toBe('6');
+    expect(await rows(page, 'by-tenant')).toEqual([['acme', '3'], ['globex', '2'], ['(none)', '1']]);
+
+    await page.selectOption('#tenant', 'globex');
+    await page.waitForSelector('body[data-tenant="globex"]');
+    const globex = await getJson<SlaSummary>(`${app.url}/sla/summary?since=7d&tenant=globex`);
+    expect(globex.tickets).toBe(2);
+    expect(await page.textContent('[data-figure="tickets"]')).toBe('2');
+    expect(await page.getAttribute('[data-figure="automationRate"]', 'data-value')).toBe(String(globex.automationRate));
+    expect(await page.getAttribute('[data-figure="firstReply.p90Ms"]', 'data-value')).toBe(String(globex.firstReply.p90Ms));
+    expect(await page.textContent('[data-figure="escalations"]')).toBe('1');
+    expect(await rows(page, 'by-system')).toEqual([['zendesk', '2']]);
+    expect(await page.isHidden('#tenants-section')).toBe(true);
+    expect(new URL(page.url()).searchParams.get('tenant')).toBe('globex');
+    const labels = await inPage<string[]>(page, `Chart.getChart(document.getElementById('chart-escalations')).data.labels`);
+    expect(labels).toEqual(['user_not_found']);
+
+    await page.selectOption('#tenant', '');
+    await page.waitForSelector('body[data-tenant=""]');
+    expect(await page.textContent('[data-figure="tickets"]')).toBe('6');
+    expect(new URL(page.url()).searchParams.has('tenant')).toBe(false);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('opens on the tenant named in its address', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/dashboard?tenant=acme`);
+    await page.waitForSelector('body[data-tenant="acme"]');
+    expect(await page.inputValue('#tenant')).toBe('acme');
+    expect(await page.textContent('[data-figure="tickets"]')).toBe('3');
     await page.close();
   });
 });

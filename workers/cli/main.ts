@@ -6,8 +6,11 @@ const COMMANDS: Record<string, { usage: string; load: () => Promise<CliCommand> 
   jira: { usage: 'jira check', load: async () => (await import('./jira-check.js')).run },
   rt: { usage: 'rt check', load: async () => (await import('./rt-check.js')).run },
   servicenow: { usage: 'servicenow check', load: async () => (await import('./servicenow-check.js')).run },
+  connectwise: { usage: 'connectwise check', load: async () => (await import('./connectwise-check.js')).run },
+  halo: { usage: 'halo check', load: async () => (await import('./halo-check.js')).run },
   platform: { usage: 'platform check', load: async () => (await import('./platform-check.js')).run },
-  report: { usage: 'report [--since 7d] [--from ISO --to ISO] [--format table|csv|json]', load: async () => (await import('./report.js')).run },
+  tenants: { usage: 'tenants check', load: async () => (await import('./tenants-check.js')).run },
+  report: { usage: 'report [--since 7d] [--from ISO --to ISO] [--tenant ID] [--format table|csv|json] (--tenant: that tenant only; without it, a row per tenant when tickets have tenants)', load: async () => (await import('./report.js')).run },
   ticket: { usage: 'ticket show|retry|handoff <system> <id> [--json] | ticket escalate <system> <id> --reason "..." [--json]', load: async () => (await import('./ticket.js')).run },
   'replay-dead': { usage: 'replay-dead [--queue events|effects|timers] [--limit N] [--json]', load: async () => (await import('./replay-dead.js')).run },
 };

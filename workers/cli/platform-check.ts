@@ -14,17 +14,28 @@ const PlatformEnv = EnvSchema.pick({ TWOFA_PLATFORM: true, TWOFA_LOCAL_SEED: tru
 export async function run(ctx: CliContext): Promise<number> {
   const [sub, ...extra] = ctx.args;
   if (sub !== 'check' || extra.length > 0) throw new UsageError(sub === undefined ? 'missing sub-command' : `unexpected argument '${sub === 'check' ? extra[0] : sub}'`);
-  const parsed = PlatformEnv.safeParse(ctx.env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    ctx.out(`✗ ${String(issue?.path[0] ?? 'TWOFA_PLATFORM')}: ${issue?.message ?? 'invalid'}`);
+  const result = await checkPlatform(ctx.env);
+  if (result.platform === undefined) {
+    for (const line of result.lines) ctx.out(line);
     return 1;
   }
-  const { TWOFA_PLATFORM: platform, TWOFA_LOCAL_SEED: seed } = parsed.data;
-  ctx.out(`2FA platform: ${platform}`);
-  const result =
-    platform === 'privacyidea' ? await checkPrivacyIdea(ctx.env) : platform === 'safenet-sta' ? await checkSafeNetSta(ctx.env) : await checkLocal(seed);
+  ctx.out(`2FA platform: ${result.platform}`);
   for (const line of result.lines) ctx.out(`  ${line}`);
   ctx.out(result.ok ? '✓ ready' : '✗ not ready: fix the ✗ lines above');
   return result.ok ? 0 : 1;
+}
+
+/**
+ * The check of the platform `env` selects: TWOFA_PLATFORM and that adapter's own variables (the process's, or a
+ * tenant's settings for `tenants check`). No `platform` when TWOFA_PLATFORM itself is wrong.
+ */
+export async function checkPlatform(env: NodeJS.ProcessEnv): Promise<{ platform?: string; ok: boolean; lines: string[] }> {
+  const parsed = PlatformEnv.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, lines: [`✗ ${String(issue?.path[0] ?? 'TWOFA_PLATFORM')}: ${issue?.message ?? 'invalid'}`] };
+  }
+  const { TWOFA_PLATFORM: platform, TWOFA_LOCAL_SEED: seed } = parsed.data;
+  const result = platform === 'privacyidea' ? await checkPrivacyIdea(env) : platform === 'safenet-sta' ? await checkSafeNetSta(env) : await checkLocal(seed);
+  return { platform, ...result };
 }

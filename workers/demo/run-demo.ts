@@ -3,7 +3,7 @@ import axios from 'axios';
 import type { Logger } from 'pino';
 import { parsePolicy } from '../../workflows/resync/policy.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
-import { parseSeed } from '../../integrations/twofa/local/seed.js';
+import { parseSeed, type Seed } from '../../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-devices.js';
 import { createApp, type App } from '../app.js';
@@ -42,6 +42,13 @@ export interface DemoOptions {
   env?: Record<string, string>;
   /** how a simulated user logs in for the re-test when the platform is not the embedded one */
   login?: (userName: string, code: string) => Promise<unknown>;
+  /** run the scenarios on this running app instead of starting one (it is left running) */
+  app?: App;
+  /** more tags on each ticket (a tenant's routing tag, say) */
+  tags?: string[];
+  /** the seed the users' devices come from (default: the demo seed) and their devices' counters by serial */
+  seed?: Seed;
+  deviceCounters?: Record<string, number>;
 }
 
 /** Demo policy: the production defaults with timers in seconds, so "never replies" ends within the run. */
@@ -60,12 +67,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   const prefix = opts.prefix ?? `demo-${Date.now().toString(36)}`;
   const log = opts.log ?? createLogger('warn');
   const env = { REDIS_URL: opts.redisUrl, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', POLL_INTERVAL_S: '5', SWEEP_INTERVAL_S: '2', EFFECT_BACKOFF_MS: '200', ...opts.env };
-  const config = loadConfig(env, { policy: DEMO_POLICY });
-  const app = await createApp(config, { log, ...(opts.env ? { source: env } : {}) });
-  await app.start();
-
-  const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
-  const desk = axios.create({ baseURL: `${app.url}/desk`, timeout: 5_000 });
+  let app = opts.app;
+  if (!app) {
+    const config = loadConfig(env, { policy: DEMO_POLICY });
+    app = await createApp(config, { log, ...(opts.env ? { source: env } : {}) });
+    await app.start();
+  }
+  const running = app;
+  const seed = opts.seed ?? parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
+  const counters = opts.deviceCounters ?? DEMO_DEVICE_COUNTERS;
+  const desk = axios.create({ baseURL: `${running.url}/desk`, timeout: 5_000 });
   const sent = new Set<string>();
   const deadline = Date.now() + (opts.deadlineMs ?? 45_000);
 
@@ -75,13 +86,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       const user = scenario.userName ? seed.users.find((u) => u.userName === scenario.userName) : undefined;
       const tokenSeed = user ? seed.tokens.find((t) => t.userId === user.id) : undefined;
       const token = tokenSeed
-        ? new VirtualToken({ secret: tokenSeed.secret, kind: tokenSeed.kind, counter: DEMO_DEVICE_COUNTERS[tokenSeed.serial] ?? tokenSeed.counter, digits: tokenSeed.digits ?? (tokenSeed.kind === 'kt4' ? 8 : 6) })
+        ? new VirtualToken({ secret: tokenSeed.secret, kind: tokenSeed.kind, counter: counters[tokenSeed.serial] ?? tokenSeed.counter, digits: tokenSeed.digits ?? (tokenSeed.kind === 'kt4' ? 8 : 6) })
         : undefined;
       const created = await desk.post<{ id: string }>('/api/tickets', {
         subject: `2FA code not working (${scenario.title})`,
         description: 'My 2FA code does not work, I cannot log in.',
         requester: scenario.requester,
-        tags: [DEMO_POLICY.watchTag],
+        tags: [DEMO_POLICY.watchTag, ...(opts.tags ?? [])],
       });
       const ticketId = String(created.data.id);
       const sim = new SimulatedUser({
@@ -90,7 +101,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         scenario,
         token,
         sent,
-        app,
+        app: running,
         ...(opts.login ? { login: opts.login } : {}),
       });
       const state = await sim.run(deadline);
@@ -108,6 +119,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       };
     }),
   );
-  if (!opts.keepRunning) await app.stop();
-  return { results, sent, app, prefix };
+  if (!opts.keepRunning && !opts.app) await running.stop();
+  return { results, sent, app: running, prefix };
 }

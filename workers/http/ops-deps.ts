@@ -22,6 +22,8 @@ export interface OpsDeps {
   metrics: Metrics;
   ticketing: ReadonlyMap<string, TicketSystem>;
   platformName: string;
+  /** the tenants the tenants file configures now (TENANTS_FILE, hot-reloaded); absent: the single-platform configuration */
+  knownTenants?: () => ReadonlySet<string>;
   log: Logger;
   now: () => number;
   /** the guard every route calls first (see ops-auth.ts) */

@@ -9,6 +9,8 @@ export interface OpenTicket {
   system: string;
   ticketId: string;
   round: number;
+  /** the tenant the ticket was routed to; absent in the single-platform configuration */
+  tenant?: string;
   status: StateName;
   waitingOn: WaitingOn;
   createdAt: string;
@@ -49,6 +51,7 @@ export function openTicketOf(s: WorkflowState, now: number): OpenTicket | undefi
     system: s.ticket.system,
     ticketId: s.ticket.id,
     round: s.round,
+    ...(s.tenant !== undefined ? { tenant: s.tenant } : {}),
     status: s.status,
     waitingOn: WAITING_ON[s.status] ?? 'bot',
     createdAt: new Date(s.createdAt).toISOString(),
@@ -63,9 +66,9 @@ export function openTicketOf(s: WorkflowState, now: number): OpenTicket | undefi
 
 /**
  * Open tickets, from the open-ticket index that the /metrics gauge also counts (workers/open-ticket-index.ts),
- * each read from its workflow state: at most `scan` of them.
+ * each read from its workflow state: at most `scan` of them, of which only `tenant`'s when it is given.
  */
-export async function listOpenTickets(store: WorkflowStore, index: OpenTicketIndex, now: number, scan = 2000): Promise<OpenTickets> {
+export async function listOpenTickets(store: WorkflowStore, index: OpenTicketIndex, now: number, scan = 2000, tenant?: string): Promise<OpenTickets> {
   const { tks, truncated } = await index.members(scan);
   const tickets: OpenTicket[] = [];
   const BATCH = 50;
@@ -73,7 +76,7 @@ export async function listOpenTickets(store: WorkflowStore, index: OpenTicketInd
     const states = await Promise.all(tks.slice(i, i + BATCH).map(async (tk) => (await store.getState(tk)).state));
     for (const s of states) {
       const open = s ? openTicketOf(s, now) : undefined;
-      if (open) tickets.push(open);
+      if (open && (tenant === undefined || open.tenant === tenant)) tickets.push(open);
     }
   }
   tickets.sort((a, b) => b.inStateMs - a.inStateMs);

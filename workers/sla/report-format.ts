@@ -21,10 +21,14 @@ export function formatRate(rate: number | null): string {
   return rate === null ? '-' : `${(rate * 100).toFixed(1)}%`;
 }
 
-/** Overall first, then one row per ticket system and per 2FA platform. */
+/**
+ * Overall first (`tenant <id>` instead when the report is limited to one), then one row per tenant when records
+ * carry tenants (the customers are what an MSP's manager compares first), per ticket system and per 2FA platform.
+ */
 function scopes(summary: SlaSummary): Array<{ scope: string; key: string; f: SlaFigures }> {
   return [
-    { scope: 'all', key: `${summary.from}/${summary.to}`, f: summary },
+    summary.tenant === undefined ? { scope: 'all', key: `${summary.from}/${summary.to}`, f: summary } : { scope: 'tenant', key: summary.tenant, f: summary },
+    ...Object.entries(summary.byTenant ?? {}).map(([key, f]) => ({ scope: 'tenant', key, f })),
     ...Object.entries(summary.bySystem).map(([key, f]) => ({ scope: 'system', key, f })),
     ...Object.entries(summary.byPlatform).map(([key, f]) => ({ scope: 'platform', key, f })),
   ];
@@ -52,7 +56,7 @@ export function toTable(summary: SlaSummary): string {
   for (const [reason, n] of byReason) reasons.push([reason, String(n)]);
   const outcomes = Object.entries(summary.outcomes).map(([o, n]) => `${o} ${n}`).join(', ');
   return [
-    `SLA report ${summary.from} → ${summary.to} (tickets closed in the range)`,
+    `SLA report ${summary.tenant === undefined ? '' : `for tenant ${summary.tenant}, `}${summary.from} → ${summary.to} (tickets closed in the range)`,
     figures.toString(),
     `outcomes: ${outcomes}`,
     byReason.length > 0 ? reasons.toString() : 'no escalations',

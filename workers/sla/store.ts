@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { SlaRecordSchema, type SlaRecord } from './record.js';
+import { TENANT_ID } from './tenant-filter.js';
 
 const DAY_MS = 86_400_000;
 const RANGE_BATCH = 500;
@@ -8,7 +9,9 @@ const TRIM_EVERY_MS = 60_000;
 /**
  * Saves a record unless the one stored was made from a later workflow state (both carry `asOf`): the saves of one
  * round's changes (resolved, then unfinished when its update failed) may come from different processes, late.
- * KEYS: 1 record, 2 index  ARGV: 1 record JSON, 2 closedAt, 3 index member, 4 asOf ('' for none: always saved)
+ * A record with a tenant also goes into its tenant's index, and the tenant into the set of tenants with records.
+ * KEYS: 1 record, 2 index, 3 the tenant's index (unused without a tenant), 4 tenants set
+ * ARGV: 1 record JSON, 2 closedAt, 3 index member, 4 asOf ('' for none: always saved), 5 tenant ('' for none)
  * Returns 1 saved, 0 kept the newer record.
  */
 const SAVE = `
@@ -21,11 +24,27 @@ if ARGV[4] ~= '' then
 end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+if ARGV[5] ~= '' then
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+  redis.call('SADD', KEYS[4], ARGV[5])
+end
 return 1
+`;
+
+/**
+ * Trims one tenant's index like the main one, and forgets the tenant once it has no records left (in the same
+ * script as the check, so a save in between cannot leave an index no trim visits).
+ * KEYS: 1 the tenant's index, 2 tenants set  ARGV: 1 cutoff (records closed before it go), 2 tenant
+ */
+const TRIM_TENANT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+return 0
 `;
 
 interface SaveCommands {
   tdSlaSave(...args: (string | number)[]): Promise<unknown>;
+  tdSlaTrimTenant(...args: (string | number)[]): Promise<unknown>;
 }
 
 function safeJson(text: string): unknown {
@@ -40,6 +59,11 @@ function safeJson(text: string): unknown {
  * Durable SLA records: `<prefix>:sla:index` (sorted set, score = closedAt, member = `<system>:<id>:<round>`)
  * and `<prefix>:sla:rec:<member>` (JSON). Records older than `retentionDays` are trimmed by a save, at most once a
  * minute per process (by the records' close times): a burst of tickets ending does not scan the index for each.
+ *
+ * A record with a tenant is also in `<prefix>:sla:tenant:<id>` (same scores and members), and the tenant in
+ * `<prefix>:sla:tenants`: a report for one of 50 tenants reads that tenant's records, not everyone's. Both are
+ * trimmed with the main index, and a tenant leaves the set with its last record: every key stays bounded by
+ * retention and by the configured tenants.
  */
 export class SlaStore {
   /** the close time of the record whose save last trimmed */
@@ -53,16 +77,24 @@ export class SlaStore {
     private readonly retentionDays = 90,
   ) {
     const r = redis as Redis & Partial<SaveCommands>;
-    if (!r.tdSlaSave) redis.defineCommand('tdSlaSave', { numberOfKeys: 2, lua: SAVE });
+    if (!r.tdSlaSave) redis.defineCommand('tdSlaSave', { numberOfKeys: 4, lua: SAVE });
+    if (!r.tdSlaTrimTenant) redis.defineCommand('tdSlaTrimTenant', { numberOfKeys: 2, lua: TRIM_TENANT });
     this.r = redis as Redis & SaveCommands;
   }
 
   private indexKey(): string { return `${this.prefix}:sla:index`; }
   private recKey(member: string): string { return `${this.prefix}:sla:rec:${member}`; }
+  private tenantKey(tenant: string): string { return `${this.prefix}:sla:tenant:${tenant}`; }
+  private tenantsKey(): string { return `${this.prefix}:sla:tenants`; }
 
   async save(rec: SlaRecord): Promise<void> {
     const member = `${rec.system}:${rec.ticketId}:${rec.round}`;
-    await this.r.tdSlaSave(this.recKey(member), this.indexKey(), JSON.stringify(rec), rec.closedAt, member, rec.asOf ?? '');
+    // Only an id the tenants file could hold gets a key of its own (the workflow's field is looser).
+    const tenant = rec.tenant !== undefined && TENANT_ID.test(rec.tenant) ? rec.tenant : '';
+    await this.r.tdSlaSave(
+      this.recKey(member), this.indexKey(), tenant ? this.tenantKey(tenant) : this.indexKey(), this.tenantsKey(),
+      JSON.stringify(rec), rec.closedAt, member, rec.asOf ?? '', tenant,
+    );
     if (rec.closedAt - this.lastTrimAt < TRIM_EVERY_MS) return;
     this.lastTrimAt = rec.closedAt;
     await this.trim(rec.closedAt);
@@ -71,14 +103,23 @@ export class SlaStore {
   async trim(now: number): Promise<number> {
     const cutoff = now - this.retentionDays * DAY_MS;
     const old = await this.redis.zrangebyscore(this.indexKey(), '-inf', `(${cutoff}`);
+    await Promise.all((await this.tenants()).map((t) => this.r.tdSlaTrimTenant(this.tenantKey(t), this.tenantsKey(), cutoff, t)));
     if (old.length === 0) return 0;
     await this.redis.multi().del(...old.map((m) => this.recKey(m))).zrem(this.indexKey(), ...old).exec();
     return old.length;
   }
 
-  /** Records closed in [from, to] (ms, inclusive), oldest first; a record that no longer parses is skipped. */
-  async range(from: number, to: number): Promise<SlaRecord[]> {
-    const members = await this.redis.zrangebyscore(this.indexKey(), from, to);
+  /** The tenants with records kept, sorted. */
+  async tenants(): Promise<string[]> {
+    return (await this.redis.smembers(this.tenantsKey())).sort();
+  }
+
+  /**
+   * Records closed in [from, to] (ms, inclusive), oldest first, of one tenant when `tenant` is given; a record
+   * that no longer parses is skipped.
+   */
+  async range(from: number, to: number, tenant?: string): Promise<SlaRecord[]> {
+    const members = await this.redis.zrangebyscore(tenant === undefined ? this.indexKey() : this.tenantKey(tenant), from, to);
     const out: SlaRecord[] = [];
     // MGET in slices: a quarter's records must not become one huge reply.
     for (let i = 0; i < members.length; i += RANGE_BATCH) {
@@ -86,7 +127,7 @@ export class SlaStore {
       for (const r of raw) {
         if (r === null) continue;
         const parsed = SlaRecordSchema.safeParse(safeJson(r));
-        if (parsed.success) out.push(parsed.data);
+        if (parsed.success && (tenant === undefined || parsed.data.tenant === tenant)) out.push(parsed.data);
       }
     }
     return out;

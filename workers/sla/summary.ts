@@ -1,5 +1,6 @@
 import { EscalationReasonSchema } from '../../workflows/resync/state.js';
 import { BOT_CLOSED, SLA_OUTCOMES, type SlaOutcome, type SlaRecord } from './record.js';
+import { NO_TENANT } from './tenant-filter.js';
 
 /**
  * The SLA figures of a set of records: pure, shared by `GET /sla/summary`, the dashboard and `twofa-desk
@@ -38,8 +39,17 @@ export interface SlaFigures {
 export interface SlaSummary extends SlaFigures {
   from: string;
   to: string;
+  /** the tenant the figures are limited to (`?tenant=`, `--tenant`); absent: all records */
+  tenant?: string;
   bySystem: Record<string, SlaFigures>;
   byPlatform: Record<string, SlaFigures>;
+  /**
+   * by tenant, when any record in the range carries one and the summary is not limited to a tenant; records
+   * without a tenant (tickets no tenant matched, or from before tenants) under `(none)`
+   */
+  byTenant?: Record<string, SlaFigures>;
+  /** `/sla/summary` only: the tenants with SLA records kept (any range), what a tenant filter can offer */
+  tenants?: string[];
   /** by UTC day of closing */
   perDay: Array<{ day: string; tickets: number; resolved: number; escalated: number }>;
 }
@@ -84,10 +94,17 @@ export function figures(records: readonly SlaRecord[]): SlaFigures {
   };
 }
 
-function groupBy(records: readonly SlaRecord[], key: (r: SlaRecord) => string): Record<string, SlaFigures> {
+/** Figures per key, keys sorted; `last`: a key listed after the others (the records without a tenant). */
+function groupBy(records: readonly SlaRecord[], key: (r: SlaRecord) => string, last?: string): Record<string, SlaFigures> {
   const groups = new Map<string, SlaRecord[]>();
-  for (const r of records) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
-  return Object.fromEntries([...groups.keys()].sort().map((k) => [k, figures(groups.get(k) ?? [])]));
+  for (const r of records) {
+    const k = key(r);
+    const group = groups.get(k);
+    if (group) group.push(r);
+    else groups.set(k, [r]);
+  }
+  const keys = [...groups.keys()].sort((a, b) => Number(a === last) - Number(b === last) || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(keys.map((k) => [k, figures(groups.get(k) ?? [])]));
 }
 
 export function utcDay(ms: number): string {
@@ -112,15 +129,22 @@ function perDay(records: readonly SlaRecord[], from: number, to: number): SlaSum
   return [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
 }
 
-/** The summary of the records closed in [from, to] (ms); records outside the range are left out. */
-export function summarize(records: readonly SlaRecord[], range: { from: number; to: number }): SlaSummary {
-  const inRange = records.filter((r) => r.closedAt >= range.from && r.closedAt <= range.to);
+/**
+ * The summary of the records closed in [from, to] (ms); records outside the range are left out, and so are other
+ * tenants' records when `filter.tenant` is set.
+ */
+export function summarize(records: readonly SlaRecord[], range: { from: number; to: number }, filter: { tenant?: string } = {}): SlaSummary {
+  const { tenant } = filter;
+  const inRange = records.filter((r) => r.closedAt >= range.from && r.closedAt <= range.to && (tenant === undefined || r.tenant === tenant));
+  const tenanted = tenant === undefined && inRange.some((r) => r.tenant !== undefined);
   return {
     from: new Date(range.from).toISOString(),
     to: new Date(range.to).toISOString(),
+    ...(tenant !== undefined ? { tenant } : {}),
     ...figures(inRange),
     bySystem: groupBy(inRange, (r) => r.system),
     byPlatform: groupBy(inRange, (r) => r.platform),
+    ...(tenanted ? { byTenant: groupBy(inRange, (r) => r.tenant ?? NO_TENANT, NO_TENANT) } : {}),
     perDay: perDay(inRange, range.from, range.to),
   };
 }

@@ -7,7 +7,11 @@ import { RequesterSchema, TicketStatusSchema } from './model.js';
  * transition (`<round>.<seq>.<index>`), so the result event can name the effect it answers. Effects never
  * carry OTP codes: a resync names the comment that holds them and the worker reads it at the time of use.
  */
-const base = { id: z.string().min(1) };
+const base = {
+  id: z.string().min(1),
+  /** the ticket's tenant (state.tenant), on effects that go to a 2FA platform: the worker uses that tenant's platform */
+  tenant: z.string().min(1).max(64).optional(),
+};
 
 export const LocateUserSchema = z.object({ type: z.literal('locateUser'), ...base, requester: RequesterSchema });
 export const ReadGroupsSchema = z.object({ type: z.literal('readGroups'), ...base, userId: z.string() });

@@ -56,6 +56,8 @@ export const EscalationReasonSchema = z.enum([
   /** an SLA target was about to be breached (workflows/resync/transition-sla.ts) */
   'sla_risk',
   'operator_request',
+  /** no tenant, or more than one, matches the ticket (TENANTS_FILE): the bot never guesses whose 2FA platform to use */
+  'tenant_unknown',
   /** the bot sent as many resyncs as the platform's lock-out allows (platform.resyncTriesPerTicket) */
   'lockout_risk',
   /** the API cannot resync: the bot collected the codes and an agent types them in the console (one-time page) */

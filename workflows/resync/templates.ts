@@ -163,6 +163,7 @@ What to do next:
   why_group_not_automated: `the user has no group and the 2FA platform's API cannot add one`,
   why_sla_risk: `an SLA target is about to be breached`,
   why_operator_request: `an operator escalated the ticket`,
+  why_tenant_unknown: `the bot cannot tell which customer's 2FA platform the requester belongs to`,
   why_lockout_risk: `one more try could lock the user out under the 2FA platform's lock-out policy`,
   why_resync_limit: `the user already had the most resyncs the policy allows in a day`,
   why_resync_assisted: `the 2FA platform's API cannot resync this token, so the bot collected the user's codes for you to type in`,
@@ -201,6 +202,9 @@ To let the bot do this next time, map the user's email domain to a group in the 
 {{resyncSteps}}`,
   next_operator_request: `The operator's reason: {{detail}}. Finish the runbook by hand from where the bot stopped (see the history):
 {{resyncSteps}}`,
+  next_tenant_unknown: `{{detail}}. Find the requester's company, then follow the runbook in that customer's 2FA platform:
+{{resyncSteps}}
+To let the bot take such tickets, add the customer (its organization id or email domain) to the tenants file and reload it.`,
 
   next_resync_not_automated: `Resync the token in the console with the user on the phone or by chat:
 {{resyncSteps}}`,
@@ -298,6 +302,7 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   group_not_automated: 'why_group_not_automated',
   sla_risk: 'why_sla_risk',
   operator_request: 'why_operator_request',
+  tenant_unknown: 'why_tenant_unknown',
   lockout_risk: 'why_lockout_risk',
   resync_assisted: 'why_resync_assisted',
   resync_limit: 'why_resync_limit',
@@ -322,6 +327,7 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   group_not_automated: 'next_group_not_automated',
   sla_risk: 'next_sla_risk',
   operator_request: 'next_operator_request',
+  tenant_unknown: 'next_tenant_unknown',
   lockout_risk: 'next_lockout_risk',
   resync_assisted: 'next_resync_not_automated',
   resync_limit: 'next_resync_limit',

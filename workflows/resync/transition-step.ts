@@ -7,6 +7,9 @@ import { CLOSING_OUTCOMES, MAX_APPLIED_EVENT_IDS, MAX_HISTORY, UNFINISHED_STATES
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** An effect that acts on the 2FA platform; ticket updates and timers are folded by the step itself. */
+
+/** Effects the worker carries out on the ticket system or on its own (all others go to the 2FA platform). */
+const DESK_SIDE: ReadonlySet<Effect['type']> = new Set(['updateTicket', 'setTimer', 'replayComments']);
 export type Action = DistributiveOmit<Exclude<Effect, { type: 'updateTicket' | 'setTimer' }>, 'id'>;
 
 export interface TransitionResult {
@@ -192,7 +195,9 @@ export class Step {
       bodies.push({ type: 'setTimer', timerId, ...this.timer });
     }
     bodies.push(...replays);
-    const effects = bodies.map((body, index) => ({ ...body, id: `${prefix}.${index}` }) as Effect);
+    // Effects for the 2FA platform name the ticket's tenant: the worker takes that tenant's platform, never another's.
+    const tenant = this.s.tenant;
+    const effects = bodies.map((body, index) => ({ ...body, id: `${prefix}.${index}`, ...(tenant !== undefined && !DESK_SIDE.has(body.type) ? { tenant } : {}) }) as Effect);
     const awaited = effects.find((e) => AWAITED.has(e.type));
     if (awaited) this.s.awaiting = awaited.id;
     const updateEffect = effects.find((e) => e.type === 'updateTicket');

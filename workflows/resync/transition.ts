@@ -64,8 +64,17 @@ export function initialState(ticket: TicketSnapshot, at: number): WorkflowState 
   };
 }
 
-/** The whole workflow: pure, so the same state and event always give the same result. */
-export function transition(state: WorkflowState | undefined, event: WorkflowEvent, policy: Policy): TransitionResult {
+/**
+ * Which customer's tenant a new ticket belongs to (TENANTS_FILE), as the worker found it from what the ticket system
+ * vouches for: a tenant id, or why none could be chosen. None at all: the single-platform configuration.
+ */
+export type TenantRoute = { tenant: string } | { refused: string };
+
+/**
+ * The whole workflow: pure, so the same state and event always give the same result. `route` is read only when the
+ * event starts a workflow; the tenant it names is then the ticket's for good (the worker passes that tenant's policy).
+ */
+export function transition(state: WorkflowState | undefined, event: WorkflowEvent, policy: Policy, route?: TenantRoute): TransitionResult {
   if (!state) {
     const none: TransitionResult = { state: undefined, effects: [], changed: false };
     if (event.type !== 'ticketTagged' || !event.ticket.tags.includes(policy.watchTag)) return none;
@@ -77,6 +86,13 @@ export function transition(state: WorkflowState | undefined, event: WorkflowEven
     const rebuilding = botWasHere && lostMidRound(event, policy);
     if (botWasHere && event.past?.watchTagAdded !== true && !rebuilding) return none;
     const step = new Step(initialState(event.ticket, event.at), event, policy);
+    if (route && 'refused' in route) {
+      // Before a word to the requester or a call to any platform: whose platform it is cannot be guessed.
+      if (botWasHere) step.s.seq = event.at;
+      escalate(step, 'tenant_unknown', route.refused);
+      return step.finish();
+    }
+    if (route) step.s.tenant = route.tenant;
     if (rebuilding) {
       startRebuild(step, event);
       beginRound(step, 'rebuilt from the ticket');

@@ -217,6 +217,7 @@ function snapshot(ticket: Omit<DeskTicket, 'description'>): TicketSnapshot {
       name: requester.name,
       ...(requester.externalId !== undefined ? { externalId: requester.externalId } : {}),
     },
+    ...(requester.organization ? { organization: requester.organization } : {}),
   };
 }
 

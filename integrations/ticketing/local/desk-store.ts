@@ -9,6 +9,8 @@ import {
   BotUpdateResultSchema,
   CommentIdSchema,
   DeskCommentSchema,
+  DeskOrganizationSchema,
+  type DeskOrganization,
   DeskTicketSchema,
   TicketIdSchema,
   type BotUpdateResult,
@@ -186,6 +188,7 @@ export class DeskStore {
 
   async createTicket(input: CreateTicketInput): Promise<DeskTicket> {
     const [id, requester] = await Promise.all([this.redis.incr(this.key('seq:ticket')).then(String), this.user(input.requester.email)]);
+    const organization = await this.organizationOf(requester.id);
     const at = this.now();
     const ticket: DeskTicket = {
       id,
@@ -196,6 +199,7 @@ export class DeskStore {
         email: input.requester.email,
         name: input.requester.name,
         ...(requester.externalId !== undefined ? { externalId: requester.externalId } : {}),
+        ...(organization ? { organization } : {}),
       },
       tags: unique(input.tags),
       status: 'new',
@@ -233,6 +237,20 @@ export class DeskStore {
     const owner = z.string().parse(await this.script(SET_EXTERNAL_ID, [this.externalIdsKey(), this.key('user-external-id-owners')], [id, externalId ?? '']));
     if (owner !== '') return { takenBy: owner };
     return { user: { id, email, ...(externalId !== null ? { externalId } : {}) } };
+  }
+
+  /** An agent's record of the customer (company) a desk user belongs to; `null` clears it. */
+  async setUserOrganization(email: string, organization: DeskOrganization | null): Promise<void> {
+    const { id } = await this.user(email);
+    if (organization === null) await this.redis.hdel(this.organizationsKey(), id);
+    else await this.redis.hset(this.organizationsKey(), id, JSON.stringify(DeskOrganizationSchema.parse(organization)));
+  }
+
+  /** The desk user with this email as agents recorded them (created if the desk does not know the email yet). */
+  async userRecord(email: string): Promise<DeskUser> {
+    const { id, externalId } = await this.user(email);
+    const organization = await this.organizationOf(id);
+    return { id, email, ...(externalId !== undefined ? { externalId } : {}), ...(organization ? { organization } : {}) };
   }
 
   async listComments(ticketId: string): Promise<DeskComment[]> {
@@ -386,9 +404,9 @@ export class DeskStore {
 
   /** The ticket with its requester's external id as the user record has it now (a saved ticket holds none). */
   private async withUserRecord(ticket: DeskTicket): Promise<DeskTicket> {
-    const externalId = await this.redis.hget(this.externalIdsKey(), ticket.requester.id);
-    const { externalId: _stored, ...requester } = ticket.requester;
-    return { ...ticket, requester: { ...requester, ...(externalId !== null ? { externalId } : {}) } };
+    const [externalId, organization] = await Promise.all([this.redis.hget(this.externalIdsKey(), ticket.requester.id), this.organizationOf(ticket.requester.id)]);
+    const { externalId: _stored, organization: _org, ...requester } = ticket.requester;
+    return { ...ticket, requester: { ...requester, ...(externalId !== null ? { externalId } : {}), ...(organization ? { organization } : {}) } };
   }
 
   /**
@@ -482,6 +500,17 @@ export class DeskStore {
   private async user(email: string): Promise<{ id: string; externalId?: string }> {
     const [id, externalId] = UserReplySchema.parse(await this.script(USER_ID, [this.key('users'), this.key('seq:user'), this.externalIdsKey()], [email]));
     return { id, ...(externalId !== '' ? { externalId } : {}) };
+  }
+
+  private async organizationOf(userId: string): Promise<DeskOrganization | undefined> {
+    const raw = await this.redis.hget(this.organizationsKey(), userId);
+    if (raw === null) return undefined;
+    const parsed = DeskOrganizationSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  private organizationsKey(): string {
+    return this.key('user-organizations');
   }
 
   private externalIdsKey(): string {

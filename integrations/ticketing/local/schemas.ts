@@ -31,12 +31,18 @@ export const TagSchema = z
 
 const millis = z.number().int().nonnegative();
 
+/** The customer (company) a desk user belongs to, as an agent recorded it: tenants route on its id. */
+export const DeskOrganizationSchema = z.object({ id: z.string().trim().min(1).max(200), name: z.string().trim().max(300).optional() });
+export type DeskOrganization = z.infer<typeof DeskOrganizationSchema>;
+
 export const DeskRequesterSchema = z.object({
   id: z.string().min(1),
   email: z.string(),
   name: z.string(),
   /** from the desk's user record (set by an agent through PUT /api/users), never from the ticket's creator */
   externalId: z.string().optional(),
+  /** from the desk's user record too (PUT /api/users), never from the ticket's creator */
+  organization: DeskOrganizationSchema.optional(),
 });
 export type DeskRequester = z.infer<typeof DeskRequesterSchema>;
 
@@ -101,14 +107,20 @@ export const DeskUserSchema = z.object({
   id: z.string().min(1),
   email: z.string(),
   externalId: z.string().optional(),
+  organization: DeskOrganizationSchema.optional(),
 });
 export type DeskUser = z.infer<typeof DeskUserSchema>;
 
 /** PUT /api/users: an agent records (or, with null, clears) the external id of the desk user with this email. */
-export const SetUserBodySchema = z.object({
-  email: EmailSchema,
-  externalId: ExternalIdSchema.nullable(),
-});
+export const SetUserBodySchema = z
+  .object({
+    email: EmailSchema,
+    /** null clears it; absent leaves it as it is */
+    externalId: ExternalIdSchema.nullable().optional(),
+    /** the user's company; null clears it; absent leaves it as it is */
+    organization: DeskOrganizationSchema.nullable().optional(),
+  })
+  .refine((b) => b.externalId !== undefined || b.organization !== undefined, 'set externalId or organization (or both)');
 export type SetUserBody = z.input<typeof SetUserBodySchema>;
 
 export const AddCommentBodySchema = z.object({

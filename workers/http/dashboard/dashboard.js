@@ -1,6 +1,7 @@
 /* global document, window, fetch, Chart, URLSearchParams */
 // The SLA dashboard: reads /sla/summary and /sla/open (same origin, same credentials) and redraws itself every
-// `?refresh=` seconds (default 30). Plain browser JavaScript: no build step, no CDN.
+// `?refresh=` seconds (default 30). Plain browser JavaScript: no build step, no CDN. With tenants, a select
+// limits every figure to one (`?tenant=` on both reads; `/dashboard?tenant=acme` opens on it).
 'use strict';
 
 const params = new URLSearchParams(window.location.search);
@@ -60,13 +61,35 @@ function fillBreakdown(tableId, groups) {
   }
 }
 
+// The tenants to choose from are those with SLA records kept; the one chosen stays listed even if it has none.
+function fillTenants(summary) {
+  const select = document.getElementById('tenant');
+  const chosen = select.value;
+  const names = [...new Set([...(summary.tenants ?? []), ...(chosen ? [chosen] : [])])].sort();
+  const current = [...select.options].slice(1).map((o) => o.value);
+  if (names.join('\n') !== current.join('\n')) {
+    select.replaceChildren(select.options[0]);
+    for (const name of names) {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      select.appendChild(option);
+    }
+    select.value = chosen;
+  }
+  document.getElementById('tenant-filter').hidden = names.length === 0;
+  const byTenant = summary.byTenant ?? {};
+  document.getElementById('tenants-section').hidden = Object.keys(byTenant).length === 0;
+  fillBreakdown('by-tenant', byTenant);
+}
+
 function fillOpen(open) {
   const body = document.querySelector('#open tbody');
   body.replaceChildren();
   for (const t of open.tickets) {
     const tr = document.createElement('tr');
     tr.dataset.ticket = `${t.system}:${t.ticketId}`;
-    cell(tr, `${t.system} #${t.ticketId}${t.round > 1 ? ` (round ${t.round})` : ''}`);
+    cell(tr, `${t.system} #${t.ticketId}${t.round > 1 ? ` (round ${t.round})` : ''}${t.tenant ? ` · ${t.tenant}` : ''}`);
     cell(tr, t.status);
     cell(tr, t.waitingOn.replace('_', ' '));
     cell(tr, duration(t.inStateMs));
@@ -131,8 +154,13 @@ async function getJson(path) {
 async function load() {
   const status = document.getElementById('status');
   const since = document.getElementById('since').value;
+  const tenant = document.getElementById('tenant').value;
+  const only = tenant ? `tenant=${encodeURIComponent(tenant)}` : '';
   try {
-    const [summary, open] = await Promise.all([getJson(`/sla/summary?since=${encodeURIComponent(since)}`), getJson('/sla/open')]);
+    const [summary, open] = await Promise.all([getJson(`/sla/summary?since=${encodeURIComponent(since)}${only ? `&${only}` : ''}`), getJson(`/sla/open${only ? `?${only}` : ''}`)]);
+    // A reply to an earlier choice, overtaken by a newer one: the newer one draws.
+    if (tenant !== document.getElementById('tenant').value) return;
+    fillTenants(summary);
     showFigures(summary, open);
     fillBreakdown('by-system', summary.bySystem);
     fillBreakdown('by-platform', summary.byPlatform);
@@ -142,12 +170,31 @@ async function load() {
     status.textContent = `updated ${time}; refreshes every ${refreshS} s`;
     status.className = 'muted';
     document.body.dataset.loaded = String(Number(document.body.dataset.loaded ?? 0) + 1);
+    document.body.dataset.tenant = tenant;
   } catch (err) {
     status.textContent = `could not load: ${err.message}`;
     status.className = 'error';
   }
 }
 
+function chooseTenant() {
+  const tenant = document.getElementById('tenant').value;
+  const url = new URL(window.location.href);
+  if (tenant) url.searchParams.set('tenant', tenant);
+  else url.searchParams.delete('tenant');
+  window.history.replaceState(null, '', url);
+  load();
+}
+
+const initialTenant = params.get('tenant');
+if (initialTenant) {
+  const option = document.createElement('option');
+  option.value = initialTenant;
+  option.textContent = initialTenant;
+  document.getElementById('tenant').appendChild(option);
+  document.getElementById('tenant').value = initialTenant;
+}
 document.getElementById('since').addEventListener('change', load);
+document.getElementById('tenant').addEventListener('change', chooseTenant);
 load();
 window.setInterval(load, refreshS * 1000);

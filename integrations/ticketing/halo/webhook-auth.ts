@@ -1,0 +1,20 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Halo's webhook "Authentication" option (Configuration > Integrations > Webhooks): Basic Authentication with a user
+ * name and password, sent as `Authorization: Basic base64(user:password)`; HALO_WEBHOOK_SECRET is the password.
+ * Halo signs no body, so a delivery is only ever a notification: the adapter reads the ticket back from the API.
+ */
+export function basicAuthorization(user: string, secret: string): string {
+  return `Basic ${Buffer.from(`${user}:${secret}`, 'utf8').toString('base64')}`;
+}
+
+/**
+ * Constant-time over the whole header (both sides hashed first, so neither the length nor the first differing byte
+ * shows in the time taken).
+ */
+export function authorizationMatches(expected: string, given: string): boolean {
+  const a = createHash('sha256').update(expected, 'utf8').digest();
+  const b = createHash('sha256').update(given.trim(), 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
