@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -15,6 +15,8 @@ import { percentile, round, sleep, uniquePrefix, usedMemory, waitFor, type Row }
 
 interface Sim {
   user: GeneratedUser;
+  /** the platform the user logs in on: their tenant's (TENANTS_FILE), or the one platform */
+  platform: LocalPlatform;
   token: VirtualToken;
   requesterId: string;
   createdAt: number;
@@ -34,7 +36,6 @@ const clock = () => performance.timeOrigin + performance.now();
 function installUsers(app: App, sims: Map<string, Sim>): void {
   const desk: DeskStore | undefined = app.desk;
   if (!desk) throw new Error('the burst needs the embedded desk served in this process');
-  const platform = app.platform as LocalPlatform;
   const resolvedTag = app.config.policy.resolvedTag;
   const original = desk.applyBotUpdate.bind(desk);
   const answer = async (ticketId: string, sim: Sim): Promise<void> => {
@@ -43,7 +44,7 @@ function installUsers(app: App, sims: Map<string, Sim>): void {
       const body = `code 1: ${sim.token.nextCode()}\ncode 2: ${sim.token.nextCode()}`;
       await desk.addComment(ticketId, { authorId: sim.requesterId, authorRole: 'requester', public: true, body });
     } else if (state?.status === 'awaiting_retest') {
-      await platform.authenticate(sim.user.userName, sim.token.nextCode());
+      await sim.platform.authenticate(sim.user.userName, sim.token.nextCode());
       await desk.addComment(ticketId, { authorId: sim.requesterId, authorRole: 'requester', public: true, body: 'Yes, works now - thank you!' });
     }
   };
@@ -70,7 +71,7 @@ interface Phase {
   redisAfterPerTicket: number;
 }
 
-async function runPhase(app: App, users: GeneratedUser[], sims: Map<string, Sim>, ratePerS: number | undefined, timeoutMs: number, rss: () => number): Promise<Phase> {
+async function runPhase(app: App, users: GeneratedUser[], sims: Map<string, Sim>, ratePerS: number | undefined, timeoutMs: number, rss: () => number, platformOf: (u: GeneratedUser) => LocalPlatform): Promise<Phase> {
   const desk = app.desk;
   if (!desk) throw new Error('no desk');
   const before = await usedMemory(app.redis);
@@ -89,7 +90,7 @@ async function runPhase(app: App, users: GeneratedUser[], sims: Map<string, Sim>
   const create = async (user: GeneratedUser) => {
     const createdAt = clock();
     const ticket = await desk.createTicket({ subject: '2FA code rejected', description: 'help', requester: { email: user.email, name: user.name }, tags: ['2fa_issue'] });
-    sims.set(ticket.id, { user, token: new VirtualToken({ secret: user.secret, counter: user.deviceCounter, kind: 'mobilepass', digits: 6 }), requesterId: ticket.requester.id, createdAt });
+    sims.set(ticket.id, { user, platform: platformOf(user), token: new VirtualToken({ secret: user.secret, counter: user.deviceCounter, kind: 'mobilepass', digits: 6 }), requesterId: ticket.requester.id, createdAt });
     mine.add(ticket.id);
   };
   if (ratePerS === undefined) {
@@ -149,11 +150,45 @@ async function procMemory(pid: number): Promise<{ rss: number; peak: number }> {
  */
 export type BurstLayout = 'one' | 'split' | 'before';
 
-export async function benchBurst(url: string, opts: { tickets: number; paced: number; rate: number; layout?: BurstLayout }): Promise<Row[]> {
+/**
+ * `tenants` > 0: the users split over that many customers (TENANTS_FILE), each with an embedded platform and a seed of
+ * its own, routed by the email domain `tenant<k>.example`: the per-tenant routing, policies and platforms at work.
+ */
+async function tenantsFile(seedPath: string, users: GeneratedUser[], tenants: number): Promise<{ path: string; files: string[]; tenantOf: Map<string, string> }> {
+  const seed = JSON.parse(await readFile(seedPath, 'utf8')) as { users: Array<{ id: string; email: string }>; memberships: Array<{ userId: string }>; tokens: Array<{ userId: string }>; groups: string[] };
+  const files: string[] = [];
+  const tenantOf = new Map<string, string>();
+  const entries: object[] = [];
+  for (let k = 0; k < tenants; k++) {
+    const id = `tenant${k}`;
+    const mine = new Set(seed.users.filter((_, i) => i % tenants === k).map((u) => u.id));
+    users.forEach((u, i) => {
+      if (i % tenants !== k) return;
+      u.email = u.email.replace(/@.*/, `@${id}.example`);
+      tenantOf.set(u.userName, id);
+    });
+    const part = {
+      users: seed.users.filter((u) => mine.has(u.id)).map((u) => ({ ...u, email: u.email.replace(/@.*/, `@${id}.example`) })),
+      groups: seed.groups,
+      memberships: seed.memberships.filter((m) => mine.has(m.userId)),
+      tokens: seed.tokens.filter((t) => mine.has(t.userId)),
+    };
+    const file = `${seedPath}.${id}.json`;
+    await writeFile(file, JSON.stringify(part));
+    files.push(file);
+    entries.push({ id, match: { emailDomains: [`${id}.example`] }, platform: { kind: 'local', settings: { TWOFA_LOCAL_SEED: file } }, ...(process.env.BENCH_TENANT_CONCURRENCY ? { concurrency: Number(process.env.BENCH_TENANT_CONCURRENCY) } : {}) });
+  }
+  const path = `${seedPath}.tenants.json`;
+  await writeFile(path, JSON.stringify({ tenants: entries }));
+  return { path, files, tenantOf };
+}
+
+export async function benchBurst(url: string, opts: { tickets: number; paced: number; rate: number; layout?: BurstLayout; tenants?: number }): Promise<Row[]> {
   const layout = opts.layout ?? 'one';
   const seed = await writeGeneratedSeed(opts.tickets + opts.paced);
+  const tenancy = opts.tenants ? await tenantsFile(seed.path, seed.users, opts.tenants) : undefined;
   const prefix = uniquePrefix(`burst${layout}`);
-  const shared = { REDIS_URL: url, REDIS_PREFIX: prefix, TWOFA_LOCAL_SEED: seed.path, EFFECT_BACKOFF_MS: '200', POLL_INTERVAL_S: '600', SWEEP_INTERVAL_S: '30' };
+  const shared = { REDIS_URL: url, REDIS_PREFIX: prefix, TWOFA_LOCAL_SEED: seed.path, EFFECT_BACKOFF_MS: '200', POLL_INTERVAL_S: '600', SWEEP_INTERVAL_S: '30', ...(tenancy ? { TENANTS_FILE: tenancy.path } : {}) };
   const config = loadConfig({
     ...shared,
     PORT: '0',
@@ -190,6 +225,12 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
     workerRss = () => last;
   }
   installUsers(app, sims);
+  const platformOf = (u: GeneratedUser): LocalPlatform => {
+    const tenant = tenancy?.tenantOf.get(u.userName);
+    const platform = tenant !== undefined ? app.tenants?.platforms.platformOf(tenant) : app.platform;
+    if (!platform) throw new Error(`no platform for ${u.userName}`);
+    return platform as LocalPlatform;
+  };
   const rssBefore = workerRss();
   // the heap after a GC, in the one-process layouts: RSS keeps the allocator's high-water mark, the heap shows a leak
   (globalThis as { gc?: () => void }).gc?.();
@@ -198,7 +239,7 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
   const cpu0 = { self: process.cpuUsage(), child: child?.child.pid !== undefined ? await procCpuS(child.child.pid) : 0 };
   // default: 150 s, or 60 ms a ticket for a larger burst (10,000: 10 minutes), so a big run reports rather than hangs
   const timeoutMs = Number(process.env.BENCH_BURST_TIMEOUT_MS ?? Math.max(150_000, opts.tickets * 60));
-  const burst = await runPhase(app, seed.users.slice(0, opts.tickets), sims, undefined, timeoutMs, workerRss);
+  const burst = await runPhase(app, seed.users.slice(0, opts.tickets), sims, undefined, timeoutMs, workerRss, platformOf);
   const selfCpu = process.cpuUsage(cpu0.self);
   const cpu = { self: (selfCpu.user + selfCpu.system) / 1e6, child: child?.child.pid !== undefined ? (await procCpuS(child.child.pid)) - cpu0.child : 0 };
   const redisCpuS = await redisCpu(app);
@@ -207,10 +248,11 @@ export async function benchBurst(url: string, opts: { tickets: number; paced: nu
   (globalThis as { gc?: () => void }).gc?.();
   const rssAfter = child?.child.pid !== undefined ? (await procMemory(child.child.pid)).rss : process.memoryUsage().rss;
   const heapAfter = process.memoryUsage().heapUsed;
-  const paced = opts.paced > 0 ? await runPhase(app, seed.users.slice(opts.tickets), sims, opts.rate, 60_000, workerRss) : undefined;
+  const paced = opts.paced > 0 ? await runPhase(app, seed.users.slice(opts.tickets), sims, opts.rate, 60_000, workerRss, platformOf) : undefined;
   await child?.kill('SIGTERM');
   await app.stop();
   await rm(seed.path, { force: true });
+  for (const f of [...(tenancy?.files ?? []), ...(tenancy ? [tenancy.path] : [])]) await rm(f, { force: true });
   if (workerLog !== undefined) await rm(workerLog, { force: true });
   const where = {
     one: 'one process (intake + desk + workers + users)',

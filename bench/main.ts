@@ -10,8 +10,10 @@ import { benchScaleOut } from './scaleout.js';
 import { benchParser } from './parser.js';
 import { benchZendeskEconomy, zendeskEconomyDetails } from './zendesk-economy.js';
 import { benchJiraEconomy, jiraEconomyDetails } from './jira-economy.js';
+import { benchTenants } from './tenants.js';
 import { benchServiceNowEconomy, servicenowEconomyDetails } from './servicenow-economy.js';
 import { benchConnectWiseEconomy, connectwiseEconomyDetails } from './connectwise-economy.js';
+import { benchHaloEconomy, haloEconomyDetails } from './halo-economy.js';
 
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
 
@@ -30,7 +32,7 @@ function printTable(rows: Row[]): void {
 }
 
 async function main(): Promise<void> {
-  const only = new Set((process.env.BENCH_ONLY ?? 'throughput,burst,resync,economy,zendesk,servicenow,scaleout,parser,jira,connectwise').split(',').map((s) => s.trim()));
+  const only = new Set((process.env.BENCH_ONLY ?? 'throughput,burst,resync,economy,zendesk,servicenow,scaleout,parser,jira,connectwise,halo,tenants').split(',').map((s) => s.trim()));
   const concurrency = intEnv('BENCH_CONCURRENCY', 16);
   const started = Date.now();
   const redis = await benchRedis();
@@ -55,9 +57,11 @@ async function main(): Promise<void> {
     await section('jira', () => benchJiraEconomy(redis.url));
     await section('servicenow', () => benchServiceNowEconomy(redis.url));
     await section('connectwise', () => benchConnectWiseEconomy(redis.url));
+    await section('halo', () => benchHaloEconomy(redis.url));
     const burst = { tickets: intEnv('BENCH_BURST', intEnv('BENCH_TICKETS', 1000)), paced: intEnv('BENCH_PACED_TICKETS', 300), rate: intEnv('BENCH_PACED_RATE', 100) };
     const layouts = (process.env.BENCH_BURST_LAYOUT ?? 'before,one,split').split(',').map((l) => l.trim());
     for (const layout of ['before', 'one', 'split'] as const) if (layouts.includes(layout)) await section('burst', () => benchBurst(redis.url, { ...burst, layout }));
+    await section('tenants', () => benchTenants(redis.url, intEnv('BENCH_TENANT_TICKETS', 1000), intEnv('BENCH_TENANTS', 50)));
     await section('parser', () => benchParser(intEnv('BENCH_PARSER_MS', 1000)));
     await section('scaleout', () => benchScaleOut(redis.url, intEnv('BENCH_SCALE_TICKETS', 150), [1, 2, 4]));
   } finally {
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
     jiraEconomy: jiraEconomyDetails,
     servicenowEconomy: servicenowEconomyDetails,
     connectwiseEconomy: connectwiseEconomyDetails,
+    haloEconomy: haloEconomyDetails,
   };
   await writeFile(RESULTS, `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`bench: ${rows.length} figures in ${out.seconds} s, written to bench/results.json\n`);

@@ -20,6 +20,9 @@ export interface PlatformLease {
   release(): void;
 }
 
+/** Effects carried out on the ticket system or by the worker itself: no platform call, no tenant's limit. */
+const DESK_SIDE: ReadonlySet<Effect['type']> = new Set(['updateTicket', 'setTimer', 'replayComments']);
+
 export interface ExecutorDeps {
   /** the platform of tickets without a tenant (the single-platform configuration) */
   platform: TwoFactorPlatform;
@@ -27,7 +30,7 @@ export interface ExecutorDeps {
    * the platforms of the deployment's tenants (TENANTS_FILE): an effect that names a tenant goes to that tenant's
    * platform only. `lease` throws a typed error when the tenant has no platform (no longer configured) or is busy.
    */
-  tenants?: { lease(tenant: string): PlatformLease };
+  tenants?: { lease(tenant: string): Promise<PlatformLease> };
   ticketing: ReadonlyMap<string, TicketSystem>;
   /**
    * where a `setTimer` effect sets its timer: timers are kept by the commits (see WorkflowStore.commitBatch), so only
@@ -114,7 +117,7 @@ export class EffectExecutor {
   }
 
   async run(effect: Effect, ctx: EffectContext): Promise<WorkflowEvent | undefined> {
-    const lease = this.lease(effect);
+    const lease = await this.lease(effect);
     try {
       return await this.runOn(lease, effect, ctx);
     } finally {
@@ -123,8 +126,8 @@ export class EffectExecutor {
   }
 
   /** The platform an effect goes to: its tenant's (a lease within the tenant's limit), or the single platform. */
-  private lease(effect: Effect): PlatformLease {
-    if (effect.tenant === undefined) return { platform: this.deps.platform, scope: this.deps.platform.name, release: () => undefined };
+  private async lease(effect: Effect): Promise<PlatformLease> {
+    if (effect.tenant === undefined || DESK_SIDE.has(effect.type)) return { platform: this.deps.platform, scope: this.deps.platform.name, release: () => undefined };
     if (!this.deps.tenants) throw new TenantsUnavailable(effect.tenant);
     return this.deps.tenants.lease(effect.tenant);
   }

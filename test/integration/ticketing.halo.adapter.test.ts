@@ -180,19 +180,30 @@ describe('the Halo adapter against a fake tenant', () => {
       expect(calls('GET', `/api/Tickets/${t.id}`).length).toBeGreaterThanOrEqual(2);
     });
 
-    it("costs one read for the webhook of the bot's own write, and never skips an end user's reply that came between two writes of the bot", async () => {
+    it("reads only the ticket for a webhook of what an earlier webhook's read took, never skipping a reply written between the bot's writes", async () => {
       const t = fake.createTicket({ user: who, summary: 'codes', tickettype_id: HALO_WATCH_TYPE });
-      await adapter.getTicket(String(t.id));
-      await adapter.applyUpdate(String(t.id), step({ publicReply: 'Send two codes.' }), 'halo:1|r1.e1');
-      const own = await lastDelivery(t.id);
-      const actionReads = calls('GET', '/api/Actions').length;
-      expect(await adapter.eventsFromWebhook(asRequest(own), 1)).toEqual([]);
-      expect(calls('GET', '/api/Actions')).toHaveLength(actionReads);
+      const id = String(t.id);
+      const events = async (d: Delivery) => (await adapter.eventsFromWebhook(asRequest(d), 1)).flatMap((b) => b.events);
+      fake.addAction(t.id, { by: 'user', note: 'first words' });
+      expect((await events(await lastDelivery(t.id))).filter((e) => e.type === 'commentAdded')).toHaveLength(1);
+      await adapter.applyUpdate(id, step({ publicReply: 'Send two codes.' }), 'halo:1|r1.e1');
+      const ownReply = await lastDelivery(t.id);
+      // an end user answering between the bot's reply and its note: the webhook of the reply is read after both
       fake.addAction(t.id, { by: 'user', note: '123456 654321' });
-      const reply = await lastDelivery(t.id);
-      await adapter.applyUpdate(String(t.id), step({ status: 'pending' }), 'halo:1|r1.e2');
-      const events = (await adapter.eventsFromWebhook(asRequest(reply), 2)).flatMap((b) => b.events);
-      expect(events.filter((e) => e.type === 'commentAdded')).toEqual([expect.objectContaining({ authorRole: 'requester', public: true, authorId: String(t.user_id) })]);
+      const between = await lastDelivery(t.id);
+      await adapter.applyUpdate(id, step({ internalNote: 'Asked for codes.', status: 'pending' }), 'halo:1|r1.e2');
+      const ownStatus = await lastDelivery(t.id);
+      const fromReply = await events(ownReply);
+      expect(fromReply.filter((e) => e.type === 'commentAdded')).toEqual([expect.objectContaining({ authorRole: 'requester', authorId: String(t.user_id) }), expect.objectContaining({ authorRole: 'requester' })]);
+      const reads = calls('GET', '/api/Actions').length;
+      expect(await events(between)).toEqual([]);
+      expect(await events(ownStatus)).toEqual([]);
+      expect(calls('GET', '/api/Actions')).toHaveLength(reads);
+      // something new after all that (an agent's hidden note): read in full again
+      const agent = fake.addAgent('Agnes Agent');
+      fake.addAction(t.id, { by: { agentId: agent.id, name: agent.name }, note: 'checked #2fa_bot_off', hidden: true });
+      expect((await events(await lastDelivery(t.id))).filter((e) => e.type === 'tagsChanged')).toEqual([expect.objectContaining({ added: ['2fa_bot_off'], byRole: 'agent' })]);
+      expect(calls('GET', '/api/Actions')).toHaveLength(reads + 1);
     });
 
     it('says the watch tag is gone when an agent moves the ticket to another type', async () => {

@@ -4,7 +4,7 @@ import { ConnectWiseAdapter } from '../../integrations/ticketing/connectwise/ada
 import { BoardStatuses } from '../../integrations/ticketing/connectwise/board-statuses.js';
 import type { ConnectWiseConfig } from '../../integrations/ticketing/connectwise/config.js';
 import { hasMarker } from '../../integrations/ticketing/comment-marker.js';
-import { botTagChanges } from '../../integrations/ticketing/servicenow/journal-marks.js';
+import { botTagChanges } from '../../integrations/ticketing/note-tags.js';
 import { startFakeConnectWise, type Delivery, type FakeConnectWise } from './fake-connectwise.js';
 import { deletePrefix, freshPrefix, testRedisUrl } from './redis.js';
 import type { ContractDesk, DeskTraits } from './ticket-system-contract.js';

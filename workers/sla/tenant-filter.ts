@@ -1,14 +1,16 @@
+import { TENANT_ID } from '../tenants/tenants-file-schema.js';
+
 /**
  * The `tenant` filter of `/sla/summary`, `/sla/open`, the dashboard and `twofa-desk report`. Pure.
  */
 
-/** A tenant id as the tenants file allows it: also what may appear in a Redis key or a metric label. */
-export const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+export { TENANT_ID };
 
 /**
  * The breakdown key of records without a tenant (single-platform records, or tickets no tenant matched, which
  * escalate): not a valid tenant id, so it never collides with one.
  */
+
 export const NO_TENANT = '(none)';
 
 /** A tenant filter that is ill-formed or names no tenant this deployment knows; `reason` says what to send. */

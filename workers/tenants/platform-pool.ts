@@ -10,6 +10,14 @@ import type { TenantConfig, TenantSet } from './tenant-config.js';
 const RETIRE_AFTER_MS = 60_000;
 /** When a tenant's calls are all in flight, the next effect is tried again after about this long (jittered). */
 const BUSY_RETRY_MS = 400;
+/**
+ * How long the effects waiting for a tenant's turn wait without any of its calls finishing before they step aside as
+ * delayed retries: while the platform answers (calls finish), a burst of one customer's tickets queues here in order;
+ * a hanging platform finishes none, and its effects then leave the worker slots the other customers' tickets need.
+ */
+const NO_PROGRESS_MS = 250;
+/** Effects that may wait in this process per tenant, per call it may have in flight (more step aside at once). */
+const WAITING_PER_CALL = 2;
 
 /** The ticket's tenant is not in the tenants file any more (removed since the ticket began): an agent finishes it. */
 export class TenantNotConfigured extends Error {
@@ -46,6 +54,10 @@ interface Entry {
   tenant: TenantConfig;
   platform: TwoFactorPlatform;
   inFlight: number;
+  /** effects waiting for a call to finish, oldest first: `go` gives one the place, `giveUp` sends it away */
+  waiting: Array<{ go: () => void; giveUp: () => void }>;
+  /** sends the waiters away when no call finished for NO_PROGRESS_MS */
+  stall?: ReturnType<typeof setTimeout>;
 }
 
 export interface TenantPlatformDeps {
@@ -74,12 +86,25 @@ export class TenantPlatforms {
     return pool;
   }
 
-  /** The tenant's platform for one effect, within the tenant's limit: release it when the effect is done. */
-  lease(tenant: string): PlatformLease {
+  /**
+   * The tenant's platform for one effect, within the tenant's limit: release it when the effect is done. With every
+   * call in flight it waits its turn for a moment (WAIT_FOR_TURN_MS), then throws TenantBusy (a delayed retry).
+   */
+  async lease(tenant: string): Promise<PlatformLease> {
     const entry = this.entries.get(tenant);
     if (!entry) throw this.expected.has(tenant) ? new TenantBusy(tenant, 'starting') : new TenantNotConfigured(tenant);
-    if (entry.inFlight >= entry.tenant.concurrency) throw new TenantBusy(tenant, entry.tenant.concurrency);
-    entry.inFlight++;
+    const limit = entry.tenant.concurrency;
+    if (entry.inFlight >= limit) {
+      if (entry.waiting.length >= limit * WAITING_PER_CALL) throw new TenantBusy(tenant, limit);
+      const turn = await new Promise<boolean>((resolve) => {
+        entry.waiting.push({ go: () => resolve(true), giveUp: () => resolve(false) });
+        this.watchProgress(entry);
+      });
+      if (!turn) throw new TenantBusy(tenant, limit);
+    } else {
+      entry.inFlight++;
+    }
+    // a woken waiter inherits the released call's place: inFlight already counts it
     let released = false;
     return {
       platform: entry.platform,
@@ -88,9 +113,25 @@ export class TenantPlatforms {
       release: () => {
         if (released) return;
         released = true;
-        entry.inFlight--;
+        const next = entry.waiting.shift();
+        if (next) next.go();
+        else entry.inFlight--;
+        // a call finished: the platform answers, the waiters wait on
+        if (entry.stall) clearTimeout(entry.stall);
+        entry.stall = undefined;
+        if (entry.waiting.length > 0) this.watchProgress(entry);
       },
     };
+  }
+
+  /** Sends the tenant's waiters away if none of its calls finishes within NO_PROGRESS_MS. */
+  private watchProgress(entry: Entry): void {
+    if (entry.stall) return;
+    entry.stall = setTimeout(() => {
+      entry.stall = undefined;
+      for (const w of entry.waiting.splice(0)) w.giveUp();
+    }, NO_PROGRESS_MS);
+    entry.stall.unref();
   }
 
   /** the platform's name for a tenant's tickets (SLA records, metrics), when the tenant is configured */
@@ -126,7 +167,7 @@ export class TenantPlatforms {
     for (const tenant of set.tenants) {
       const fresh = built.get(tenant.id);
       const current = this.entries.get(tenant.id);
-      if (fresh) this.entries.set(tenant.id, { tenant, platform: fresh, inFlight: 0 });
+      if (fresh) this.entries.set(tenant.id, { tenant, platform: fresh, inFlight: 0, waiting: [] });
       else if (current) current.tenant = tenant; // its policy, rules or limit changed; the platform stays
     }
     if (replaced.length > 0) this.retire(replaced);

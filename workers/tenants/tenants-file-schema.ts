@@ -25,7 +25,10 @@ const unique = <T>(items: T[]): T[] => [...new Set(items)];
 
 /** One tenant as written in TENANTS_FILE, before references are resolved and the policy merged. */
 export const TenantEntrySchema = z.strictObject({
-  id: z.string().regex(TENANT_ID, 'must be 1-40 characters of a-z, 0-9, _ and -, starting with a letter or digit (it goes into Redis keys, metric labels and URLs)'),
+  id: z
+    .string()
+    .regex(TENANT_ID, 'must be 1-40 characters of a-z, 0-9, _ and -, starting with a letter or digit (it goes into Redis keys, metric labels and URLs)')
+    .refine((id) => id !== 'other', "'other' is reserved: the metrics label tickets of tenants removed from the file so"),
   name: z.string().trim().min(1).max(200).optional(),
   match: z.strictObject({
     organizations: z.array(OrganizationId).default([]).transform(unique),

@@ -6,7 +6,7 @@ import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import { commentMarker, hasMarker, markersIn, roundFields, roundMarkIn } from '../comment-marker.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
-import { botTagChanges, hashtags, tagLine } from '../servicenow/journal-marks.js';
+import { botTagChanges, hashtags, tagLine } from '../note-tags.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { ConnectWiseAccountLimiter } from './account-limiter.js';

@@ -1,9 +1,5 @@
 import { withMarker, type CommentPart } from '../comment-marker.js';
-
-/** The bot's tag changes, as a line of its action: `[twofa-desk tags +2fa_bot_resolved -2fa_x]`. */
-const TAG_LINE = /^\[twofa-desk tags((?: [+-][^\s\]]+)+)\]$/m;
-/** An agent's tag: `#2fa_bot_off` in a hidden note or an action, as a word of its own. */
-const HASHTAG = /(?:^|\s)#([a-z0-9][a-z0-9_-]{0,79})(?=$|[\s.,;:!?)])/gi;
+import { botTagChanges, hashtags, tagLine } from '../note-tags.js';
 
 /*
  * Halo keeps an action's note as HTML and shows it as HTML (the agent's and the end user's view, the e-mail). The bot
@@ -39,21 +35,8 @@ export function noteText(html: string): string {
     .trim();
 }
 
-export function tagLine(add: readonly string[], remove: readonly string[]): string | undefined {
-  const parts = [...add.map((t) => `+${t}`), ...remove.map((t) => `-${t}`)];
-  return parts.length > 0 ? `[twofa-desk tags ${parts.join(' ')}]` : undefined;
-}
-
-/** The bot's tag changes in the text of one of its own actions. */
-export function botTagChanges(text: string): { added: string[]; removed: string[] } {
-  const parts = (TAG_LINE.exec(text)?.[1] ?? '').trim().split(' ').filter(Boolean);
-  return { added: parts.filter((p) => p.startsWith('+')).map((p) => p.slice(1).toLowerCase()), removed: parts.filter((p) => p.startsWith('-')).map((p) => p.slice(1).toLowerCase()) };
-}
-
-/** The hashtags of an agent's action, lower case, each once. */
-export function hashtags(text: string): string[] {
-  return [...new Set([...text.matchAll(HASHTAG)].map((m) => (m[1] ?? '').toLowerCase()).filter(Boolean))];
-}
+/** Halo has no API-written tags: the workflow's tags live in the actions, as on ServiceNow (see ../note-tags.ts). */
+export { botTagChanges, hashtags, tagLine };
 
 /** The note the bot writes: its text, the tag line, the marker (` end` when the step ends a round), as HTML. */
 export function botNote(body: string, idempotencyKey: string, part: CommentPart, opts: { tags?: string | undefined; ends: boolean }): string {

@@ -37,7 +37,7 @@ export async function checkHalo(env: NodeJS.ProcessEnv): Promise<{ ok: boolean; 
       const me = await client.me();
       lines.push(`✓ credentials work: the application acts as agent ${me.id} "${me.name}" (its actions are the bot's)`);
     } catch (err) {
-      const where = err instanceof TicketingAuthFailed ? ' (Configuration > Integrations > Halo API > View Applications: Client ID and Secret, "Client ID and Secret (Services)", the agent to log in as, and HALO_TENANT for hosted Halo)' : '';
+      const where = err instanceof TicketingAuthFailed ? ' (Configuration > Integrations > Halo API > View Applications: the Client ID and Secret, the Client Credentials method and the agent it acts as, and HALO_TENANT for hosted Halo)' : '';
       return { ok: false, lines: [...lines, `✗ credentials: ${describe(err)}${where}`] };
     }
     try {
