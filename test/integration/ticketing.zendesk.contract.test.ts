@@ -133,6 +133,15 @@ describe('Zendesk adapter against a fake Zendesk (real HTTP, real Redis)', () =>
       expect((await zd.getTicket(String(t.id))).requester.externalId).toBe('mallory');
     });
 
+    it("carries the requester's organization (the MSP's customer: what routes the ticket to its tenant), and none when it has none", async () => {
+      const t = await fake.createTicket({ subject: '2FA', description: 'help', requester: { email: 'olga@customer.example', name: 'Olga Org' }, tags: ['2fa_issue'], organizationId: 4711 });
+      expect((await zd.getTicket(String(t.id))).organization).toEqual({ id: '4711' });
+      const events = await zd.eventsFromTicket(String(t.id), Date.now());
+      const tagged = events.find((e) => e.type === 'ticketTagged');
+      expect(tagged?.type === 'ticketTagged' && tagged.ticket.organization).toEqual({ id: '4711' });
+      expect((await zd.getTicket(String((await ticket()).id))).organization).toBeUndefined();
+    });
+
     it('tells the requester, a CC, an agent, the bot and the bot user without its marker apart', async () => {
       const t = await ticket();
       await fake.addComment(t.id, { authorId: t.requester_id, body: 'codes: 123456 654321' });

@@ -35,6 +35,8 @@ export interface FakeTicket {
   status: FakeStatus;
   tags: string[];
   requester_id: number;
+  /** the requester's organization (Tickets API: `organization_id`, https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/) */
+  organization_id: number | null;
   group_id: number | null;
   assignee_id: number | null;
   custom_fields: Array<{ id: number; value: unknown }>;
@@ -124,7 +126,7 @@ export interface FakeZendesk {
   addUser(user: Omit<FakeUser, 'id' | 'external_id'> & { external_id?: string | null }): FakeUser;
   addGroup(name: string): { id: number; name: string };
   /** a ticket as an end user's email would open it: requester created on first sight, description = first comment */
-  createTicket(t: { subject: string; description: string; requester: { email: string; name: string; externalId?: string }; tags?: string[] }): Promise<FakeTicket>;
+  createTicket(t: { subject: string; description: string; requester: { email: string; name: string; externalId?: string }; tags?: string[]; organizationId?: number }): Promise<FakeTicket>;
   /** a comment as someone writes it in Zendesk (the requester's reply reopens a pending or solved ticket) */
   addComment(ticketId: number, c: { authorId: number; body: string; public?: boolean }): Promise<FakeComment>;
   /** the requester answers the bot's last public reply by mail, laid out as `client` writes it (history quoted) */
@@ -201,7 +203,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
         group_id: ticket.group_id === null ? null : String(ticket.group_id),
         id: String(ticket.id),
         is_public: true,
-        organization_id: null,
+        organization_id: ticket.organization_id === null ? null : String(ticket.organization_id),
         priority: 'NORMAL',
         requester_id: String(ticket.requester_id),
         status: ticket.status.toUpperCase(),
@@ -529,6 +531,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
         status: 'new',
         tags: (t.tags ?? []).map((x) => x.toLowerCase()),
         requester_id: requester.id,
+        organization_id: t.organizationId ?? null,
         group_id: null,
         assignee_id: null,
         custom_fields: [{ id: 360001, value: null }],

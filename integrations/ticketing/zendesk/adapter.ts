@@ -429,6 +429,7 @@ export class ZendeskAdapter implements TicketSystem {
         ...(requester.email ? { email: requester.email } : {}),
         ...(requester.external_id ? { externalId: requester.external_id } : {}),
       },
+      ...(ticket.organization_id ? { organization: { id: String(ticket.organization_id) } } : {}),
     };
   }
 

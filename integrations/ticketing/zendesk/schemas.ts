@@ -18,6 +18,8 @@ export const ZendeskTicketSchema = z.object({
   status: ZendeskStatusSchema,
   tags: z.array(z.string()),
   requester_id: id,
+  /** the requester's organization (the MSP's customer): what routes a ticket to its tenant */
+  organization_id: id.nullable().optional(),
   /** who the ticket is assigned to: solving needs one unless the account assigns the solver (see check.ts) */
   assignee_id: id.nullable().optional(),
   group_id: id.nullable().optional(),
