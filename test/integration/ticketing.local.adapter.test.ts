@@ -124,6 +124,29 @@ describe('LocalDeskAdapter: reading tickets', () => {
     });
   });
 
+  it("carries the requester's organization as an agent recorded it on the desk user, never as the ticket's opener claims it", async () => {
+    const claimed = await client.createTicket({
+      subject: 'MobilePASS codes rejected',
+      description: 'cannot log in',
+      requester: { email: 'olga@customer.example', name: 'Olga Org', organization: { id: 'acme' } } as never,
+      tags: [WATCH],
+    });
+    expect((await adapter.getTicket(claimed.id)).organization).toBeUndefined();
+    const user = await client.setUser({ email: 'olga@customer.example', organization: { id: '4711', name: 'Acme Ltd' } });
+    expect(user.organization).toEqual({ id: '4711', name: 'Acme Ltd' });
+    // the desk's record counts for tickets opened before and after
+    expect((await adapter.getTicket(claimed.id)).organization).toEqual({ id: '4711', name: 'Acme Ltd' });
+    const later = await client.createTicket({ subject: 'again', description: 'still', requester: { email: 'olga@customer.example', name: 'Olga Org' }, tags: [WATCH] });
+    const events = await adapter.eventsFromTicket(later.id, Date.now());
+    const tagged = events.find((e) => e.type === 'ticketTagged');
+    expect(tagged?.type === 'ticketTagged' && tagged.ticket.organization).toEqual({ id: '4711', name: 'Acme Ltd' });
+    // cleared: null; leaving it out of a later update keeps it
+    await client.setUser({ email: 'olga@customer.example', externalId: 'olga' });
+    expect((await adapter.getTicket(later.id)).organization).toEqual({ id: '4711', name: 'Acme Ltd' });
+    await client.setUser({ email: 'olga@customer.example', organization: null });
+    expect((await adapter.getTicket(later.id)).organization).toBeUndefined();
+  });
+
   it('lists comments and reads one with its text', async () => {
     const ticket = await newTicket();
     const reply = await client.addComment(ticket.id, { as: 'requester', body: '287082 359152' });

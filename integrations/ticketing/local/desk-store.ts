@@ -101,14 +101,15 @@ if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
 return {1, ''}
 `;
 const CommitReplySchema = z.tuple([z.number(), z.string()]);
-const UserReplySchema = z.tuple([z.string().min(1), z.string()]);
+const UserReplySchema = z.tuple([z.string().min(1), z.string(), z.string()]);
 
 /**
  * One id per email: the email's id from the users hash, or else a new `user-<n>` from the user counter, recorded.
  * Atomic, so two first tickets of one person created at once agree on one id. With the id, the external id an agent
- * recorded for the user ('' when none).
+ * and the organization (JSON) an agent recorded for the user ('' when none).
  *
- * KEYS: 1 users hash, 2 user counter, 3 external ids hash; ARGV: 1 email. Returns {id, external id or ''}.
+ * KEYS: 1 users hash, 2 user counter, 3 external ids hash, 4 organizations hash; ARGV: 1 email.
+ * Returns {id, external id or '', organization or ''}.
  */
 const USER_ID_LUA = `
 local id = redis.call('HGET', KEYS[1], ARGV[1])
@@ -116,7 +117,7 @@ if not id then
   id = string.format('user-%d', redis.call('INCR', KEYS[2]))
   redis.call('HSET', KEYS[1], ARGV[1], id)
 end
-return {id, redis.call('HGET', KEYS[3], id) or ''}
+return {id, redis.call('HGET', KEYS[3], id) or '', redis.call('HGET', KEYS[4], id) or ''}
 `;
 
 /**
@@ -188,7 +189,7 @@ export class DeskStore {
 
   async createTicket(input: CreateTicketInput): Promise<DeskTicket> {
     const [id, requester] = await Promise.all([this.redis.incr(this.key('seq:ticket')).then(String), this.user(input.requester.email)]);
-    const organization = await this.organizationOf(requester.id);
+    const { organization } = requester;
     const at = this.now();
     const ticket: DeskTicket = {
       id,
@@ -248,8 +249,7 @@ export class DeskStore {
 
   /** The desk user with this email as agents recorded them (created if the desk does not know the email yet). */
   async userRecord(email: string): Promise<DeskUser> {
-    const { id, externalId } = await this.user(email);
-    const organization = await this.organizationOf(id);
+    const { id, externalId, organization } = await this.user(email);
     return { id, email, ...(externalId !== undefined ? { externalId } : {}), ...(organization ? { organization } : {}) };
   }
 
@@ -497,16 +497,15 @@ export class DeskStore {
   }
 
   /** One id per email, as a desk knows its end users (the first ticket of a person creates it), with its external id. */
-  private async user(email: string): Promise<{ id: string; externalId?: string }> {
-    const [id, externalId] = UserReplySchema.parse(await this.script(USER_ID, [this.key('users'), this.key('seq:user'), this.externalIdsKey()], [email]));
-    return { id, ...(externalId !== '' ? { externalId } : {}) };
+  private async user(email: string): Promise<{ id: string; externalId?: string; organization?: DeskOrganization }> {
+    const [id, externalId, organization] = UserReplySchema.parse(await this.script(USER_ID, [this.key('users'), this.key('seq:user'), this.externalIdsKey(), this.organizationsKey()], [email]));
+    const org = organization !== '' ? parseOrganization(organization) : undefined;
+    return { id, ...(externalId !== '' ? { externalId } : {}), ...(org ? { organization: org } : {}) };
   }
 
   private async organizationOf(userId: string): Promise<DeskOrganization | undefined> {
     const raw = await this.redis.hget(this.organizationsKey(), userId);
-    if (raw === null) return undefined;
-    const parsed = DeskOrganizationSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
+    return raw === null ? undefined : parseOrganization(raw);
   }
 
   private organizationsKey(): string {
@@ -589,4 +588,14 @@ function tagsChange(ticketId: string, at: number, before: string[], after: strin
 
 function byBot(change: DeskChange): boolean {
   return ('authorRole' in change && change.authorRole === 'bot') || ('byRole' in change && change.byRole === 'bot');
+}
+
+/** A user's organization as stored (JSON); unreadable: none (an agent sets it again). */
+function parseOrganization(raw: string): DeskOrganization | undefined {
+  try {
+    const parsed = DeskOrganizationSchema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
