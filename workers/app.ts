@@ -42,6 +42,7 @@ import { createMetricsServer } from './http/metrics-server.js';
 import { TenantRegistry } from './tenants/registry.js';
 import { TenantPlatforms } from './tenants/platform-pool.js';
 import { tenancyOf } from './tenants/tenancy.js';
+import { ServerChange } from './redis/server-change.js';
 
 /** open workflows the poller compares with the ticket systems' listings at most (see Poller.openButUnlisted) */
 const OPEN_TICKETS_POLLED = 5_000;
@@ -111,6 +112,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const platformNameOf = (tenant: string | undefined) => (tenant !== undefined ? (tenants?.platforms.nameOf(tenant) ?? 'unknown') : platform.name);
 
   const sla = new SlaStore(redis, env.REDIS_PREFIX, env.SLA_RETENTION_DAYS);
+  const serverChange = new ServerChange(redis, store.keys, log, opts.now ?? Date.now);
   const metrics = new Metrics();
   const openTickets = new OpenTicketIndex(redis, store.keys);
   const observer = new TicketObserver({
@@ -184,6 +186,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     queues,
     policy,
     ...(tenants ? { tenancy: tenancyOf(tenants.registry) } : {}),
+    serverChangedAt: () => serverChange.changedAt(),
     ticketing,
     log,
     onApplied,
@@ -226,6 +229,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     url: undefined,
     async start() {
       tenants?.registry.start();
+      serverChange.watch();
       if (roles.has('intake')) {
         server = createIntakeServer({
           store,

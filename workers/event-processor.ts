@@ -153,6 +153,11 @@ export interface EventProcessorDeps {
   recentComments?: RecentComments;
   /** called for each read run ahead whose result a commit saved, just before that result's transition (metrics, activity) */
   onReadAhead?: (tk: string, effect: Effect, at: number) => void;
+  /**
+   * when the bot's Redis last became another server (failover, restart: see redis/server-change.ts): a workflow saved
+   * before then is checked against its ticket before its next event (`catchUp`)
+   */
+  serverChangedAt?: () => Promise<number | undefined>;
   /** called after each committed transition (metrics, tests) */
   onApplied?: (tk: string, event: WorkflowEvent, before: WorkflowState | undefined, after: WorkflowState | undefined, effects: Effect[]) => void;
 }
@@ -207,6 +212,7 @@ export class EventProcessor {
       }
       // Apply the batch in memory, one transition per event in inbox order, then save it all with one commit.
       const pending = new Pending(batch.state, policy, this.deps.tenancy);
+      await this.catchUp(tk, pending);
       const consumed: string[] = [];
       for (const head of batch.heads) {
         const parsed = parseStored(head);
@@ -302,6 +308,37 @@ export class EventProcessor {
       effects = next.filter((e) => !isTimer(e));
       if (effects.length === 0) return { applied, batch: { version, state, heads: committed.next } };
     }
+  }
+
+  /**
+   * A workflow saved before the bot's Redis became another server may have gone back to an older version: a failover
+   * promoted a replica that lacked its last writes. The ticket, the source of truth, shows what the lost version did:
+   * the requester's comments written since the saved version that the bot answered on the ticket are applied first,
+   * in order, as read from the ticket (`answered`: the workflow catches up quietly, without writing its answers
+   * twice, see transition-rebuild.ts), before the event that came live (which would otherwise be taken as the answer
+   * to a question the bot asked before the lost steps). One read of the ticket, once per such workflow.
+   */
+  private async catchUp(tk: string, pending: Pending): Promise<void> {
+    const state = pending.state;
+    if (!state || !this.deps.serverChangedAt) return;
+    const changedAt = await this.deps.serverChangedAt();
+    if (changedAt === undefined || state.updatedAt >= changedAt) return;
+    const { system, ticketId } = splitTicketKey(tk);
+    const ticketing = this.deps.ticketing.get(system);
+    if (!ticketing) return;
+    let events: WorkflowEvent[];
+    try {
+      events = await ticketing.eventsFromTicket(ticketId, this.now());
+    } catch (err) {
+      if (err instanceof TicketNotFound) return;
+      throw err;
+    }
+    const applied = new Set(state.appliedEventIds);
+    const missed = events.filter(
+      (e) => e.type === 'commentAdded' && e.authorRole === 'requester' && e.answered === true && !applied.has(e.id) && (e.writtenAt === undefined || e.writtenAt > state.updatedAt),
+    );
+    if (missed.length > 0) this.deps.log.info({ tk, state: state.status, comments: missed.length }, 'workflow older than a Redis failover: answered comments read back from the ticket');
+    for (const e of missed) pending.apply(await this.hydrate(tk, pending.state, e));
   }
 
   /** Leaves the text of each reply a resync of this batch works on where that resync, run next, finds it. */

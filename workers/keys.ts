@@ -45,6 +45,18 @@ export class Keys {
   get deadLetters(): string {
     return `${this.prefix}:dead-events`;
   }
+  /**
+   * the run id of the Redis server the bot last saw, and when a process saw it change (a failover promoted a replica,
+   * or a restart): workflows saved before then may have lost their last writes (see redis/server-change.ts)
+   */
+  get serverRunId(): string {
+    return `${this.prefix}:redis-run-id`;
+  }
+
+  get serverChangedAt(): string {
+    return `${this.prefix}:redis-changed-at`;
+  }
+
   /** the poller's view of each watched ticket's updatedAt: only the tickets its last listing held (see Poller) */
   get polled(): string {
     return `${this.prefix}:polled`;

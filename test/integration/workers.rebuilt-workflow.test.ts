@@ -29,7 +29,7 @@ describe('a workflow lost in the middle of a round, rebuilt from the ticket', ()
 
   beforeAll(async () => {
     redis = newRedis();
-    const seed = await writeGeneratedSeed(4);
+    const seed = await writeGeneratedSeed(6);
     users = seed.users;
     const port = await freePort();
     desk = await startLocalDesk({ redis, prefix: `${prefix}:desk`, webhookUrl: `http://127.0.0.1:${port}/webhooks/local`, notifyBotChanges: false });
@@ -222,5 +222,48 @@ describe('a workflow lost in the middle of a round, rebuilt from the ticket', ()
     await until(id, 'resolved');
     await settled();
     expect(await bot(id, true)).toHaveLength(3);
+  });
+
+  it('after a failover, a live reply to a workflow that went back is not taken as the answer to the older question: the ticket is read first', async () => {
+    const u = users[4]!;
+    const id = await open(u);
+    const rewind = await snapshot(id);
+    const device = token(u);
+    await requesterWrites(id, `${device.nextCode()} ${device.nextCode()}`);
+    await until(id, 'awaiting_retest');
+    await settled();
+    const before = await bot(id, true);
+    expect(before).toHaveLength(2);
+    // the replica had not the resync's writes; the bot notices the server changed (its run id: see ServerChange)
+    await rewind();
+    expect((await stateOf(id))?.status).toBe('awaiting_codes');
+    await redis.set(app.store.keys.serverRunId, 'the-old-master');
+    await redis.set(app.store.keys.serverChangedAt, String(Date.now()));
+    await new Promise((r) => setTimeout(r, 1_100)); // the processor reads the change time at most once a second
+
+    // the requester's confirmation comes live (a webhook), before any poll: without the ticket read first it would be
+    // taken as an unusable answer to "send two codes" (a second ask, new codes, a second resync)
+    await requesterWrites(id, 'works now');
+    const state = await until(id, 'resolved');
+    await settled();
+    expect(state.rebuiltAt).toBeDefined();
+    expect(await resyncs(u)).toHaveLength(1);
+    const replies = await bot(id, true);
+    expect(replies.slice(0, 2)).toEqual(before);
+    expect(replies).toHaveLength(3);
+    expect(replies.some((r) => /couldn.t find any codes/i.test(r))).toBe(false);
+    expect(lines.some((l) => l.includes('answered comments read back from the ticket'))).toBe(true);
+  });
+
+  it('notices that Redis became another server (run id) and records when', async () => {
+    const { ServerChange } = await import('../../workers/redis/server-change.js');
+    const change = new ServerChange(redis, app.store.keys, log, () => 1_700_000_000_000);
+    await redis.set(app.store.keys.serverRunId, 'a-server-that-is-gone');
+    await redis.del(app.store.keys.serverChangedAt);
+    expect(await change.check()).toBe(true);
+    expect(await change.changedAt()).toBe(1_700_000_000_000);
+    // the same server again: nothing new
+    expect(await change.check()).toBe(false);
+    expect(await redis.get(app.store.keys.serverRunId)).toMatch(/^\w{40}$/);
   });
 });
