@@ -313,10 +313,11 @@ export class EventProcessor {
   /**
    * A workflow saved before the bot's Redis became another server may have gone back to an older version: a failover
    * promoted a replica that lacked its last writes. The ticket, the source of truth, shows what the lost version did:
-   * the requester's comments written since the saved version that the bot answered on the ticket are applied first,
-   * in order, as read from the ticket (`answered`: the workflow catches up quietly, without writing its answers
-   * twice, see transition-rebuild.ts), before the event that came live (which would otherwise be taken as the answer
-   * to a question the bot asked before the lost steps). One read of the ticket, once per such workflow.
+   * the comments written since the saved version that the workflow has not applied are applied first, in order, as
+   * read from the ticket — those the bot answered on the ticket quietly (`answered`: its answers are not written twice,
+   * see transition-rebuild.ts), the others as new (their webhooks may have been lost with the rest) — before the event
+   * that came live, which would otherwise be taken as the answer to a question the bot asked before the lost steps.
+   * One read of the ticket, once per such workflow.
    */
   private async catchUp(tk: string, pending: Pending): Promise<void> {
     const state = pending.state;
@@ -334,10 +335,8 @@ export class EventProcessor {
       throw err;
     }
     const applied = new Set(state.appliedEventIds);
-    const missed = events.filter(
-      (e) => e.type === 'commentAdded' && e.authorRole === 'requester' && e.answered === true && !applied.has(e.id) && (e.writtenAt === undefined || e.writtenAt > state.updatedAt),
-    );
-    if (missed.length > 0) this.deps.log.info({ tk, state: state.status, comments: missed.length }, 'workflow older than a Redis failover: answered comments read back from the ticket');
+    const missed = events.filter((e) => e.type === 'commentAdded' && e.writtenAt !== undefined && e.writtenAt > state.updatedAt && !applied.has(e.id));
+    if (missed.length > 0) this.deps.log.info({ tk, state: state.status, comments: missed.length }, 'workflow older than a Redis failover: comments read back from the ticket');
     for (const e of missed) pending.apply(await this.hydrate(tk, pending.state, e));
   }
 

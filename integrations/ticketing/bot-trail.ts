@@ -15,10 +15,12 @@ export function botPast(comments: readonly TicketComment[]): Past {
 }
 
 /**
- * The comments of others, in order, each with `answered` when a comment of the bot's came after it: read from the
- * ticket's history, these tell a rebuilt workflow which of its answers the ticket already shows.
+ * The comments of others, in order, each with `answered` when a public comment of the bot's came after it: read from
+ * the ticket's history, these tell a rebuilt workflow which of its answers the ticket already shows. Only a public
+ * comment answers: the bot's internal notes alone (the note that a workflow was rebuilt, say) tell the requester
+ * nothing, and a reply taken for answered is never written.
  */
 export function othersWithAnswered(comments: readonly TicketComment[]): Array<{ comment: TicketComment; answered: boolean }> {
-  const lastBot = comments.findLastIndex((c) => c.authorRole === 'bot');
+  const lastBot = comments.findLastIndex((c) => c.authorRole === 'bot' && c.public);
   return comments.flatMap((comment, i) => (comment.authorRole === 'bot' ? [] : [{ comment, answered: i < lastBot }]));
 }

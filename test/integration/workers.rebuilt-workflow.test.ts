@@ -252,7 +252,7 @@ describe('a workflow lost in the middle of a round, rebuilt from the ticket', ()
     expect(replies.slice(0, 2)).toEqual(before);
     expect(replies).toHaveLength(3);
     expect(replies.some((r) => /couldn.t find any codes/i.test(r))).toBe(false);
-    expect(lines.some((l) => l.includes('answered comments read back from the ticket'))).toBe(true);
+    expect(lines.some((l) => l.includes('comments read back from the ticket'))).toBe(true);
   });
 
   it('notices that Redis became another server (run id) and records when', async () => {
