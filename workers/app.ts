@@ -23,6 +23,8 @@ import { Sweeper } from './sweeper.js';
 import { TimerPoller } from './timer-poller.js';
 import { slaRecordOf } from './sla/record.js';
 import { SlaStore } from './sla/store.js';
+import { modeAuditRecordOf } from './sla/mode-audit.js';
+import { ModeAuditStore } from './sla/mode-audit-store.js';
 import { Metrics, QUEUE_JOB_STATES } from './metrics.js';
 import { OpenTicketIndex } from './open-ticket-index.js';
 import { TicketActivity } from './ticket-activity.js';
@@ -112,6 +114,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const platformNameOf = (tenant: string | undefined) => (tenant !== undefined ? (tenants?.platforms.nameOf(tenant) ?? 'unknown') : platform.name);
 
   const sla = new SlaStore(redis, env.REDIS_PREFIX, env.SLA_RETENTION_DAYS);
+  const modeAudit = new ModeAuditStore(redis, env.REDIS_PREFIX, env.SLA_RETENTION_DAYS);
   const serverChange = new ServerChange(redis, store.keys, log, opts.now ?? Date.now);
   const metrics = new Metrics();
   const openTickets = new OpenTicketIndex(redis, store.keys);
@@ -138,6 +141,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     if (after && after.status !== before?.status) {
       const record = slaRecordOf(after, platformNameOf(after.tenant), policyOf(after.tenant));
       if (record) sla.save(record).catch((err: Error) => log.warn({ tk, state: after.status, error: err.name, reason: err.message }, 'SLA record not saved'));
+      // a shadow or approve-changes round that ended: what the bot proposed and what the agents did (report --mode-audit)
+      const audit = modeAuditRecordOf(after);
+      if (audit) modeAudit.save(audit).catch((err: Error) => log.warn({ tk, state: after.status, error: err.name, reason: err.message }, 'mode audit record not saved'));
     }
     if (vault && before?.status === 'escalated' && releasesHeldCodes(event, before)) {
       vault.drop(tk).catch((err: Error) => log.warn({ tk, error: err.name, reason: err.message }, 'held resync codes not dropped (they expire within ten minutes)'));
@@ -162,6 +168,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     requeue: async (tk, events) => {
       if ((await store.append(tk, events)) > 0) await queues.drain(tk);
     },
+    // shadow and approve-changes tickets: a write the mode keeps for an agent runs only when an agent applied it
+    modes: { stateOf: async (tk) => (await store.getState(tk)).state },
     ...(opts.now ? { now: opts.now } : {}),
   });
   const roles = new Set(env.ROLES);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PolicySchema, type Policy } from '../workflows/resync/policy.js';
+import { templateOverrideProblems } from '../workflows/resync/language-overrides.js';
 
 export const DEFAULT_SEED = fileURLToPath(new URL('../integrations/twofa/local/demo-seed.json', import.meta.url));
 /** Only for the embedded desk on one machine; the README says to set LOCAL_DESK_WEBHOOK_SECRET anywhere else. */
@@ -72,6 +73,12 @@ export const EnvSchema = z.object({
   TWOFA_LOCAL_REDIS_URL: z.string().url().refine((u) => /^redis:\/\//i.test(u), 'must be a redis:// URL').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   POLICY_FILE: z.string().optional(),
+  /**
+   * the global policy's mode when set (live, shadow, approve-changes: docs/modes.md), over POLICY_FILE's; a tenant's
+   * policy in TENANTS_FILE may set its own. Not `MODE`: Vite and vitest set MODE=test in every process they start,
+   * and a safety switch must refuse a value it does not know rather than share a name other tools use.
+   */
+  TWOFA_MODE: z.enum(['live', 'shadow', 'approve-changes']).optional(),
   /** the customers one deployment serves, each with its own 2FA platform and policy (docs/tenants.md); unset: one */
   TENANTS_FILE: z.string().min(1).optional(),
   LOCAL_DESK_URL: z.string().url().optional(),
@@ -236,6 +243,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: {
       throw new ConfigError('POLICY_FILE', `${issue?.path.join('.') || 'policy'}: ${issue?.message ?? 'invalid'}`);
     }
     policy = p.data;
+    // A template that would break a message stops start-up here, not in front of a requester (docs/languages.md).
+    const problems = templateOverrideProblems(policy);
+    if (problems.length > 0) {
+      throw new ConfigError('POLICY_FILE', problems.map((t) => `templates.${t.language}.${t.template}: ${t.message}`).join('; '));
+    }
   }
+  if (env.TWOFA_MODE !== undefined) policy = { ...policy, mode: env.TWOFA_MODE };
   return { env, policy };
 }

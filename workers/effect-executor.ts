@@ -1,5 +1,7 @@
 import type { Effect, EffectOf } from '../workflows/resync/effects.js';
 import type { WorkflowEvent } from '../workflows/resync/events.js';
+import { guardedWrite, refusedWrite } from '../workflows/resync/mode-writes.js';
+import type { WorkflowState } from '../workflows/resync/state.js';
 import { parseReply } from '../workflows/resync/reply-parser.js';
 import type { PlatformTraits } from '../workflows/resync/platform-traits.js';
 import type { TwoFactorPlatform } from '../integrations/twofa/platform.js';
@@ -54,6 +56,23 @@ export interface ExecutorDeps {
    * workflows/resync/transition-rebuild.ts); none: such an effect fails, and the ticket goes to an agent
    */
   requeue?: (tk: string, events: WorkflowEvent[]) => Promise<void>;
+  /**
+   * the ticket's stored workflow state, read before a write its mode may hold for an agent (docs/modes.md): a shadow
+   * ticket's platform writes and public replies, an approve-changes ticket's account changes, run only when they carry
+   * out a proposal an agent applied. None: no such check (tests of single effects)
+   */
+  modes?: { stateOf(tk: string): Promise<WorkflowState | undefined> };
+}
+
+/** A write the ticket's mode holds for an agent, which no agent applied: refused, whatever the workflow asked. */
+export class ModeWriteRefused extends Error {
+  override readonly name = 'ModeWriteRefused';
+  readonly retryable = false;
+  readonly reason: string;
+  constructor(tk: string, why: string) {
+    super(`refused for ${tk}: ${why}`);
+    this.reason = `${why}: the workflow asked for a write its mode keeps for an agent (a bug, or a state edited by hand); nothing was written. Apply the step with the mode's tag or note command, or do it by hand (docs/modes.md)`;
+  }
 }
 
 /** The ticket asked to hold codes for an agent, but this worker has no code vault (ADMIN_TOKEN unset). */
@@ -117,12 +136,22 @@ export class EffectExecutor {
   }
 
   async run(effect: Effect, ctx: EffectContext): Promise<WorkflowEvent | undefined> {
+    await this.checkMode(effect, ctx.tk);
     const lease = await this.lease(effect);
     try {
       return await this.runOn(lease, effect, ctx);
     } finally {
       lease.release();
     }
+  }
+
+  /** Refuses a write the ticket's mode keeps for an agent unless it carries out an applied proposal (ModeWriteRefused). */
+  private async checkMode(effect: Effect, tk: string): Promise<void> {
+    const modes = this.deps.modes;
+    // Only a write some mode guards costs the read (public replies, platform writes); notes, tags, reads and timers do not.
+    if (!modes || (guardedWrite('shadow', effect) === undefined && guardedWrite('approve-changes', effect) === undefined)) return;
+    const why = refusedWrite(await modes.stateOf(tk), effect);
+    if (why !== undefined) throw new ModeWriteRefused(tk, why);
   }
 
   /** The platform an effect goes to: its tenant's (a lease within the tenant's limit), or the single platform. */
@@ -235,6 +264,7 @@ export class EffectExecutor {
       ...(consoleUrl ? { consoleUrl } : {}),
       ...(c.resyncTriesPerTicket !== undefined ? { resyncTriesPerTicket: c.resyncTriesPerTicket } : {}),
       ...(this.deps.assist ? { assist: true } : {}),
+      ...(c.canReadAuthLog ? { authLog: true } : {}),
     };
   }
 

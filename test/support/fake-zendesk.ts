@@ -18,6 +18,8 @@ import type { WriteFault } from './ticket-system-contract.js';
  */
 
 export type FakeRole = 'end-user' | 'agent' | 'admin';
+/** Zendesk's default locale for an account that never changed it. */
+const DEFAULT_LOCALE = 'en-US';
 export type FakeStatus = 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';
 
 export interface FakeUser {
@@ -26,6 +28,12 @@ export interface FakeUser {
   email: string | null;
   role: FakeRole;
   external_id: string | null;
+  /**
+   * the user's locale as the Users API shows it (JSON format, `locale`: "The user's locale. A BCP-47 compliant tag for
+   * the locale", read-only, https://developer.zendesk.com/api-reference/ticketing/users/users/#json-format): every user
+   * has one, the account's default ("en-US") unless set
+   */
+  locale: string;
 }
 
 export interface FakeTicket {
@@ -123,10 +131,10 @@ export interface FakeZendesk {
   refuseStatuses: Set<FakeStatus>;
   /** deletes a group as an admin would: reading it says `deleted: true`, assigning it is a 422 RecordInvalid */
   deleteGroup(id: number): void;
-  addUser(user: Omit<FakeUser, 'id' | 'external_id'> & { external_id?: string | null }): FakeUser;
+  addUser(user: Omit<FakeUser, 'id' | 'external_id' | 'locale'> & { external_id?: string | null; locale?: string }): FakeUser;
   addGroup(name: string): { id: number; name: string };
   /** a ticket as an end user's email would open it: requester created on first sight, description = first comment */
-  createTicket(t: { subject: string; description: string; requester: { email: string; name: string; externalId?: string }; tags?: string[]; organizationId?: number }): Promise<FakeTicket>;
+  createTicket(t: { subject: string; description: string; requester: { email: string; name: string; externalId?: string; locale?: string }; tags?: string[]; organizationId?: number }): Promise<FakeTicket>;
   /** a comment as someone writes it in Zendesk (the requester's reply reopens a pending or solved ticket) */
   addComment(ticketId: number, c: { authorId: number; body: string; public?: boolean }): Promise<FakeComment>;
   /** the requester answers the bot's last public reply by mail, laid out as `client` writes it (history quoted) */
@@ -168,7 +176,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
   let closed = false;
 
   const agentEmail = options.agentEmail ?? 'twofa-bot@acme.example';
-  const bot: FakeUser = { id: nextUser++, name: 'twofa-desk bot', email: agentEmail, role: 'admin', external_id: null };
+  const bot: FakeUser = { id: nextUser++, name: 'twofa-desk bot', email: agentEmail, role: 'admin', external_id: null, locale: DEFAULT_LOCALE };
   users.set(bot.id, bot);
 
   const now = () => new Date().toISOString();
@@ -512,7 +520,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
       deletedGroups.set(id, g);
     },
     addUser(u) {
-      const user: FakeUser = { id: nextUser++, name: u.name, email: u.email, role: u.role, external_id: u.external_id ?? null };
+      const user: FakeUser = { id: nextUser++, name: u.name, email: u.email, role: u.role, external_id: u.external_id ?? null, locale: u.locale ?? DEFAULT_LOCALE };
       users.set(user.id, user);
       return user;
     },
@@ -522,7 +530,7 @@ export async function startFakeZendesk(options: FakeZendeskOptions = {}): Promis
       return g;
     },
     async createTicket(t) {
-      const requester = userByEmail(t.requester.email) ?? fake.addUser({ name: t.requester.name, email: t.requester.email, role: 'end-user', external_id: t.requester.externalId ?? null });
+      const requester = userByEmail(t.requester.email) ?? fake.addUser({ name: t.requester.name, email: t.requester.email, role: 'end-user', external_id: t.requester.externalId ?? null, ...(t.requester.locale ? { locale: t.requester.locale } : {}) });
       const at = now();
       const ticket: FakeTicket = {
         id: nextTicket++,

@@ -5,6 +5,7 @@
  * each row's answer and that the two dangerous outcomes never happen: a failure or non-answer read as "works", and a
  * number that is not a code used as one.
  */
+import { CATALOGUES } from '../../workflows/resync/messages/index.js';
 import type { ReplyExpectation } from '../../workflows/resync/reply-parser.js';
 
 export type Client = 'gmail' | 'outlook' | 'outlook-mobile' | 'apple' | 'iphone' | 'android' | 'web';
@@ -69,6 +70,15 @@ Ticket REQ-482133`;
 const BOT_RETEST = `Good news: your token is back in sync. Please try to log in again now, then reply "works" if it worked or "still failing" if it didn't.
 
 Ticket REQ-482133`;
+
+/** The bot's re-test ask as it reaches a requester whose language it knows (messages/<lang>.ts). */
+const ASK_RETEST: Record<Lang, string> = {
+  en: BOT_RETEST,
+  de: `${CATALOGUES.de.ask_retest}\n\nTicket REQ-482133`,
+  fr: `${CATALOGUES.fr.ask_retest}\n\nTicket REQ-482133`,
+  nl: `${CATALOGUES.nl.ask_retest}\n\nTicket REQ-482133`,
+  es: `${CATALOGUES.es.ask_retest}\n\nTicket REQ-482133`,
+};
 
 const quote = (text: string): string => text.split('\n').map((line) => (line === '' ? '>' : `> ${line}`)).join('\n');
 
@@ -222,6 +232,33 @@ export const RETEST_ROWS: readonly RetestRow[] = [
   retest('rt-es-05', 'android', 'es', 'unsure', android('Parece que funciona, pero todavía no lo he probado en el portátil.', BOT_RETEST), 'ask_again'),
   retest('rt-es-06', 'apple', 'es', 'works', apple('Ya puedo entrar, todo bien. Gracias.', BOT_RETEST), works),
   retest('rt-es-07', 'gmail', 'es', 'fails', gmail('Ya lo intenté otra vez y nada, no me deja entrar.', BOT_RETEST, 'es'), fails),
+  // The bot asked in the requester's language, and the quoted ask holds its own "works" and "still failing" words.
+  retest('rt-de-q1', 'gmail', 'de', 'fails', gmail('Leider nein, es geht immer noch nicht.', ASK_RETEST.de, 'de'), fails),
+  retest('rt-de-q2', 'outlook', 'de', 'works', outlook(`Funktioniert, vielen Dank!
+
+${SIGNATURE_DE}`, ASK_RETEST.de, 'de'), works),
+  retest('rt-de-q3', 'iphone', 'de', 'unsure', iphone('Ich teste es heute Abend.', ASK_RETEST.de, 'de'), 'ask_again'),
+  retest('rt-fr-q1', 'gmail', 'fr', 'works', gmail('Ça marche, merci beaucoup !', ASK_RETEST.fr, 'fr'), works),
+  retest('rt-fr-q2', 'outlook', 'fr', 'fails', outlook(`Bonjour,
+
+Non, ça ne marche toujours pas.
+
+${SIGNATURE_FR}`, ASK_RETEST.fr, 'fr'), fails),
+  retest('rt-fr-q3', 'iphone', 'fr', 'unsure', iphone('Je vous dirai demain.', ASK_RETEST.fr, 'fr'), 'ask_again'),
+  retest('rt-nl-q1', 'gmail', 'nl', 'works', gmail('Werkt, bedankt!', ASK_RETEST.nl, 'nl'), works),
+  retest('rt-nl-q2', 'outlook', 'nl', 'fails', outlook(`Hoi,
+
+Het werkt nog steeds niet.
+
+${SIGNATURE_NL}`, ASK_RETEST.nl, 'nl'), fails),
+  retest('rt-nl-q3', 'iphone', 'nl', 'unsure', iphone('Ik probeer het vanavond.', ASK_RETEST.nl, 'nl'), 'ask_again'),
+  retest('rt-es-q1', 'gmail', 'es', 'works', gmail('Funciona, ¡gracias!', ASK_RETEST.es, 'es'), works),
+  retest('rt-es-q2', 'outlook', 'es', 'fails', outlook(`Hola,
+
+Sigue sin funcionar.
+
+${SIGNATURE_ES}`, ASK_RETEST.es, 'es'), fails),
+  retest('rt-es-q3', 'iphone', 'es', 'unsure', iphone('Lo pruebo mañana.', ASK_RETEST.es, 'es'), 'ask_again'),
 ];
 
 // ---- codes and responses --------------------------------------------------------------------------------------

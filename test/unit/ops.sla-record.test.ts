@@ -22,6 +22,20 @@ describe('slaRecordOf', () => {
     expect(r?.escalationReason).toBeUndefined();
   });
 
+  it('carries the messages the requester wrote in the round', () => {
+    const oneMessage = at({ status: 'resolved', sla: { resolvedAt: T0 + 8_000, endUserRoundTrips: 1, requesterMessages: 1, waitingMs: 0 } });
+    expect(slaRecordOf(oneMessage, 'local', TARGETS)?.requesterMessages).toBe(1);
+    const confirmed = at({ status: 'resolved', sla: { resolvedAt: T0 + 8_000, endUserRoundTrips: 2, requesterMessages: 2, waitingMs: 0 } });
+    expect(slaRecordOf(confirmed, 'local', TARGETS)?.requesterMessages).toBe(2);
+  });
+
+  it('leaves the requester messages out for a state saved before they were counted (not 0)', () => {
+    const old = at({ status: 'resolved', sla: { resolvedAt: T0 + 8_000, endUserRoundTrips: 2, waitingMs: 0 } });
+    const r = slaRecordOf(old, 'local', TARGETS);
+    expect(r).toBeDefined();
+    expect(r && 'requesterMessages' in r).toBe(false);
+  });
+
   it('keeps the escalation reason and no email', () => {
     const s = at({ status: 'escalated', updatedAt: T0 + 3_000, escalation: { reason: 'user_not_found', detail: 'x' } });
     const r = slaRecordOf(s, 'local', TARGETS);

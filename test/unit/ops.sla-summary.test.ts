@@ -61,6 +61,36 @@ describe('summarize', () => {
   });
 });
 
+describe('messages from the requester per resolved ticket', () => {
+  // Resolved tickets 1 and 2 counted 1 and 2 messages; the escalated one's 5 and the old resolved record (no count)
+  // are left out.
+  const records = (() => {
+    const [r1, r2, r3, ...rest] = seededRecords(END);
+    return [{ ...r1!, requesterMessages: 1 }, { ...r2!, requesterMessages: 2 }, { ...r3!, requesterMessages: 5 }, ...rest, { ...r1!, ticketId: 'older', requesterMessages: undefined }];
+  })();
+  const summary = summarize(records, RANGE);
+
+  it('gives their mean and p50 over resolved tickets that count them', () => {
+    expect(summary.requesterMessages).toEqual({ count: 2, mean: 1.5, p50: 1 });
+    expect(summary.bySystem.local?.requesterMessages).toEqual({ count: 2, mean: 1.5, p50: 1 });
+    expect(summary.bySystem.zendesk?.requesterMessages).toEqual({ count: 0, mean: null, p50: null });
+  });
+
+  it('shows them in the table and in CSV columns', () => {
+    expect(toTable(summary)).toContain('messages from the requester per resolved ticket: mean 1.5, p50 1 (2 tickets counted)');
+    const lines = toCsv(summary).split('\r\n');
+    const header = lines[0]!.split(',');
+    const all = Object.fromEntries(lines[1]!.split(',').map((v, i) => [header[i], v]));
+    expect(all).toMatchObject({ requester_messages_mean: '1.5', requester_messages_p50: '1' });
+    const zendesk = Object.fromEntries(lines[3]!.split(',').map((v, i) => [header[i], v]));
+    expect(zendesk).toMatchObject({ key: 'zendesk', requester_messages_mean: '', requester_messages_p50: '' });
+  });
+
+  it('says so when no resolved ticket counted them', () => {
+    expect(toTable(summarize(seededRecords(END), RANGE))).toContain('mean -, p50 - (0 tickets counted)');
+  });
+});
+
 describe('percentile (nearest rank)', () => {
   it.each([
     [[1, 2, 3, 4], 50, 2],

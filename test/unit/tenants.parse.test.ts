@@ -106,8 +106,8 @@ describe('parseTenants', () => {
     });
 
     it('lets a tenant set its language and templates', () => {
-      const t = parseTenants({ tenants: [local('e', { tags: ['e'] }, { policy: { language: 'de', templates: { de: { greeting: 'Hallo {{name}}' } } } })] }, BASE, {}, origin).tenants[0];
-      expect(t?.policy).toMatchObject({ language: 'de', templates: { de: { greeting: 'Hallo {{name}}' } } });
+      const t = parseTenants({ tenants: [local('e', { tags: ['e'] }, { policy: { language: 'de', templates: { de: { escalated: 'Ein Kollege übernimmt.' } } } })] }, BASE, {}, origin).tenants[0];
+      expect(t?.policy).toMatchObject({ language: 'de', templates: { de: { escalated: 'Ein Kollege übernimmt.' } } });
     });
   });
 

@@ -21,7 +21,7 @@ describe('MobilePASS, start to finish', () => {
     expect(desk.s.status).toBe('resolved');
     expect(desk.s.history.map((h) => h.to)).toEqual(['locating_user', 'checking_group', 'inspecting_tokens', 'awaiting_codes', 'resyncing', 'awaiting_retest', 'resolved']);
     expect(publicReplies(desk.effects)).toHaveLength(3);
-    expect(desk.s.sla).toEqual({ firstPublicReplyAt: T0, resolvedAt: desk.now, endUserRoundTrips: 2, waitingMs: 18 * MINUTE });
+    expect(desk.s.sla).toEqual({ firstPublicReplyAt: T0, resolvedAt: desk.now, endUserRoundTrips: 2, requesterMessages: 2, waitingMs: 18 * MINUTE });
     expectNoSecrets(desk, [CODES.first, CODES.second]);
   });
 

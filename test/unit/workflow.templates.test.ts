@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatUtc } from '../../workflows/resync/format-time.js';
 import { parsePolicy } from '../../workflows/resync/policy.js';
+import { CATALOGUES } from '../../workflows/resync/messages/index.js';
 import { DEFAULT_TEMPLATES, TEMPLATE_NAMES, render } from '../../workflows/resync/templates.js';
 import { Desk, KT4, T0, challengeDesk, otpDesk } from './workflow.harness.js';
 
@@ -36,9 +37,10 @@ describe('templates', () => {
     expect(render('reminder_retest', { firstName: 'Ada' }, german)).toBe('Funktioniert es jetzt, Ada?');
   });
 
-  it('falls back to English for a text the language does not override', () => {
+  it('falls back to the language’s catalogue for a reply, and to English for a note, that the language does not override', () => {
     const german = parsePolicy({ language: 'de', templates: { de: {} } });
-    expect(render('escalated', {}, german)).toBe(DEFAULT_TEMPLATES.escalated);
+    expect(render('escalated', {}, german)).toBe(CATALOGUES.de.escalated);
+    expect(render('note_rejected', { user: 'alice' }, german)).toBe(DEFAULT_TEMPLATES.note_rejected.replace('{{user}}', 'alice'));
   });
 
   it('ignores overrides for another language', () => {

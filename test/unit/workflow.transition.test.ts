@@ -190,7 +190,7 @@ describe('starting a workflow', () => {
     ]);
     expect(desk.s.awaiting).toBe('1.1.0');
     expect(desk.s.history).toEqual([{ at: T0, event: 'ticketTagged', from: 'received', to: 'locating_user', note: 'tagged 2fa_issue' }]);
-    expect(desk.s.sla).toEqual({ endUserRoundTrips: 0, waitingMs: 0 });
+    expect(desk.s.sla).toEqual({ endUserRoundTrips: 0, waitingMs: 0, requesterMessages: 0 });
   });
 
   it('does nothing for a ticket without the watched tag', () => {

@@ -10,7 +10,7 @@ const COMMANDS: Record<string, { usage: string; load: () => Promise<CliCommand> 
   halo: { usage: 'halo check', load: async () => (await import('./halo-check.js')).run },
   platform: { usage: 'platform check', load: async () => (await import('./platform-check.js')).run },
   tenants: { usage: 'tenants check', load: async () => (await import('./tenants-check.js')).run },
-  report: { usage: 'report [--since 7d] [--from ISO --to ISO] [--tenant ID] [--format table|csv|json] (--tenant: that tenant only; without it, a row per tenant when tickets have tenants)', load: async () => (await import('./report.js')).run },
+  report: { usage: 'report [--mode-audit] [--since 7d] [--from ISO --to ISO] [--tenant ID] [--format table|csv|json] (--tenant: that tenant only; without it, a row per tenant when tickets have tenants)', load: async () => (await import('./report.js')).run },
   ticket: { usage: 'ticket show|retry|handoff <system> <id> [--json] | ticket escalate <system> <id> --reason "..." [--json]', load: async () => (await import('./ticket.js')).run },
   'replay-dead': { usage: 'replay-dead [--queue events|effects|timers] [--limit N] [--json]', load: async () => (await import('./replay-dead.js')).run },
 };

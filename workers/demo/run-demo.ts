@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import axios from 'axios';
 import type { Logger } from 'pino';
-import { parsePolicy } from '../../workflows/resync/policy.js';
+import { parsePolicy, type Policy } from '../../workflows/resync/policy.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import { parseSeed, type Seed } from '../../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
@@ -11,6 +11,8 @@ import { DEFAULT_SEED, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { SimulatedUser, type DeskComment } from './simulated-user.js';
+import { REQUESTER_TEXTS } from './requester-texts.js';
+import { languageOfLocale } from '../../workflows/resync/language.js';
 
 export interface DemoResult {
   scenario: Scenario;
@@ -49,6 +51,13 @@ export interface DemoOptions {
   /** the seed the users' devices come from (default: the demo seed) and their devices' counters by serial */
   seed?: Seed;
   deviceCounters?: Record<string, number>;
+  /** the workflow's policy for the app it starts (default DEMO_POLICY) */
+  policy?: Policy;
+  /**
+   * every requester's locale, set on the desk user by an agent (PUT /api/users) before the ticket: the bot replies in
+   * it, and the requesters write in its language (default: none, each writes in their scenario's language)
+   */
+  locale?: string;
 }
 
 /** Demo policy: the production defaults with timers in seconds, so "never replies" ends within the run. */
@@ -56,6 +65,9 @@ export const DEMO_POLICY = parsePolicy({
   reminderAfterMs: 2_000,
   maxReminders: 1,
   timeoutAfterMs: 5_000,
+  // No watch of the auth log: the scripted users log in and say "works" at once, and a look between the two would
+  // make the closing reply a race (the one-message test, test/e2e/one-message.test.ts, runs with a watch).
+  authWatchForMs: 0,
   groupMapping: { byDomain: { 'example.com': 'VPN Users' } },
 });
 
@@ -69,7 +81,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
   const env = { REDIS_URL: opts.redisUrl, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', POLL_INTERVAL_S: '5', SWEEP_INTERVAL_S: '2', EFFECT_BACKOFF_MS: '200', ...opts.env };
   let app = opts.app;
   if (!app) {
-    const config = loadConfig(env, { policy: DEMO_POLICY });
+    const config = loadConfig(env, { policy: opts.policy ?? DEMO_POLICY });
     app = await createApp(config, { log, ...(opts.env ? { source: env } : {}) });
     await app.start();
   }
@@ -88,9 +100,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
       const token = tokenSeed
         ? new VirtualToken({ secret: tokenSeed.secret, kind: tokenSeed.kind, counter: counters[tokenSeed.serial] ?? tokenSeed.counter, digits: tokenSeed.digits ?? (tokenSeed.kind === 'kt4' ? 8 : 6) })
         : undefined;
+      const language = languageOfLocale(opts.locale) ?? scenario.language ?? 'en';
+      const texts = REQUESTER_TEXTS[language];
+      if (opts.locale !== undefined) await desk.put('/api/users', { email: scenario.requester.email, locale: opts.locale });
       const created = await desk.post<{ id: string }>('/api/tickets', {
-        subject: `2FA code not working (${scenario.title})`,
-        description: 'My 2FA code does not work, I cannot log in.',
+        // The title is English: a ticket in another language carries the scenario's key instead, so its subject reads as one language.
+        subject: `${texts.subject} (${language === 'en' ? scenario.title : scenario.key})`,
+        description: texts.description,
         requester: scenario.requester,
         tags: [DEMO_POLICY.watchTag, ...(opts.tags ?? [])],
       });
@@ -102,6 +118,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoRun> {
         token,
         sent,
         app: running,
+        language,
         ...(opts.login ? { login: opts.login } : {}),
       });
       const state = await sim.run(deadline);

@@ -1,3 +1,4 @@
+import type { Language } from '../../workflows/resync/language.js';
 import type { StateName } from '../../workflows/resync/state.js';
 
 /** How a simulated end user answers, by what the bot waits for. `undefined` means "does not reply". */
@@ -6,8 +7,11 @@ export interface UserScript {
   codes?: (n: number) => 'right' | 'wrong' | 'garbled' | undefined;
   /** the n-th time the bot asks for the KT-4 response */
   response?: (n: number) => 'right' | 'wrong' | undefined;
-  /** asked to re-test: log in with a fresh code, then say it works; or say it still fails */
-  retest?: () => 'works' | 'fails' | undefined;
+  /**
+   * asked to re-test: log in with a fresh code, then say it works; or say it still fails; or (`logs-in`) log in and
+   * write nothing, leaving it to the bot to see the login in the platform's log
+   */
+  retest?: () => 'works' | 'fails' | 'logs-in' | undefined;
   /** an agent's answer when the bot asks to approve acting for another person (internal note) */
   agent?: 'approve' | 'reject';
 }
@@ -22,6 +26,8 @@ export interface Scenario {
   userName?: string;
   script: UserScript;
   expect: { final: StateName; publicReplies: number };
+  /** the language the requester writes in (ticket, replies), told by their words alone (no locale); default English */
+  language?: Language;
 }
 
 /** The demo's scenarios: every path of the runbook, each with its expected end. */
@@ -103,5 +109,23 @@ export const SCENARIOS: Scenario[] = [
     userName: 'heidi',
     script: { codes: () => 'right', retest: () => 'fails' },
     expect: { final: 'escalated', publicReplies: 3 },
+  },
+  {
+    key: 'german-requester',
+    title: 'German requester (the bot answers in German)',
+    requester: { email: 'john.smith@example.org', name: 'Johannes Schmidt' },
+    userName: 'john.smith',
+    script: { codes: () => 'right', retest: () => 'works' },
+    expect: { final: 'resolved', publicReplies: 3 },
+    language: 'de',
+  },
+  {
+    key: 'french-requester',
+    title: 'French requester (the bot answers in French)',
+    requester: { email: 'jane.smith@example.net', name: 'Jeanne Smith' },
+    userName: 'jane.smith',
+    script: { codes: () => 'right', retest: () => 'works' },
+    expect: { final: 'resolved', publicReplies: 3 },
+    language: 'fr',
   },
 ];

@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
+import type { Language } from '../../workflows/resync/language.js';
 import type { Scenario } from './scenarios.js';
+import { REQUESTER_TEXTS } from './requester-texts.js';
 
 export interface ScriptedAnswersDeps {
   scenario: Scenario;
@@ -10,6 +12,8 @@ export interface ScriptedAnswersDeps {
   sent: Set<string>;
   /** the user logs in with a code for the re-test */
   login: (userName: string, code: string) => Promise<unknown>;
+  /** the language the user writes in (default: the scenario's, else English) */
+  language?: Language;
 }
 
 /**
@@ -34,28 +38,29 @@ export class ScriptedAnswers {
   async answer(state: WorkflowState): Promise<string | undefined> {
     const { script, userName, requester } = this.deps.scenario;
     const token = this.deps.token;
+    const texts = REQUESTER_TEXTS[this.deps.language ?? this.deps.scenario.language ?? 'en'];
     switch (state.status) {
       case 'awaiting_codes': {
         const plan = script.codes?.(this.asked.codes++);
         if (!plan || !token) return undefined;
-        if (plan === 'garbled') return "hi, it just says 'invalid code' every time?? i need this fixed asap\n\nSent from my iPhone";
+        if (plan === 'garbled') return texts.garbled;
         if (plan === 'wrong') return `${this.randomCode(6)} ${this.randomCode(6)}`;
         const a = this.remember(token.nextCode());
         const b = this.remember(token.nextCode());
-        return `Hi,\n\ncode 1: ${a.slice(0, 3)} ${a.slice(3)}\ncode 2: ${b}\n\nThanks\n${requester.name}\n\nOn Mon, Helpdesk wrote:\n> Please send two codes`;
+        return texts.codes([a.slice(0, 3), a.slice(3)], b, requester.name);
       }
       case 'awaiting_response': {
         const plan = script.response?.(this.asked.response++);
         if (!plan || !token || !state.challenge) return undefined;
-        return `The token shows ${plan === 'right' ? this.remember(token.respond(state.challenge)) : this.randomCode(8)}`;
+        return texts.response(plan === 'right' ? this.remember(token.respond(state.challenge)) : this.randomCode(8));
       }
       case 'awaiting_retest': {
         const plan = script.retest?.();
         if (!plan) return undefined;
-        if (plan === 'fails') return 'No, still failing, same error as before.';
+        if (plan === 'fails') return texts.fails;
         // Both token kinds log in with the code the device shows at its counter (see LocalPlatform.authenticate).
         if (token && userName) await this.deps.login(userName, this.remember(token.nextCode()));
-        return 'Yes, works now - thank you!';
+        return plan === 'logs-in' ? undefined : texts.works;
       }
       default:
         return undefined;

@@ -1,5 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { WorkflowState } from '../../workflows/resync/state.js';
+import { LANGUAGES, type Language } from '../../workflows/resync/language.js';
+import { CATALOGUES, type ReplyName } from '../../workflows/resync/messages/index.js';
 import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import type { Scenario } from './scenarios.js';
 import type { App } from '../app.js';
@@ -25,14 +27,21 @@ export interface SimulatedUserDeps {
   pollMs?: number;
   /** how the user logs in for the re-test on a platform other than the embedded one (a fake server's login) */
   login?: (userName: string, code: string) => Promise<unknown>;
+  /** the language the user writes in (default: the scenario's) */
+  language?: Language;
 }
 
 const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
 const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest']);
-/** the default texts of the bot's closing replies (resolved, resolved_auth_seen, timed_out, escalated) */
-const ENDED_REPLY = /marking this as solved|successful login since we resynced|closing this for now|colleague will take it from here/i;
-/** the default texts that ask for the re-test (ask_retest, ask_retest_in_sync, reminder_retest, retest_unclear) */
-const RETEST_REPLY = /log in|reply "works"/i;
+/** The catalogue's texts of these replies, in every language the bot writes (the demo runs without overrides). */
+function repliesOf(names: readonly ReplyName[]): string[] {
+  return LANGUAGES.flatMap((language) => names.map((name) => CATALOGUES[language][name]));
+}
+/** the bot's closing replies, in any language: the ticket is done */
+const ENDED_REPLIES = repliesOf(['resolved', 'resolved_auth_seen', 'timed_out', 'escalated']);
+/** the replies that ask for the re-test, in any language */
+const RETEST_REPLIES = repliesOf(['ask_retest', 'ask_retest_in_sync', 'reminder_retest', 'retest_unclear']);
+const says = (reply: string, texts: readonly string[]): boolean => texts.some((text) => reply.includes(text));
 const AGENT_ID = 'agent-demo';
 
 /**
@@ -49,7 +58,13 @@ export class SimulatedUser {
 
   constructor(private readonly deps: SimulatedUserDeps) {
     this.tk = ticketKey('local', deps.ticketId);
-    this.answers = new ScriptedAnswers({ scenario: deps.scenario, token: deps.token, sent: deps.sent, login: (userName, code) => this.login(userName, code) });
+    this.answers = new ScriptedAnswers({
+      scenario: deps.scenario,
+      token: deps.token,
+      sent: deps.sent,
+      login: (userName, code) => this.login(userName, code),
+      ...(deps.language ? { language: deps.language } : {}),
+    });
   }
 
   /**
@@ -60,8 +75,8 @@ export class SimulatedUser {
   private async askedFor(state: WorkflowState | undefined, lastReply: string | undefined): Promise<WorkflowState | undefined> {
     if (!state || lastReply === undefined || !WAITING.has(state.status)) return state;
     // The bot's last word closed the ticket: a person stops there, whatever the bot's record says.
-    if (ENDED_REPLY.test(lastReply)) return { ...state, status: 'resolved' };
-    return RETEST_REPLY.test(lastReply) ? { ...state, status: 'awaiting_retest' } : state;
+    if (says(lastReply, ENDED_REPLIES)) return { ...state, status: 'resolved' };
+    return says(lastReply, RETEST_REPLIES) ? { ...state, status: 'awaiting_retest' } : state;
   }
 
   private readState(): Promise<WorkflowState | undefined> {

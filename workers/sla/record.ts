@@ -34,6 +34,11 @@ export const SlaRecordSchema = z.object({
   waitingMs: z.number().int(),
   resolutionMs: z.number().int(),
   endUserRoundTrips: z.number().int(),
+  /**
+   * the requester's comments the workflow acted on in the round (the ticket that opened it not counted): 2 when they
+   * sent the codes and then "works", 1 when the bot saw their login itself. Absent in records of older states.
+   */
+  requesterMessages: z.number().int().nonnegative().optional(),
   /** the policy's targets when the ticket ended */
   firstReplyTargetMs: z.number().int().optional(),
   resolutionTargetMs: z.number().int().optional(),
@@ -71,6 +76,7 @@ export function slaRecordOf(state: WorkflowState, platform: string, targets: Sla
     waitingMs: state.sla.waitingMs,
     resolutionMs,
     endUserRoundTrips: state.sla.endUserRoundTrips,
+    ...(state.sla.requesterMessages !== undefined ? { requesterMessages: state.sla.requesterMessages } : {}),
     firstReplyTargetMs: targets.firstReplyTargetMs,
     resolutionTargetMs: targets.resolutionTargetMs,
     firstReplyBreached: false,

@@ -17,6 +17,11 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
+/** Messages per ticket: one decimal for a mean, none for a count. */
+export function formatCount(n: number | null): string {
+  return n === null ? '-' : Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
 export function formatRate(rate: number | null): string {
   return rate === null ? '-' : `${(rate * 100).toFixed(1)}%`;
 }
@@ -55,10 +60,12 @@ export function toTable(summary: SlaSummary): string {
   const byReason = Object.entries(summary.escalationsByReason).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   for (const [reason, n] of byReason) reasons.push([reason, String(n)]);
   const outcomes = Object.entries(summary.outcomes).map(([o, n]) => `${o} ${n}`).join(', ');
+  const messages = summary.requesterMessages;
   return [
     `SLA report ${summary.tenant === undefined ? '' : `for tenant ${summary.tenant}, `}${summary.from} → ${summary.to} (tickets closed in the range)`,
     figures.toString(),
     `outcomes: ${outcomes}`,
+    `messages from the requester per resolved ticket: mean ${formatCount(messages.mean)}, p50 ${formatCount(messages.p50)} (${messages.count} tickets counted)`,
     byReason.length > 0 ? reasons.toString() : 'no escalations',
   ].join('\n');
 }
@@ -74,13 +81,16 @@ export function toCsv(summary: SlaSummary): string {
   const header = [
     'scope', 'key', 'tickets', 'resolved', 'escalated', 'handed_off', 'timed_out', 'unfinished', 'automation_rate',
     'first_reply_p50_ms', 'first_reply_p90_ms', 'waiting_p50_ms', 'waiting_p90_ms', 'resolution_p50_ms', 'resolution_p90_ms',
-    'first_reply_breaches', 'resolution_breaches', 'escalations', ...reasons.map((r) => `escalations_${r}`),
+    'first_reply_breaches', 'resolution_breaches', 'escalations', 'requester_messages_mean', 'requester_messages_p50',
+    ...reasons.map((r) => `escalations_${r}`),
   ];
   const rows = scopes(summary).map(({ scope, key, f }) => [
     scope, key, f.tickets, f.outcomes.resolved, f.outcomes.escalated, f.outcomes.handed_off, f.outcomes.timed_out, f.outcomes.unfinished,
     f.automationRate === null ? null : Number(f.automationRate.toFixed(4)),
     f.firstReply.p50Ms, f.firstReply.p90Ms, f.waiting.p50Ms, f.waiting.p90Ms, f.resolution.p50Ms, f.resolution.p90Ms,
-    f.breaches.firstReply, f.breaches.resolution, f.escalations, ...reasons.map((r) => f.escalationsByReason[r] ?? 0),
+    f.breaches.firstReply, f.breaches.resolution, f.escalations,
+    f.requesterMessages.mean === null ? null : Number(f.requesterMessages.mean.toFixed(2)), f.requesterMessages.p50,
+    ...reasons.map((r) => f.escalationsByReason[r] ?? 0),
   ]);
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n');
 }

@@ -34,6 +34,17 @@ export interface SlaFigures {
   escalations: number;
   /** escalation reason (workflows/resync/state.ts) → count; `unspecified` for records that lack one */
   escalationsByReason: Record<string, number>;
+  /**
+   * messages the requester wrote per ticket the bot resolved, over resolved records that count them (records of
+   * older versions do not): 2 when they had to confirm with "works", 1 when the bot saw their login itself
+   */
+  requesterMessages: CountStats;
+}
+
+export interface CountStats {
+  count: number;
+  mean: number | null;
+  p50: number | null;
 }
 
 export interface SlaSummary extends SlaFigures {
@@ -60,6 +71,11 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   if (sorted.length === 0) return null;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1] ?? null;
+}
+
+function countStats(values: number[]): CountStats {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: sorted.length, mean: sorted.length === 0 ? null : sorted.reduce((a, b) => a + b, 0) / sorted.length, p50: percentile(sorted, 50) };
 }
 
 function stats(values: number[]): TimeStats {
@@ -91,6 +107,7 @@ export function figures(records: readonly SlaRecord[]): SlaFigures {
     breaches: { firstReply: firstReplyBreaches, resolution: resolutionBreaches },
     escalations: outcomes.escalated,
     escalationsByReason,
+    requesterMessages: countStats(records.flatMap((r) => (r.outcome === 'resolved' && r.requesterMessages !== undefined ? [r.requesterMessages] : []))),
   };
 }
 

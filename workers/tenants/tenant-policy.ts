@@ -1,5 +1,6 @@
 import { GroupMappingSchema, PolicySchema, type Policy } from '../../workflows/resync/policy.js';
 import { fieldOf, type FieldProblem } from './field-problem.js';
+import { templateOverrideProblems } from '../../workflows/resync/language-overrides.js';
 
 const POLICY_KEYS = new Set(Object.keys(PolicySchema.shape));
 const GROUP_MAPPING_KEYS = new Set(Object.keys(GroupMappingSchema.unwrap().shape));
@@ -42,5 +43,8 @@ export function tenantPolicy(base: Policy, overrides: Record<string, unknown>): 
   if (problems.length > 0) return { problems };
   const parsed = PolicySchema.safeParse(deepMerge(base as unknown as Record<string, unknown>, overrides));
   if (!parsed.success) return { problems: parsed.error.issues.map((i) => ({ field: fieldOf('policy', i.path), message: i.message })) };
+  // A template that would break a message is refused here, at start-up or reload, not in front of a requester.
+  const templates = templateOverrideProblems(parsed.data);
+  if (templates.length > 0) return { problems: templates.map((t) => ({ field: `policy.templates.${t.language}.${t.template}`, message: t.message })) };
   return { policy: parsed.data, problems };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LocaleSchema } from './language.js';
 
 /** A person as the 2FA platform knows them. */
 export const PlatformUserSchema = z.object({
@@ -37,6 +38,11 @@ export const RequesterSchema = z.object({
   name: z.string().optional(),
   /** the ticket system's external id for the person, tried as the platform user name */
   externalId: z.string().optional(),
+  /**
+   * the person's language as the ticket system keeps it (Zendesk's user locale, the embedded desk's user locale), a
+   * BCP-47 tag such as `de` or `fr-CA`: the language the bot replies in (docs/languages.md). None: the desk has none.
+   */
+  locale: LocaleSchema.optional(),
 });
 export type Requester = z.infer<typeof RequesterSchema>;
 

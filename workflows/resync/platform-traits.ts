@@ -27,5 +27,10 @@ export const PlatformTraitsSchema = z.object({
    * resync an OTP token, the bot still collects the codes and hands over with a link instead of a bare runbook
    */
   assist: z.boolean().optional(),
+  /**
+   * the platform's authentication log can be read (recentAuthentications): after a resync the bot watches it for the
+   * requester's login (policy authWatchEveryMs, authWatchForMs) instead of waiting for their word. Absent: no watch.
+   */
+  authLog: z.boolean().optional(),
 });
 export type PlatformTraits = z.infer<typeof PlatformTraitsSchema>;

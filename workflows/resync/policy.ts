@@ -43,6 +43,13 @@ export const PolicySchema = z.object({
   /** before sending a re-test reminder, ask the platform whether the user logged in since the resync */
   checkAuthLogOnReminder: z.boolean().default(true),
   /**
+   * after a resync, on a platform with an authentication log, how often the bot looks there for the requester's
+   * successful login (so that they need not write "works"): every authWatchEveryMs for the first authWatchForMs after
+   * the resync, then at the reminders as usual. authWatchForMs 0: no watch, the bot waits for the requester's word.
+   */
+  authWatchEveryMs: z.number().int().positive().default(MINUTE),
+  authWatchForMs: z.number().int().nonnegative().default(15 * MINUTE),
+  /**
    * SLA targets, measured on the wall clock from the ticket's start (time spent waiting on the end user counts).
    * First reply: the first public reply on the ticket; resolution: the bot closing the ticket.
    */
@@ -52,6 +59,18 @@ export const PolicySchema = z.object({
   slaWarnBeforeMs: z.number().int().nonnegative().default(10 * MINUTE),
   /** false: the targets are only measured (SLA records), never acted on */
   escalateOnSlaRisk: z.boolean().default(true),
+  /**
+   * live: the bot acts; shadow: it reads the platform and writes only internal notes with what it would do, an agent
+   * applies each step (applyTag / applyCommand); approve-changes: it talks to the requester but waits for an agent's
+   * approval (approveChangeTag / approveChangeCommand) before each account change (docs/modes.md)
+   */
+  mode: z.enum(['live', 'shadow', 'approve-changes']).default('live'),
+  /** shadow mode: an agent's tag or internal-note command (its first word) that carries out the step the bot proposed */
+  applyTag: z.string().min(1).default('2fa_apply'),
+  applyCommand: z.string().min(1).default('#apply'),
+  /** approve-changes mode: an agent's tag or internal-note command that approves the account change the bot asks for */
+  approveChangeTag: z.string().min(1).default('2fa_approve_change'),
+  approveChangeCommand: z.string().min(1).default('#approve-change'),
   language: z.string().min(2).default('en'),
   /** per language, template name → text with {{placeholders}} */
   templates: z.record(z.string(), TemplateOverridesSchema).default({}),

@@ -567,7 +567,7 @@ const TERMS: ReadonlyMap<string, Meaning> = new Map([
   ...meaning(
     'works working worked work fixed sorted resolved solved success successful successfully succeeded ' +
       'funktioniert funktionierts funktionieren funktionierte klappt geklappt gelöst behoben erfolgreich eingeloggt angemeldet drin ' +
-      'fonctionne fonctionné fonctionnent marche marché réussi résolu réglé connecté connectée ' +
+      'fonctionne fonctionné fonctionnent fonctionner marche marché marcher réussi résolu réglé connecté connectée ' +
       'werkt werken gewerkt werkte opgelost gelukt lukt ingelogd aangemeld ' +
       'funciona funcionó funciono funcionando funcionar funcionan resuelto solucionado arreglado conectado conectada',
     'worksStrong',
@@ -614,7 +614,9 @@ const NEGATORS = new Set(
   ('not never unable without neither nor stopped stop stops quit ceased no nothing none ' +
     'nicht nie niemals kein keine keinen keiner keinem nichts ne pas jamais aucun aucune rien plus ' +
     'niet nooit geen niets niks nunca jamás jamas ni tampoco sin nada ningún ninguno ninguna ' +
-    'non não nao inte ikke ej ei nem').split(' '),
+    'non não nao inte ikke ej ei nem ' +
+    // "stopped working" in the other languages: "dejó de funcionar", "a arrêté de marcher", "hat aufgehört zu funktionieren"
+    'dejó dejo deja dejado dejaron arrêté arrete arrête cessé aufgehört gestopt').split(' '),
 );
 // Negations that only reach the word right after them ("no errors", "keine Fehler", "sin problemas").
 const NEAR_NEGATORS = new Set('no nothing none kein keine keinen keiner keinem nichts aucun aucune rien plus geen niets niks sin nada ningún ninguno ninguna'.split(' '));

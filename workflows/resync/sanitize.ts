@@ -22,7 +22,7 @@ const GREETING_WORD = /^[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*$/u;
 export const NAME_MAX = 100;
 /** Longest first name a greeting uses; a longer one is not a first name. */
 const GREETING_MAX = 30;
-const GREETING_FALLBACK = 'there';
+export const GREETING_FALLBACK = 'there';
 
 /** Removes invisible format characters; control characters but the line break become spaces (multi-line text keeps its lines). */
 export function withoutInvisibles(text: string): string {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CommentAddedSchema, MatchedBySchema } from './events.js';
 import { PlatformUserSchema, RequesterSchema, TokenInfoSchema } from './model.js';
 import { PlatformTraitsSchema } from './platform-traits.js';
+import { LanguageSchema, LanguageSourceSchema } from './language.js';
+import { MAX_PROPOSALS, ModeSchema, ProposalRecordSchema, ProposalSchema } from './mode-proposal.js';
 
 export const StateNameSchema = z.enum([
   'received',
@@ -66,6 +68,8 @@ export const EscalationReasonSchema = z.enum([
   'resync_limit',
   /** the resync worked, but the token is at its fail limit and the bot could not reset the fail counter */
   'fail_limit',
+  /** approve-changes mode: no agent approved the account change the bot asked for before the time-out */
+  'change_not_approved',
 ]);
 export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
 
@@ -99,6 +103,22 @@ export const WorkflowStateSchema = z.object({
    * life, it chooses the 2FA platform and the policy. None: the single-platform configuration (one implicit tenant).
    */
   tenant: z.string().min(1).max(64).optional(),
+  /**
+   * the language of the replies to the requester, and where it came from (language-choice.ts, docs/languages.md):
+   * the requester's locale, fixed; else their first comment whose language tells, fixed; else the subject's, until
+   * then. None: the policy's language.
+   */
+  language: LanguageSchema.optional(),
+  languageFrom: LanguageSourceSchema.optional(),
+  /**
+   * the policy's mode when the workflow began (docs/modes.md), fixed for the ticket's life; none: live. The effect
+   * executor reads it too: a shadow ticket's platform writes and public replies need an agent's apply.
+   */
+  mode: ModeSchema.optional(),
+  /** the step the bot proposed and holds back until an agent applies (shadow) or approves (approve-changes) it */
+  proposal: ProposalSchema.optional(),
+  /** every proposal of the ticket and what became of it (bounded, oldest dropped): the mode audit's source */
+  proposals: z.array(ProposalRecordSchema).max(MAX_PROPOSALS).optional(),
   /** 1 for the first pass; a reopen by the requester after resolved/timed_out starts the next */
   round: z.number().int().positive(),
   /** counts transitions that emitted effects; effect ids are `<round>.<seq>.<index>` */
@@ -123,6 +143,12 @@ export const WorkflowStateSchema = z.object({
   waitingSince: z.number().int().optional(),
   timer: TimerSchema.optional(),
   resyncedAt: z.number().int().optional(),
+  /**
+   * awaiting_retest on a platform with an authentication log: the bot watches it for the requester's login until
+   * `until` (ms), and the wait's timer (or the check in flight) is a look at the log, not a reminder. Unset: the
+   * watch is over (or never began), and the re-test waits with its reminders. See transition-auth-watch.ts.
+   */
+  authWatch: z.object({ until: z.number().int() }).optional(),
   groupAdded: z.string().optional(),
   /**
    * the group policy maps for a user who has none, added only once the requester has proved possession of the
@@ -187,6 +213,12 @@ export const WorkflowStateSchema = z.object({
     resolvedAt: z.number().int().optional(),
     /** replies from the end user that the bot acted on */
     endUserRoundTrips: z.number().int().nonnegative(),
+    /**
+     * the requester's comments the workflow acted on in this round (its first message, the ticket itself, not
+     * counted): 2 for a resync confirmed with "works", 1 when the bot saw the login itself. Absent in states saved
+     * before it was counted.
+     */
+    requesterMessages: z.number().int().nonnegative().optional(),
     /** ms spent in waiting states, summed */
     waitingMs: z.number().int().nonnegative(),
   }),

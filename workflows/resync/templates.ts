@@ -1,3 +1,6 @@
+import { defaultReplyLanguage, type Language } from './language.js';
+import { renderReply } from './language-render.js';
+import { ENGLISH_REPLIES, type ReplyName } from './messages/index.js';
 import type { Policy } from './policy.js';
 import type { EscalationReason } from './state.js';
 
@@ -11,71 +14,8 @@ import type { EscalationReason } from './state.js';
  * next_ and runbook_ ones.
  */
 export const DEFAULT_TEMPLATES = {
-  // ---- public replies -------------------------------------------------------------------------------------
-  ask_codes: `Hello {{firstName}},
-
-Let's get your login working again. Please open the MobilePASS app and reply to this message with two codes in a row:
-- copy the code the app shows now,
-- wait until the app shows a NEW code, then copy that one too.
-
-Each code has {{codeLength}} digits. Send them in order: the first code, a space, then the second code.`,
-
-  ask_response: `Hello {{firstName}},
-
-Let's get your {{tokenType}} token back in sync. It takes a minute:
-- Hold the button on the token until options such as Init and Contrast come up.
-- When it shows 'Resync', press the button again.
-- Enter this challenge: {{challenge}}
-- The token now shows a response. Reply to this message with that response ({{codeLength}} digits).`,
-
-  codes_problem_empty: `Your reply reached us empty. Please reply with two codes from the MobilePASS app, in order: the first code, a space, then the second code ({{codeLength}} digits each).`,
-  codes_problem_no_codes: `Thanks for your reply! We couldn't find any codes in it. Please reply with two codes from the MobilePASS app, in order: the first code, a space, then the second code ({{codeLength}} digits each).`,
-  codes_problem_one_code: `Thanks! We found only one code, but we need two in a row. Please wait until the MobilePASS app shows a NEW code and reply with both: the first code, a space, then the second code.`,
-  codes_problem_too_many_codes: `Thanks! We found more than two codes and can't tell which ones to use. Please reply with just two codes in a row: the first code, a space, then the second code.`,
-  codes_problem_wrong_length: `Thanks! The codes in your reply don't have {{codeLength}} digits. Please copy them exactly as the MobilePASS app shows them: the first code, a space, then the second code.`,
-  codes_problem_unclear: `Sorry, we couldn't read the codes in your reply. Please reply with only the two codes from the MobilePASS app: the first code, a space, then the second code.`,
-
-  response_problem_empty: `Your reply reached us empty. Please reply with the response your {{tokenType}} token shows after you enter the challenge {{challenge}}.`,
-  response_problem_no_codes: `Thanks for your reply! We couldn't find the response in it. Please reply with the {{codeLength}}-digit response your {{tokenType}} token shows after you enter the challenge {{challenge}}.`,
-  response_problem_one_code: `Thanks! Please reply with the response your {{tokenType}} token shows after you enter the challenge {{challenge}}.`,
-  response_problem_too_many_codes: `Thanks! We found more than one number and can't tell which is the response. Please reply with just the response your token shows for the challenge {{challenge}}.`,
-  response_problem_wrong_length: `Thanks! The response should have {{codeLength}} digits. Please copy it exactly as your {{tokenType}} token shows it for the challenge {{challenge}}.`,
-  response_problem_unclear: `Sorry, we couldn't read the response in your reply. Please reply with only the response your {{tokenType}} token shows for the challenge {{challenge}}.`,
-
-  retest_unclear: `Sorry, we couldn't tell whether it works now. Please reply "works" if you can log in, or "still failing" if you can't.`,
-
-  codes_rejected: `Those codes didn't match your token, so it isn't in sync yet. This usually happens when the second code is copied before the app shows a new one. Please try once more:
-- copy the code the MobilePASS app shows now,
-- wait for a NEW code and copy that one too,
-- reply with both, in order: the first code, a space, then the second code.`,
-
-  response_rejected: `That response didn't match, so your token isn't in sync yet. Please go through the steps once more with the same challenge:
-- Hold the button on the token until options such as Init and Contrast come up.
-- When it shows 'Resync', press the button again.
-- Enter the challenge: {{challenge}}
-- Reply with the response the token shows.`,
-
-  ask_retest_in_sync: `Good news: your token was already in sync, and the first code you sent was accepted. Please try to log in again now with a new code, then reply "works" if it worked or "still failing" if it didn't.`,
-
-  codes_outcome_unknown: `Sorry, the login service didn't answer us in time, so we can't tell whether your codes were used. Please send two NEW codes:
-- wait until the MobilePASS app shows a new code and copy it,
-- wait for the next new code and copy that one too,
-- reply with both, in order: the first code, a space, then the second code.`,
-
-  prepare_resync_mode: `To save time, please get your {{tokenType}} token ready: hold the button until options such as Init and Contrast come up, and when it shows 'Resync', press the button again. The token then waits for a challenge, which our colleague will send you here.`,
-
-  assist_codes_received: `Thanks, we have your codes. A colleague is entering them for you now and will tell you here when to log in again.`,
-
-  ask_retest: `Good news: your token is back in sync. Please try to log in again now, then reply "works" if it worked or "still failing" if it didn't.`,
-
-  reminder_codes: `Just checking in: we still need two codes from your MobilePASS app to fix your login. Reply with the first code, a space, then the second code (wait for a NEW code before copying the second one).`,
-  reminder_response: `Just checking in: we still need the response from your {{tokenType}} token. Hold the button until options such as Init and Contrast come up, press again when it shows 'Resync', enter the challenge {{challenge}} and reply with the response the token shows.`,
-  reminder_retest: `Just checking in: can you log in now? Please reply "works" or "still failing".`,
-
-  resolved: `Great, glad it works again! We're marking this as solved. If the problem comes back, just reply here.`,
-  resolved_auth_seen: `We can see a successful login since we resynced your token, so we're marking this as solved. If anything still isn't working, just reply here.`,
-  timed_out: `We haven't heard back, so we're closing this for now. When you're ready, just reply to this message and we'll pick it up again.`,
-  escalated: `Thanks for your patience. A colleague will take it from here and get back to you shortly.`,
+  // ---- public replies: the English catalogue; every language has its own (messages/<lang>.ts, docs/languages.md) ----
+  ...ENGLISH_REPLIES,
 
   // ---- internal notes -------------------------------------------------------------------------------------
   note_approval_needed: `[twofa-desk] Approval needed: the requester may not own this token.
@@ -131,6 +71,42 @@ History:
 What to do next:
 {{next}}`,
 
+  // ---- shadow and approve-changes modes (transition-mode.ts, docs/modes.md) ----------------------------------
+  note_shadow_proposal: `[twofa-desk] Shadow mode: the bot changed nothing and wrote nothing to the requester. It proposes:
+{{proposed}}
+- To carry this out: add the tag {{applyTag}}, or write an internal note starting with {{applyCommand}}. The bot then does exactly this and proposes the next step.
+- To do it your way: just do it (a public reply of yours, or the tag {{handoffTag}}, takes the ticket over); the tag {{rejectTag}} or a note starting with {{rejectCommand}} stops the bot.
+Proposal {{proposalId}}. Without an agent's answer by {{deadline}} the bot stops.
+{{facts}}
+{{stepNote}}`,
+  note_shadow_applied: `[twofa-desk] An agent applied proposal {{proposalId}}: the bot carried it out as proposed.`,
+  note_shadow_expired: `[twofa-desk] Shadow mode: no agent applied proposal {{proposalId}} by {{deadline}}, so the bot stopped. Nothing was changed; the ticket is yours.`,
+  note_shadow_ended: `[twofa-desk] Shadow mode: the bot ends here. It changed nothing and wrote nothing to the requester; the ticket is yours. In live mode it would have {{ending}}:
+{{proposed}}
+{{stepNote}}`,
+  note_change_approval: `[twofa-desk] Approval needed for an account change. The bot proposes:
+{{proposed}}
+The requester was told that a colleague is confirming the change.
+- To approve: add the tag {{approveChangeTag}}, or write an internal note starting with {{approveChangeCommand}}.
+- To stop: add the tag {{rejectTag}}, or write an internal note starting with {{rejectCommand}}; the ticket is then yours.
+Proposal {{proposalId}}. Without an answer by {{deadline}} the ticket is escalated.
+{{facts}}
+{{stepNote}}`,
+  note_change_reminder: `[twofa-desk] Still waiting for an agent to approve the account change: tag {{approveChangeTag}} or note {{approveChangeCommand}} to approve; tag {{rejectTag}} or note {{rejectCommand}} to stop. Escalates at {{deadline}}.`,
+  note_change_approved: `[twofa-desk] An agent approved proposal {{proposalId}}: the bot makes the change now.`,
+  note_proposal_rejected: `[twofa-desk] An agent rejected the bot's proposal. The bot has stopped; the ticket is yours.`,
+  fact_step_note: `The step's own note, as it stands once the step is carried out:`,
+  fact_would_reply: `- Send the requester this public reply:`,
+  fact_would_set_status: `- Set the ticket {{status}}.`,
+  fact_would_add_group: `- Add platform user {{user}} to the group {{group}}.`,
+  fact_would_start_challenge: `- Start a resync of token {{serial}} ({{tokenType}}) on the platform, which issues the challenge the requester enters.`,
+  fact_would_resync: `- Resync token {{serial}} ({{tokenType}}) with the two codes in the requester's comment {{commentId}} (read from the ticket when it runs).`,
+  fact_would_resync_challenge: `- Resync token {{serial}} ({{tokenType}}) with the response in the requester's comment {{commentId}} to the challenge {{challenge}}.`,
+  fact_would_hold_codes: `- Hold the codes in the requester's comment {{commentId}} for you to type into the console (the platform cannot resync token {{serial}} through its API).`,
+  fact_shadow_would_solve: `solved the ticket`,
+  fact_shadow_would_close: `closed the ticket as no response`,
+  fact_shadow_would_escalate: `escalated the ticket ({{reason}}): assigned the escalation group and told the requester a colleague takes over`,
+
   fact_user: `- Platform user: {{user}}, found by {{matchedBy}}.`,
   fact_approved: `- An agent approved acting for this user.`,
   fact_group_ok: `- Group membership: in place.`,
@@ -168,6 +144,7 @@ What to do next:
   why_resync_limit: `the user already had the most resyncs the policy allows in a day`,
   why_resync_assisted: `the 2FA platform's API cannot resync this token, so the bot collected the user's codes for you to type in`,
   why_fail_limit: `the token is at its fail limit: the platform refuses every login until its fail counter is reset`,
+  why_change_not_approved: `no agent approved the account change the bot asked for`,
 
   next_user_not_found: `Look the user up in the 2FA administration platform (Assignment tab, by last name or user ID). If found, follow the runbook from there:
 {{resyncSteps}}
@@ -213,6 +190,8 @@ To let the bot take such tickets, add the customer (its organization id or email
   next_resync_limit: `Someone has asked for this user's token to be resynced many times today. Check with the user in person (phone or video, not by replying to this ticket) that they asked for it and still hold the device, then resync by hand:
 {{resyncSteps}}`,
   next_fail_limit: `The user's codes matched and the token is in sync again; only its fail counter blocks the login. Reset the fail counter (privacyIDEA: Tokens > {{serial}} > Reset fail counter), then have the user re-test.`,
+  next_change_not_approved: `The bot asked for approval of an account change (see its notes above) and made none. If the change is right, make it by hand, then have the user re-test:
+{{resyncSteps}}`,
   next_group_not_automated: `On the user's profile select Group Membership, click "Add", select the right group and click "Apply". Then have the user re-test; if the token is also out of sync:
 {{resyncSteps}}`,
 
@@ -262,12 +241,23 @@ export type TemplateVars = Readonly<Record<string, string | number | undefined>>
 const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
 const LONE_PLACEHOLDER = /^\s*\{\{\s*(\w+)\s*\}\}\s*$/;
 
+const REPLY_NAMES: ReadonlySet<string> = new Set(Object.keys(ENGLISH_REPLIES));
+
+/** Whether a template is a reply the requester reads (in their language) rather than an internal note. */
+export function isReplyName(name: string): name is ReplyName {
+  return REPLY_NAMES.has(name);
+}
+
 /**
- * Renders a template: the policy's text for its language when it has one, the English default otherwise.
- * A line that holds only a placeholder whose value is empty is dropped, so optional blocks (a list of facts)
- * leave no gap; unknown placeholders render empty rather than showing braces to a customer.
+ * Renders a template. A reply the requester reads comes in `language` (the requester's, see language-choice.ts;
+ * without one, the policy's language when the bot speaks it), from the policy's text for that language or else the
+ * language's catalogue (messages/, through i18next). An internal note is for agents and stays in the deployment's
+ * language: the policy's text for policy.language when it has one, the English default otherwise. In a note, a line
+ * that holds only a placeholder whose value is empty is dropped, so optional blocks (a list of facts) leave no gap;
+ * unknown placeholders render empty rather than showing braces to anyone.
  */
-export function render(name: TemplateName, vars: TemplateVars, policy: Pick<Policy, 'language' | 'templates'>): string {
+export function render(name: TemplateName, vars: TemplateVars, policy: Pick<Policy, 'language' | 'templates'>, language?: Language): string {
+  if (isReplyName(name)) return renderReply(name, vars, policy, language ?? defaultReplyLanguage(policy));
   const text = policy.templates[policy.language]?.[name] ?? DEFAULT_TEMPLATES[name];
   const value = (key: string): string => {
     const v = vars[key];
@@ -307,6 +297,7 @@ export const WHY_TEMPLATE: Record<EscalationReason, TemplateName> = {
   resync_assisted: 'why_resync_assisted',
   resync_limit: 'why_resync_limit',
   fail_limit: 'why_fail_limit',
+  change_not_approved: 'why_change_not_approved',
 };
 
 export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
@@ -332,4 +323,5 @@ export const NEXT_TEMPLATE: Record<EscalationReason, TemplateName> = {
   resync_assisted: 'next_resync_not_automated',
   resync_limit: 'next_resync_limit',
   fail_limit: 'next_fail_limit',
+  change_not_approved: 'next_change_not_approved',
 };

@@ -48,7 +48,7 @@ export function escalateIfResyncNotAutomated(step: Step, token: TokenInfo): bool
     `${platform.name} cannot ${challenge ? 'issue a resync challenge for' : 'resync'} a ${token.type} token through its API; the bot asked the requester for no code`,
     render(steps, consoleVars(step, platform), step.policy),
   );
-  if (challenge) step.tell(render('prepare_resync_mode', { tokenType: field(token.type) }, step.policy));
+  if (challenge) step.tell(render('prepare_resync_mode', { tokenType: field(token.type) }, step.policy, step.s.language));
   return true;
 }
 
@@ -63,7 +63,7 @@ export function escalateWithHeldCodes(step: Step, held: { url: string; expiresAt
     'resync_assisted',
     `${platform?.name ?? 'the platform'} cannot resync a ${token?.type ?? 'OTP'} token through its API; the requester sent two codes, held for you until ${formatUtc(held.expiresAt)}`,
     render('runbook_assist_otp', vars, step.policy),
-    render('assist_codes_received', {}, step.policy),
+    render('assist_codes_received', {}, step.policy, step.s.language),
   );
 }
 

@@ -142,7 +142,7 @@ export function onInspectingTokens(step: Step): void {
     step.consume();
     s.challenge = e.challenge;
     step.go('awaiting_response', 'challenge issued');
-    step.ask(render('ask_response', publicVars(s), policy));
+    step.ask(render('ask_response', publicVars(s), policy, s.language));
     step.note(render('note_asked_response', { ...noteVars(s, policy, step.deadline()), facts: facts(s, step.from, policy, 'new') }, policy));
     return;
   }
@@ -170,6 +170,6 @@ export function onInspectingTokens(step: Step): void {
     return;
   }
   step.go('awaiting_codes', `${token.type} ${token.serial}`);
-  step.ask(render('ask_codes', publicVars(s), policy));
+  step.ask(render('ask_codes', publicVars(s), policy, s.language));
   step.note(render('note_asked_codes', { ...noteVars(s, policy, step.deadline()), facts: facts(s, step.from, policy, 'new') }, policy));
 }

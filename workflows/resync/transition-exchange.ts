@@ -5,6 +5,7 @@ import { noteVars, publicVars } from './transition-notes.js';
 import { escalate, inconsistent, resolve, timeOut } from './transition-outcomes.js';
 import { assistsResync, escalateIfNoTriesLeft, escalateWithHeldCodes } from './transition-capabilities.js';
 import type { Step } from './transition-step.js';
+import { onAuthWatch, pauseAuthWatch, resumeAuthWatch, startAuthWatch } from './transition-auth-watch.js';
 
 type Problem = Extract<ParsedReply, { kind: 'unusable' }>['problem'];
 
@@ -44,7 +45,7 @@ function askAgain(step: Step, expected: ReplyExpectation['kind'], problem: Probl
   step.restartWaiting();
   // The answer supersedes an auth-log check still in flight: its result must not remind them right away.
   s.awaiting = undefined;
-  step.ask(render(publicText, publicVars(s), policy));
+  step.ask(render(publicText, publicVars(s), policy, s.language));
   step.note(render('note_reply_unusable', { ...noteVars(s, policy, step.deadline()), expected, problem }, policy));
 }
 
@@ -56,9 +57,15 @@ export function onAwaitingSecret(step: Step): void {
   if (e.type === 'commentAdded' && e.authorRole === 'requester') return secretReply(step, e);
 }
 
+/** A reply of the requester's the workflow acts on, counted for the SLA record. */
+function countReply(step: Step): void {
+  step.s.sla.endUserRoundTrips += 1;
+  step.s.sla.requesterMessages = (step.s.sla.requesterMessages ?? 0) + 1;
+}
+
 function secretReply(step: Step, e: EventOf<'commentAdded'>): void {
   const { s } = step;
-  s.sla.endUserRoundTrips += 1;
+  countReply(step);
   if (!s.user || !s.token) return inconsistent(step, s.user ? 'token' : 'platform user');
   const { user, token } = s;
   const text = e.text ?? '';
@@ -96,7 +103,7 @@ function secretReply(step: Step, e: EventOf<'commentAdded'>): void {
 function remindSecret(step: Step): void {
   const { s, policy } = step;
   s.reminders += 1;
-  step.ask(render(s.status === 'awaiting_codes' ? 'reminder_codes' : 'reminder_response', publicVars(s), policy));
+  step.ask(render(s.status === 'awaiting_codes' ? 'reminder_codes' : 'reminder_response', publicVars(s), policy, s.language));
   step.scheduleNext();
 }
 
@@ -136,7 +143,7 @@ export function onResyncing(step: Step): void {
     // Not the requester's fault, so no failed attempt; but the try counted toward the lock-out all the same.
     if (escalateIfNoTriesLeft(step)) return;
     step.go(token.mode === 'challenge' ? 'awaiting_response' : 'awaiting_codes', e.reason);
-    step.ask(render(token.mode === 'challenge' ? 'response_problem_unclear' : 'codes_outcome_unknown', publicVars(s), policy));
+    step.ask(render(token.mode === 'challenge' ? 'response_problem_unclear' : 'codes_outcome_unknown', publicVars(s), policy, s.language));
     step.note(render('note_outcome_unknown', noteVars(s, policy, step.deadline()), policy));
     return;
   }
@@ -156,7 +163,7 @@ export function onResyncing(step: Step): void {
         : challenge
           ? 'response_rejected'
           : 'codes_rejected';
-    step.ask(render(publicText, publicVars(s), policy));
+    step.ask(render(publicText, publicVars(s), policy, s.language));
     step.note(render('note_resync_rejected', { ...noteVars(s, policy, step.deadline()), reason: e.reason }, policy));
   });
 }
@@ -166,11 +173,13 @@ function askRetest(step: Step): void {
   const { s, policy } = step;
   const token = s.token;
   step.go('awaiting_retest', s.alreadyInSync ? `token ${token?.serial ?? ''} was in sync` : `token ${token?.serial ?? ''} resynced`);
-  step.ask(render(s.alreadyInSync ? 'ask_retest_in_sync' : 'ask_retest', publicVars(s), policy));
+  step.ask(render(s.alreadyInSync ? 'ask_retest_in_sync' : 'ask_retest', publicVars(s), policy, s.language));
   step.note(render(s.alreadyInSync ? 'note_in_sync' : 'note_resynced', noteVars(s, policy, step.deadline()), policy));
+  startAuthWatch(step);
 }
 
 export function onAwaitingRetest(step: Step): void {
+  if (onAuthWatch(step)) return;
   const { s, policy, event: e } = step;
   switch (e.type) {
     case 'commentAdded':
@@ -197,17 +206,21 @@ export function onAwaitingRetest(step: Step): void {
 }
 
 function retestReply(step: Step, e: EventOf<'commentAdded'>): void {
-  step.s.sla.endUserRoundTrips += 1;
+  countReply(step);
+  const watch = pauseAuthWatch(step);
   const parsed = parseReply(e.text ?? '', { kind: 'retest' });
   if (parsed.kind === 'retest') {
     if (parsed.outcome === 'works') return resolve(step, { confirmed: true });
     return escalate(step, 'retest_failed', 'the requester says the login still fails after the resync');
   }
   const problem = problemOf(parsed);
-  failedAttempt(step, `re-test answer not understood (${problem})`, () => askAgain(step, 'retest', problem, 'retest_unclear'));
+  failedAttempt(step, `re-test answer not understood (${problem})`, () => {
+    askAgain(step, 'retest', problem, 'retest_unclear');
+    resumeAuthWatch(step, watch);
+  });
 }
 
 function remindRetest(step: Step): void {
-  step.ask(render('reminder_retest', publicVars(step.s), step.policy));
+  step.ask(render('reminder_retest', publicVars(step.s), step.policy, step.s.language));
   step.scheduleNext();
 }

@@ -15,7 +15,7 @@ export function escalate(step: Step, reason: EscalationReason, detail: string, n
   step.clearTimer();
   s.awaiting = undefined;
   s.escalation = { reason, detail };
-  step.tell(publicText ?? render('escalated', publicVars(s), policy));
+  step.tell(publicText ?? render('escalated', publicVars(s), policy, s.language));
   step.note(escalationNote(s, step.from, policy, reason, detail, next));
   step.addTag(policy.escalatedTag);
   step.assignToEscalationGroup();
@@ -36,10 +36,10 @@ export function resolve(step: Step, how: { confirmed: true } | { lastSuccessAt: 
   s.sla.resolvedAt = step.at;
   const vars = noteVars(s, policy);
   if ('confirmed' in how) {
-    step.tell(render('resolved', vars, policy));
+    step.tell(render('resolved', vars, policy, s.language));
     step.note(render('note_resolved_confirmed', vars, policy));
   } else {
-    step.tell(render('resolved_auth_seen', vars, policy));
+    step.tell(render('resolved_auth_seen', vars, policy, s.language));
     step.note(render('note_resolved_auth_seen', { ...vars, lastSuccessAt: how.lastSuccessAt === undefined ? 'an unknown time' : formatUtc(how.lastSuccessAt) }, policy));
   }
   step.setTicketStatus('solved');
@@ -58,7 +58,7 @@ export function timeOut(step: Step): void {
   step.go('timed_out', 'no response');
   s.awaiting = undefined;
   s.sla.resolvedAt = step.at;
-  step.tell(render('timed_out', vars, policy));
+  step.tell(render('timed_out', vars, policy, s.language));
   step.note(render('note_timed_out', vars, policy));
   step.setTicketStatus('solved');
 }

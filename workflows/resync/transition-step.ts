@@ -23,8 +23,13 @@ interface TicketUpdate {
   internalNote?: string;
   status?: TicketStatus;
   addTags: string[];
+  /** tags the bot takes off (the apply tag of shadow mode, so that the same one-click tag applies the next step) */
+  removeTags?: string[];
   escalate: boolean;
 }
+
+/** What a step tells the requester or changes on the ticket beyond its notes: what shadow mode holds back. */
+export type PublicPart = Pick<TicketUpdate, 'publicReply' | 'status' | 'addTags' | 'escalate'>;
 
 const AWAITED: ReadonlySet<EffectType> = new Set(AWAITED_EFFECTS);
 const WAITING: ReadonlySet<StateName> = new Set(WAITING_STATES);
@@ -180,7 +185,7 @@ export class Step {
     const update = this.ticketUpdate();
     if (update) {
       if (update.publicReply !== undefined && this.s.sla.firstPublicReplyAt === undefined) this.s.sla.firstPublicReplyAt = this.at;
-      bodies.push({ type: 'updateTicket', ...update, removeTags: [], ...(CLOSING.has(this.s.status) ? { ends: true } : {}) });
+      bodies.push({ type: 'updateTicket', ...update, removeTags: update.removeTags ?? [], ...(CLOSING.has(this.s.status) ? { ends: true } : {}) });
     }
     for (const t of this.fixedTimers) bodies.push({ type: 'setTimer', ...t });
     if (!CLOSING.has(this.s.status)) this.s.closingUpdate = undefined;
@@ -222,8 +227,48 @@ export class Step {
       update = { ...base, internalNote: base.internalNote ? `${this.loudNote}\n\n${base.internalNote}` : this.loudNote };
     }
     if (!update) return undefined;
-    const changes = update.publicReply !== undefined || update.internalNote !== undefined || update.status !== undefined || update.addTags.length > 0 || update.escalate;
+    const changes =
+      update.publicReply !== undefined || update.internalNote !== undefined || update.status !== undefined || update.addTags.length > 0 || (update.removeTags?.length ?? 0) > 0 || update.escalate;
     return changes ? update : undefined;
+  }
+
+  /** The platform actions asked for so far (the mode gate reads them: transition-mode.ts). */
+  actionsSoFar(): readonly Action[] {
+    return this.actions;
+  }
+
+  /** Takes the actions `pick` selects out of the step and returns them (the mode gate holds them back). */
+  takeActions(pick: (a: Action) => boolean): Action[] {
+    const taken = this.actions.filter(pick);
+    const kept = this.actions.filter((a) => !pick(a));
+    this.actions.splice(0, this.actions.length, ...kept);
+    return taken;
+  }
+
+  /** Takes the public reply, status, tags and escalation out of the step's ticket update, leaving its internal note. */
+  takePublic(): PublicPart {
+    const u = this.ticket();
+    const taken: PublicPart = { ...(u.publicReply !== undefined ? { publicReply: u.publicReply } : {}), ...(u.status !== undefined ? { status: u.status } : {}), addTags: u.addTags, escalate: u.escalate };
+    this.update = { addTags: [], escalate: false, ...(u.internalNote !== undefined ? { internalNote: u.internalNote } : {}), ...(u.removeTags ? { removeTags: u.removeTags } : {}) };
+    return taken;
+  }
+
+  /** Takes the internal note written so far out of the step (the mode gate writes it again inside its own). */
+  takeNote(): string | undefined {
+    if (!this.update) return undefined;
+    const { internalNote, ...rest } = this.update;
+    this.update = rest;
+    return internalNote;
+  }
+
+  removeTag(tag: string): void {
+    const u = this.ticket();
+    u.removeTags = [...(u.removeTags ?? []), tag];
+  }
+
+  /** A timer outside the waiting states' own schedule (a proposal's: transition-mode.ts). */
+  scheduleTimer(kind: 'reminder' | 'timeout', dueAt: number): void {
+    this.timer = { kind, dueAt };
   }
 
   private ticket(): TicketUpdate {

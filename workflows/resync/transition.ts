@@ -6,11 +6,14 @@ import { maskCodes, NAME_MAX, oneLine } from './sanitize.js';
 import type { WorkflowState } from './state.js';
 import { beginRound, onAwaitingApproval, onCheckingGroup, onInspectingTokens, onLocatingUser } from './transition-discovery.js';
 import { onAwaitingRetest, onAwaitingSecret, onResyncing } from './transition-exchange.js';
+import { onAuthWatchFailed } from './transition-auth-watch.js';
 import { escalate, handOff } from './transition-outcomes.js';
 import { onSlaRiskDue, startSlaTimers } from './transition-sla.js';
 import { isAwaited, Step, type TransitionResult } from './transition-step.js';
 import { closingUpdateFailed, onClosingUpdateFailed, onUnfinished } from './transition-unfinished.js';
 import { holdBack, lostMidRound, noticeRewind, releaseHeldBack, startRebuild } from './transition-rebuild.js';
+import { languageAtStart, noticeLanguage } from './language-choice.js';
+import { gateMode, holdForProposal, ignoresSlaRisk, onProposal, startMode } from './transition-mode.js';
 
 export type { TransitionResult } from './transition-step.js';
 
@@ -50,6 +53,7 @@ export function initialState(ticket: TicketSnapshot, at: number): WorkflowState 
       subject: maskCodes(ticket.subject),
       requester: requester.name === undefined ? requester : { ...requester, name: oneLine(maskCodes(requester.name), NAME_MAX) },
     },
+    ...languageAtStart(ticket),
     status: 'received',
     round: 1,
     seq: 0,
@@ -60,7 +64,7 @@ export function initialState(ticket: TicketSnapshot, at: number): WorkflowState 
     history: [],
     createdAt: at,
     updatedAt: at,
-    sla: { endUserRoundTrips: 0, waitingMs: 0 },
+    sla: { endUserRoundTrips: 0, waitingMs: 0, requesterMessages: 0 },
   };
 }
 
@@ -86,10 +90,12 @@ export function transition(state: WorkflowState | undefined, event: WorkflowEven
     const rebuilding = botWasHere && lostMidRound(event, policy);
     if (botWasHere && event.past?.watchTagAdded !== true && !rebuilding) return none;
     const step = new Step(initialState(event.ticket, event.at), event, policy);
+    startMode(step);
     if (route && 'refused' in route) {
       // Before a word to the requester or a call to any platform: whose platform it is cannot be guessed.
       if (botWasHere) step.s.seq = event.at;
       escalate(step, 'tenant_unknown', route.refused);
+      gateMode(step, undefined);
       return step.finish();
     }
     if (route) step.s.tenant = route.tenant;
@@ -109,9 +115,12 @@ export function transition(state: WorkflowState | undefined, event: WorkflowEven
   if (state.appliedEventIds.includes(event.id)) return { state, effects: [], changed: false };
   const step = new Step(state, event, policy);
   noticeRewind(step, state);
-  if (holdBack(step)) return step.finish();
+  noticeLanguage(step.s, event);
+  if (holdForProposal(step, state) || holdBack(step)) return step.finish();
   apply(step);
-  releaseHeldBack(step);
+  // shadow and approve-changes modes hold back what the step writes until an agent applies or approves it
+  gateMode(step, state);
+  if (!step.s.proposal) releaseHeldBack(step);
   return step.finish();
 }
 
@@ -133,7 +142,7 @@ function apply(step: Step): void {
       break;
   }
   // SLA timers live beside the waiting state's timer: they are not stale when the state moves on.
-  if (e.type === 'slaRiskDue') return onSlaRiskDue(step);
+  if (e.type === 'slaRiskDue') return ignoresSlaRisk(s) ? undefined : onSlaRiskDue(step);
   if (e.type === 'operatorCommand') {
     if (e.action === 'handoff') return handOff(step, `an operator handed it off${e.reason ? `: ${e.reason}` : ''}`);
     return escalate(step, 'operator_request', e.reason || 'no reason given');
@@ -142,11 +151,13 @@ function apply(step: Step): void {
   const handoff = handoffReason(e, policy);
   if (handoff) return handOff(step, handoff);
   if (e.type === 'effectFailed') {
+    if (onAuthWatchFailed(step)) return;
     if (isAwaited(e.effectType) || e.effectType === 'updateTicket' || e.effectType === 'setTimer') {
       escalate(step, 'effect_failed', `${e.effectType} failed: ${e.reason}`);
     }
     return;
   }
+  if (s.proposal) return onProposal(step);
   switch (s.status) {
     case 'locating_user':
       return onLocatingUser(step);
@@ -225,5 +236,7 @@ function afterTheEnd(step: Step): void {
   s.alreadyInSync = undefined;
   s.escalation = undefined;
   s.sla.endUserRoundTrips += 1;
+  // The message that reopens the round is its ticket, as the first round's description was: not counted.
+  s.sla.requesterMessages = 0;
   beginRound(step, `reopened by the requester: round ${s.round}`);
 }

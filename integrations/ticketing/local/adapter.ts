@@ -216,6 +216,7 @@ function snapshot(ticket: Omit<DeskTicket, 'description'>): TicketSnapshot {
       email: requester.email,
       name: requester.name,
       ...(requester.externalId !== undefined ? { externalId: requester.externalId } : {}),
+      ...(requester.locale !== undefined ? { locale: requester.locale } : {}),
     },
     ...(requester.organization ? { organization: requester.organization } : {}),
   };

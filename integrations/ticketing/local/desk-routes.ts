@@ -75,12 +75,13 @@ export async function deskRoutes(app: FastifyInstance, opts: DeskRoutesOptions):
   app.put('/api/users', async (req, reply) => {
     const body = SetUserBodySchema.safeParse(req.body);
     if (!body.success) return badRequest(reply, body.error);
-    const { email, externalId, organization } = body.data;
+    const { email, externalId, organization, locale } = body.data;
     if (externalId !== undefined) {
       const saved = await store.setUserExternalId(email, externalId);
       if ('takenBy' in saved) return reply.code(409).send({ error: 'conflict', message: `externalId: already the external id of desk user ${saved.takenBy}` });
     }
     if (organization !== undefined) await store.setUserOrganization(email, organization);
+    if (locale !== undefined) await store.setUserLocale(email, locale);
     return reply.send(DeskUserSchema.parse(await store.userRecord(email)));
   });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { TicketStatus } from '../../../workflows/resync/model.js';
+import { LocaleSchema } from '../../../workflows/resync/language.js';
 import { TicketNotFound } from '../errors.js';
 import type { TicketSummary, TicketUpdate } from '../ticket-system.js';
 import {
@@ -190,6 +191,7 @@ export class DeskStore {
   async createTicket(input: CreateTicketInput): Promise<DeskTicket> {
     const [id, requester] = await Promise.all([this.redis.incr(this.key('seq:ticket')).then(String), this.user(input.requester.email)]);
     const { organization } = requester;
+    const locale = await this.localeOf(requester.id);
     const at = this.now();
     const ticket: DeskTicket = {
       id,
@@ -201,6 +203,7 @@ export class DeskStore {
         name: input.requester.name,
         ...(requester.externalId !== undefined ? { externalId: requester.externalId } : {}),
         ...(organization ? { organization } : {}),
+        ...(locale !== undefined ? { locale } : {}),
       },
       tags: unique(input.tags),
       status: 'new',
@@ -247,10 +250,18 @@ export class DeskStore {
     else await this.redis.hset(this.organizationsKey(), id, JSON.stringify(DeskOrganizationSchema.parse(organization)));
   }
 
+  /** An agent's record of the language a desk user reads (a BCP-47 tag, as Zendesk's user locale); `null` clears it. */
+  async setUserLocale(email: string, locale: string | null): Promise<void> {
+    const { id } = await this.user(email);
+    if (locale === null) await this.redis.hdel(this.localesKey(), id);
+    else await this.redis.hset(this.localesKey(), id, LocaleSchema.parse(locale));
+  }
+
   /** The desk user with this email as agents recorded them (created if the desk does not know the email yet). */
   async userRecord(email: string): Promise<DeskUser> {
     const { id, externalId, organization } = await this.user(email);
-    return { id, email, ...(externalId !== undefined ? { externalId } : {}), ...(organization ? { organization } : {}) };
+    const locale = await this.localeOf(id);
+    return { id, email, ...(externalId !== undefined ? { externalId } : {}), ...(organization ? { organization } : {}), ...(locale !== undefined ? { locale } : {}) };
   }
 
   async listComments(ticketId: string): Promise<DeskComment[]> {
@@ -404,9 +415,16 @@ export class DeskStore {
 
   /** The ticket with its requester's external id as the user record has it now (a saved ticket holds none). */
   private async withUserRecord(ticket: DeskTicket): Promise<DeskTicket> {
-    const [externalId, organization] = await Promise.all([this.redis.hget(this.externalIdsKey(), ticket.requester.id), this.organizationOf(ticket.requester.id)]);
-    const { externalId: _stored, organization: _org, ...requester } = ticket.requester;
-    return { ...ticket, requester: { ...requester, ...(externalId !== null ? { externalId } : {}), ...(organization ? { organization } : {}) } };
+    const [externalId, organization, locale] = await Promise.all([
+      this.redis.hget(this.externalIdsKey(), ticket.requester.id),
+      this.organizationOf(ticket.requester.id),
+      this.localeOf(ticket.requester.id),
+    ]);
+    const { externalId: _stored, organization: _org, locale: _locale, ...requester } = ticket.requester;
+    return {
+      ...ticket,
+      requester: { ...requester, ...(externalId !== null ? { externalId } : {}), ...(organization ? { organization } : {}), ...(locale !== undefined ? { locale } : {}) },
+    };
   }
 
   /**
@@ -506,6 +524,16 @@ export class DeskStore {
   private async organizationOf(userId: string): Promise<DeskOrganization | undefined> {
     const raw = await this.redis.hget(this.organizationsKey(), userId);
     return raw === null ? undefined : parseOrganization(raw);
+  }
+
+  /** The user's locale as an agent set it; a value that is not one (an older or hand-edited key) counts as none. */
+  private async localeOf(userId: string): Promise<string | undefined> {
+    const raw = await this.redis.hget(this.localesKey(), userId);
+    return raw === null ? undefined : LocaleSchema.safeParse(raw).data;
+  }
+
+  private localesKey(): string {
+    return this.key('user-locales');
   }
 
   private organizationsKey(): string {

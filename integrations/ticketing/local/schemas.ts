@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UpdateTicketSchema } from '../../../workflows/resync/effects.js';
 import { TicketStatusSchema } from '../../../workflows/resync/model.js';
+import { LocaleSchema } from '../../../workflows/resync/language.js';
 
 /** The bot's user on the desk: every comment it writes carries this author id. */
 export const BOT_AUTHOR_ID = 'twofa-desk';
@@ -43,6 +44,8 @@ export const DeskRequesterSchema = z.object({
   externalId: z.string().optional(),
   /** from the desk's user record too (PUT /api/users), never from the ticket's creator */
   organization: DeskOrganizationSchema.optional(),
+  /** the user's language (BCP-47), from the desk's user record (PUT /api/users), as Zendesk keeps a user's locale */
+  locale: LocaleSchema.optional(),
 });
 export type DeskRequester = z.infer<typeof DeskRequesterSchema>;
 
@@ -108,6 +111,7 @@ export const DeskUserSchema = z.object({
   email: z.string(),
   externalId: z.string().optional(),
   organization: DeskOrganizationSchema.optional(),
+  locale: LocaleSchema.optional(),
 });
 export type DeskUser = z.infer<typeof DeskUserSchema>;
 
@@ -119,8 +123,10 @@ export const SetUserBodySchema = z
     externalId: ExternalIdSchema.nullable().optional(),
     /** the user's company; null clears it; absent leaves it as it is */
     organization: DeskOrganizationSchema.nullable().optional(),
+    /** the user's language, a BCP-47 tag such as de or fr-CA (the bot replies in it); null clears it */
+    locale: LocaleSchema.nullable().optional(),
   })
-  .refine((b) => b.externalId !== undefined || b.organization !== undefined, 'set externalId or organization (or both)');
+  .refine((b) => b.externalId !== undefined || b.organization !== undefined || b.locale !== undefined, 'set externalId, organization or locale');
 export type SetUserBody = z.input<typeof SetUserBodySchema>;
 
 export const AddCommentBodySchema = z.object({

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { EventOf } from '../../../workflows/resync/events.js';
 import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
+import { normaliseLocale } from '../../../workflows/resync/language.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
@@ -428,6 +429,7 @@ export class ZendeskAdapter implements TicketSystem {
         name: requester.name,
         ...(requester.email ? { email: requester.email } : {}),
         ...(requester.external_id ? { externalId: requester.external_id } : {}),
+        ...localeOf(requester),
       },
       ...(ticket.organization_id ? { organization: { id: String(ticket.organization_id) } } : {}),
     };
@@ -545,4 +547,10 @@ function tagged(ticket: TicketSnapshot, now: number, past?: EventOf<'ticketTagge
 
 function commentAdded(ticketId: string, c: TicketComment, now: number): EventOf<'commentAdded'> {
   return { type: 'commentAdded', id: `${SYSTEM}:${ticketId}:comment:${c.id}`, at: now, commentId: c.id, authorId: c.authorId, authorRole: c.authorRole, public: c.public };
+}
+
+/** The requester's locale, when Zendesk's value has the shape of one: the language the bot replies in. */
+function localeOf(user: ZendeskUser): { locale?: string } {
+  const locale = normaliseLocale(user.locale);
+  return locale !== undefined ? { locale } : {};
 }

@@ -38,6 +38,13 @@ export const ZendeskUserSchema = z.object({
   email: z.string().nullable().optional(),
   role: ZendeskRoleSchema,
   external_id: z.string().nullable().optional(),
+  /**
+   * the user's language, a BCP-47 tag ("en-US", "de", "es-419"; the data-types page shows it lower case, "en-us"):
+   * read-only, set through `locale_id` or `locale` (Users API, JSON format:
+   * https://developer.zendesk.com/api-reference/ticketing/users/users/#json-format). Any string here: an odd value
+   * only costs the bot its hint (normaliseLocale), never the ticket.
+   */
+  locale: z.string().nullable().optional(),
 });
 export type ZendeskUser = z.infer<typeof ZendeskUserSchema>;
 

@@ -33,6 +33,7 @@ function showFigures(summary, open) {
     const value = pick(data, key);
     el.dataset.value = value === null || value === undefined ? '' : String(value);
     if (key === 'automationRate') el.textContent = percent(value);
+    else if (key === 'requesterMessages.mean') el.textContent = value === null || value === undefined ? '–' : value.toFixed(1);
     else if (key.endsWith('Ms')) el.textContent = duration(value);
     else el.textContent = value === undefined || value === null ? '–' : String(value);
   }
