@@ -54,3 +54,26 @@ describe('no workflow: a ticket the bot left', () => {
     expect(desk.send('tagsChanged', { tags: ['2fa_issue'], added: ['2fa_issue'], removed: [], byRole: 'agent' }).changed).toBe(false);
   });
 });
+
+describe('a late "works" or "thanks" on a solved ticket', () => {
+  it('solves the ticket again without a public word (the reply may have reopened it), and starts no new round', () => {
+    const desk = new Desk(parsePolicy(), makeTicket());
+    desk.send('ticketTagged', { ticket: desk.ticket });
+    desk.state = { ...desk.s, status: 'resolved', round: 1 };
+    const r = desk.send('commentAdded', { commentId: 'c9', authorId: 'r1', authorRole: 'requester', public: true, text: 'Thanks a lot, all good!' });
+    expect(r.state?.status).toBe('resolved');
+    expect(r.state?.round).toBe(1);
+    const update = r.effects.find((e) => e.type === 'updateTicket');
+    expect(update?.type === 'updateTicket' && update.status).toBe('solved');
+    expect(update?.type === 'updateTicket' && update.publicReply).toBeUndefined();
+    expect(update?.type === 'updateTicket' && update.internalNote).toMatch(/solved again/);
+  });
+
+  it('a reply that says it fails again still opens a new round', () => {
+    const desk = new Desk(parsePolicy(), makeTicket());
+    desk.send('ticketTagged', { ticket: desk.ticket });
+    desk.state = { ...desk.s, status: 'resolved', round: 1 };
+    const r = desk.send('commentAdded', { commentId: 'c9', authorId: 'r1', authorRole: 'requester', public: true, text: 'It stopped working again' });
+    expect(r.state?.round).toBe(2);
+  });
+});

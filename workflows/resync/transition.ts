@@ -2,6 +2,7 @@ import type { EventOf, WorkflowEvent } from './events.js';
 import type { TicketSnapshot } from './model.js';
 import type { Policy } from './policy.js';
 import { parseReply } from './reply-parser.js';
+import { render } from './templates.js';
 import { maskCodes, NAME_MAX, oneLine } from './sanitize.js';
 import type { WorkflowState } from './state.js';
 import { beginRound, onAwaitingApproval, onCheckingGroup, onInspectingTokens, onLocatingUser } from './transition-discovery.js';
@@ -221,7 +222,15 @@ function afterTheEnd(step: Step): void {
   const { s, event: e } = step;
   if (e.type !== 'commentAdded' || e.authorRole !== 'requester') return;
   const parsed = parseReply(e.text ?? '', { kind: 'retest' });
-  if (parsed.kind === 'retest' && parsed.outcome === 'works') return;
+  if (parsed.kind === 'retest' && parsed.outcome === 'works') {
+    // A late "works" or "thanks": nothing to do, but the reply may have reopened the ticket (Zendesk reopens a solved
+    // ticket its requester writes on), and an open ticket nobody works on would wait for no one.
+    if (s.status === 'resolved') {
+      step.note(render('note_solved_again', {}, step.policy));
+      step.setTicketStatus('solved');
+    }
+    return;
+  }
   s.round += 1;
   s.attempts = 0;
   s.reminders = 0;
