@@ -583,8 +583,8 @@ describe('local desk store: Redis round trips per write', () => {
     const ticket = await store.createTicket(input('grace@example.com'));
     const trips = recordRoundTrips(conn);
     await store.setStatus(ticket.id, 'open', 'agent');
-    // then the requester's external id and organization from the user record (one round trip), for the ticket the write answers with
-    expect(trips).toEqual([['hmget'], ['evalsha'], ['hget', 'hget']]);
+    // then the requester's external id, organization and locale from the user record (one round trip), for the ticket the write answers with
+    expect(trips).toEqual([['hmget'], ['evalsha'], ['hget', 'hget', 'hget']]);
   });
 
   it('applies a bot reply and note in two round trips, their ids consecutive in the order reply, note', async () => {

@@ -102,15 +102,15 @@ if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
 return {1, ''}
 `;
 const CommitReplySchema = z.tuple([z.number(), z.string()]);
-const UserReplySchema = z.tuple([z.string().min(1), z.string(), z.string()]);
+const UserReplySchema = z.tuple([z.string().min(1), z.string(), z.string(), z.string()]);
 
 /**
  * One id per email: the email's id from the users hash, or else a new `user-<n>` from the user counter, recorded.
  * Atomic, so two first tickets of one person created at once agree on one id. With the id, the external id an agent
- * and the organization (JSON) an agent recorded for the user ('' when none).
+ * the organization (JSON) and the locale an agent recorded for the user ('' when none).
  *
- * KEYS: 1 users hash, 2 user counter, 3 external ids hash, 4 organizations hash; ARGV: 1 email.
- * Returns {id, external id or '', organization or ''}.
+ * KEYS: 1 users hash, 2 user counter, 3 external ids hash, 4 organizations hash, 5 locales hash; ARGV: 1 email.
+ * Returns {id, external id or '', organization or '', locale or ''}.
  */
 const USER_ID_LUA = `
 local id = redis.call('HGET', KEYS[1], ARGV[1])
@@ -118,7 +118,7 @@ if not id then
   id = string.format('user-%d', redis.call('INCR', KEYS[2]))
   redis.call('HSET', KEYS[1], ARGV[1], id)
 end
-return {id, redis.call('HGET', KEYS[3], id) or '', redis.call('HGET', KEYS[4], id) or ''}
+return {id, redis.call('HGET', KEYS[3], id) or '', redis.call('HGET', KEYS[4], id) or '', redis.call('HGET', KEYS[5], id) or ''}
 `;
 
 /**
@@ -190,8 +190,7 @@ export class DeskStore {
 
   async createTicket(input: CreateTicketInput): Promise<DeskTicket> {
     const [id, requester] = await Promise.all([this.redis.incr(this.key('seq:ticket')).then(String), this.user(input.requester.email)]);
-    const { organization } = requester;
-    const locale = await this.localeOf(requester.id);
+    const { organization, locale } = requester;
     const at = this.now();
     const ticket: DeskTicket = {
       id,
@@ -259,8 +258,7 @@ export class DeskStore {
 
   /** The desk user with this email as agents recorded them (created if the desk does not know the email yet). */
   async userRecord(email: string): Promise<DeskUser> {
-    const { id, externalId, organization } = await this.user(email);
-    const locale = await this.localeOf(id);
+    const { id, externalId, organization, locale } = await this.user(email);
     return { id, email, ...(externalId !== undefined ? { externalId } : {}), ...(organization ? { organization } : {}), ...(locale !== undefined ? { locale } : {}) };
   }
 
@@ -515,10 +513,13 @@ export class DeskStore {
   }
 
   /** One id per email, as a desk knows its end users (the first ticket of a person creates it), with its external id. */
-  private async user(email: string): Promise<{ id: string; externalId?: string; organization?: DeskOrganization }> {
-    const [id, externalId, organization] = UserReplySchema.parse(await this.script(USER_ID, [this.key('users'), this.key('seq:user'), this.externalIdsKey(), this.organizationsKey()], [email]));
+  private async user(email: string): Promise<{ id: string; externalId?: string; organization?: DeskOrganization; locale?: string }> {
+    const [id, externalId, organization, locale] = UserReplySchema.parse(
+      await this.script(USER_ID, [this.key('users'), this.key('seq:user'), this.externalIdsKey(), this.organizationsKey(), this.localesKey()], [email]),
+    );
     const org = organization !== '' ? parseOrganization(organization) : undefined;
-    return { id, ...(externalId !== '' ? { externalId } : {}), ...(org ? { organization: org } : {}) };
+    const tag = locale !== '' && LocaleSchema.safeParse(locale).success ? locale : undefined;
+    return { id, ...(externalId !== '' ? { externalId } : {}), ...(org ? { organization: org } : {}), ...(tag !== undefined ? { locale: tag } : {}) };
   }
 
   private async organizationOf(userId: string): Promise<DeskOrganization | undefined> {
