@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp, type App } from '../workers/app.js';
 import { loadConfig } from '../workers/config.js';
-import { ticketKey } from '../workers/keys.js';
+import { ticketKey } from '../workers/store/keys.js';
 import type { TicketUpdate } from '../integrations/ticketing/ticket-system.js';
 import type { DeskStore } from '../integrations/ticketing/local/desk-store.js';
 import type { LocalPlatform } from '../integrations/twofa/local/adapter.js';

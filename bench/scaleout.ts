@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp, type App } from '../workers/app.js';
 import { loadConfig } from '../workers/config.js';
-import { ticketKey } from '../workers/keys.js';
+import { ticketKey } from '../workers/store/keys.js';
 import type { LocalPlatform } from '../integrations/twofa/local/adapter.js';
 import { VirtualToken } from '../integrations/twofa/local/virtual-token.js';
 import { writeGeneratedSeed, type GeneratedUser } from '../test/support/generated-seed.js';

@@ -1,8 +1,8 @@
 import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
-import { EventProcessor } from '../workers/event-processor.js';
-import { bullPrefix, DRAIN_JOB_OPTS, drainJobOpts, Queues, redisConnection, type DrainJob } from '../workers/queues.js';
-import { effectKey, WorkflowStore } from '../workers/workflow-store.js';
+import { EventProcessor } from '../workers/drain/event-processor.js';
+import { bullPrefix, DRAIN_JOB_OPTS, drainJobOpts, Queues, redisConnection, type DrainJob } from '../workers/store/queues.js';
+import { effectKey, WorkflowStore } from '../workers/store/workflow-store.js';
 import { parsePolicy } from '../workflows/resync/policy.js';
 import { fakeTicketSystem, happyPathEvents } from './happy-path.js';
 import { round, uniquePrefix, waitFor, type Row } from './util.js';

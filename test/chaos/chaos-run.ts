@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import axios from 'axios';
-import { ticketKey } from '../../workers/keys.js';
-import { SimulatedUser, type DeskComment } from '../../workers/demo/simulated-user.js';
-import type { Scenario } from '../../workers/demo/scenarios.js';
+import { ticketKey } from '../../workers/store/keys.js';
+import { SimulatedUser, type DeskComment } from '../demo/simulated-user.js';
+import type { Scenario } from '../demo/scenarios.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';

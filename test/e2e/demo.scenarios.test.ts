@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { runDemo, type DemoRun } from '../../workers/demo/run-demo.js';
-import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { runDemo, type DemoRun } from '../demo/run-demo.js';
+import { SCENARIOS } from '../demo/scenarios.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { codesIn } from '../support/secret-scan.js';
 import { deletePrefix, dumpPrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -48,7 +48,7 @@ describe('the demo scenarios, end to end (desk over HTTP, webhooks, BullMQ on re
   });
 
   it('kept an SLA record for every ticket that ended', async () => {
-    const { SlaStore } = await import('../../workers/sla/store.js');
+    const { SlaStore } = await import('../../workers/observe/sla/store.js');
     const records = await new SlaStore(redis, prefix).range(0, Date.now() + 1000);
     expect(records).toHaveLength(SCENARIOS.length);
     expect(records.filter((r) => r.outcome === 'resolved').length).toBe(SCENARIOS.filter((x) => x.expect.final === 'resolved').length);

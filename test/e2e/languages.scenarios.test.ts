@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo, type DemoResult } from '../../workers/demo/run-demo.js';
-import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { runDemo, type DemoResult } from '../demo/run-demo.js';
+import { SCENARIOS } from '../demo/scenarios.js';
 import { LANGUAGES, type Language } from '../../workflows/resync/language.js';
 import { CATALOGUES } from '../../workflows/resync/messages/index.js';
 import { createLogger } from '../../workers/logger.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { parsePolicy } from '../../workflows/resync/policy.js';
-import { DEMO_POLICY, runDemo, type DemoResult, type DemoRun } from '../../workers/demo/run-demo.js';
-import type { Scenario } from '../../workers/demo/scenarios.js';
-import { SlaStore } from '../../workers/sla/store.js';
-import { summarize } from '../../workers/sla/summary.js';
+import { DEMO_POLICY, runDemo, type DemoResult, type DemoRun } from '../demo/run-demo.js';
+import type { Scenario } from '../demo/scenarios.js';
+import { SlaStore } from '../../workers/observe/sla/store.js';
+import { summarize } from '../../workers/observe/sla/summary.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { SCENARIOS } from '../demo/scenarios.js';
 import { botNotes, botReplies, byKey, demoOnFake, expectOutcomes, seed, type Expected } from '../support/demo-on-fake.js';
 import { DEMO_PI_GROUP_ATTRIBUTE, demoOnPeer, staEnv, staFromSeed, type DemoOnPeer } from '../support/demo-platform-fakes.js';
 import { startFakeSta, type FakeSta } from '../support/fake-sta.js';

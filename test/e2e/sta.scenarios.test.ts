@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { describe, expect, it } from 'vitest';
-import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { SCENARIOS } from '../demo/scenarios.js';
 import { botNotes, botReplies, byKey, demoOnFake, expectOutcomes, seed, type Expected } from '../support/demo-on-fake.js';
 import { staEnv, staFromSeed, staRadiusEnv, startFakeStaWithRadius, type FakeStaWithRadius } from '../support/demo-platform-fakes.js';
 import { capturedLogger } from '../support/log-capture.js';

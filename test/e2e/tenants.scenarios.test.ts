@@ -8,8 +8,8 @@ import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-device
 import type { Seed } from '../../integrations/twofa/local/seed.js';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
-import { DEMO_POLICY, runDemo, type DemoRun } from '../../workers/demo/run-demo.js';
-import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { DEMO_POLICY, runDemo, type DemoRun } from '../demo/run-demo.js';
+import { SCENARIOS } from '../demo/scenarios.js';
 import { byKey, seed, type Expected } from '../support/demo-on-fake.js';
 import { demoOnPeer, type DemoOnPeer } from '../support/demo-platform-fakes.js';
 import { randomBase32 } from '../support/generated-seed.js';

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CodeVault, VaultKeyInvalid, vaultKey, type HeldCodes } from '../../workers/assist/code-vault.js';
 import { register } from '../../workers/http/assist-routes.js';
-import { Keys } from '../../workers/keys.js';
+import { Keys } from '../../workers/store/keys.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, dumpPrefix, freshPrefix, newRedis } from '../support/redis.js';
 

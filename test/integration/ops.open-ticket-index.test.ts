@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Keys } from '../../workers/keys.js';
-import { OpenTicketIndex } from '../../workers/open-ticket-index.js';
+import { Keys } from '../../workers/store/keys.js';
+import { OpenTicketIndex } from '../../workers/observe/open-ticket-index.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
 const redis = newRedis();

@@ -3,8 +3,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../workers/cli/main.js';
 import { run } from '../../workers/cli/report.js';
-import { SlaStore } from '../../workers/sla/store.js';
-import type { SlaSummary } from '../../workers/sla/summary.js';
+import { SlaStore } from '../../workers/observe/sla/store.js';
+import type { SlaSummary } from '../../workers/observe/sla/summary.js';
 import { DAY_MS, HR, MIN, SEEDED, seededRecords } from '../support/sla-records.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 

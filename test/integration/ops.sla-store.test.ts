@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { SlaStore } from '../../workers/sla/store.js';
-import type { SlaRecord } from '../../workers/sla/record.js';
+import { SlaStore } from '../../workers/observe/sla/store.js';
+import type { SlaRecord } from '../../workers/observe/sla/record.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
 const redis = newRedis();

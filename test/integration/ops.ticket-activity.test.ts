@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Keys } from '../../workers/keys.js';
-import { MAX_ACTIVITY, TicketActivity, type ActivityEntry } from '../../workers/ticket-activity.js';
+import { Keys } from '../../workers/store/keys.js';
+import { MAX_ACTIVITY, TicketActivity, type ActivityEntry } from '../../workers/observe/ticket-activity.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
 const tk = 'local:7';

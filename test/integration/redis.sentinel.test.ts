@@ -4,7 +4,7 @@ import type { AxiosInstance } from 'axios';
 import type { App } from '../../workers/app.js';
 import { connect, RedisUnreachable } from '../../workers/cli/connect.js';
 import { ConfigError, loadConfig } from '../../workers/config.js';
-import { ticketKey } from '../../workers/keys.js';
+import { ticketKey } from '../../workers/store/keys.js';
 import { freePort } from '../../workers/redis/private-redis.js';
 import { ALL_AS_JOBS, startAppOn } from '../support/app-on.js';
 import { writeGeneratedSeed, type GeneratedUser } from '../support/generated-seed.js';

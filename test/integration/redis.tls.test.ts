@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../workers/app.js';
 import { connect } from '../../workers/cli/connect.js';
 import { ConfigError, loadConfig } from '../../workers/config.js';
-import { runDemo } from '../../workers/demo/run-demo.js';
-import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { runDemo } from '../demo/run-demo.js';
+import { SCENARIOS } from '../demo/scenarios.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { makeTlsFiles, startSentinelGroup, startTlsRedis, type SentinelGroup, type TlsFiles, type TlsRedis } from '../support/redis-servers.js';
 

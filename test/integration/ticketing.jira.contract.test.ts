@@ -6,7 +6,7 @@ import { hasMarker } from '../../integrations/ticketing/jira/comment-marker.js';
 import { loadJiraConfig } from '../../integrations/ticketing/jira/config.js';
 import { JiraRequestWithoutReporter, JiraResponseInvalid, JiraTransitionUnavailable } from '../../integrations/ticketing/jira/jira-errors.js';
 import { ConfigError, loadConfig } from '../../workers/config.js';
-import { createTicketSystems } from '../../workers/ticket-systems.js';
+import { createTicketSystems } from '../../workers/adapters/ticket-systems.js';
 import { createLogger } from '../../workers/logger.js';
 import { run as jiraCheck } from '../../workers/cli/jira-check.js';
 import { SERVICE_DESK_ID, jiraTestConfig, startFakeJira, type FakeJira, type FakeJiraUser } from '../support/fake-jira.js';

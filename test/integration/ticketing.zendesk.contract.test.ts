@@ -5,7 +5,7 @@ import { ZendeskAdapter } from '../../integrations/ticketing/zendesk/adapter.js'
 import { loadZendeskConfig, type ZendeskConfig } from '../../integrations/ticketing/zendesk/config.js';
 import { ZendeskBudgetSpent, ZendeskResponseInvalid } from '../../integrations/ticketing/zendesk/zendesk-errors.js';
 import { ConfigError, loadConfig } from '../../workers/config.js';
-import { createTicketSystems } from '../../workers/ticket-systems.js';
+import { createTicketSystems } from '../../workers/adapters/ticket-systems.js';
 import { createLogger } from '../../workers/logger.js';
 import { run as zendeskCheck } from '../../workers/cli/zendesk-check.js';
 import { startFakeZendesk, signAsZendesk, type Delivery, type FakeUser, type FakeZendesk } from '../support/fake-zendesk.js';

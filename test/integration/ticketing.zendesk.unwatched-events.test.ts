@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
-import { ticketKey } from '../../workers/keys.js';
+import { ticketKey } from '../../workers/store/keys.js';
 import { freePort } from '../../workers/redis/private-redis.js';
 import { EventSchema, type WorkflowEvent } from '../../workflows/resync/events.js';
 import { startFakeZendesk, type FakeTicket, type FakeUser, type FakeZendesk } from '../support/fake-zendesk.js';

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { PrivacyIdeaPlatform } from '../../integrations/twofa/privacyidea/adapter.js';
 import { SafeNetStaPlatform } from '../../integrations/twofa/safenet-sta/adapter.js';
 import { ConfigError, loadConfig } from '../../workers/config.js';
-import { createPlatform } from '../../workers/platforms.js';
+import { createPlatform } from '../../workers/adapters/platforms.js';
 import { newRedis } from '../support/redis.js';
 
 describe('createPlatform (TWOFA_PLATFORM)', () => {

@@ -4,8 +4,8 @@ import { PlatformUnavailable } from '../../integrations/twofa/errors.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { PrivacyIdeaPlatform } from '../../integrations/twofa/privacyidea/adapter.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
-import { EffectExecutor } from '../../workers/effect-executor.js';
-import { Keys } from '../../workers/keys.js';
+import { EffectExecutor } from '../../workers/effects/effect-executor.js';
+import { Keys } from '../../workers/store/keys.js';
 import { PI_ALICE_SECRET, piConfig, piSeed, startFakePrivacyIdea, type FakePrivacyIdea } from '../support/fake-privacyidea.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 

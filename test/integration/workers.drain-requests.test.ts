@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import axios from 'axios';
 import type { Redis } from 'ioredis';
-import { DrainRequestListener, DrainRequests } from '../../workers/drain-requests.js';
-import { Keys, ticketKey } from '../../workers/keys.js';
+import { DrainRequestListener, DrainRequests } from '../../workers/drain/drain-requests.js';
+import { Keys, ticketKey } from '../../workers/store/keys.js';
 import { intakeOnlyPerSuite } from '../support/intake-only.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';

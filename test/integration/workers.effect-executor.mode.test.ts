@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { EffectExecutor, ModeWriteRefused } from '../../workers/effect-executor.js';
-import { Keys } from '../../workers/keys.js';
+import { EffectExecutor, ModeWriteRefused } from '../../workers/effects/effect-executor.js';
+import { Keys } from '../../workers/store/keys.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import type { TwoFactorPlatform } from '../../integrations/twofa/platform.js';
 import type { Effect } from '../../workflows/resync/effects.js';

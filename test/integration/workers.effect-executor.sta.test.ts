@@ -5,9 +5,9 @@ import { SafeNetStaPlatform } from '../../integrations/twofa/safenet-sta/adapter
 import { LocalDeskAdapter } from '../../integrations/ticketing/local/adapter.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import { CodeVault, vaultKey } from '../../workers/assist/code-vault.js';
-import { AssistUnavailable, EffectExecutor } from '../../workers/effect-executor.js';
-import { Keys } from '../../workers/keys.js';
-import { WorkflowStore } from '../../workers/workflow-store.js';
+import { AssistUnavailable, EffectExecutor } from '../../workers/effects/effect-executor.js';
+import { Keys } from '../../workers/store/keys.js';
+import { WorkflowStore } from '../../workers/store/workflow-store.js';
 import { STA_RADIUS_SECRET, startFakeStaWithRadius, type FakeStaWithRadius } from '../support/demo-platform-fakes.js';
 import { STA_ALICE_SECRET, staConfig, staSeed } from '../support/fake-sta.js';
 import { startLocalDesk, TEST_WEBHOOK_SECRET, type LocalDesk } from '../support/local-desk.js';

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { readFile } from 'node:fs/promises';
-import { EffectExecutor } from '../../workers/effect-executor.js';
+import { EffectExecutor } from '../../workers/effects/effect-executor.js';
 import { DEFAULT_SEED } from '../../workers/config.js';
-import { Keys } from '../../workers/keys.js';
-import { WorkflowStore } from '../../workers/workflow-store.js';
-import { RecentComments } from '../../workers/recent-comments.js';
-import { TokensReadAhead } from '../../workers/tokens-read-ahead.js';
+import { Keys } from '../../workers/store/keys.js';
+import { WorkflowStore } from '../../workers/store/workflow-store.js';
+import { RecentComments } from '../../workers/effects/recent-comments.js';
+import { TokensReadAhead } from '../../workers/effects/tokens-read-ahead.js';
 import { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { parseSeed } from '../../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';

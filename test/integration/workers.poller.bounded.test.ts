@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { LocalDeskAdapter } from '../../integrations/ticketing/local/adapter.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
-import { Poller } from '../../workers/poller.js';
-import { Queues } from '../../workers/queues.js';
-import { WorkflowStore } from '../../workers/workflow-store.js';
+import { Poller } from '../../workers/intake/poller.js';
+import { Queues } from '../../workers/store/queues.js';
+import { WorkflowStore } from '../../workers/store/workflow-store.js';
 import { startLocalDesk, TEST_WEBHOOK_SECRET, type LocalDesk } from '../support/local-desk.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
-import { ticketKey } from '../../workers/keys.js';
+import { ticketKey } from '../../workers/store/keys.js';
 import { freePort } from '../../workers/redis/private-redis.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import axios from 'axios';
 import type { App } from '../../workers/app.js';
-import type { Queues } from '../../workers/queues.js';
+import type { Queues } from '../../workers/store/queues.js';
 import { intakeOnlyPerSuite } from '../support/intake-only.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 import { startWorkerProcess } from '../support/worker-process.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
-import { SlaStore } from '../../workers/sla/store.js';
-import { BadTimerJob, timerEvent } from '../../workers/timer-handler.js';
-import { TimerPoller } from '../../workers/timer-poller.js';
-import { WorkflowStore } from '../../workers/workflow-store.js';
+import { SlaStore } from '../../workers/observe/sla/store.js';
+import { BadTimerJob, timerEvent } from '../../workers/store/timer-set.js';
+import { TimerPoller } from '../../workers/intake/timer-poller.js';
+import { WorkflowStore } from '../../workers/store/workflow-store.js';
 import { parsePolicy } from '../../workflows/resync/policy.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { WorkflowEvent } from '../../workflows/resync/events.js';
 import type { Effect } from '../../workflows/resync/effects.js';
-import { CommitConflict, EffectCompletedElsewhere, WorkflowStore } from '../../workers/workflow-store.js';
+import { CommitConflict, EffectCompletedElsewhere, WorkflowStore } from '../../workers/store/workflow-store.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
 const tk = 'local:1';

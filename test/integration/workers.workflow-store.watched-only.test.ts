@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { WorkflowEvent } from '../../workflows/resync/events.js';
-import { WorkflowStore } from '../../workers/workflow-store.js';
+import { WorkflowStore } from '../../workers/store/workflow-store.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
 const comment = (tk: string, n: number): WorkflowEvent => ({ type: 'commentAdded', id: `${tk}:comment:${n}`, at: n, commentId: String(n), authorId: 'user-1', authorRole: 'requester', public: true });

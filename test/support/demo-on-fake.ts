@@ -4,8 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseSeed } from '../../integrations/twofa/local/seed.js';
 import type { StateName } from '../../workflows/resync/state.js';
 import { DEFAULT_SEED } from '../../workers/config.js';
-import { runDemo, type DemoResult, type DemoRun } from '../../workers/demo/run-demo.js';
-import { SCENARIOS } from '../../workers/demo/scenarios.js';
+import { runDemo, type DemoResult, type DemoRun } from '../demo/run-demo.js';
+import { SCENARIOS } from '../demo/scenarios.js';
 import type { Logger } from '../../workers/logger.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from './redis.js';
 

@@ -7,7 +7,7 @@ import { startFakeStaRadius, type FakeStaRadius, type FakeStaRadiusOptions } fro
 /*
  * The embedded platform's demo seed (integrations/twofa/local/demo-seed.json) as the real privacyIDEA and the
  * fake STA hold it: the same people, groups and token secrets at the same counters, so the demo's simulated
- * users (whose devices are drifted ahead, workers/demo) drive the same scenarios through every adapter.
+ * users (whose devices are drifted ahead, test/demo) drive the same scenarios through every adapter.
  */
 
 /** the privacyIDEA custom user attribute that carries the groups (PRIVACYIDEA_GROUP_ATTRIBUTE) */

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { App } from '../../workers/app.js';
-import { ticketKey } from '../../workers/keys.js';
-import type { Scenario } from '../../workers/demo/scenarios.js';
-import { ScriptedAnswers } from '../../workers/demo/scripted-answers.js';
+import { ticketKey } from '../../workers/store/keys.js';
+import type { Scenario } from '../demo/scenarios.js';
+import { ScriptedAnswers } from '../demo/scripted-answers.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';

@@ -1,4 +1,4 @@
-import type { SlaRecord } from '../../workers/sla/record.js';
+import type { SlaRecord } from '../../workers/observe/sla/record.js';
 
 export const SEC = 1000;
 export const MIN = 60 * SEC;

@@ -1,18 +1,18 @@
 import type { App } from '../../workers/app.js';
-import { ticketKey } from '../../workers/keys.js';
-import type { Scenario } from '../../workers/demo/scenarios.js';
+import { ticketKey } from '../../workers/store/keys.js';
+import type { Scenario } from '../demo/scenarios.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import type { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { hasMarker } from '../../integrations/ticketing/zendesk/comment-marker.js';
 import type { FakeZendesk, MailClient } from './fake-zendesk.js';
-import { ScriptedAnswers } from '../../workers/demo/scripted-answers.js';
+import { ScriptedAnswers } from '../demo/scripted-answers.js';
 
 const TERMINAL = new Set(['resolved', 'timed_out', 'escalated', 'handed_off']);
 const WAITING = new Set(['awaiting_codes', 'awaiting_response', 'awaiting_retest']);
 
 /**
- * An end user answering the bot on a fake Zendesk ticket, as workers/demo/simulated-user.ts does on the embedded
+ * An end user answering the bot on a fake Zendesk ticket, as test/demo/simulated-user.ts does on the embedded
  * desk: waits for a new public reply of the bot, looks at what the bot waits for, and replies per its script as
  * the ticket's requester (through the fake's helpers, which fire Zendesk's webhooks), in the help center or by mail.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatModeAudit, modeAuditRecordOf, summarizeModeAudit, type ModeAuditRecord } from '../../workers/sla/mode-audit.js';
+import { formatModeAudit, modeAuditRecordOf, summarizeModeAudit, type ModeAuditRecord } from '../../workers/observe/sla/mode-audit.js';
 import { Desk, codesReply, otpDesk } from './workflow.harness.js';
 
 function record(proposals: Array<[string, ModeAuditRecord['proposals'][number]['outcome']]>, mode: ModeAuditRecord['mode'] = 'shadow'): ModeAuditRecord {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecentComments } from '../../workers/recent-comments.js';
+import { RecentComments } from '../../workers/effects/recent-comments.js';
 
 describe('RecentComments', () => {
   it('hands a kept text out once, for its own ticket and comment only', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialState } from '../../workflows/resync/transition.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
-import { slaRecordOf } from '../../workers/sla/record.js';
+import { slaRecordOf } from '../../workers/observe/sla/record.js';
 import { makeTicket } from './workflow.harness.js';
 
 const T0 = 1_700_000_000_000;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { openTicketOf } from '../../workers/sla/open-tickets.js';
-import { BadRange, parseRangeQuery } from '../../workers/sla/range.js';
-import { csvField, formatDuration, toCsv, toTable } from '../../workers/sla/report-format.js';
-import { percentile, summarize } from '../../workers/sla/summary.js';
+import { openTicketOf } from '../../workers/observe/sla/open-tickets.js';
+import { BadRange, parseRangeQuery } from '../../workers/observe/sla/range.js';
+import { csvField, formatDuration, toCsv, toTable } from '../../workers/observe/sla/report-format.js';
+import { percentile, summarize } from '../../workers/observe/sla/summary.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import { initialState } from '../../workflows/resync/transition.js';
 import { DAY_MS, HR, MIN, SEEDED, seededRecords } from '../support/sla-records.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Metrics } from '../../workers/metrics.js';
-import { openTicketOf } from '../../workers/sla/open-tickets.js';
-import type { SlaRecord } from '../../workers/sla/record.js';
-import { toCsv, toTable } from '../../workers/sla/report-format.js';
-import { summarize } from '../../workers/sla/summary.js';
-import { BadTenant, NO_TENANT, parseTenantFilter } from '../../workers/sla/tenant-filter.js';
-import { TicketObserver } from '../../workers/ticket-observer.js';
+import { Metrics } from '../../workers/observe/metrics.js';
+import { openTicketOf } from '../../workers/observe/sla/open-tickets.js';
+import type { SlaRecord } from '../../workers/observe/sla/record.js';
+import { toCsv, toTable } from '../../workers/observe/sla/report-format.js';
+import { summarize } from '../../workers/observe/sla/summary.js';
+import { BadTenant, NO_TENANT, parseTenantFilter } from '../../workers/observe/sla/tenant-filter.js';
+import { TicketObserver } from '../../workers/observe/ticket-observer.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import { initialState } from '../../workflows/resync/transition.js';
 import { capturedLogger } from '../support/log-capture.js';

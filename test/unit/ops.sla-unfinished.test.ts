@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { openTicketOf } from '../../workers/sla/open-tickets.js';
-import { slaRecordOf } from '../../workers/sla/record.js';
-import { toCsv } from '../../workers/sla/report-format.js';
-import { summarize } from '../../workers/sla/summary.js';
+import { openTicketOf } from '../../workers/observe/sla/open-tickets.js';
+import { slaRecordOf } from '../../workers/observe/sla/record.js';
+import { toCsv } from '../../workers/observe/sla/report-format.js';
+import { summarize } from '../../workers/observe/sla/summary.js';
 import { HOUR, MINUTE, REFUSED_SOLVE, reach } from './workflow.harness.js';
 
 const TARGETS = { firstReplyTargetMs: 15 * MINUTE, resolutionTargetMs: 24 * HOUR };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { TicketSystemUnavailable } from '../../integrations/ticketing/errors.js';
 import { PlatformRateLimited } from '../../integrations/twofa/errors.js';
-import { Metrics } from '../../workers/metrics.js';
-import { describeError, stepDuration, TicketObserver } from '../../workers/ticket-observer.js';
+import { Metrics } from '../../workers/observe/metrics.js';
+import { describeError, stepDuration, TicketObserver } from '../../workers/observe/ticket-observer.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { DESK_DOWN, HOUR, MINUTE, REFUSED_SOLVE, otpDesk, reach } from './workflow.harness.js';
 

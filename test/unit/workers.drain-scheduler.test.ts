@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DrainScheduler } from '../../workers/drain-scheduler.js';
+import { DrainScheduler } from '../../workers/drain/drain-scheduler.js';
 
 /** A processor whose drains finish when the test says so, and a queue that records the drain jobs asked for. */
 function harness(opts: { concurrency: number; maxWaiting: number; failFor?: string }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokensReadAhead } from '../../workers/tokens-read-ahead.js';
+import { TokensReadAhead } from '../../workers/effects/tokens-read-ahead.js';
 import type { TokenInfo } from '../../workflows/resync/model.js';
 
 const list: TokenInfo[] = [{ serial: 'MP-1', type: 'MobilePASS', mode: 'otp', state: 'active', codeLength: 6 }];

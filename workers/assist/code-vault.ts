@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { Keys } from '../keys.js';
+import { Keys } from '../store/keys.js';
 
 /** What an agent needs to type two OTP codes into the STA console's Resync dialog. */
 export interface HeldCodes {

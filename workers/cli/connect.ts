@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../config.js';
-import { Queues } from '../queues.js';
-import { TicketActivity } from '../ticket-activity.js';
-import { WorkflowStore } from '../workflow-store.js';
+import { Queues } from '../store/queues.js';
+import { TicketActivity } from '../observe/ticket-activity.js';
+import { WorkflowStore } from '../store/workflow-store.js';
 import { connectRedis } from '../redis/connect.js';
 
 /** What an operator command works on: the deployment's Redis (REDIS_URL, REDIS_PREFIX), its store and queues. */

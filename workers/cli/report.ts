@@ -2,13 +2,13 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
-import { formatReport, REPORT_FORMATS } from '../sla/report-format.js';
-import { BadRange, DEFAULT_SINCE, RangeQuerySchema, resolveRange } from '../sla/range.js';
-import { SlaStore } from '../sla/store.js';
-import { summarize } from '../sla/summary.js';
-import { BadTenant, parseTenantFilter, TENANT_ID } from '../sla/tenant-filter.js';
+import { formatReport, REPORT_FORMATS } from '../observe/sla/report-format.js';
+import { BadRange, DEFAULT_SINCE, RangeQuerySchema, resolveRange } from '../observe/sla/range.js';
+import { SlaStore } from '../observe/sla/store.js';
+import { summarize } from '../observe/sla/summary.js';
+import { BadTenant, parseTenantFilter, TENANT_ID } from '../observe/sla/tenant-filter.js';
 import { UsageError, type CliContext } from './command.js';
-import { MODE_AUDIT_FLAG, modeAuditReport } from '../sla/mode-audit-report.js';
+import { MODE_AUDIT_FLAG, modeAuditReport } from '../observe/sla/mode-audit-report.js';
 
 const OptionsSchema = RangeQuerySchema.extend({ format: z.enum(REPORT_FORMATS).default('table') });
 

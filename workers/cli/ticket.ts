@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { TERMINAL_STATES, type WorkflowState } from '../../workflows/resync/state.js';
-import { jobId, ticketKey } from '../keys.js';
-import { effectJobId } from '../queues.js';
-import type { ActivityEntry } from '../ticket-activity.js';
+import { jobId, ticketKey } from '../store/keys.js';
+import { effectJobId } from '../store/queues.js';
+import type { ActivityEntry } from '../observe/ticket-activity.js';
 import { parseCliArgs } from './args.js';
 import type { CliContext } from './command.js';
 import { connect, type CliConnection } from './connect.js';

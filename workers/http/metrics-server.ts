@@ -1,6 +1,6 @@
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
-import type { Metrics } from '../metrics.js';
+import type { Metrics } from '../observe/metrics.js';
 
 /**
  * GET /metrics and /healthz for a process without the intake (ROLES=workers, METRICS_PORT set): the counters of

@@ -2,11 +2,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import type { Config } from '../config.js';
-import type { Metrics } from '../metrics.js';
-import type { OpenTicketIndex } from '../open-ticket-index.js';
-import type { Queues } from '../queues.js';
-import type { SlaStore } from '../sla/store.js';
-import type { WorkflowStore } from '../workflow-store.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { OpenTicketIndex } from '../observe/open-ticket-index.js';
+import type { Queues } from '../store/queues.js';
+import type { SlaStore } from '../observe/sla/store.js';
+import type { WorkflowStore } from '../store/workflow-store.js';
 import type { OpsAccess } from './ops-auth.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { listOpenTickets } from '../sla/open-tickets.js';
-import { BadRange, parseRangeQuery } from '../sla/range.js';
-import { summarize } from '../sla/summary.js';
-import { BadTenant, parseTenantFilter } from '../sla/tenant-filter.js';
+import { listOpenTickets } from '../observe/sla/open-tickets.js';
+import { BadRange, parseRangeQuery } from '../observe/sla/range.js';
+import { summarize } from '../observe/sla/summary.js';
+import { BadTenant, parseTenantFilter } from '../observe/sla/tenant-filter.js';
 import type { OpsDeps } from './ops-deps.js';
 
 const OpenQuerySchema = z.object({ scan: z.coerce.number().int().min(1).max(10_000).default(2000) });

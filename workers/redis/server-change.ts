@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Keys } from '../keys.js';
+import type { Keys } from '../store/keys.js';
 
 /** How long a read of the change time is reused (every drain asks). */
 const CACHE_MS = 1_000;

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { TwoFactorPlatform } from '../../integrations/twofa/platform.js';
 import type { Env } from '../config.js';
-import type { PlatformLease } from '../effect-executor.js';
-import { buildPlatform } from '../platforms.js';
+import type { PlatformLease } from '../effects/effect-executor.js';
+import { buildPlatform } from '../adapters/platforms.js';
 import type { TenantConfig, TenantSet } from './tenant-config.js';
 
 /** How long a replaced platform stays open for the calls already made through it (a reload never cuts one off). */

@@ -1,4 +1,4 @@
-import type { Tenancy } from '../event-processor.js';
+import type { Tenancy } from '../drain/event-processor.js';
 import { routeTicket } from './route.js';
 import type { TenantSet } from './tenant-config.js';
 
