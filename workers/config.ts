@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { PolicySchema, type Policy } from '../workflows/resync/policy.js';
-import { templateOverrideProblems } from '../workflows/resync/language-overrides.js';
+import { ConfigError } from '../integrations/shared/config-error.js';
+import { parseConfig } from '../integrations/shared/parse-config.js';
+import { type Policy, PolicySchema, templateOverrideProblems } from '../workflows/resync/index.js';
 
 export const DEFAULT_SEED = fileURLToPath(new URL('../integrations/twofa/local/demo-seed.json', import.meta.url));
 /** Only for the embedded desk on one machine; the README says to set LOCAL_DESK_WEBHOOK_SECRET anywhere else. */
@@ -34,7 +35,7 @@ const hostPortList = z
       .min(1),
   );
 
-/** Every environment variable twofa-desk reads, with its default. The README lists the same. */
+/** Every environment variable twofa-desk reads, with its default. docs/configuration.md lists the same. */
 export const EnvSchema = z.object({
   /** one server (`rediss://`: TLS); with REDIS_SENTINELS or REDIS_CLUSTER_NODES only its scheme, user, password and db */
   REDIS_URL: z
@@ -112,7 +113,7 @@ export const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   /** port of GET /metrics in a process without the intake role (ROLES=workers); unset: not served */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /** how long SLA records are kept (days); older ones are trimmed as new ones are saved */
+  /** how long SLA records are kept (days); older ones are trimmed when a record is saved, at most once a minute per process, by close time */
   SLA_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** days an ended ticket's workflow is kept after its last change (0: for good) */
   WORKFLOW_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
@@ -130,13 +131,6 @@ export const EnvSchema = z.object({
     .optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly variable: string, readonly reason: string) {
-    super(`${variable}: ${reason}`);
-  }
-}
 
 export interface Config {
   env: Env;
@@ -219,13 +213,7 @@ export function checkRedis(env: Env): void {
 
 /** Parses the environment once at start-up; a bad value stops start-up with the variable's name. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: { policy?: Policy } = {}): Config {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'environment');
-    throw new ConfigError(variable, issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'environment');
   checkRedis(env);
   let policy = overrides.policy;
   if (!policy) {

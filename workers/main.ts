@@ -1,5 +1,6 @@
 import { createApp, type App } from './app.js';
-import { checkExposure, ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError } from '../integrations/shared/config-error.js';
+import { checkExposure, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { startDefaultRedis, usesPrivateRedis } from './redis/default-redis.js';
 import { RedisServerMissing, type PrivateRedis } from './redis/private-redis.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import axios, { type AxiosResponse } from 'axios';
+import axios, { type AxiosResponse, type Method } from 'axios';
 
 /** Errors raised before a byte reached the server: repeating the request cannot apply it twice. */
 const UNSENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -39,6 +39,17 @@ export function parseRetryAfterMs(header: unknown, now: number): number | undefi
  * refused, 429) are retried.
  */
 export type RetryPolicy = 'always' | 'unsent';
+
+/** One request of a client, as `sendWithRetries` repeats it. */
+export interface HttpCall {
+  method: Method;
+  path: string;
+  params?: Record<string, string>;
+  data?: unknown;
+  retry: RetryPolicy;
+  /** what the call does, for errors ("read ticket 12") */
+  what: string;
+}
 
 export interface RetryLimits {
   /** tries after the first one */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { luaScript } from './lua-script.js';
 
 export interface RateLimiterOptions {
   redis: Redis;
@@ -10,11 +11,7 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
-// INCR the current window's counter and give it a life of two windows, so a key never outlives its use.
-const TAKE = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
+const TAKE = luaScript('lua/count-in-window.lua', import.meta.url);
 
 /**
  * A fixed-window rate limit kept in Redis, so that every worker talking to the same platform account
@@ -34,7 +31,7 @@ export class RedisRateLimiter {
     const { redis, key, limit, windowMs } = this.options;
     const now = this.now();
     const window = Math.floor(now / windowMs);
-    const count = Number(await redis.eval(TAKE, 1, `${key}:${window}`, String(windowMs * 2)));
+    const count = Number(await redis.eval(TAKE.lua, 1, `${key}:${window}`, String(windowMs * 2)));
     return count <= limit ? 0 : (window + 1) * windowMs - now;
   }
 }

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { AccountGuard } from '../shared/account-guard.js';
+import { luaScript } from '../shared/lua-script.js';
 import { TicketSystemRateLimited, TicketSystemUnavailable } from './errors.js';
 
 export interface AccountLimiterOptions {
@@ -26,15 +27,7 @@ export interface AccountLimiterOptions {
   now?: () => number;
 }
 
-// Moves "paused until" forward only: a shorter Retry-After seen later must not shorten a longer pause.
-const PAUSE = `
-local resumeAt = tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if resumeAt > current then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return resumeAt
-end
-return current`;
+const PAUSE = luaScript('lua/extend-pause.lua', import.meta.url);
 
 /** What differs between the hosted desks: their name and the typed error for the bot's own budget spent. */
 export interface DeskLimits {
@@ -122,7 +115,7 @@ export class DeskAccountLimiter {
   /** The system said 429: nobody sends to this account for `ms` from now. */
   async pause(ms: number): Promise<void> {
     const until = this.now() + Math.ceil(ms);
-    await this.options.redis.eval(PAUSE, 1, this.pauseKey, String(until), String(Math.ceil(ms) + 1_000));
+    await this.options.redis.eval(PAUSE.lua, 1, this.pauseKey, String(until), String(Math.ceil(ms) + 1_000));
   }
 
   /** How long the shared pause still runs (0: none). */

@@ -1,4 +1,4 @@
-import type { EventOf } from '../../workflows/resync/events.js';
+import type { EventOf } from '../../workflows/resync/index.js';
 import type { TicketComment } from './ticket-system.js';
 
 type Past = NonNullable<EventOf<'ticketTagged'>['past']>;

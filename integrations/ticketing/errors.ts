@@ -48,3 +48,35 @@ export class TicketingAuthFailed extends TicketingError {
     super(`${system} refused the credentials`, `check the ${system} API credentials in the environment`, false);
   }
 }
+
+/** The desk a `DeskBudgetSpent` speaks of, as an operator knows it. */
+export interface BudgetOwner {
+  /** the product's name: "Zendesk" */
+  desk: string;
+  /** what one budget covers: "account", "site", "tenant" … */
+  scope: string;
+  /** the variable that sets the budget */
+  variable: string;
+}
+
+/**
+ * The bot's own request budget (shared by every worker) has no room within the wait this caller allows: nothing was
+ * sent, and the desk did not ask for anything. A rate limit to its callers all the same (`retryAfterMs`: the effect
+ * runner delays the effect, the intake asks the sender to retry then), with a reason that says whose limit it is.
+ * Each desk's subclass keeps its own stable name.
+ */
+export abstract class DeskBudgetSpent extends TicketingError {
+  constructor(
+    owner: BudgetOwner,
+    readonly retryAfterMs: number,
+    perWindow: number,
+    windowMs: number,
+  ) {
+    const budget = `${perWindow} requests per ${windowMs === 60_000 ? 'minute' : `${windowMs} ms`}`;
+    super(
+      `the bot's own ${owner.desk} budget (${budget}) is spent: next room in ${retryAfterMs} ms`,
+      `the bot's own budget of ${budget} to this ${owner.desk} ${owner.scope} is spent (${owner.variable}, over every worker): next room in ${retryAfterMs} ms; ${owner.desk} itself did not ask to slow down`,
+      true,
+    );
+  }
+}

@@ -1,6 +1,4 @@
-import type { WorkflowEvent } from '../../workflows/resync/events.js';
-import type { ActorRole, TicketSnapshot, TicketStatus } from '../../workflows/resync/model.js';
-import type { EffectOf } from '../../workflows/resync/effects.js';
+import type { ActorRole, EffectOf, TicketSnapshot, TicketStatus, WorkflowEvent } from '../../workflows/resync/index.js';
 
 export interface TicketComment {
   id: string;

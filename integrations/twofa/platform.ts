@@ -1,4 +1,4 @@
-import type { PlatformUser, TokenInfo } from '../../workflows/resync/model.js';
+import type { PlatformUser, TokenInfo } from '../../workflows/resync/index.js';
 
 /** What an adapter can do through its platform's public APIs; a step it cannot do is escalated with console steps. */
 export interface PlatformCapabilities {

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../workers/app.js';
-import { ConfigError, DEV_LOCAL_DESK_SECRET, checkExposure, isLoopbackHost, loadConfig } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { DEV_LOCAL_DESK_SECRET, checkExposure, isLoopbackHost, loadConfig } from '../../workers/config.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
 

@@ -6,7 +6,7 @@ import { loadConnectWiseConfig, type ConnectWiseConfig } from '../../integration
 import { ConnectWiseResponseInvalid, ConnectWiseStatusMissing } from '../../integrations/ticketing/connectwise/connectwise-errors.js';
 import { InvalidWebhook, TicketingAuthFailed } from '../../integrations/ticketing/errors.js';
 import type { EventOf } from '../../workflows/resync/events.js';
-import { ConfigError } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
 import { asCallback, CALLBACK_SECRET, connectWiseConfigFor } from '../support/contract-desk-connectwise.js';
 import { startFakeConnectWise, type FakeConnectWise } from '../support/fake-connectwise.js';
 import { deletePrefix, freshPrefix, testRedisUrl } from '../support/redis.js';

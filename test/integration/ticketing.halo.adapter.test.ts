@@ -7,7 +7,7 @@ import type { HaloConfig } from '../../integrations/ticketing/halo/config.js';
 import { loadHaloConfig } from '../../integrations/ticketing/halo/config.js';
 import { HaloResponseInvalid, HaloStatusMissing } from '../../integrations/ticketing/halo/halo-errors.js';
 import { StatusMap } from '../../integrations/ticketing/halo/status-map.js';
-import { ConfigError } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
 import type { EventOf } from '../../workflows/resync/events.js';
 import { HALO_CLIENT, HALO_WATCH_TYPE, HALO_WEBHOOK_SECRET, haloContractConfig } from '../support/contract-desk-halo.js';
 import { startFakeHalo, type Delivery, type FakeHalo } from '../support/fake-halo.js';

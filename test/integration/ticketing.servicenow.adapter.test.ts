@@ -5,7 +5,7 @@ import { ServiceNowAdapter } from '../../integrations/ticketing/servicenow/adapt
 import { loadServiceNowConfig, type ServiceNowConfig } from '../../integrations/ticketing/servicenow/config.js';
 import { ServiceNowChoiceMissing, ServiceNowResponseInvalid } from '../../integrations/ticketing/servicenow/servicenow-errors.js';
 import type { StoredEvent, TicketUpdate } from '../../integrations/ticketing/ticket-system.js';
-import { ConfigError } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
 import { startFakeServiceNow, signAsServiceNow, type Delivery, type FakeServiceNow, type FakeSysUser } from '../support/fake-servicenow.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 

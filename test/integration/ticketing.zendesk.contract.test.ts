@@ -4,7 +4,8 @@ import { InvalidWebhook, TicketNotFound, TicketSystemRateLimited, TicketingAuthF
 import { ZendeskAdapter } from '../../integrations/ticketing/zendesk/adapter.js';
 import { loadZendeskConfig, type ZendeskConfig } from '../../integrations/ticketing/zendesk/config.js';
 import { ZendeskBudgetSpent, ZendeskResponseInvalid } from '../../integrations/ticketing/zendesk/zendesk-errors.js';
-import { ConfigError, loadConfig } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { loadConfig } from '../../workers/config.js';
 import { createTicketSystems } from '../../workers/adapters/ticket-systems.js';
 import { createLogger } from '../../workers/logger.js';
 import { run as zendeskCheck } from '../../workers/cli/zendesk-check.js';

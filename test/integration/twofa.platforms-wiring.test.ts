@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { PrivacyIdeaPlatform } from '../../integrations/twofa/privacyidea/adapter.js';
 import { SafeNetStaPlatform } from '../../integrations/twofa/safenet-sta/adapter.js';
-import { ConfigError, loadConfig } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { loadConfig } from '../../workers/config.js';
 import { createPlatform } from '../../workers/adapters/platforms.js';
 import { newRedis } from '../support/redis.js';
 

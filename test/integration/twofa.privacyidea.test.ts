@@ -15,7 +15,7 @@ import { checkPrivacyIdea } from '../../integrations/twofa/privacyidea/check.js'
 import { jwtExpiry } from '../../integrations/twofa/privacyidea/client.js';
 import { PrivacyIdeaLoginFailed } from '../../integrations/twofa/privacyidea/privacyidea-login-failed.js';
 import { loadPrivacyIdeaConfig, type PrivacyIdeaConfig } from '../../integrations/twofa/privacyidea/config.js';
-import { ConfigError } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
 import { PI_ADMIN_PASSWORD as ADMIN_PASSWORD, PI_ALICE_SECRET as ALICE, PI_BOB_SECRET, PI_REALM as REALM, piConfig, piSeed, startFakePrivacyIdea, type FakePrivacyIdea, type FakePrivacyIdeaOptions } from '../support/fake-privacyidea.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 

@@ -5,7 +5,7 @@ import { generate } from '../../integrations/twofa/local/hotp.js';
 import { SafeNetStaPlatform } from '../../integrations/twofa/safenet-sta/adapter.js';
 import { loadStaConfig, type StaConfig, type StaRadiusConfig } from '../../integrations/twofa/safenet-sta/config.js';
 import { StaRadiusBadSecret } from '../../integrations/twofa/safenet-sta/radius-errors.js';
-import { ConfigError } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
 import { STA_RADIUS_SECRET, startFakeStaWithRadius, type FakeStaWithRadius } from '../support/demo-platform-fakes.js';
 import { STA_ALICE_SECRET, STA_API_KEY, STA_TENANT, staConfig, staSeed } from '../support/fake-sta.js';
 import { deletePrefix, dumpPrefix, freshPrefix, newRedis } from '../support/redis.js';

@@ -7,7 +7,7 @@ import { SafeNetStaPlatform } from '../../integrations/twofa/safenet-sta/adapter
 import { checkSafeNetSta } from '../../integrations/twofa/safenet-sta/check.js';
 import { loadStaConfig, type StaConfig } from '../../integrations/twofa/safenet-sta/config.js';
 import { StaUserScanLimit } from '../../integrations/twofa/safenet-sta/sta-errors.js';
-import { ConfigError } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
 import { staConfig, staSeed, startFakeSta, STA_API_KEY, STA_OPERATOR, STA_TENANT, type FakeSta } from '../support/fake-sta.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 

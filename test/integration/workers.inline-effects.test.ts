@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
 import { EffectExecutor } from '../../workers/effects/effect-executor.js';
-import { effectKey } from '../../workers/store/workflow-store.js';
+import { effectKey } from '../../workers/store/keys.js';
 import type { Effect } from '../../workflows/resync/effects.js';
 import type { WorkflowEvent } from '../../workflows/resync/events.js';
 import { ticketKey } from '../../workers/store/keys.js';

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import axios from 'axios';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { loadConfig } from '../../workers/config.js';
 import { usesPrivateRedis } from '../../workers/redis/default-redis.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { loadConfig } from '../../workers/config.js';
 import { parsePolicy } from '../../workflows/resync/policy.js';
 
 describe('TWOFA_MODE', () => {

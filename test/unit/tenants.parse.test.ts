@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../workers/config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
 import { loadTenants } from '../../workers/tenants/load-tenants.js';
 import { parseTenants } from '../../workers/tenants/parse-tenants.js';
 import { isSecretSetting } from '../../workers/tenants/secret-setting.js';

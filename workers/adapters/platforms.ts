@@ -8,7 +8,8 @@ import { PrivacyIdeaPlatform } from '../../integrations/twofa/privacyidea/adapte
 import { loadPrivacyIdeaConfig } from '../../integrations/twofa/privacyidea/config.js';
 import { SafeNetStaPlatform } from '../../integrations/twofa/safenet-sta/adapter.js';
 import { loadStaConfig } from '../../integrations/twofa/safenet-sta/config.js';
-import { ConfigError, DEFAULT_SEED, type Config, type Env } from '../config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { DEFAULT_SEED, type Config, type Env } from '../config.js';
 
 export type PlatformKind = Env['TWOFA_PLATFORM'];
 

@@ -14,7 +14,8 @@ import { ConnectWiseAdapter } from '../../integrations/ticketing/connectwise/ada
 import { loadConnectWiseConfig } from '../../integrations/ticketing/connectwise/config.js';
 import { HaloAdapter } from '../../integrations/ticketing/halo/adapter.js';
 import { loadHaloConfig } from '../../integrations/ticketing/halo/config.js';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { type Config } from '../config.js';
 
 export interface TicketSystemDeps {
   config: Config;

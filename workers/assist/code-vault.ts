@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { luaScript } from '../../integrations/shared/lua-script.js';
 import { Keys } from '../store/keys.js';
 
 /** What an agent needs to type two OTP codes into the STA console's Resync dialog. */
@@ -72,14 +73,7 @@ const HeldSchema = z.object({
   ticket: z.string(),
 });
 
-/**
- * Deletes a ticket's index only while it still names the codes just taken (a newer hold keeps its own).
- * KEYS: the ticket's index  ARGV: the link id taken
- */
-const FORGET = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
+const FORGET = luaScript('lua/forget-taken-link.lua', import.meta.url);
 
 interface VaultCommands {
   tdAssistForget(indexKey: string, linkId: string): Promise<number>;
@@ -105,7 +99,7 @@ export class CodeVault {
     this.ttlMs = ttlMs;
     this.now = o.now ?? Date.now;
     const r = o.redis as Redis & Partial<VaultCommands>;
-    if (!r.tdAssistForget) o.redis.defineCommand('tdAssistForget', { numberOfKeys: 1, lua: FORGET });
+    if (!r.tdAssistForget) o.redis.defineCommand('tdAssistForget', { numberOfKeys: 1, lua: FORGET.lua });
     this.r = o.redis as Redis & VaultCommands;
   }
 

@@ -1,5 +1,4 @@
-import type { WorkflowEvent } from '../../workflows/resync/events.js';
-import type { WorkflowState } from '../../workflows/resync/state.js';
+import type { WorkflowEvent, WorkflowState } from '../../workflows/resync/index.js';
 
 /**
  * Whether codes held for an agent (escalation `resync_assisted`) should be deleted now, because the ticket moved on:

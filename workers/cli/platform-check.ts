@@ -1,3 +1,5 @@
+import { configProblem, type CheckResult } from '../../integrations/shared/check-probe.js';
+import { parseConfig } from '../../integrations/shared/parse-config.js';
 import { checkLocal } from '../../integrations/twofa/local/check.js';
 import { checkPrivacyIdea } from '../../integrations/twofa/privacyidea/check.js';
 import { checkSafeNetSta } from '../../integrations/twofa/safenet-sta/check.js';
@@ -29,13 +31,14 @@ export async function run(ctx: CliContext): Promise<number> {
  * The check of the platform `env` selects: TWOFA_PLATFORM and that adapter's own variables (the process's, or a
  * tenant's settings for `tenants check`). No `platform` when TWOFA_PLATFORM itself is wrong.
  */
-export async function checkPlatform(env: NodeJS.ProcessEnv): Promise<{ platform?: string; ok: boolean; lines: string[] }> {
-  const parsed = PlatformEnv.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, lines: [`✗ ${String(issue?.path[0] ?? 'TWOFA_PLATFORM')}: ${issue?.message ?? 'invalid'}`] };
+export async function checkPlatform(env: NodeJS.ProcessEnv): Promise<CheckResult & { platform?: string }> {
+  let selected;
+  try {
+    selected = parseConfig(PlatformEnv, env, 'TWOFA_PLATFORM');
+  } catch (err) {
+    return configProblem(err);
   }
-  const { TWOFA_PLATFORM: platform, TWOFA_LOCAL_SEED: seed } = parsed.data;
+  const { TWOFA_PLATFORM: platform, TWOFA_LOCAL_SEED: seed } = selected;
   const result = platform === 'privacyidea' ? await checkPrivacyIdea(env) : platform === 'safenet-sta' ? await checkSafeNetSta(env) : await checkLocal(seed);
   return { platform, ...result };
 }

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { loadConfig } from '../config.js';
 import { loadTenants } from '../tenants/load-tenants.js';
 import type { TenantConfig } from '../tenants/tenant-config.js';
 import { TenantsFileError } from '../tenants/tenants-file-error.js';

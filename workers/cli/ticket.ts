@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { TERMINAL_STATES, type WorkflowState } from '../../workflows/resync/state.js';
+import { TERMINAL_STATES, type WorkflowState } from '../../workflows/resync/index.js';
 import { jobId, ticketKey } from '../store/keys.js';
 import { effectJobId } from '../store/queues.js';
 import type { ActivityEntry } from '../observe/ticket-activity.js';

@@ -8,8 +8,8 @@ import type { Keys } from '../store/keys.js';
  * every webhook of a burst for one ticket is one request; a worker process takes requests oldest first, only as many
  * as its drain scheduler has room for, so the rest stay for other worker processes.
  *
- * This replaces a BullMQ drain job per webhook between the processes (an add, a move to active and a move to
- * finished: three scripts a webhook, a third of Redis's script work in that layout) with one ZADD and a share of one
+ * Cheaper than a BullMQ drain job per webhook between the processes (an add, a move to active and a move to
+ * finished: three scripts a webhook, a third of Redis's script work in that layout): one ZADD and a share of one
  * pop. What it gives up is the job's retry: a request taken by a process that dies before its drain ran leaves the
  * ticket in the dirty set, which the sweeper drains (every SWEEP_INTERVAL_S), and a drain that fails is handed to a
  * drain job by the scheduler, which retries it with backoff.

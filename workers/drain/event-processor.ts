@@ -1,18 +1,13 @@
 import type { Logger } from 'pino';
-import { EventSchema, type WorkflowEvent } from '../../workflows/resync/events.js';
-import { isReadOnly, type Effect } from '../../workflows/resync/effects.js';
-import { isAwaited } from '../../workflows/resync/transition-step.js';
-import { isMootTimer, timersMadeMoot } from '../../workflows/resync/moot-timer.js';
-import type { Policy } from '../../workflows/resync/policy.js';
-import type { WorkflowState } from '../../workflows/resync/state.js';
-import { transition, type TenantRoute } from '../../workflows/resync/transition.js';
-import type { TicketSnapshot } from '../../workflows/resync/model.js';
+import { type Effect, EventSchema, isAwaited, isMootTimer, isReadOnly, type Policy, type TenantRoute, type TicketSnapshot, timersMadeMoot, transition, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
 import { TicketNotFound } from '../../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import { splitTicketKey } from '../store/keys.js';
 import type { Queues } from '../store/queues.js';
 import type { RecentComments } from '../effects/recent-comments.js';
-import { CommitConflict, EffectCompletedElsewhere, effectKey, isTimer, type CommittedBatch, type LoadedBatch, type WorkflowStore } from '../store/workflow-store.js';
+import type { InlineOutcome } from '../effects/effect-runner.js';
+import { CommitConflict, EffectCompletedElsewhere, isTimer, type CommittedBatch, type LoadedBatch, type WorkflowStore } from '../store/workflow-store.js';
+import { effectKey } from '../store/keys.js';
 
 /**
  * Inbox events applied per commit. A ticket rarely holds more than a few; the cap bounds the size of one Lua call
@@ -108,12 +103,6 @@ class Pending {
   get saved(): WorkflowState | undefined {
     return this.changed ? this.state : undefined;
   }
-}
-
-/** An effect this worker ran to the end: its key, and the event it reports (none for a timer or a note). */
-export interface InlineOutcome {
-  key: string;
-  result: WorkflowEvent | undefined;
 }
 
 /** Where a drain goes on after folding effect results: the batch the last commit left, or `undefined` to read it. */

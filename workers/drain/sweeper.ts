@@ -29,7 +29,8 @@ export class Sweeper {
       }
     }
     const dirty = await this.store.dirtyTickets();
-    for (const tk of dirty) await this.queues.drainOnce(tk);
+    // the same deduplicated drain job as any other: a backlog does not flood the queue with drains that find the same events
+    for (const tk of dirty) await this.queues.drain(tk);
     if (effects > 0) this.log.warn({ effects }, 'sweeper re-queued effects left behind');
     return { effects, tickets: dirty.length };
   }

@@ -1,9 +1,4 @@
-import type { Effect, EffectOf } from '../../workflows/resync/effects.js';
-import type { WorkflowEvent } from '../../workflows/resync/events.js';
-import { guardedWrite, refusedWrite } from '../../workflows/resync/mode-writes.js';
-import type { WorkflowState } from '../../workflows/resync/state.js';
-import { parseReply } from '../../workflows/resync/reply-parser.js';
-import type { PlatformTraits } from '../../workflows/resync/platform-traits.js';
+import { type Effect, type EffectOf, guardedWrite, parseReply, type PlatformTraits, refusedWrite, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
 import type { TwoFactorPlatform } from '../../integrations/twofa/platform.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import { TicketNotFound } from '../../integrations/ticketing/errors.js';

@@ -1,12 +1,17 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Effect } from '../../workflows/resync/effects.js';
-import { EventSchema, type WorkflowEvent } from '../../workflows/resync/events.js';
+import { type Effect, EventSchema, type WorkflowEvent } from '../../workflows/resync/index.js';
 import type { EffectExecutor } from './effect-executor.js';
-import type { InlineOutcome } from '../drain/event-processor.js';
 import type { EffectJob, Queues } from '../store/queues.js';
 import type { EffectAttempt } from '../observe/ticket-observer.js';
-import { effectKey, type WorkflowStore } from '../store/workflow-store.js';
+import type { WorkflowStore } from '../store/workflow-store.js';
+import { effectKey } from '../store/keys.js';
+
+/** An effect this worker ran to the end: its key, and the event it reports (none for a timer or a note). */
+export interface InlineOutcome {
+  key: string;
+  result: WorkflowEvent | undefined;
+}
 
 export interface EffectRunnerDeps {
   store: WorkflowStore;

@@ -1,5 +1,5 @@
 import { HeldOnce } from './held-once.js';
-import type { TokenInfo } from '../../workflows/resync/model.js';
+import type { TokenInfo } from '../../workflows/resync/index.js';
 
 export interface TokensReadAheadOptions {
   /** reads held at most (default 10,000) */

@@ -2,7 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { InvalidWebhook } from '../../integrations/ticketing/errors.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
-import { isInert } from '../../workflows/resync/transition.js';
+import { isInert } from '../../workflows/resync/index.js';
 import { ticketKey } from '../store/keys.js';
 import type { WorkflowStore } from '../store/workflow-store.js';
 import type { Metrics } from '../observe/metrics.js';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { UNFINISHED_STATES } from '../../workflows/resync/state.js';
+import { UNFINISHED_STATES } from '../../workflows/resync/index.js';
 
 /** Job states the queue-depth gauge reports, per queue. */
 export const QUEUE_JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;

@@ -1,36 +1,13 @@
 import type { Redis } from 'ioredis';
-import { STATE_NAMES, TERMINAL_STATES, type StateName } from '../../workflows/resync/state.js';
+import { luaScript } from '../../integrations/shared/lua-script.js';
+import { STATE_NAMES, TERMINAL_STATES, type StateName } from '../../workflows/resync/index.js';
 import type { Keys } from '../store/keys.js';
 import { TurnBatch } from './turn-batch.js';
 
 /** States a ticket can wait or work in: terminal ones are not indexed, so the index holds open tickets only. */
 export const OPEN_STATES: readonly StateName[] = STATE_NAMES.filter((s) => !(TERMINAL_STATES as readonly string[]).includes(s));
 
-/**
- * Moves each ticket to its new state's set, unless the index already holds a later transition (two processes'
- * updates of one ticket may land out of order). '' as the new state drops the ticket (it ended).
- * KEYS: open-state hash, one set per open state  ARGV: the count of open states, their names (same order as the
- * sets), then (tk, newState|'', at) per move, in the order they happened
- */
-const MOVE = `
-local ns = tonumber(ARGV[1])
-local slot = {}
-for i = 1, ns do slot[ARGV[1 + i]] = KEYS[1 + i] end
-for m = ns + 2, #ARGV, 3 do
-  local tk, to, at = ARGV[m], ARGV[m + 1], tonumber(ARGV[m + 2])
-  local cur = redis.call('HGET', KEYS[1], tk)
-  local sep = cur and string.find(cur, '|', 1, true)
-  if not cur or tonumber(string.sub(cur, sep + 1)) <= at then
-    if cur and slot[string.sub(cur, 1, sep - 1)] then redis.call('SREM', slot[string.sub(cur, 1, sep - 1)], tk) end
-    if to == '' then
-      redis.call('HDEL', KEYS[1], tk)
-    else
-      if slot[to] then redis.call('SADD', slot[to], tk) end
-      redis.call('HSET', KEYS[1], tk, to .. '|' .. at)
-    end
-  end
-end
-`;
+const MOVE = luaScript('lua/move-open-tickets.lua', import.meta.url);
 
 interface IndexCommands {
   tdIndexMoveAll(...args: (string | number)[]): Promise<unknown>;
@@ -50,7 +27,7 @@ export class OpenTicketIndex {
     private readonly keys: Keys,
   ) {
     const r = redis as Redis & Partial<IndexCommands>;
-    if (!r.tdIndexMoveAll) redis.defineCommand('tdIndexMoveAll', { lua: MOVE });
+    if (!r.tdIndexMoveAll) redis.defineCommand('tdIndexMoveAll', { lua: MOVE.lua });
     this.r = redis as Redis & IndexCommands;
   }
 

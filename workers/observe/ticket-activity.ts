@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { luaScript } from '../../integrations/shared/lua-script.js';
 import type { Keys } from '../store/keys.js';
 import { TurnBatch } from './turn-batch.js';
 
@@ -33,20 +34,7 @@ export const ActivityEntrySchema = z.discriminatedUnion('kind', [
 ]);
 export type ActivityEntry = z.infer<typeof ActivityEntrySchema>;
 
-/**
- * Pushes each ticket's entries (oldest first), keeps its newest `max` and its list for `ttl` seconds.
- * KEYS: one list per ticket  ARGV: max, ttl, then per key: count, entries…
- */
-const PUSH = `
-local max, ttl, a = tonumber(ARGV[1]), tonumber(ARGV[2]), 3
-for k = 1, #KEYS do
-  local n = tonumber(ARGV[a])
-  redis.call('LPUSH', KEYS[k], unpack(ARGV, a + 1, a + n))
-  redis.call('LTRIM', KEYS[k], 0, max - 1)
-  redis.call('EXPIRE', KEYS[k], ttl)
-  a = a + n + 1
-end
-`;
+const PUSH = luaScript('lua/push-activity.lua', import.meta.url);
 
 interface ActivityCommands {
   tdActivityPushAll(...args: (string | number)[]): Promise<unknown>;
@@ -63,7 +51,7 @@ export class TicketActivity {
     private readonly keys: Keys,
   ) {
     const r = redis as Redis & Partial<ActivityCommands>;
-    if (!r.tdActivityPushAll) redis.defineCommand('tdActivityPushAll', { lua: PUSH });
+    if (!r.tdActivityPushAll) redis.defineCommand('tdActivityPushAll', { lua: PUSH.lua });
     this.redis = redis as Redis & ActivityCommands;
   }
 

@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
 import { TicketingError } from '../../integrations/ticketing/errors.js';
 import { PlatformError } from '../../integrations/twofa/errors.js';
-import type { Effect } from '../../workflows/resync/effects.js';
-import type { WorkflowEvent } from '../../workflows/resync/events.js';
-import { CLOSING_OUTCOMES, TERMINAL_STATES, UNFINISHED_STATES, type WorkflowState } from '../../workflows/resync/state.js';
+import { CLOSING_OUTCOMES, type Effect, TERMINAL_STATES, UNFINISHED_STATES, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
 import { splitTicketKey } from '../store/keys.js';
 import type { Metrics } from './metrics.js';
 import type { OpenTicketIndex } from './open-ticket-index.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { ConfigError, type Env } from '../config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { type Env } from '../config.js';
 
 /** The variables every Redis connection is built from (README, Configuration). */
 export type RedisEnv = Pick<

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, type Env } from '../config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { type Env } from '../config.js';
 import { RedisServerMissing, startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
 /**

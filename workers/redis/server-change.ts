@@ -1,6 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { luaScript } from '../../integrations/shared/lua-script.js';
 import type { Keys } from '../store/keys.js';
+
+const RECORD_CHANGE = luaScript('lua/record-server-change.lua', import.meta.url);
 
 /** How long a read of the change time is reused (every drain asks). */
 const CACHE_MS = 1_000;
@@ -41,8 +44,7 @@ export class ServerChange {
     const seen = await this.redis.getset(this.keys.serverRunId, runId);
     if (seen === null || seen === runId) return false;
     const at = this.now();
-    // the latest change wins: two processes noticing one failover agree within their clocks
-    await this.redis.eval("local c = tonumber(redis.call('GET', KEYS[1]) or '0') if tonumber(ARGV[1]) > c then redis.call('SET', KEYS[1], ARGV[1]) end return 1", 1, this.keys.serverChangedAt, String(at));
+    await this.redis.eval(RECORD_CHANGE.lua, 1, this.keys.serverChangedAt, String(at));
     this.cached = undefined;
     this.log.warn({ changedAt: new Date(at).toISOString() }, "the bot's Redis is another server than before (a failover or a restart): each workflow saved before now is checked against its ticket at its next event");
     return true;

@@ -17,7 +17,7 @@ export class Keys {
   }
   /**
    * tickets whose drain a process without workers asked for (ROLES=intake), scored by when it first asked: worker
-   * processes take them (see drain-wakes.ts)
+   * processes take them (see drain/drain-requests.ts)
    */
   get drainRequests(): string {
     return `${this.prefix}:drain-requests`;
@@ -104,4 +104,9 @@ export function splitTicketKey(tk: string): { system: string; ticketId: string }
 /** BullMQ refuses ':' in custom job ids. */
 export function jobId(...parts: string[]): string {
   return parts.join('|').replaceAll(':', '~');
+}
+
+/** Effect key: unique per (ticket, effect id); the effect id already holds round, transition and index. */
+export function effectKey(tk: string, effectId: string): string {
+  return `${tk}|${effectId}`;
 }

@@ -1,8 +1,8 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Effect, EffectOf } from '../../workflows/resync/effects.js';
+import type { Effect, EffectOf } from '../../workflows/resync/index.js';
 import { jobId } from './keys.js';
-import { effectKey } from './workflow-store.js';
+import { effectKey } from './keys.js';
 
 export const QUEUE = {
   /** "drain ticket X": apply its inbox in order */
@@ -97,14 +97,6 @@ export class Queues {
    */
   async drain(tk: string): Promise<void> {
     await this.events.add('drain', { tk }, drainJobOpts(tk));
-  }
-
-  /**
-   * The sweeper's drain for a ticket found dirty: the same deduplicated job, so a backlog does not make the sweeper
-   * flood the queue with drains that all find the same events.
-   */
-  async drainOnce(tk: string): Promise<void> {
-    await this.drain(tk);
   }
 
   /** The Redis key that holds the ticket's waiting drain job (BullMQ's deduplication key), for the drain to release. */

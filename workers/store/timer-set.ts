@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { EventSchema, SlaTargetSchema, type WorkflowEvent } from '../../workflows/resync/events.js';
-import type { TimerRef } from '../../workflows/resync/moot-timer.js';
+import { EventSchema, SlaTargetSchema, type TimerRef, type WorkflowEvent } from '../../workflows/resync/index.js';
 
 export type { TimerRef };
 

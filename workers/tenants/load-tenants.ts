@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { Policy } from '../../workflows/resync/policy.js';
+import type { Policy } from '../../workflows/resync/index.js';
 import { parseTenants } from './parse-tenants.js';
 import type { TenantSet } from './tenant-config.js';
 import { TenantsFileError } from './tenants-file-error.js';

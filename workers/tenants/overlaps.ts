@@ -1,4 +1,4 @@
-import type { Policy } from '../../workflows/resync/policy.js';
+import type { Policy } from '../../workflows/resync/index.js';
 import type { TenantConfig } from './tenant-config.js';
 
 const RULES = [

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import type { Policy } from '../../workflows/resync/policy.js';
+import type { Policy } from '../../workflows/resync/index.js';
 import { digestOf } from './digest.js';
 import { fieldOf, type FieldProblem } from './field-problem.js';
 import { botTagsIn, overlaps } from './overlaps.js';

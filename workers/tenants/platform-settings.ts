@@ -1,6 +1,7 @@
 import { loadPrivacyIdeaConfig } from '../../integrations/twofa/privacyidea/config.js';
 import { loadStaConfig } from '../../integrations/twofa/safenet-sta/config.js';
-import { ConfigError, EnvSchema } from '../config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
+import { EnvSchema } from '../config.js';
 import { fieldOf, type FieldProblem } from './field-problem.js';
 import type { PlatformKind } from './tenant-config.js';
 

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { Policy } from '../../workflows/resync/policy.js';
+import type { Policy } from '../../workflows/resync/index.js';
 import { loadTenants } from './load-tenants.js';
 import type { TenantSet } from './tenant-config.js';
 import { TenantsFileError } from './tenants-file-error.js';

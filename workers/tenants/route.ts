@@ -1,4 +1,4 @@
-import type { TicketSnapshot } from '../../workflows/resync/model.js';
+import type { TicketSnapshot } from '../../workflows/resync/index.js';
 import type { TenantConfig, TenantSet } from './tenant-config.js';
 
 export type RouteRule = 'organization' | 'emailDomain' | 'tag';

@@ -1,4 +1,4 @@
-import type { Policy } from '../../workflows/resync/policy.js';
+import type { Policy } from '../../workflows/resync/index.js';
 
 export const PLATFORM_KINDS = ['local', 'privacyidea', 'safenet-sta'] as const;
 export type PlatformKind = (typeof PLATFORM_KINDS)[number];

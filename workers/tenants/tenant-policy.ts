@@ -1,6 +1,5 @@
-import { GroupMappingSchema, PolicySchema, type Policy } from '../../workflows/resync/policy.js';
+import { GroupMappingSchema, type Policy, PolicySchema, templateOverrideProblems } from '../../workflows/resync/index.js';
 import { fieldOf, type FieldProblem } from './field-problem.js';
-import { templateOverrideProblems } from '../../workflows/resync/language-overrides.js';
 
 const POLICY_KEYS = new Set(Object.keys(PolicySchema.shape));
 const GROUP_MAPPING_KEYS = new Set(Object.keys(GroupMappingSchema.unwrap().shape));

@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../../integrations/shared/config-error.js';
 
 /** TENANTS_FILE is unreadable or invalid: every problem names the tenant and the field, never a secret's value. */
 export class TenantsFileError extends ConfigError {

@@ -1,3 +1,4 @@
+// What the rest of the project may use of the workflow: workers and integrations import from here only.
 export * from './model.js';
 export * from './events.js';
 export * from './effects.js';
@@ -6,4 +7,11 @@ export * from './policy.js';
 export * from './platform-traits.js';
 export * from './reply-parser.js';
 export * from './templates.js';
-export { initialState, isInert, transition, type TransitionResult } from './transition.js';
+export { LocaleSchema, normaliseLocale } from './language.js';
+export { templateOverrideProblems } from './language-overrides.js';
+export { MAX_PROPOSALS, PROPOSAL_OUTCOMES, PROPOSAL_STEPS, ProposalOutcomeSchema, ProposalStepSchema, type ProposalOutcome, type ProposalStep } from './mode-proposal.js';
+export { guardedWrite, refusedWrite } from './mode-writes.js';
+export { isMootTimer, timersMadeMoot, type TimerRef } from './moot-timer.js';
+export { maskCodes } from './sanitize.js';
+export { isAwaited } from './transition-step.js';
+export { initialState, isInert, transition, type TenantRoute, type TransitionResult } from './transition.js';

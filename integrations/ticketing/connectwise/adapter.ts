@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { EventOf } from '../../../workflows/resync/events.js';
-import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
+import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
+import { secretMatches } from '../../shared/hmac-signature.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import { commentMarker, hasMarker, markersIn, roundFields, roundMarkIn } from '../comment-marker.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
@@ -11,7 +11,7 @@ import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSys
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { ConnectWiseAccountLimiter } from './account-limiter.js';
 import { BoardStatuses } from './board-statuses.js';
-import { callbackSecretMatches, callbackSecretOf } from './callback-secret.js';
+import { callbackSecretOf } from './callback-secret.js';
 import { ConnectWiseClient, SYSTEM, type NewNote, type PatchOp } from './client.js';
 import type { ConnectWiseConfig } from './config.js';
 import { ConnectWiseRequestRefused } from './connectwise-errors.js';
@@ -167,7 +167,7 @@ export class ConnectWiseAdapter implements TicketSystem {
   verifyWebhook(req: WebhookRequest): void {
     const given = callbackSecretOf(req.url);
     if (given === undefined) throw new InvalidWebhook('missing_signature', 'the callback URL carries no ?secret=: register the URL "twofa-desk connectwise check" shows', 401);
-    if (!callbackSecretMatches(this.config.callbackSecret, given)) {
+    if (!secretMatches(this.config.callbackSecret, given)) {
       throw new InvalidWebhook('bad_signature', "the callback URL's secret is not CONNECTWISE_CALLBACK_SECRET: register the URL again with the current secret", 401);
     }
   }

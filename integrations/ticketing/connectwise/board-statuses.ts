@@ -1,4 +1,4 @@
-import type { TicketStatus } from '../../../workflows/resync/model.js';
+import type { TicketStatus } from '../../../workflows/resync/index.js';
 import type { StatusNames } from './config.js';
 import { ConnectWiseStatusMissing } from './connectwise-errors.js';
 import type { BoardStatus } from './schemas.js';

@@ -1,10 +1,9 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type Method } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { limitedRetryHooks, type RequestLimiter } from '../request-limiter.js';
+import { keepAliveHttp, type KeepAliveHttp } from '../../shared/keep-alive-http.js';
 import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketingAuthFailed } from '../errors.js';
+import { readAnswer, type DeskAnswers, type DeskCall } from '../desk-answer.js';
 import { ConnectWiseRequestRefused, ConnectWiseResponseInvalid } from './connectwise-errors.js';
 import {
   BoardSchema,
@@ -46,17 +45,6 @@ export interface ConnectWiseClientOptions extends RetryOptions {
   timeoutMs?: number;
 }
 
-interface Call {
-  method: Method;
-  path: string;
-  params?: Record<string, string>;
-  data?: unknown;
-  retry: RetryPolicy;
-  what: string;
-  /** a 404 on this call means this ticket is gone */
-  ticketId?: string;
-}
-
 /** One operation of a PATCH (JSON Patch, as the REST API takes it: op, path, value). */
 export interface PatchOp {
   op: 'replace';
@@ -74,28 +62,18 @@ export interface NewNote {
 /** The PSA REST API with API-member keys and the clientId, time-outs, retries, a shared rate limit and typed errors. */
 export class ConnectWiseClient {
   private readonly http: AxiosInstance;
-  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly agent: KeepAliveHttp['agent'];
   private readonly limits: RetryLimits;
 
   constructor(private readonly options: ConnectWiseClientOptions) {
     this.limits = retryLimits(options);
-    const https = options.site.toLowerCase().startsWith('https:');
-    this.agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
     const { companyId, publicKey, privateKey, clientId } = options.credentials;
-    this.http = axios.create({
-      baseURL: options.site.replace(/\/+$/, ''),
-      timeout: options.timeoutMs ?? 10_000,
-      ...(https ? { httpsAgent: this.agent } : { httpAgent: this.agent }),
-      validateStatus: () => true,
-      maxRedirects: 0,
-      responseType: 'json',
-      headers: {
-        // "companyId+publicKey:privateKey", base64 (Developer Guide, "Authentication"); clientId on every request
-        authorization: `Basic ${Buffer.from(`${companyId}+${publicKey}:${privateKey}`, 'utf8').toString('base64')}`,
-        clientId,
-        accept: `application/vnd.connectwise.com+json; version=${options.apiVersion}`,
-      },
-    });
+    ({ http: this.http, agent: this.agent } = keepAliveHttp(options.site.replace(/\/+$/, ''), options.timeoutMs, {
+      // "companyId+publicKey:privateKey", base64 (Developer Guide, "Authentication"); clientId on every request
+      authorization: `Basic ${Buffer.from(`${companyId}+${publicKey}:${privateKey}`, 'utf8').toString('base64')}`,
+      clientId,
+      accept: `application/vnd.connectwise.com+json; version=${options.apiVersion}`,
+    }));
   }
 
   /** GET /service/tickets/{id} */
@@ -166,24 +144,16 @@ export class ConnectWiseClient {
     this.agent.destroy();
   }
 
-  private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async send<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     return this.options.limiter.guard(call.what, () => this.attempts(call, schema));
   }
 
-  private async attempts<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async attempts<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     // a 429 carries Retry-After in seconds ("PSA API Requests", Retry Policy): every worker waits it out together
     const res = await sendWithRetries(call, this.limits, limitedRetryHooks(SYSTEM, this.options.limiter), () =>
       this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data, ...(call.data !== undefined ? { headers: { 'content-type': 'application/json' } } : {}) }),
     );
-    if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
-    if (res.status === 404 && call.ticketId !== undefined) throw new TicketNotFound(SYSTEM, call.ticketId);
-    if (res.status >= 300) throw new ConnectWiseRequestRefused(res.status, call.what, errorText(res.data));
-    const parsed = schema.safeParse(res.data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ConnectWiseResponseInvalid(call.what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
-    }
-    return parsed.data;
+    return readAnswer(ANSWERS, res, call, schema);
   }
 }
 
@@ -199,3 +169,11 @@ function errorText(data: unknown): string {
   const first = errors?.[0];
   return [code, message, first?.message ? `${first.field ? `${first.field}: ` : ''}${first.message}` : undefined].filter(Boolean).join(': ').slice(0, 200) || 'error';
 }
+
+/** How this desk's refusals and misshapen answers are named. */
+const ANSWERS: DeskAnswers = {
+  system: SYSTEM,
+  refused: (status, what, detail) => new ConnectWiseRequestRefused(status, what, detail),
+  responseInvalid: (what, field, detail) => new ConnectWiseResponseInvalid(what, field, detail),
+  errorText,
+};

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../workers/config.js';
+import { ConfigError } from '../../shared/config-error.js';
+import { blankIsUnset, parseConfig } from '../../shared/parse-config.js';
 
-const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const required = (what: string) => z.preprocess(blankIsUnset, z.string({ error: `required: ${what}` }).trim().min(1));
 const recordId = (what: string) => z.preprocess(blankIsUnset, z.string({ error: `required: ${what}` }).regex(/^[1-9][0-9]{0,9}$/, `${what}: a positive number`).transform(Number));
 const optionalId = (what: string) => z.preprocess(blankIsUnset, z.string().regex(/^[1-9][0-9]{0,9}$/, `${what}: a positive number`).transform(Number).optional());
@@ -91,12 +91,7 @@ function typeRefOf(value: string | undefined): TypeRef | undefined {
 
 /** Reads and checks the CONNECTWISE_* variables; a bad or missing one throws ConfigError naming it (no value is echoed). */
 export function loadConnectWiseConfig(source: NodeJS.ProcessEnv, watchTag = '2fa_issue'): ConnectWiseConfig {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'CONNECTWISE_SITE'), issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'CONNECTWISE_SITE');
   if (env.CONNECTWISE_WATCH_SUBTYPE !== undefined && env.CONNECTWISE_WATCH_TYPE === undefined) {
     throw new ConfigError('CONNECTWISE_WATCH_TYPE', 'required with CONNECTWISE_WATCH_SUBTYPE: a subtype belongs to a type');
   }

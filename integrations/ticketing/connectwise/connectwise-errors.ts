@@ -1,4 +1,4 @@
-import { TicketingError } from '../errors.js';
+import { DeskBudgetSpent, TicketingError } from '../errors.js';
 
 /** ConnectWise understood the request and said no (400, 403, 409 …): sending it again cannot help. */
 export class ConnectWiseRequestRefused extends TicketingError {
@@ -29,23 +29,11 @@ export class ConnectWiseResponseInvalid extends TicketingError {
   }
 }
 
-/**
- * The bot's own request budget (CONNECTWISE_RATE_LIMIT_PER_MIN, shared by every worker) has no room within the wait
- * this caller allows: nothing was sent, and ConnectWise did not ask for anything.
- */
-export class ConnectWiseBudgetSpent extends TicketingError {
+/** The bot's own budget for the site (CONNECTWISE_RATE_LIMIT_PER_MIN) is spent: see DeskBudgetSpent. */
+export class ConnectWiseBudgetSpent extends DeskBudgetSpent {
   override readonly name = 'ConnectWiseBudgetSpent';
-  constructor(
-    readonly retryAfterMs: number,
-    perWindow: number,
-    windowMs: number,
-  ) {
-    const budget = `${perWindow} requests per ${windowMs === 60_000 ? 'minute' : `${windowMs} ms`}`;
-    super(
-      `the bot's own ConnectWise budget (${budget}) is spent: next room in ${retryAfterMs} ms`,
-      `the bot's own budget of ${budget} to this ConnectWise site is spent (CONNECTWISE_RATE_LIMIT_PER_MIN, over every worker): next room in ${retryAfterMs} ms; ConnectWise itself did not ask to slow down`,
-      true,
-    );
+  constructor(retryAfterMs: number, perWindow: number, windowMs: number) {
+    super({ desk: 'ConnectWise', scope: 'site', variable: 'CONNECTWISE_RATE_LIMIT_PER_MIN' }, retryAfterMs, perWindow, windowMs);
   }
 }
 

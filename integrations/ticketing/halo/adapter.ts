@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { EventOf } from '../../../workflows/resync/events.js';
-import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
+import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import { commentMarker, hasMarker, markersIn, roundFields, roundMarkIn } from '../comment-marker.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';

@@ -1,10 +1,9 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type Method } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { limitedRetryHooks, type RequestLimiter } from '../request-limiter.js';
-import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketingAuthFailed } from '../errors.js';
+import { keepAliveHttp, type KeepAliveHttp } from '../../shared/keep-alive-http.js';
+import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions } from '../../shared/http-retry.js';
+import { readAnswer, type DeskAnswers, type DeskCall } from '../desk-answer.js';
 import { HaloRequestRefused, HaloResponseInvalid } from './halo-errors.js';
 import { HaloToken, type HaloTokenRequest } from './oauth-token.js';
 import {
@@ -42,17 +41,6 @@ export interface HaloClientOptions extends RetryOptions {
   timeoutMs?: number;
 }
 
-interface Call {
-  method: Method;
-  path: string;
-  params?: Record<string, string>;
-  data?: unknown;
-  retry: RetryPolicy;
-  what: string;
-  /** a 404 on this call means this ticket is gone */
-  ticketId?: string;
-}
-
 /** A new action: visible to the end user (hiddenfromuser false) or an internal note. */
 export interface NewAction {
   ticket_id: number;
@@ -72,7 +60,7 @@ export interface TicketPatch {
 /** The Halo API (resource server) with OAuth client-credentials tokens, time-outs, retries, a shared rate limit and typed errors. */
 export class HaloClient {
   private readonly http: AxiosInstance;
-  private readonly agents: Array<HttpAgent | HttpsAgent> = [];
+  private readonly agents: Array<KeepAliveHttp['agent']> = [];
   private readonly limits: RetryLimits;
   private readonly token: HaloToken;
 
@@ -147,25 +135,16 @@ export class HaloClient {
   }
 
   private axiosFor(baseURL: string): AxiosInstance {
-    const https = baseURL.toLowerCase().startsWith('https:');
-    const agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
+    const { http, agent } = keepAliveHttp(baseURL, this.options.timeoutMs, { accept: 'application/json' });
     this.agents.push(agent);
-    return axios.create({
-      baseURL,
-      timeout: this.options.timeoutMs ?? 10_000,
-      ...(https ? { httpsAgent: agent } : { httpAgent: agent }),
-      validateStatus: () => true,
-      maxRedirects: 0,
-      responseType: 'json',
-      headers: { accept: 'application/json' },
-    });
+    return http;
   }
 
-  private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async send<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     return this.options.limiter.guard(call.what, () => this.attempts(call, schema));
   }
 
-  private async attempts<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async attempts<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     let refreshed = false;
     const res = await sendWithRetries(
       call,
@@ -183,15 +162,7 @@ export class HaloClient {
       },
       async () => this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data, headers: { authorization: `Bearer ${await this.token.get()}` } }),
     );
-    if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
-    if (res.status === 404 && call.ticketId !== undefined) throw new TicketNotFound(SYSTEM, call.ticketId);
-    if (res.status >= 300) throw new HaloRequestRefused(res.status, call.what, errorText(res.data));
-    const parsed = schema.safeParse(res.data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new HaloResponseInvalid(call.what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
-    }
-    return parsed.data;
+    return readAnswer(ANSWERS, res, call, schema);
   }
 }
 
@@ -210,3 +181,11 @@ function errorText(data: unknown): string {
   }
   return 'no Halo error body: check HALO_BASE_URL';
 }
+
+/** How this desk's refusals and misshapen answers are named. */
+const ANSWERS: DeskAnswers = {
+  system: SYSTEM,
+  refused: (status, what, detail) => new HaloRequestRefused(status, what, detail),
+  responseInvalid: (what, field, detail) => new HaloResponseInvalid(what, field, detail),
+  errorText,
+};

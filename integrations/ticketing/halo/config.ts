@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../workers/config.js';
+import { ConfigError } from '../../shared/config-error.js';
+import { blankIsUnset, parseConfig } from '../../shared/parse-config.js';
 
-const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = z.preprocess(blankIsUnset, z.string().trim().min(1).optional());
 const httpUrl = (what: string) =>
   z
@@ -69,12 +69,7 @@ export interface HaloConfig {
 
 /** Reads and checks the HALO_* variables; a bad or missing one throws ConfigError naming it (no value is echoed). */
 export function loadHaloConfig(source: NodeJS.ProcessEnv, watchTag = '2fa_issue'): HaloConfig {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'HALO_BASE_URL'), issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'HALO_BASE_URL');
   if (env.HALO_WATCH_TICKET_TYPE_ID === undefined && env.HALO_WATCH_CATEGORY === undefined) {
     throw new ConfigError('HALO_WATCH_TICKET_TYPE_ID', 'required (or HALO_WATCH_CATEGORY): the ticket type id, and/or the first category, that hands a ticket to the bot');
   }

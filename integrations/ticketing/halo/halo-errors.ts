@@ -1,4 +1,4 @@
-import { TicketingError } from '../errors.js';
+import { DeskBudgetSpent, TicketingError } from '../errors.js';
 
 /** Halo understood the request and said no (400, 403, 404 on a list …): sending it again cannot help. */
 export class HaloRequestRefused extends TicketingError {
@@ -29,23 +29,11 @@ export class HaloResponseInvalid extends TicketingError {
   }
 }
 
-/**
- * The bot's own request budget for the tenant (HALO_RATE_LIMIT_PER_MIN, shared by every worker) has no room within the
- * wait this caller allows: nothing was sent, and Halo did not ask for anything.
- */
-export class HaloBudgetSpent extends TicketingError {
+/** The bot's own budget for the tenant (HALO_RATE_LIMIT_PER_MIN) is spent: see DeskBudgetSpent. */
+export class HaloBudgetSpent extends DeskBudgetSpent {
   override readonly name = 'HaloBudgetSpent';
-  constructor(
-    readonly retryAfterMs: number,
-    perWindow: number,
-    windowMs: number,
-  ) {
-    const budget = `${perWindow} requests per ${windowMs === 60_000 ? 'minute' : `${windowMs} ms`}`;
-    super(
-      `the bot's own Halo budget (${budget}) is spent: next room in ${retryAfterMs} ms`,
-      `the bot's own budget of ${budget} to this Halo tenant is spent (HALO_RATE_LIMIT_PER_MIN, over every worker): next room in ${retryAfterMs} ms; Halo itself did not ask to slow down`,
-      true,
-    );
+  constructor(retryAfterMs: number, perWindow: number, windowMs: number) {
+    super({ desk: 'Halo', scope: 'tenant', variable: 'HALO_RATE_LIMIT_PER_MIN' }, retryAfterMs, perWindow, windowMs);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { TicketStatus } from '../../../workflows/resync/model.js';
+import type { TicketStatus } from '../../../workflows/resync/index.js';
 import { HaloStatusMissing } from './halo-errors.js';
 import type { HaloStatus } from './schemas.js';
 

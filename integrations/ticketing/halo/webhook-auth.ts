@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretMatches } from '../../shared/hmac-signature.js';
 
 /**
  * Halo's webhook "Authentication" option (Configuration > Integrations > Webhooks): Basic Authentication with a user
@@ -9,12 +9,7 @@ export function basicAuthorization(user: string, secret: string): string {
   return `Basic ${Buffer.from(`${user}:${secret}`, 'utf8').toString('base64')}`;
 }
 
-/**
- * Constant-time over the whole header (both sides hashed first, so neither the length nor the first differing byte
- * shows in the time taken).
- */
+/** Over the whole header, as a secret: neither its length nor its first differing byte shows in the time taken. */
 export function authorizationMatches(expected: string, given: string): boolean {
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(given.trim(), 'utf8').digest();
-  return timingSafeEqual(a, b);
+  return secretMatches(expected, given.trim());
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { EventOf } from '../../../workflows/resync/events.js';
-import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
+import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
+import { secretMatches } from '../../shared/hmac-signature.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
+import { refuseUnlessFresh } from '../webhook-freshness.js';
 import { JiraAccountLimiter } from './account-limiter.js';
 import { JiraClient, SYSTEM } from './client.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
@@ -14,7 +15,7 @@ import { JiraRequestRefused, JiraRequestWithoutReporter, JiraTransitionUnavailab
 import { AdminWebhookSchema, AutomationWebhookSchema, parseJiraTime, type AdminWebhook, type JiraIssue, type JiraStatus, type JiraTransition, type JsmComment } from './schemas.js';
 import { isAt, pickTransition, targetOf, ticketStatusOf, type StatusTarget } from './status-map.js';
 import { isUnwatchedJiraEvent, labelChange } from './watch-filter.js';
-import { AUTOMATION_SECRET_HEADER, HUB_SIGNATURE_HEADER, automationSecretMatches, hubSignatureMatches } from './webhook-signature.js';
+import { AUTOMATION_SECRET_HEADER, HUB_SIGNATURE_HEADER, hubSignatureMatches } from './webhook-signature.js';
 import { plainWikiText } from './wiki-text.js';
 
 export interface JiraAdapterOptions {
@@ -37,8 +38,6 @@ export interface JiraAdapterOptions {
   now?: () => number;
 }
 
-/** Clocks drift: a timestamp this far ahead is still taken. */
-const MAX_FUTURE_SKEW_MS = 60_000;
 const ATTEMPT_TTL_S = 7 * 86_400;
 const HELD_COMMENTS = { max: 10_000, ttl: 5 * 60_000 };
 const KNOWN = { max: 10_000 };
@@ -205,7 +204,7 @@ export class JiraAdapter implements TicketSystem {
         throw new InvalidWebhook('bad_signature', "X-Hub-Signature does not match the body: check JIRA_WEBHOOK_SECRET is the webhook's secret", 401);
       }
     } else if (secret !== undefined) {
-      if (!automationSecretMatches(this.config.webhookSecret, secret)) {
+      if (!secretMatches(this.config.webhookSecret, secret)) {
         throw new InvalidWebhook('bad_signature', 'X-Twofa-Desk-Secret is not JIRA_WEBHOOK_SECRET: check the Automation rule\'s header', 401);
       }
       return;
@@ -215,10 +214,7 @@ export class JiraAdapter implements TicketSystem {
     const body = jsonOf(req);
     const timestamp = typeof body === 'object' && body !== null ? (body as { timestamp?: unknown }).timestamp : undefined;
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) throw new InvalidWebhook('stale_timestamp', 'the signed body has no numeric "timestamp"', 401);
-    if (now - timestamp > this.maxWebhookAgeMs) {
-      throw new InvalidWebhook('stale_timestamp', `made ${now - timestamp} ms ago, more than ${this.maxWebhookAgeMs} ms: refused as a possible replay`, 401);
-    }
-    if (timestamp - now > MAX_FUTURE_SKEW_MS) throw new InvalidWebhook('stale_timestamp', `made ${timestamp - now} ms in the future: check the clocks`, 401);
+    refuseUnlessFresh(timestamp, now, this.maxWebhookAgeMs, { verb: 'made', clock: 'the clocks' });
   }
 
   eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]> {

@@ -1,10 +1,9 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type Method } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { limitedRetryHooks, type RequestLimiter } from '../request-limiter.js';
-import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketingAuthFailed } from '../errors.js';
+import { keepAliveHttp, type KeepAliveHttp } from '../../shared/keep-alive-http.js';
+import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions } from '../../shared/http-retry.js';
+import { readAnswer, type DeskAnswers, type DeskCall } from '../desk-answer.js';
 import type { JiraCredentials } from './config.js';
 import { JiraRequestRefused, JiraResponseInvalid } from './jira-errors.js';
 import {
@@ -37,17 +36,6 @@ export interface JiraClientOptions extends RetryOptions {
   timeoutMs?: number;
 }
 
-interface Call {
-  method: Method;
-  path: string;
-  params?: Record<string, string>;
-  data?: unknown;
-  retry: RetryPolicy;
-  what: string;
-  /** a 404 on this call means this issue is gone (or not visible to the bot) */
-  issueKey?: string;
-}
-
 /** The edit of PUT /rest/api/3/issue/{key}: label operations and the assignee, in one request. */
 export interface IssueEdit {
   addLabels: string[];
@@ -63,27 +51,17 @@ const NoContent = z.unknown();
  */
 export class JiraClient {
   private readonly http: AxiosInstance;
-  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly agent: KeepAliveHttp['agent'];
   private readonly limits: RetryLimits;
 
   constructor(private readonly options: JiraClientOptions) {
     this.limits = retryLimits(options);
-    const https = options.baseUrl.toLowerCase().startsWith('https:');
-    this.agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
     const { credentials } = options;
     const authorization =
       credentials.kind === 'token'
         ? `Basic ${Buffer.from(`${credentials.email}:${credentials.token}`, 'utf8').toString('base64')}`
         : `Bearer ${credentials.token}`;
-    this.http = axios.create({
-      baseURL: options.baseUrl.replace(/\/+$/, ''),
-      timeout: options.timeoutMs ?? 10_000,
-      ...(https ? { httpsAgent: this.agent } : { httpAgent: this.agent }),
-      validateStatus: () => true,
-      maxRedirects: 0,
-      responseType: 'json',
-      headers: { accept: 'application/json', authorization },
-    });
+    ({ http: this.http, agent: this.agent } = keepAliveHttp(options.baseUrl.replace(/\/+$/, ''), options.timeoutMs, { accept: 'application/json', authorization }));
   }
 
   /** The API user (the bot): GET /rest/api/3/myself */
@@ -99,12 +77,12 @@ export class JiraClient {
   /** GET /rest/api/3/issue/{key}?fields=…, with the transitions available now when asked (one request either way). */
   async issue(key: string, opts: { transitions?: boolean } = {}): Promise<JiraIssue> {
     const params: Record<string, string> = { fields: ISSUE_FIELDS, ...(opts.transitions ? { expand: 'transitions' } : {}) };
-    return this.send({ method: 'GET', path: `/rest/api/3/issue/${enc(key)}`, params, retry: 'always', what: `read issue ${key}`, issueKey: key }, JiraIssueSchema);
+    return this.send({ method: 'GET', path: `/rest/api/3/issue/${enc(key)}`, params, retry: 'always', what: `read issue ${key}`, ticketId: key }, JiraIssueSchema);
   }
 
   /** The customer request (reporter as the service desk records them, request type): GET /rest/servicedeskapi/request/{key} */
   async request(key: string): Promise<z.output<typeof JsmRequestSchema>> {
-    return this.send({ method: 'GET', path: `/rest/servicedeskapi/request/${enc(key)}`, retry: 'always', what: `read request ${key}`, issueKey: key }, JsmRequestSchema);
+    return this.send({ method: 'GET', path: `/rest/servicedeskapi/request/${enc(key)}`, retry: 'always', what: `read request ${key}`, ticketId: key }, JsmRequestSchema);
   }
 
   async serviceDesk(id: string): Promise<z.output<typeof JsmServiceDeskSchema>> {
@@ -116,7 +94,7 @@ export class JiraClient {
     const out: JsmComment[] = [];
     for (let start = 0; ; ) {
       const page = await this.send(
-        { method: 'GET', path: `/rest/servicedeskapi/request/${enc(key)}/comment`, params: { start: String(start), limit: '100' }, retry: 'always', what: `list the comments of ${key}`, issueKey: key },
+        { method: 'GET', path: `/rest/servicedeskapi/request/${enc(key)}/comment`, params: { start: String(start), limit: '100' }, retry: 'always', what: `list the comments of ${key}`, ticketId: key },
         JsmCommentsPageSchema,
       );
       out.push(...page.values);
@@ -128,14 +106,14 @@ export class JiraClient {
   /** POST /rest/servicedeskapi/request/{key}/comment {body, public}: never repeated after an unknown outcome (`unsent`). */
   async addComment(key: string, body: string, isPublic: boolean): Promise<JsmComment> {
     return this.send(
-      { method: 'POST', path: `/rest/servicedeskapi/request/${enc(key)}/comment`, data: { body, public: isPublic }, retry: 'unsent', what: `comment on ${key}`, issueKey: key },
+      { method: 'POST', path: `/rest/servicedeskapi/request/${enc(key)}/comment`, data: { body, public: isPublic }, retry: 'unsent', what: `comment on ${key}`, ticketId: key },
       JsmCommentSchema,
     );
   }
 
   /** GET /rest/api/3/issue/{key}/transitions: the transitions available to the bot from the issue's status now */
   async transitions(key: string): Promise<JiraTransition[]> {
-    const res = await this.send({ method: 'GET', path: `/rest/api/3/issue/${enc(key)}/transitions`, retry: 'always', what: `read the transitions of ${key}`, issueKey: key }, TransitionsResponseSchema);
+    const res = await this.send({ method: 'GET', path: `/rest/api/3/issue/${enc(key)}/transitions`, retry: 'always', what: `read the transitions of ${key}`, ticketId: key }, TransitionsResponseSchema);
     return res.transitions;
   }
 
@@ -144,7 +122,7 @@ export class JiraClient {
    * try from the new status could be refused, so the adapter reads the status again instead.
    */
   async transition(key: string, transitionId: string): Promise<void> {
-    await this.send({ method: 'POST', path: `/rest/api/3/issue/${enc(key)}/transitions`, data: { transition: { id: transitionId } }, retry: 'unsent', what: `transition ${key}`, issueKey: key }, NoContent);
+    await this.send({ method: 'POST', path: `/rest/api/3/issue/${enc(key)}/transitions`, data: { transition: { id: transitionId } }, retry: 'unsent', what: `transition ${key}`, ticketId: key }, NoContent);
   }
 
   /** PUT /rest/api/3/issue/{key} with label operations (never the whole set) and the assignee: the same end state however often. */
@@ -154,7 +132,7 @@ export class JiraClient {
       ...(labels.length > 0 ? { update: { labels } } : {}),
       ...(edit.assigneeAccountId !== undefined ? { fields: { assignee: { accountId: edit.assigneeAccountId } } } : {}),
     };
-    await this.send({ method: 'PUT', path: `/rest/api/3/issue/${enc(key)}`, params: { notifyUsers: 'false' }, data, retry: 'always', what: `edit ${key}`, issueKey: key }, NoContent);
+    await this.send({ method: 'PUT', path: `/rest/api/3/issue/${enc(key)}`, params: { notifyUsers: 'false' }, data, retry: 'always', what: `edit ${key}`, ticketId: key }, NoContent);
   }
 
   /** Every issue the JQL finds, following `nextPageToken`: POST /rest/api/3/search/jql */
@@ -174,11 +152,11 @@ export class JiraClient {
     this.agent.destroy();
   }
 
-  private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async send<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     return this.options.limiter.guard(call.what, () => this.attempts(call, schema));
   }
 
-  private async attempts<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async attempts<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     const { limiter } = this.options;
     const res = await sendWithRetries(
       call,
@@ -188,15 +166,7 @@ export class JiraClient {
       { ...limitedRetryHooks(SYSTEM, limiter), retryAfterOn503: true },
       () => this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data }),
     );
-    if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
-    if (res.status === 404 && call.issueKey !== undefined) throw new TicketNotFound(SYSTEM, call.issueKey);
-    if (res.status >= 300) throw new JiraRequestRefused(res.status, call.what, errorText(res.data));
-    const parsed = schema.safeParse(res.data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new JiraResponseInvalid(call.what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
-    }
-    return parsed.data;
+    return readAnswer(ANSWERS, res, call, schema);
   }
 }
 
@@ -212,3 +182,11 @@ function errorText(data: unknown): string {
   const parts = [...(errorMessages ?? []), ...Object.entries(errors ?? {}).map(([k, v]) => `${k}: ${v}`), ...(errorMessage ? [errorMessage] : [])];
   return (parts.join('; ') || 'no message').slice(0, 200);
 }
+
+/** How this desk's refusals and misshapen answers are named. */
+const ANSWERS: DeskAnswers = {
+  system: SYSTEM,
+  refused: (status, what, detail) => new JiraRequestRefused(status, what, detail),
+  responseInvalid: (what, field, detail) => new JiraResponseInvalid(what, field, detail),
+  errorText,
+};

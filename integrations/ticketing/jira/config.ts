@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../workers/config.js';
+import { ConfigError } from '../../shared/config-error.js';
+import { blankIsUnset, parseConfig } from '../../shared/parse-config.js';
 
-const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = z.preprocess(blankIsUnset, z.string().min(1).optional());
 const statusName = (fallback: string) => z.preprocess(blankIsUnset, z.string().trim().min(1).max(255).default(fallback));
 
@@ -70,12 +70,7 @@ export interface JiraConfig {
 
 /** Reads and checks the JIRA_* variables; a bad or missing one throws ConfigError naming it (no value is echoed). */
 export function loadJiraConfig(source: NodeJS.ProcessEnv): JiraConfig {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'JIRA_BASE_URL'), issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'JIRA_BASE_URL');
   let credentials: JiraCredentials;
   if (env.JIRA_OAUTH_TOKEN !== undefined) {
     if (env.JIRA_API_TOKEN !== undefined) throw new ConfigError('JIRA_OAUTH_TOKEN', 'set either JIRA_OAUTH_TOKEN or JIRA_API_TOKEN, not both');

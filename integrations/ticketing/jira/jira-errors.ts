@@ -1,4 +1,4 @@
-import { TicketingError } from '../errors.js';
+import { DeskBudgetSpent, TicketingError } from '../errors.js';
 
 /** Jira understood the request and said no (400, 403, 409 …): sending it again cannot help. */
 export class JiraRequestRefused extends TicketingError {
@@ -49,23 +49,11 @@ export class JiraTransitionUnavailable extends TicketingError {
   }
 }
 
-/**
- * The bot's own request budget for the site (JIRA_RATE_LIMIT_PER_MIN, shared by every worker) has no room within the
- * wait this caller allows: nothing was sent, and Jira did not ask for anything.
- */
-export class JiraBudgetSpent extends TicketingError {
+/** The bot's own budget for the site (JIRA_RATE_LIMIT_PER_MIN) is spent: see DeskBudgetSpent. */
+export class JiraBudgetSpent extends DeskBudgetSpent {
   override readonly name = 'JiraBudgetSpent';
-  constructor(
-    readonly retryAfterMs: number,
-    perWindow: number,
-    windowMs: number,
-  ) {
-    const budget = `${perWindow} requests per ${windowMs === 60_000 ? 'minute' : `${windowMs} ms`}`;
-    super(
-      `the bot's own Jira budget (${budget}) is spent: next room in ${retryAfterMs} ms`,
-      `the bot's own budget of ${budget} to this Jira site is spent (JIRA_RATE_LIMIT_PER_MIN, over every worker): next room in ${retryAfterMs} ms; Jira itself did not ask to slow down`,
-      true,
-    );
+  constructor(retryAfterMs: number, perWindow: number, windowMs: number) {
+    super({ desk: 'Jira', scope: 'site', variable: 'JIRA_RATE_LIMIT_PER_MIN' }, retryAfterMs, perWindow, windowMs);
   }
 }
 

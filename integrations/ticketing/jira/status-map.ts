@@ -1,4 +1,4 @@
-import type { TicketStatus } from '../../../workflows/resync/model.js';
+import type { TicketStatus } from '../../../workflows/resync/index.js';
 import type { JiraStatusNames } from './config.js';
 import type { JiraStatus, JiraTransition } from './schemas.js';
 

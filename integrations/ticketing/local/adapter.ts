@@ -1,9 +1,9 @@
-import type { EventOf } from '../../../workflows/resync/events.js';
-import type { TicketSnapshot } from '../../../workflows/resync/model.js';
+import type { EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
+import { refuseUnlessFresh } from '../webhook-freshness.js';
 import { DeskClient } from './client.js';
 import { BOT_AUTHOR_ID, WebhookPayloadSchema, type DeskChange, type DeskComment, type DeskTicket, type TicketWithComments, type WebhookPayload } from './schemas.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, deskSignatureMatches } from './webhook-signature.js';
@@ -27,8 +27,6 @@ export interface LocalDeskAdapterOptions {
 }
 
 const SYSTEM = 'local';
-/** Clocks drift: a timestamp this far ahead is still taken, anything further is not from a sane sender. */
-const MAX_FUTURE_SKEW_MS = 60_000;
 
 /**
  * The embedded desk behind the `TicketSystem` interface. A webhook is only a notification: what the workflow
@@ -88,12 +86,7 @@ export class LocalDeskAdapter implements TicketSystem {
     }
     const sentAt = /^\d+$/.test(timestamp) ? Number(timestamp) : Number.NaN;
     if (Number.isNaN(sentAt)) throw new InvalidWebhook('stale_timestamp', `${TIMESTAMP_HEADER} must be the signing time in ms`, 401);
-    if (now - sentAt > this.maxWebhookAgeMs) {
-      throw new InvalidWebhook('stale_timestamp', `signed ${now - sentAt} ms ago, more than ${this.maxWebhookAgeMs} ms: refused as a possible replay`, 401);
-    }
-    if (sentAt - now > MAX_FUTURE_SKEW_MS) {
-      throw new InvalidWebhook('stale_timestamp', `signed ${sentAt - now} ms in the future: check the sender's clock`, 401);
-    }
+    refuseUnlessFresh(sentAt, now, this.maxWebhookAgeMs, { verb: 'signed', clock: "the sender's clock" });
   }
 
   async eventsFromWebhook(req: WebhookRequest, now: number): Promise<TicketEvents[]> {

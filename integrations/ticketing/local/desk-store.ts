@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { TicketStatus } from '../../../workflows/resync/model.js';
-import { LocaleSchema } from '../../../workflows/resync/language.js';
+import { LocaleSchema, type TicketStatus } from '../../../workflows/resync/index.js';
+import { luaScript, type LuaScript } from '../../shared/lua-script.js';
 import { TicketNotFound } from '../errors.js';
 import type { TicketSummary, TicketUpdate } from '../ticket-system.js';
 import {
@@ -69,89 +68,12 @@ const REOPENED_BY_REQUESTER: ReadonlySet<TicketStatus> = new Set(['solved', 'pen
 /** Optimistic writes retry on a concurrent change; this many conflicts in a row means something is wrong. */
 const MAX_CONFLICTS = 50;
 
-/**
- * Saves one change of a ticket if nobody changed the ticket since it was read (version check), together with
- * its new comments, indexes and, for bot updates, the idempotency record; a key already recorded wins instead.
- * The change itself is computed in TypeScript: Lua only makes the write conditional and all-or-nothing.
- *
- * KEYS: 1 ticket hash, 2 comments zset, 3 bot-update records, 4 all tickets zset, 5 unsolved set,
- *       6.. tag sets (first ARGV[8] gain the ticket, the rest lose it)
- * ARGV: 1 expected version, 2 ticket JSON, 3 ticket id, 4 updatedAt, 5 unsolved 1/0, 6 idempotency key or '',
- *       7 idempotency record, 8 tag sets gained, 9 comment count, then (id, JSON) per comment
- * Returns {1, ''} saved, {0, ''} conflict, {2, record} key already applied.
- */
-const COMMIT_LUA = `
-local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if ARGV[6] ~= '' then
-  local done = redis.call('HGET', KEYS[3], ARGV[6])
-  if done then return {2, done} end
-end
-if v ~= tonumber(ARGV[1]) then return {0, ''} end
-redis.call('HSET', KEYS[1], 'v', v + 1, 'data', ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
-if ARGV[5] == '1' then redis.call('SADD', KEYS[5], ARGV[3]) else redis.call('SREM', KEYS[5], ARGV[3]) end
-local gained = tonumber(ARGV[8])
-for i = 6, #KEYS do
-  if i - 5 <= gained then redis.call('SADD', KEYS[i], ARGV[3]) else redis.call('SREM', KEYS[i], ARGV[3]) end
-end
-local n = tonumber(ARGV[9])
-for i = 0, n - 1 do
-  redis.call('ZADD', KEYS[2], ARGV[10 + 2 * i], ARGV[11 + 2 * i])
-end
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[3], ARGV[6], ARGV[7]) end
-return {1, ''}
-`;
+const COMMIT = luaScript('lua/commit-ticket.lua', import.meta.url);
+const USER_ID = luaScript('lua/user-of-email.lua', import.meta.url);
+const SET_EXTERNAL_ID = luaScript('lua/set-external-id.lua', import.meta.url);
+
 const CommitReplySchema = z.tuple([z.number(), z.string()]);
 const UserReplySchema = z.tuple([z.string().min(1), z.string(), z.string(), z.string()]);
-
-/**
- * One id per email: the email's id from the users hash, or else a new `user-<n>` from the user counter, recorded.
- * Atomic, so two first tickets of one person created at once agree on one id. With the id, the external id an agent
- * the organization (JSON) and the locale an agent recorded for the user ('' when none).
- *
- * KEYS: 1 users hash, 2 user counter, 3 external ids hash, 4 organizations hash, 5 locales hash; ARGV: 1 email.
- * Returns {id, external id or '', organization or '', locale or ''}.
- */
-const USER_ID_LUA = `
-local id = redis.call('HGET', KEYS[1], ARGV[1])
-if not id then
-  id = string.format('user-%d', redis.call('INCR', KEYS[2]))
-  redis.call('HSET', KEYS[1], ARGV[1], id)
-end
-return {id, redis.call('HGET', KEYS[3], id) or '', redis.call('HGET', KEYS[4], id) or '', redis.call('HGET', KEYS[5], id) or ''}
-`;
-
-/**
- * Records (ARGV[2] non-empty) or clears a user's external id, keeping it unique: one external id names one person on
- * the 2FA platform, so two desk users with the same one would both pass for them.
- *
- * KEYS: 1 external ids hash (user id → external id), 2 owners hash (external id → user id);
- * ARGV: 1 user id, 2 external id or ''. Returns '' when saved, or the id of the user who already has it.
- */
-const SET_EXTERNAL_ID_LUA = `
-if ARGV[2] ~= '' then
-  local owner = redis.call('HGET', KEYS[2], ARGV[2])
-  if owner and owner ~= ARGV[1] then return owner end
-end
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old then redis.call('HDEL', KEYS[2], old) end
-if ARGV[2] == '' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-end
-return ''
-`;
-
-interface LuaScript {
-  lua: string;
-  sha: string;
-}
-
-const COMMIT = luaScript(COMMIT_LUA);
-const USER_ID = luaScript(USER_ID_LUA);
-const SET_EXTERNAL_ID = luaScript(SET_EXTERNAL_ID_LUA);
 
 interface Plan<R> {
   ticket: DeskTicket;
@@ -564,10 +486,6 @@ export class DeskStore {
   private tagKey(tag: string): string {
     return this.key(`tag:${tag}`);
   }
-}
-
-function luaScript(lua: string): LuaScript {
-  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
 }
 
 /**

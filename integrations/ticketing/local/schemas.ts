@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { UpdateTicketSchema } from '../../../workflows/resync/effects.js';
-import { TicketStatusSchema } from '../../../workflows/resync/model.js';
-import { LocaleSchema } from '../../../workflows/resync/language.js';
+import { LocaleSchema, TicketStatusSchema, UpdateTicketSchema } from '../../../workflows/resync/index.js';
 
 /** The bot's user on the desk: every comment it writes carries this author id. */
 export const BOT_AUTHOR_ID = 'twofa-desk';

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { EventOf } from '../../../workflows/resync/events.js';
-import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
+import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
+import { refuseUnlessFresh } from '../webhook-freshness.js';
 import { RtClient, SYSTEM, type RtTicketChanges } from './client.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import { commentMarker, hasMarker, markersIn, roundFields, roundMarkIn, withMarker, type CommentPart } from '../comment-marker.js';
@@ -34,7 +34,6 @@ export interface RtAdapterOptions {
   now?: () => number;
 }
 
-const MAX_FUTURE_SKEW_MS = 60_000;
 const ATTEMPT_TTL_S = 7 * 86_400;
 /** Messages read with a ticket, held for the transition that reads them next (in memory only: they may hold codes). */
 const HELD_COMMENTS = { max: 10_000, ttl: 5 * 60_000 };
@@ -197,8 +196,7 @@ export class RtAdapter implements TicketSystem {
     }
     const sentAt = parseRtTimestamp(timestamp);
     if (sentAt === undefined) throw new InvalidWebhook('stale_timestamp', 'X-Twofa-RT-Timestamp is not seconds since the epoch', 401);
-    if (now - sentAt > this.maxWebhookAgeMs) throw new InvalidWebhook('stale_timestamp', `signed ${now - sentAt} ms ago, more than ${this.maxWebhookAgeMs} ms: refused as a possible replay`, 401);
-    if (sentAt - now > MAX_FUTURE_SKEW_MS) throw new InvalidWebhook('stale_timestamp', `signed ${sentAt - now} ms in the future: check the clocks`, 401);
+    refuseUnlessFresh(sentAt, now, this.maxWebhookAgeMs);
   }
 
   /** `delivery_id` of the signed body (the Scrip makes it of the transaction's id). */

@@ -1,10 +1,10 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type Method } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import type { RequestLimiter } from '../request-limiter.js';
-import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketSystemRateLimited, TicketSystemUnavailable, TicketingAuthFailed } from '../errors.js';
+import { keepAliveHttp, type KeepAliveHttp } from '../../shared/keep-alive-http.js';
+import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions } from '../../shared/http-retry.js';
+import { readAnswer, type DeskAnswers, type DeskCall } from '../desk-answer.js';
+import { TicketSystemRateLimited, TicketSystemUnavailable } from '../errors.js';
 import type { RtCredentials } from './config.js';
 import { RtRequestRefused, RtResponseInvalid } from './rt-errors.js';
 import {
@@ -40,14 +40,7 @@ export interface RtClientOptions extends RetryOptions {
   onRequest?: (method: string, path: string) => void;
 }
 
-interface Call {
-  method: Method;
-  path: string;
-  params?: Record<string, string>;
-  data?: unknown;
-  retry: RetryPolicy;
-  what: string;
-  ticketId?: string;
+interface Call extends DeskCall {
   /** told of the headers of the answer that is parsed */
   onHeaders?: (headers: Record<string, unknown>) => void;
 }
@@ -71,26 +64,16 @@ const ATTACHMENT_FIELDS = 'TransactionId,ContentType,Content,Creator';
 /** RT 5's REST 2.0 API with time-outs, retries with backoff, a shared rate limit and typed errors. */
 export class RtClient {
   private readonly http: AxiosInstance;
-  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly agent: KeepAliveHttp['agent'];
   private readonly limits: RetryLimits;
   private readonly listeners = new Set<(method: string, path: string) => void>();
 
   constructor(private readonly options: RtClientOptions) {
     this.limits = retryLimits(options);
-    const https = options.baseUrl.toLowerCase().startsWith('https:');
-    this.agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
     const { credentials } = options;
     const authorization =
       credentials.kind === 'token' ? `token ${credentials.token}` : `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`, 'utf8').toString('base64')}`;
-    this.http = axios.create({
-      baseURL: `${options.baseUrl.replace(/\/+$/, '')}/REST/2.0`,
-      timeout: options.timeoutMs ?? 10_000,
-      ...(https ? { httpsAgent: this.agent } : { httpAgent: this.agent }),
-      validateStatus: () => true,
-      maxRedirects: 0,
-      responseType: 'json',
-      headers: { accept: 'application/json', authorization },
-    });
+    ({ http: this.http, agent: this.agent } = keepAliveHttp(`${options.baseUrl.replace(/\/+$/, '')}/REST/2.0`, options.timeoutMs, { accept: 'application/json', authorization }));
   }
 
   /** GET /rt: RT's version (any authenticated user) */
@@ -217,24 +200,11 @@ export class RtClient {
       },
       () => this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data }),
     );
-    if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
-    if (res.status === 404 && call.ticketId !== undefined) throw new TicketNotFound(SYSTEM, call.ticketId);
-    if (res.status >= 300) throw new RtRequestRefused(res.status, call.what, errorText(res.data));
-    const parsed = parse(schema, res.data, call.what);
+    const parsed = readAnswer(ANSWERS, res, call, schema);
     call.onHeaders?.(res.headers as Record<string, unknown>);
     return parsed;
   }
 }
-
-function parse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RtResponseInvalid(what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
-  }
-  return parsed.data;
-}
-
 
 /** Ticket and transaction ids are numbers: anything else never reaches a URL. */
 function num(id: string): string {
@@ -247,3 +217,11 @@ function errorText(data: unknown): string {
   const body = RtErrorBodySchema.safeParse(data);
   return body.success ? body.data.message.slice(0, 200) : 'no RT error body: check RT_URL (REST 2.0 is under it at /REST/2.0)';
 }
+
+/** How this desk's refusals and misshapen answers are named. */
+const ANSWERS: DeskAnswers = {
+  system: SYSTEM,
+  refused: (status, what, detail) => new RtRequestRefused(status, what, detail),
+  responseInvalid: (what, field, detail) => new RtResponseInvalid(what, field, detail),
+  errorText,
+};

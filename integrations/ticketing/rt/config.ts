@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../workers/config.js';
+import { ConfigError } from '../../shared/config-error.js';
+import { blankIsUnset, parseConfig } from '../../shared/parse-config.js';
 
-const optionalText = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().min(1).optional());
+const optionalText = z.preprocess(blankIsUnset, z.string().trim().min(1).optional());
 
 const EnvSchema = z.object({
   RT_URL: z
@@ -18,7 +19,7 @@ const EnvSchema = z.object({
   RT_ESCALATION_QUEUE: optionalText,
   RT_ESCALATION_OWNER: optionalText,
   RT_WEBHOOK_SECRET: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    blankIsUnset,
     z.string().min(16, 'too short: use at least 16 random characters (the same string as the Scrip\'s $TwofaDeskWebhookSecret)').optional(),
   ),
   RT_POLL_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(30),
@@ -52,12 +53,7 @@ export interface RtConfig {
 
 /** Reads and checks the RT_* variables; a bad or missing one throws ConfigError naming it (no value is echoed). */
 export function loadRtConfig(source: NodeJS.ProcessEnv, defaults: { watchValue?: string } = {}): RtConfig {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'RT_URL'), issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'RT_URL');
   if (env.RT_USER === undefined) {
     throw new ConfigError('RT_USER', 'required: the bot\'s RT user name (with RT_PASSWORD, or the owner of RT_TOKEN: RT has no "who am I" for a token, and the bot must know its own transactions)');
   }

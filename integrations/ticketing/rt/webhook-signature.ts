@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSha256, signatureMatches } from '../../shared/hmac-signature.js';
 
 /** Headers the Scrip (README.md, "The Scrip") sends with its notification. */
 export const SIGNATURE_HEADER = 'x-twofa-rt-signature';
@@ -6,14 +6,11 @@ export const TIMESTAMP_HEADER = 'x-twofa-rt-timestamp';
 
 /** `sha256=` + hex(HMAC-SHA256(secret, timestamp + "." + rawBody)): what the Scrip's Digest::SHA::hmac_sha256_hex makes. */
 export function signRtNotification(secret: string, timestamp: string, rawBody: Buffer | string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex')}`;
+  return `sha256=${hmacSha256(secret, 'hex', `${timestamp}.`, rawBody)}`;
 }
 
-/** Constant-time, so a sender cannot guess the signature a byte at a time. */
 export function rtSignatureMatches(secret: string, timestamp: string, rawBody: Buffer, signature: string): boolean {
-  const expected = Buffer.from(signRtNotification(secret, timestamp, rawBody), 'utf8');
-  const given = Buffer.from(signature.trim().toLowerCase(), 'utf8');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return signatureMatches(signRtNotification(secret, timestamp, rawBody), signature.trim().toLowerCase());
 }
 
 /** The timestamp header: seconds since the epoch (Perl's time()). */

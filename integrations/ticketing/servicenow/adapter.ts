@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { EventOf } from '../../../workflows/resync/events.js';
-import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
+import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
+import { refuseUnlessFresh } from '../webhook-freshness.js';
 import { ServiceNowAccountLimiter } from './account-limiter.js';
 import { SYSTEM, ServiceNowClient, type IncidentPatch } from './client.js';
 import type { ServiceNowConfig } from './config.js';
@@ -33,8 +33,6 @@ export interface ServiceNowAdapterOptions {
   now?: () => number;
 }
 
-/** Clocks drift: a notification signed this far ahead is still taken. */
-const MAX_FUTURE_SKEW_MS = 60_000;
 /** An update attempt is remembered this long, so a retry days later still looks before it posts. */
 const ATTEMPT_TTL_S = 7 * 86_400;
 /** Journal entries a notification's read brought, held for the transition that reads them next. */
@@ -181,10 +179,7 @@ export class ServiceNowAdapter implements TicketSystem {
     }
     const sentAt = Number(webhookBodyFields(req)?.sent_at);
     if (!Number.isFinite(sentAt) || sentAt <= 0) throw new InvalidWebhook('stale_timestamp', 'the signed body has no sent_at (ms since the epoch): use the Business Rule of the README', 401);
-    if (now - sentAt > this.maxWebhookAgeMs) {
-      throw new InvalidWebhook('stale_timestamp', `signed ${now - sentAt} ms ago, more than ${this.maxWebhookAgeMs} ms: refused as a possible replay`, 401);
-    }
-    if (sentAt - now > MAX_FUTURE_SKEW_MS) throw new InvalidWebhook('stale_timestamp', `signed ${sentAt - now} ms in the future: check the clocks`, 401);
+    refuseUnlessFresh(sentAt, now, this.maxWebhookAgeMs);
   }
 
   /** For the intake: its calls wait at most `webhookMaxRateWaitMs` for the shared pause or budget, then 503 with Retry-After. */

@@ -1,12 +1,12 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type Method } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { limitedRetryHooks, type RequestLimiter } from '../request-limiter.js';
+import { keepAliveHttp, type KeepAliveHttp } from '../../shared/keep-alive-http.js';
 import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketingAuthFailed } from '../errors.js';
+import { readAnswer, type DeskAnswers, type DeskCall } from '../desk-answer.js';
+import { TicketingAuthFailed } from '../errors.js';
 import type { ServiceNowCredentials } from './config.js';
-import { ClientCredentialsToken } from './oauth-token.js';
+import { ServiceNowToken } from './oauth-token.js';
 import {
   CHOICE_FIELDS,
   ChoiceListSchema,
@@ -41,17 +41,6 @@ export interface ServiceNowClientOptions extends RetryOptions {
   timeoutMs?: number;
 }
 
-interface Call {
-  method: Method;
-  path: string;
-  params?: Record<string, string>;
-  data?: unknown;
-  retry: RetryPolicy;
-  what: string;
-  /** a 404 on this call means this incident is gone */
-  ticketId?: string;
-}
-
 /** The fields of one PATCH of an incident (actual values: choice values and sys_ids). */
 export interface IncidentPatch {
   comments?: string;
@@ -69,27 +58,17 @@ const PLAIN = { sysparm_display_value: 'false', sysparm_exclude_reference_link: 
 /** The ServiceNow Table API with basic or OAuth client-credentials auth, time-outs, retries, a shared rate limit and typed errors. */
 export class ServiceNowClient {
   private readonly http: AxiosInstance;
-  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly agent: KeepAliveHttp['agent'];
   private readonly limits: RetryLimits;
-  private readonly token: ClientCredentialsToken | undefined;
+  private readonly token: ServiceNowToken | undefined;
   private readonly basic: string | undefined;
 
   constructor(private readonly options: ServiceNowClientOptions) {
     this.limits = retryLimits(options);
-    const https = options.instanceUrl.toLowerCase().startsWith('https:');
-    this.agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
-    this.http = axios.create({
-      baseURL: options.instanceUrl.replace(/\/+$/, ''),
-      timeout: options.timeoutMs ?? 10_000,
-      ...(https ? { httpsAgent: this.agent } : { httpAgent: this.agent }),
-      validateStatus: () => true,
-      maxRedirects: 0,
-      responseType: 'json',
-      headers: { accept: 'application/json' },
-    });
+    ({ http: this.http, agent: this.agent } = keepAliveHttp(options.instanceUrl.replace(/\/+$/, ''), options.timeoutMs, { accept: 'application/json' }));
     const { credentials } = options;
     if (credentials.kind === 'basic') this.basic = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`, 'utf8').toString('base64')}`;
-    else this.token = new ClientCredentialsToken(this.http, credentials, () => options.limiter.beforeRequest(), options.now);
+    else this.token = new ServiceNowToken(this.http, credentials, () => options.limiter.beforeRequest(), options.now);
   }
 
   /** GET /api/now/table/incident/{sys_id} */
@@ -159,11 +138,11 @@ export class ServiceNowClient {
     this.agent.destroy();
   }
 
-  private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async send<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     return this.options.limiter.guard(call.what, () => this.attempts(call, schema));
   }
 
-  private async attempts<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async attempts<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     const { limiter } = this.options;
     let refreshed = false;
     const res = await sendWithRetries(
@@ -182,15 +161,7 @@ export class ServiceNowClient {
       },
       async () => this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data, headers: { authorization: await this.authorization() } }),
     );
-    if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
-    if (res.status === 404 && call.ticketId !== undefined) throw new TicketNotFound(SYSTEM, call.ticketId);
-    if (res.status >= 300) throw new ServiceNowRequestRefused(res.status, call.what, errorText(res.data));
-    const parsed = schema.safeParse(res.data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ServiceNowResponseInvalid(call.what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
-    }
-    return parsed.data;
+    return readAnswer(ANSWERS, res, call, schema);
   }
 
   private async authorization(): Promise<string> {
@@ -211,3 +182,11 @@ function errorText(data: unknown): string {
   const { message, detail } = body.data.error;
   return `${message ?? 'error'}${detail ? `: ${detail}` : ''}`.slice(0, 200);
 }
+
+/** How this desk's refusals and misshapen answers are named. */
+const ANSWERS: DeskAnswers = {
+  system: SYSTEM,
+  refused: (status, what, detail) => new ServiceNowRequestRefused(status, what, detail),
+  responseInvalid: (what, field, detail) => new ServiceNowResponseInvalid(what, field, detail),
+  errorText,
+};

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../workers/config.js';
+import { ConfigError } from '../../shared/config-error.js';
+import { blankIsUnset, parseConfig } from '../../shared/parse-config.js';
 
-const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = z.preprocess(blankIsUnset, z.string().min(1).optional());
 /** A sys_id: 32 hexadecimal characters (Table API "sys_id" of every record). */
 const sysId = z.preprocess(blankIsUnset, z.string().regex(/^[0-9a-f]{32}$/i, 'a sys_id: 32 hexadecimal characters, e.g. from the group record\'s "Copy sys_id"').optional());
@@ -53,12 +53,7 @@ export interface ServiceNowConfig {
 
 /** Reads and checks the SERVICENOW_* variables; a bad or missing one throws ConfigError naming it (no value is echoed). */
 export function loadServiceNowConfig(source: NodeJS.ProcessEnv, watchTag = '2fa_issue'): ServiceNowConfig {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'SERVICENOW_INSTANCE_URL'), issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'SERVICENOW_INSTANCE_URL');
   if (env.SERVICENOW_WATCH_CATEGORY === undefined) {
     throw new ConfigError('SERVICENOW_WATCH_CATEGORY', 'required: the incident category value that hands an incident to the bot (e.g. two_factor)');
   }

@@ -1,4 +1,4 @@
-import { TicketingError } from '../errors.js';
+import { DeskBudgetSpent, TicketingError } from '../errors.js';
 
 /** ServiceNow understood the request and said no (400, 403, 404 on a list …): sending it again cannot help. */
 export class ServiceNowRequestRefused extends TicketingError {
@@ -29,23 +29,11 @@ export class ServiceNowResponseInvalid extends TicketingError {
   }
 }
 
-/**
- * The bot's own request budget for the instance (SERVICENOW_RATE_LIMIT_PER_MIN, shared by every worker) has no room
- * within the wait this caller allows: nothing was sent, and ServiceNow did not ask for anything.
- */
-export class ServiceNowBudgetSpent extends TicketingError {
+/** The bot's own budget for the instance (SERVICENOW_RATE_LIMIT_PER_MIN) is spent: see DeskBudgetSpent. */
+export class ServiceNowBudgetSpent extends DeskBudgetSpent {
   override readonly name = 'ServiceNowBudgetSpent';
-  constructor(
-    readonly retryAfterMs: number,
-    perWindow: number,
-    windowMs: number,
-  ) {
-    const budget = `${perWindow} requests per ${windowMs === 60_000 ? 'minute' : `${windowMs} ms`}`;
-    super(
-      `the bot's own ServiceNow budget (${budget}) is spent: next room in ${retryAfterMs} ms`,
-      `the bot's own budget of ${budget} to this ServiceNow instance is spent (SERVICENOW_RATE_LIMIT_PER_MIN, over every worker): next room in ${retryAfterMs} ms; ServiceNow itself did not ask to slow down`,
-      true,
-    );
+  constructor(retryAfterMs: number, perWindow: number, windowMs: number) {
+    super({ desk: 'ServiceNow', scope: 'instance', variable: 'SERVICENOW_RATE_LIMIT_PER_MIN' }, retryAfterMs, perWindow, windowMs);
   }
 }
 

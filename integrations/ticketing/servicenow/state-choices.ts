@@ -1,4 +1,4 @@
-import type { TicketStatus } from '../../../workflows/resync/model.js';
+import type { TicketStatus } from '../../../workflows/resync/index.js';
 import type { IncidentPatch } from './client.js';
 import type { Choice } from './schemas.js';
 import { ServiceNowChoiceMissing } from './servicenow-errors.js';

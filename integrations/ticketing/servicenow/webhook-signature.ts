@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSha256, signatureMatches } from '../../shared/hmac-signature.js';
 
 /** The header the README's Business Rule sets (the issue fixes its name). */
 export const SIGNATURE_HEADER = 'x-servicenow-signature';
@@ -8,12 +8,9 @@ export const SIGNATURE_HEADER = 'x-servicenow-signature';
  * body) returns in the Business Rule (the key is given base64-encoded there; the MAC is over the secret's bytes).
  */
 export function signServiceNowNotification(secret: string, rawBody: Buffer | string): string {
-  return createHmac('sha256', secret).update(rawBody).digest('base64');
+  return hmacSha256(secret, 'base64', rawBody);
 }
 
-/** Constant-time, so a sender cannot guess the signature a byte at a time. */
 export function serviceNowSignatureMatches(secret: string, rawBody: Buffer, signature: string): boolean {
-  const expected = Buffer.from(signServiceNowNotification(secret, rawBody), 'utf8');
-  const given = Buffer.from(signature.trim(), 'utf8');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return signatureMatches(signServiceNowNotification(secret, rawBody), signature.trim());
 }

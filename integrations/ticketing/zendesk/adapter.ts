@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
-import type { EventOf } from '../../../workflows/resync/events.js';
-import type { ActorRole, TicketSnapshot } from '../../../workflows/resync/model.js';
-import { normaliseLocale } from '../../../workflows/resync/language.js';
+import { type ActorRole, type EventOf, normaliseLocale, type TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
+import { refuseUnlessFresh } from '../webhook-freshness.js';
 import { ZendeskAccountLimiter } from './account-limiter.js';
 import { SYSTEM, ZendeskClient, type TicketUpdateBody } from './client.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
@@ -49,8 +48,6 @@ export interface ZendeskAdapterOptions {
   now?: () => number;
 }
 
-/** Clocks drift: a timestamp this far ahead is still taken. */
-const MAX_FUTURE_SKEW_MS = 60_000;
 /** Tickets whose requester (and assignee) is remembered; past this the memory starts again (it only saves reads). */
 const REQUESTER_CACHE_SIZE = 10_000;
 /** An update attempt is remembered this long, so a retry days later still looks before it posts. */
@@ -219,10 +216,7 @@ export class ZendeskAdapter implements TicketSystem {
     }
     const sentAt = parseSignatureTimestamp(timestamp);
     if (sentAt === undefined) throw new InvalidWebhook('stale_timestamp', 'X-Zendesk-Webhook-Signature-Timestamp is not a time', 401);
-    if (now - sentAt > this.maxWebhookAgeMs) {
-      throw new InvalidWebhook('stale_timestamp', `signed ${now - sentAt} ms ago, more than ${this.maxWebhookAgeMs} ms: refused as a possible replay`, 401);
-    }
-    if (sentAt - now > MAX_FUTURE_SKEW_MS) throw new InvalidWebhook('stale_timestamp', `signed ${sentAt - now} ms in the future: check the clocks`, 401);
+    refuseUnlessFresh(sentAt, now, this.maxWebhookAgeMs);
   }
 
   /**

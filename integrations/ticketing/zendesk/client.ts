@@ -1,10 +1,9 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type Method } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { limitedRetryHooks, type RequestLimiter } from '../request-limiter.js';
+import { keepAliveHttp, type KeepAliveHttp } from '../../shared/keep-alive-http.js';
 import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
-import { TicketNotFound, TicketingAuthFailed } from '../errors.js';
+import { readAnswer, type DeskAnswers, type DeskCall } from '../desk-answer.js';
 import type { ZendeskCredentials } from './config.js';
 import {
   AccountSettingsResponseSchema,
@@ -40,18 +39,6 @@ export interface ZendeskClientOptions extends RetryOptions {
  */
 export type { RetryPolicy };
 
-interface Call {
-  method: Method;
-  path: string;
-  params?: Record<string, string>;
-  data?: unknown;
-  retry: RetryPolicy;
-  /** what the call does, for errors ("read ticket 12") */
-  what: string;
-  /** a 404 on this call means this ticket is gone */
-  ticketId?: string;
-}
-
 /** One update body of PUT /api/v2/tickets/{id}.json (Tickets API, "Update Ticket"). */
 export interface TicketUpdateBody {
   comment?: { body: string; public: boolean };
@@ -65,27 +52,17 @@ export interface TicketUpdateBody {
 /** The Zendesk Support REST API (v2) with time-outs, retries with backoff, a shared rate limit and typed errors. */
 export class ZendeskClient {
   private readonly http: AxiosInstance;
-  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly agent: KeepAliveHttp['agent'];
   private readonly limits: RetryLimits;
 
   constructor(private readonly options: ZendeskClientOptions) {
     this.limits = retryLimits(options);
-    const https = options.baseUrl.toLowerCase().startsWith('https:');
-    this.agent = https ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: true }) : new HttpAgent({ keepAlive: true });
     const { credentials } = options;
     const authorization =
       credentials.kind === 'token'
         ? `Basic ${Buffer.from(`${credentials.email}/token:${credentials.token}`, 'utf8').toString('base64')}`
         : `Bearer ${credentials.token}`;
-    this.http = axios.create({
-      baseURL: options.baseUrl.replace(/\/+$/, ''),
-      timeout: options.timeoutMs ?? 10_000,
-      ...(https ? { httpsAgent: this.agent } : { httpAgent: this.agent }),
-      validateStatus: () => true,
-      maxRedirects: 0,
-      responseType: 'json',
-      headers: { accept: 'application/json', authorization },
-    });
+    ({ http: this.http, agent: this.agent } = keepAliveHttp(options.baseUrl.replace(/\/+$/, ''), options.timeoutMs, { accept: 'application/json', authorization }));
   }
 
   /** The API user (the bot): GET /api/v2/users/me.json */
@@ -163,11 +140,11 @@ export class ZendeskClient {
     this.agent.destroy();
   }
 
-  private async send<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async send<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     return this.options.limiter.guard(call.what, () => this.attempts(call, schema));
   }
 
-  private async attempts<S extends z.ZodType>(call: Call, schema: S): Promise<z.output<S>> {
+  private async attempts<S extends z.ZodType>(call: DeskCall, schema: S): Promise<z.output<S>> {
     const { limiter } = this.options;
     const res = await sendWithRetries(
       call,
@@ -176,15 +153,7 @@ export class ZendeskClient {
       { ...limitedRetryHooks(SYSTEM, limiter), retryAfterOn503: true },
       () => this.http.request<unknown>({ method: call.method, url: call.path, params: call.params, data: call.data }),
     );
-    if (res.status === 401) throw new TicketingAuthFailed(SYSTEM);
-    if (res.status === 404 && call.ticketId !== undefined) throw new TicketNotFound(SYSTEM, call.ticketId);
-    if (res.status >= 300) throw new ZendeskRequestRefused(res.status, call.what, errorText(res.data));
-    const parsed = schema.safeParse(res.data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ZendeskResponseInvalid(call.what, issue?.path.join('.') || 'body', issue?.message ?? 'invalid');
-    }
-    return parsed.data;
+    return readAnswer(ANSWERS, res, call, schema);
   }
 }
 
@@ -201,3 +170,11 @@ function errorText(data: unknown): string {
   const text = description ?? (typeof error === 'string' ? '' : (error.message ?? ''));
   return `${code}${text ? `: ${text}` : ''}`.slice(0, 200);
 }
+
+/** How this desk's refusals and misshapen answers are named. */
+const ANSWERS: DeskAnswers = {
+  system: SYSTEM,
+  refused: (status, what, detail) => new ZendeskRequestRefused(status, what, detail),
+  responseInvalid: (what, field, detail) => new ZendeskResponseInvalid(what, field, detail),
+  errorText,
+};

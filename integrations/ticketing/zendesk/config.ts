@@ -1,15 +1,16 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../workers/config.js';
+import { ConfigError } from '../../shared/config-error.js';
+import { blankIsUnset, parseConfig } from '../../shared/parse-config.js';
 
-const optionalText = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().min(1).optional());
+const optionalText = z.preprocess(blankIsUnset, z.string().min(1).optional());
 
 const EnvSchema = z.object({
   ZENDESK_SUBDOMAIN: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    blankIsUnset,
     z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, 'the part before .zendesk.com, e.g. "acme"').optional(),
   ),
   ZENDESK_BASE_URL: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    blankIsUnset,
     z
       .string()
       .url()
@@ -29,11 +30,11 @@ const EnvSchema = z.object({
     .transform((t) => t.toLowerCase())
     .default('2fa_issue'),
   ZENDESK_ESCALATION_GROUP_ID: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    blankIsUnset,
     z.string().regex(/^[1-9][0-9]*$/, 'the numeric id of a Zendesk group').optional(),
   ),
   ZENDESK_SOLVE_ASSIGNEE_ID: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    blankIsUnset,
     z.string().regex(/^[1-9][0-9]*$/, 'the numeric id of a Zendesk agent').optional(),
   ),
   ZENDESK_POLL_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -63,12 +64,7 @@ export interface ZendeskConfig {
 
 /** Reads and checks the ZENDESK_* variables; a bad or missing one throws ConfigError naming it (no value is echoed). */
 export function loadZendeskConfig(source: NodeJS.ProcessEnv): ZendeskConfig {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'ZENDESK_SUBDOMAIN'), issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'ZENDESK_SUBDOMAIN');
   let baseUrl: string;
   if (env.ZENDESK_BASE_URL !== undefined) baseUrl = env.ZENDESK_BASE_URL;
   else if (env.ZENDESK_SUBDOMAIN !== undefined) baseUrl = `https://${env.ZENDESK_SUBDOMAIN.toLowerCase()}.zendesk.com`;

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSha256, signatureMatches } from '../../shared/hmac-signature.js';
 
 /** developer.zendesk.com/documentation/webhooks/verifying */
 export const SIGNATURE_HEADER = 'x-zendesk-webhook-signature';
@@ -6,14 +6,11 @@ export const TIMESTAMP_HEADER = 'x-zendesk-webhook-signature-timestamp';
 
 /** base64(HMAC-SHA256(secret, timestamp + rawBody)), no separator, over the raw body. */
 export function signZendeskWebhook(secret: string, timestamp: string, rawBody: Buffer | string): string {
-  return createHmac('sha256', secret).update(timestamp).update(rawBody).digest('base64');
+  return hmacSha256(secret, 'base64', timestamp, rawBody);
 }
 
-/** Constant-time, so a sender cannot guess the signature a byte at a time. */
 export function zendeskSignatureMatches(secret: string, timestamp: string, rawBody: Buffer, signature: string): boolean {
-  const expected = Buffer.from(signZendeskWebhook(secret, timestamp, rawBody), 'utf8');
-  const given = Buffer.from(signature, 'utf8');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return signatureMatches(signZendeskWebhook(secret, timestamp, rawBody), signature);
 }
 
 /** The timestamp header: an ISO 8601 time (as Zendesk sends it), or seconds (or ms) since the epoch. */

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { PlatformUser, TokenInfo } from '../../../workflows/resync/model.js';
+import type { PlatformUser, TokenInfo } from '../../../workflows/resync/index.js';
 import { PlatformUnavailable, PlatformUserNotFound, TokenNotFound } from '../errors.js';
 import type { AuthRecord, PlatformCapabilities, ResyncOutcome, ResyncRequest, TwoFactorPlatform, UserQuery } from '../platform.js';
 import { GroupNotFound } from './group-not-found.js';

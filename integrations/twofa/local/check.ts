@@ -1,10 +1,11 @@
+import type { CheckResult } from '../../shared/check-probe.js';
 import { InvalidSeed, loadSeedFile } from './seed.js';
 
 /**
  * `platform check` for the embedded platform: the seed file (TWOFA_LOCAL_SEED) is readable and valid, and
  * what it holds. Problems name the file and the field, never a secret.
  */
-export async function checkLocal(seedPath: string): Promise<{ ok: boolean; lines: string[] }> {
+export async function checkLocal(seedPath: string): Promise<CheckResult> {
   const lines = [`· embedded platform, seed ${seedPath}`];
   try {
     const seed = await loadSeedFile(seedPath);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { PlatformUserSchema, type PlatformUser } from '../../../workflows/resync/model.js';
+import { PlatformUserSchema, type PlatformUser } from '../../../workflows/resync/index.js';
+import { luaScript } from '../../shared/lua-script.js';
 import type { AuthRecord } from '../platform.js';
 import type { Seed } from './seed.js';
 
@@ -43,67 +44,11 @@ export interface AdvanceRequest {
 /** 'moved': another process changed the counter or challenge first; search again from the new state */
 export type AdvanceResult = 'ok' | 'moved' | 'not_active' | 'gone';
 
-// Compare-and-set on the counter in one script, so that two processes that found the same codes
-// cannot both move the counter: the second sees 'moved', searches again and finds the codes used.
-const ADVANCE = `
-local t = redis.call('HMGET', KEYS[1], 'counter', 'state', 'challenge')
-if not t[1] then return 'gone' end
-if t[1] ~= ARGV[1] then return 'moved' end
-if ARGV[3] ~= '' and t[3] ~= ARGV[3] then return 'moved' end
-if t[2] ~= 'active' then return 'not_active' end
-redis.call('HSET', KEYS[1], 'counter', ARGV[2], 'failed', '0')
-if ARGV[3] ~= '' then
-  redis.call('HDEL', KEYS[1], 'challenge')
-  redis.call('HSET', KEYS[1], 'usedChallenge', ARGV[3])
-end
-return 'ok'
-`;
-
-// Writes only to a token that exists, so a late write after a wipe cannot leave half a token behind.
-const UPDATE_EXISTING = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[1] == 'incr' then redis.call('HINCRBY', KEYS[1], ARGV[2], 1) else redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
-return 1
-`;
-
-const PUT_TOKEN = `
-if ARGV[1] == '0' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('SADD', KEYS[2], ARGV[2])
-return 1
-`;
-
-// The users a search finds, read in one round trip: the index sets of the fields asked are KEYS
-// (their intersection when several are asked), and each id found is read from `ARGV[1] .. id`.
-// Those user keys are derived, not declared: like every key of the platform they are under its one
-// prefix, so a Redis Cluster hash tag in the prefix keeps them on the index sets' slot.
-const FIND_USERS = `
-local ids
-if #KEYS == 1 then ids = redis.call('SMEMBERS', KEYS[1]) else ids = redis.call('SINTER', unpack(KEYS)) end
-local found = {}
-for _, id in ipairs(ids) do
-  local user = redis.call('HGETALL', ARGV[1] .. id)
-  if #user > 0 then found[#found + 1] = {id, user} end
-end
-return found
-`;
-
-// A user's tokens, read in one round trip; the token keys are derived from ARGV[1] as above. With
-// ARGV[2] = '1' the user's hash comes first, and an empty one (no such user) ends the script there.
-const LIST_TOKENS = `
-local user = {}
-if ARGV[2] == '1' then
-  user = redis.call('HGETALL', KEYS[1])
-  if #user == 0 then return {user, {}} end
-end
-local tokens = {}
-for _, serial in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local token = redis.call('HGETALL', ARGV[1] .. serial)
-  if #token > 0 then tokens[#tokens + 1] = {serial, token} end
-end
-return {user, tokens}
-`;
+const ADVANCE = luaScript('lua/advance-counter.lua', import.meta.url);
+const UPDATE_EXISTING = luaScript('lua/update-existing-token.lua', import.meta.url);
+const PUT_TOKEN = luaScript('lua/put-token.lua', import.meta.url);
+const FIND_USERS = luaScript('lua/find-users.lua', import.meta.url);
+const LIST_TOKENS = luaScript('lua/list-tokens.lua', import.meta.url);
 
 /** an HGETALL reply passed on by a script: field, value, field, value … */
 const FlatHashSchema = z.array(z.string()).transform((flat) => {
@@ -139,12 +84,12 @@ interface PlatformCommands {
 }
 
 const SCRIPTS: Record<keyof PlatformCommands, { numberOfKeys?: number; lua: string }> = {
-  tfaAdvance: { numberOfKeys: 1, lua: ADVANCE },
-  tfaUpdateExisting: { numberOfKeys: 1, lua: UPDATE_EXISTING },
-  tfaPutToken: { numberOfKeys: 2, lua: PUT_TOKEN },
+  tfaAdvance: { numberOfKeys: 1, lua: ADVANCE.lua },
+  tfaUpdateExisting: { numberOfKeys: 1, lua: UPDATE_EXISTING.lua },
+  tfaPutToken: { numberOfKeys: 2, lua: PUT_TOKEN.lua },
   // the number of keys comes first in each call
-  tfaFindUsers: { lua: FIND_USERS },
-  tfaListTokens: { numberOfKeys: 2, lua: LIST_TOKENS },
+  tfaFindUsers: { lua: FIND_USERS.lua },
+  tfaListTokens: { numberOfKeys: 2, lua: LIST_TOKENS.lua },
 };
 
 /**

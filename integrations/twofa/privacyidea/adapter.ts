@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import type { PlatformUser, TokenInfo } from '../../../workflows/resync/model.js';
+import type { PlatformUser, TokenInfo } from '../../../workflows/resync/index.js';
 import { NotSupportedByPlatform, PlatformForbidden, PlatformUserNotFound, TokenNotFound } from '../errors.js';
 import type { AuthRecord, PlatformCapabilities, ResyncOutcome, TwoFactorPlatform, UserQuery } from '../platform.js';
 import { PlatformGuard } from '../shared/platform-guard.js';

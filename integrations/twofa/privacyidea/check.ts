@@ -1,4 +1,4 @@
-import { ConfigError } from '../../../workers/config.js';
+import { runCheck, type CheckLines, type CheckResult } from '../../shared/check-probe.js';
 import { PlatformError, PlatformForbidden } from '../errors.js';
 import { UNGUARDED } from '../shared/platform-guard.js';
 import { listsRealm, probeTokenlistRealms } from './admin-rights.js';
@@ -22,82 +22,63 @@ const PROBE_USER = 'twofa-desk-platform-check';
  * line says what works or what is missing; no secret is printed. The calls are ones every supported version
  * (3.6 to 3.13) answers alike.
  */
-export async function checkPrivacyIdea(env: NodeJS.ProcessEnv): Promise<{ ok: boolean; lines: string[] }> {
-  const lines: string[] = [];
-  let config;
-  try {
-    config = loadPrivacyIdeaConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return { ok: false, lines: [`✗ ${err.variable}: ${err.reason}`] };
-    throw err;
-  }
-  lines.push(`· ${config.url}, realm "${config.realm}", ${config.credentials.kind === 'token' ? 'static API token' : `admin "${config.credentials.username}"`}${config.ca ? ', own CA bundle' : ''}`);
-  const client = new PrivacyIdeaClient({ url: config.url, credentials: config.credentials, guard: UNGUARDED, timeoutMs: config.timeoutMs, retries: 0, ...(config.ca !== undefined ? { ca: config.ca } : {}) });
-  let ok = true;
-  const fail = (line: string): void => {
-    ok = false;
-    lines.push(`✗ ${line}`);
-  };
-  try {
-    let rights: string[] | undefined;
+export async function checkPrivacyIdea(env: NodeJS.ProcessEnv): Promise<CheckResult> {
+  return runCheck(() => loadPrivacyIdeaConfig(env), PlatformError, async (check, config) => {
+    const { lines, fail, describe } = check;
+    lines.push(`· ${config.url}, realm "${config.realm}", ${config.credentials.kind === 'token' ? 'static API token' : `admin "${config.credentials.username}"`}${config.ca ? ', own CA bundle' : ''}`);
+    const client = new PrivacyIdeaClient({ url: config.url, credentials: config.credentials, guard: UNGUARDED, timeoutMs: config.timeoutMs, retries: 0, ...(config.ca !== undefined ? { ca: config.ca } : {}) });
     try {
-      const session = await client.session();
-      if (session) {
-        lines.push(`✓ logged in (role ${session.role ?? 'unknown'})`);
-        if (session.role !== undefined && session.role !== 'admin') fail('the account is not an admin: create it with pi-manage admin add, or use an admin of the web UI');
-        rights = session.rights;
+      let rights: string[] | undefined;
+      try {
+        const session = await client.session();
+        if (session) {
+          lines.push(`✓ logged in (role ${session.role ?? 'unknown'})`);
+          if (session.role !== undefined && session.role !== 'admin') fail('the account is not an admin: create it with pi-manage admin add, or use an admin of the web UI');
+          rights = session.rights;
+        } else {
+          lines.push('· a static API token carries no rights list: each right is probed with a call that changes nothing');
+        }
+      } catch (err) {
+        fail(describe(err));
+        return;
+      }
+      const has = (right: string): boolean | undefined => rights?.some((r) => r === right || r.startsWith(`${right}=`));
+      for (const [right, why] of RIGHTS) if (has(right) === false) fail(`missing admin policy action "${right}" to ${why}`);
+      if (config.groupAttribute !== undefined && has('set_custom_user_attributes') === false) {
+        fail(`missing admin policy action "set_custom_user_attributes" (allowing the key "${config.groupAttribute}") to add a user to a group`);
+      }
+      const reset = has('reset');
+      if (reset === true) lines.push('✓ admin policy action "reset": a token at its fail limit gets its fail counter reset once its codes matched');
+      else {
+        lines.push(
+          `· ${reset === false ? 'no admin policy action "reset"' : 'admin policy action "reset" not checked (an API token cannot be probed for it without resetting a token)'}: without it a token at its fail limit is resynced, then handed to an agent to reset its fail counter`,
+        );
+      }
+
+      const probe = (call: Call, schema: Parameters<PrivacyIdeaClient['call']>[1], fine: string): Promise<boolean> => check.probe(call.what, () => client.call(call, schema), fine);
+      await probe({ method: 'GET', path: '/user/', params: { realm: config.realm, username: PROBE_USER }, retry: 'always', what: 'search users', right: 'userlist' }, UserListSchema, 'users of the realm can be searched');
+      const audit = await probe({ method: 'GET', path: '/audit/', params: { page: '1', page_size: '1' }, retry: 'always', what: 'read the audit log', right: 'auditlog' }, AuditPageSchema, 'the audit log can be read');
+      await checkTokenlist(client, config.realm, audit, check);
+      if (config.credentials.kind === 'token') await checkResync(client, config.realm, check);
+
+      if (config.groupAttribute === undefined) {
+        lines.push(`· groups: the realm "${config.realm}" is the only group (PRIVACYIDEA_GROUP_ATTRIBUTE unset): adding a user to a group goes to a human`);
       } else {
-        lines.push('· a static API token carries no rights list: each right is probed with a call that changes nothing');
+        lines.push(`· groups: custom user attribute "${config.groupAttribute}"; adding one needs the admin policy set_custom_user_attributes allowing that key`);
+        try {
+          await client.call({ method: 'GET', path: '/user/attribute', params: { user: PROBE_USER, realm: config.realm, key: config.groupAttribute }, retry: 'always', what: 'read user attributes' }, AttributeValueSchema);
+          lines.push('✓ user attributes can be read');
+        } catch (err) {
+          // The probe user does not exist: a user error here still proves the call is allowed.
+          if (err instanceof PrivacyIdeaRefused) lines.push('✓ user attributes can be read');
+          else fail(`read user attributes: ${describe(err)}`);
+        }
       }
-    } catch (err) {
-      return { ok: false, lines: [...lines, `✗ ${describe(err)}`] };
+      lines.push('· challenge/response tokens: not resynced through the API (capability off); they go to a human');
+    } finally {
+      client.close();
     }
-    const has = (right: string): boolean | undefined => rights?.some((r) => r === right || r.startsWith(`${right}=`));
-    for (const [right, why] of RIGHTS) if (has(right) === false) fail(`missing admin policy action "${right}" to ${why}`);
-    if (config.groupAttribute !== undefined && has('set_custom_user_attributes') === false) {
-      fail(`missing admin policy action "set_custom_user_attributes" (allowing the key "${config.groupAttribute}") to add a user to a group`);
-    }
-    const reset = has('reset');
-    if (reset === true) lines.push('✓ admin policy action "reset": a token at its fail limit gets its fail counter reset once its codes matched');
-    else {
-      lines.push(
-        `· ${reset === false ? 'no admin policy action "reset"' : 'admin policy action "reset" not checked (an API token cannot be probed for it without resetting a token)'}: without it a token at its fail limit is resynced, then handed to an agent to reset its fail counter`,
-      );
-    }
-
-    const probe = async (call: Call, schema: Parameters<PrivacyIdeaClient['call']>[1], fine: string): Promise<boolean> => {
-      try {
-        await client.call(call, schema);
-        lines.push(`✓ ${fine}`);
-        return true;
-      } catch (err) {
-        fail(`${call.what}: ${describe(err)}`);
-        return false;
-      }
-    };
-    await probe({ method: 'GET', path: '/user/', params: { realm: config.realm, username: PROBE_USER }, retry: 'always', what: 'search users', right: 'userlist' }, UserListSchema, 'users of the realm can be searched');
-    const audit = await probe({ method: 'GET', path: '/audit/', params: { page: '1', page_size: '1' }, retry: 'always', what: 'read the audit log', right: 'auditlog' }, AuditPageSchema, 'the audit log can be read');
-    await checkTokenlist(client, config.realm, audit, lines, fail);
-    if (config.credentials.kind === 'token') await checkResync(client, config.realm, lines, fail);
-
-    if (config.groupAttribute === undefined) {
-      lines.push(`· groups: the realm "${config.realm}" is the only group (PRIVACYIDEA_GROUP_ATTRIBUTE unset): adding a user to a group goes to a human`);
-    } else {
-      lines.push(`· groups: custom user attribute "${config.groupAttribute}"; adding one needs the admin policy set_custom_user_attributes allowing that key`);
-      try {
-        await client.call({ method: 'GET', path: '/user/attribute', params: { user: PROBE_USER, realm: config.realm, key: config.groupAttribute }, retry: 'always', what: 'read user attributes' }, AttributeValueSchema);
-        lines.push('✓ user attributes can be read');
-      } catch (err) {
-        // The probe user does not exist: a user error here still proves the call is allowed.
-        if (err instanceof PrivacyIdeaRefused) lines.push('✓ user attributes can be read');
-        else fail(`read user attributes: ${describe(err)}`);
-      }
-    }
-    lines.push('· challenge/response tokens: not resynced through the API (capability off); they go to a human');
-  } finally {
-    client.close();
-  }
-  return { ok, lines };
+  });
 }
 
 /**
@@ -106,7 +87,7 @@ export async function checkPrivacyIdea(env: NodeJS.ProcessEnv): Promise<{ ok: bo
  * realms privacyIDEA allowed are read from that request's audit entry. An API token's own entries are filed outside
  * the realm, so when its `auditlog` is limited to the realm the probe names a user of the realm.
  */
-async function checkTokenlist(client: PrivacyIdeaClient, realm: string, auditReadable: boolean, lines: string[], fail: (line: string) => void): Promise<void> {
+async function checkTokenlist(client: PrivacyIdeaClient, realm: string, auditReadable: boolean, { lines, fail, describe }: CheckLines): Promise<void> {
   let listed;
   try {
     listed = listsRealm(await probeTokenlistRealms(client), realm);
@@ -133,7 +114,7 @@ async function checkTokenlist(client: PrivacyIdeaClient, realm: string, auditRea
  * An API token has no rights list: `resync` is probed on a token of the realm without codes. privacyIDEA checks the
  * policy first (403 without the right), then refuses the missing otp1 (400 ERR905): nothing is resynced.
  */
-async function checkResync(client: PrivacyIdeaClient, realm: string, lines: string[], fail: (line: string) => void): Promise<void> {
+async function checkResync(client: PrivacyIdeaClient, realm: string, { lines, fail, describe }: CheckLines): Promise<void> {
   let serial: string | undefined;
   try {
     const page = await client.call({ method: 'GET', path: '/token/', params: { tokenrealm: realm, page: '1', pagesize: '1' }, retry: 'always', what: 'list tokens', right: 'tokenlist' }, TokenPageSchema);
@@ -153,9 +134,4 @@ async function checkResync(client: PrivacyIdeaClient, realm: string, lines: stri
     else if (err instanceof PlatformForbidden) fail(`missing admin policy action "resync" to ${RIGHTS[2]?.[1] ?? 'resync tokens'}`);
     else fail(`resync tokens: ${describe(err)}`);
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof PlatformError) return err.reason;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../../../workers/config.js';
+import { ConfigError } from '../../shared/config-error.js';
+import { blankIsUnset, parseConfig } from '../../shared/parse-config.js';
 import { guardEnvShape, guardSettings } from '../shared/guard-config.js';
 import type { GuardSettings } from '../shared/platform-guard.js';
 
-const optionalText = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().min(1).optional());
+const optionalText = z.preprocess(blankIsUnset, z.string().min(1).optional());
 
 const EnvSchema = z.object({
   PRIVACYIDEA_URL: z
@@ -40,12 +41,7 @@ export interface PrivacyIdeaConfig {
 
 /** Reads and checks the PRIVACYIDEA_* variables; a bad one throws ConfigError naming it (no value is echoed). */
 export function loadPrivacyIdeaConfig(source: NodeJS.ProcessEnv): PrivacyIdeaConfig {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'PRIVACYIDEA_URL'), issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'PRIVACYIDEA_URL');
   let credentials: PrivacyIdeaCredentials;
   if (env.PRIVACYIDEA_API_TOKEN !== undefined) {
     if (env.PRIVACYIDEA_ADMIN_USER !== undefined || env.PRIVACYIDEA_ADMIN_PASSWORD !== undefined) {

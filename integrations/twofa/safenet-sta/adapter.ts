@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { PlatformUser, TokenInfo } from '../../../workflows/resync/model.js';
+import type { PlatformUser, TokenInfo } from '../../../workflows/resync/index.js';
 import { NotSupportedByPlatform, PlatformUserNotFound } from '../errors.js';
 import { GroupNotFound } from '../local/group-not-found.js';
 import type { AuthRecord, PlatformCapabilities, ResyncOutcome, TwoFactorPlatform, UserQuery } from '../platform.js';

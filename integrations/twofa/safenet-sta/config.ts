@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { ConfigError } from '../../../workers/config.js';
+import { ConfigError } from '../../shared/config-error.js';
+import { blankIsUnset, parseConfig } from '../../shared/parse-config.js';
 import { guardEnvShape, guardSettings } from '../shared/guard-config.js';
 import type { GuardSettings } from '../shared/platform-guard.js';
 
-const optionalText = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().min(1).optional());
+const optionalText = z.preprocess(blankIsUnset, z.string().min(1).optional());
 const httpsUrl = z
   .string()
   .url()
@@ -94,12 +95,7 @@ export interface StaConfig {
 
 /** Reads and checks the STA_* variables; a bad one throws ConfigError naming it (no value is echoed). */
 export function loadStaConfig(source: NodeJS.ProcessEnv): StaConfig {
-  const parsed = EnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? 'STA_API_URL'), issue?.message ?? 'invalid');
-  }
-  const env = parsed.data;
+  const env = parseConfig(EnvSchema, source, 'STA_API_URL');
   const soapVars = [env.STA_SOAP_URL, env.STA_SOAP_USER, env.STA_SOAP_PASSWORD];
   let soap: StaSoapConfig | undefined;
   if (soapVars.some((v) => v !== undefined)) {

@@ -1,7 +1,6 @@
 import Table from 'cli-table3';
 import { z } from 'zod';
-import { MAX_PROPOSALS, PROPOSAL_OUTCOMES, PROPOSAL_STEPS, ProposalOutcomeSchema, ProposalStepSchema, type ProposalOutcome, type ProposalStep } from '../../../workflows/resync/mode-proposal.js';
-import { StateNameSchema, TERMINAL_STATES, type WorkflowState } from '../../../workflows/resync/state.js';
+import { MAX_PROPOSALS, PROPOSAL_OUTCOMES, PROPOSAL_STEPS, type ProposalOutcome, ProposalOutcomeSchema, type ProposalStep, ProposalStepSchema, StateNameSchema, TERMINAL_STATES, type WorkflowState } from '../../../workflows/resync/index.js';
 
 /*
  * `twofa-desk report --mode-audit`: over the tickets the bot ran in shadow (or approve-changes) mode, what it proposed

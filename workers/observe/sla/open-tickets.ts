@@ -1,4 +1,4 @@
-import { TERMINAL_STATES, type StateName, type WorkflowState } from '../../../workflows/resync/state.js';
+import { TERMINAL_STATES, type StateName, type WorkflowState } from '../../../workflows/resync/index.js';
 import type { OpenTicketIndex } from '../open-ticket-index.js';
 import type { WorkflowStore } from '../../store/workflow-store.js';
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Policy } from '../../../workflows/resync/policy.js';
-import { CLOSING_OUTCOMES, EscalationReasonSchema, UNFINISHED_STATES, type WorkflowState } from '../../../workflows/resync/state.js';
+import { CLOSING_OUTCOMES, EscalationReasonSchema, type Policy, UNFINISHED_STATES, type WorkflowState } from '../../../workflows/resync/index.js';
 
 /**
  * Final outcome of one ticket round, as SLA reports count it. `unfinished`: the bot ended the round but the ticket

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { luaScript } from '../../../integrations/shared/lua-script.js';
 import { SlaRecordSchema, type SlaRecord } from './record.js';
 import { TENANT_ID } from './tenant-filter.js';
 
@@ -6,41 +7,8 @@ const DAY_MS = 86_400_000;
 const RANGE_BATCH = 500;
 const TRIM_EVERY_MS = 60_000;
 
-/**
- * Saves a record unless the one stored was made from a later workflow state (both carry `asOf`): the saves of one
- * round's changes (resolved, then unfinished when its update failed) may come from different processes, late.
- * A record with a tenant also goes into its tenant's index, and the tenant into the set of tenants with records.
- * KEYS: 1 record, 2 index, 3 the tenant's index (unused without a tenant), 4 tenants set
- * ARGV: 1 record JSON, 2 closedAt, 3 index member, 4 asOf ('' for none: always saved), 5 tenant ('' for none)
- * Returns 1 saved, 0 kept the newer record.
- */
-const SAVE = `
-if ARGV[4] ~= '' then
-  local cur = redis.call('GET', KEYS[1])
-  if cur then
-    local ok, old = pcall(cjson.decode, cur)
-    if ok and type(old) == 'table' and type(old.asOf) == 'number' and old.asOf > tonumber(ARGV[4]) then return 0 end
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-if ARGV[5] ~= '' then
-  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
-  redis.call('SADD', KEYS[4], ARGV[5])
-end
-return 1
-`;
-
-/**
- * Trims one tenant's index like the main one, and forgets the tenant once it has no records left (in the same
- * script as the check, so a save in between cannot leave an index no trim visits).
- * KEYS: 1 the tenant's index, 2 tenants set  ARGV: 1 cutoff (records closed before it go), 2 tenant
- */
-const TRIM_TENANT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
-if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
-return 0
-`;
+const SAVE = luaScript('lua/save-record.lua', import.meta.url);
+const TRIM_TENANT = luaScript('lua/trim-tenant-index.lua', import.meta.url);
 
 interface SaveCommands {
   tdSlaSave(...args: (string | number)[]): Promise<unknown>;
@@ -77,8 +45,8 @@ export class SlaStore {
     private readonly retentionDays = 90,
   ) {
     const r = redis as Redis & Partial<SaveCommands>;
-    if (!r.tdSlaSave) redis.defineCommand('tdSlaSave', { numberOfKeys: 4, lua: SAVE });
-    if (!r.tdSlaTrimTenant) redis.defineCommand('tdSlaTrimTenant', { numberOfKeys: 2, lua: TRIM_TENANT });
+    if (!r.tdSlaSave) redis.defineCommand('tdSlaSave', { numberOfKeys: 4, lua: SAVE.lua });
+    if (!r.tdSlaTrimTenant) redis.defineCommand('tdSlaTrimTenant', { numberOfKeys: 2, lua: TRIM_TENANT.lua });
     this.r = redis as Redis & SaveCommands;
   }
 

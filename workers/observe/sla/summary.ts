@@ -1,4 +1,4 @@
-import { EscalationReasonSchema } from '../../../workflows/resync/state.js';
+import { EscalationReasonSchema } from '../../../workflows/resync/index.js';
 import { BOT_CLOSED, SLA_OUTCOMES, type SlaOutcome, type SlaRecord } from './record.js';
 import { NO_TENANT } from './tenant-filter.js';
 
