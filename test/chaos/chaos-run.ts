@@ -335,7 +335,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const shortfall = deskShortfall(final, data);
     if (shortfall) {
       notVisible++;
-      problems.push(`ticket ${o.ticketId} (${o.kind.name}, ${state?.status ?? 'no state'}): ${shortfall}`);
+      // the story, so a failure in CI says what happened (the bot's history, the desk's comments, its status and tags)
+      const story = data.comments.map((c) => (c.authorRole === 'bot' ? `${c.public ? 'BOT' : 'note'}: ${c.body.split('\n')[0]?.slice(0, 60)}` : `${c.authorRole}: ${c.body.length} chars`)).join(' | ');
+      problems.push(
+        `ticket ${o.ticketId} (${o.kind.name}, ${state?.status ?? 'no state'}): ${shortfall}; desk status ${data.status}, tags ${data.tags.join(',')}, group ${data.assigneeGroup ?? 'none'}; ` +
+          `history ${JSON.stringify(state?.history.map((h) => `${h.event}>${h.to}`))}; rebuilt ${(state as { rebuiltAt?: number } | undefined)?.rebuiltAt !== undefined}; comments ${story}`,
+      );
     }
     const resyncs = (await platform.changeLog(o.user.serial)).length;
     if (resyncs > o.kind.resyncs) {
