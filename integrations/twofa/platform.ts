@@ -34,7 +34,8 @@ export type ResyncOutcome =
   | { ok: false; reason: 'codes_not_in_window' | 'codes_already_used' | 'token_locked' | 'outcome_unknown' | 'lockout_risk' | 'fail_limit' };
 
 /**
- * `requestId`: the caller's id of this resync, the same when the caller sends it again (the bot: the effect's key). A
+ * `requestId`: the caller's id of this resync, the same when the caller sends it again (the bot: the ticket and the
+ * comment the codes came in, so a workflow that went back or was rebuilt sends its own codes under the same id). A
  * platform that records it with the resync answers the same request again, once its codes are used, as its own
  * success (`repeated`); codes sent under another id stay "already used".
  */

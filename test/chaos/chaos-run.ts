@@ -107,6 +107,11 @@ interface DeskTicket {
   comments: Array<DeskComment & { id: string }>;
 }
 
+/** A ticket's comments as a line for a problem report: the bot's first lines (no codes in them), the others' lengths. */
+function storyOf(t: DeskTicket): string {
+  return t.comments.map((c) => (c.authorRole === 'bot' ? `${c.public ? 'BOT' : 'note'}: ${c.body.split('\n')[0]?.slice(0, 200)}` : `${c.authorRole}: ${c.body.length} chars`)).join(' | ');
+}
+
 /** What the desk must show at the end of a ticket, for its final state: undefined when it does. */
 function deskShortfall(final: WorkflowState['status'], t: DeskTicket): string | undefined {
   const notes = t.comments.filter((c) => c.authorRole === 'bot' && !c.public).map((c) => c.body);
@@ -326,7 +331,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     }
     if (botPublic > publicReplies) {
       duplicateReplies += botPublic - publicReplies;
-      const story = data.comments.map((c) => (c.authorRole === 'bot' ? `${c.public ? 'BOT' : 'note'}: ${c.body.split('\n')[0]?.slice(0, 60)}` : `${c.authorRole}: ${c.body.length} chars`)).join(' | ');
+      const story = storyOf(data);
       problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${botPublic} public replies, expected ${publicReplies}; history ${JSON.stringify(state?.history.map((h) => `${h.event}>${h.to}`))}; comments ${story}`);
     } else if (botPublic < publicReplies && state?.status === final) {
       problems.push(`ticket ${o.ticketId} (${o.kind.name}): only ${botPublic} public replies, expected ${publicReplies}`);
@@ -336,7 +341,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     if (shortfall) {
       notVisible++;
       // the story, so a failure in CI says what happened (the bot's history, the desk's comments, its status and tags)
-      const story = data.comments.map((c) => (c.authorRole === 'bot' ? `${c.public ? 'BOT' : 'note'}: ${c.body.split('\n')[0]?.slice(0, 60)}` : `${c.authorRole}: ${c.body.length} chars`)).join(' | ');
+      const story = storyOf(data);
       problems.push(
         `ticket ${o.ticketId} (${o.kind.name}, ${state?.status ?? 'no state'}): ${shortfall}; desk status ${data.status}, tags ${data.tags.join(',')}, group ${data.assigneeGroup ?? 'none'}; ` +
           `history ${JSON.stringify(state?.history.map((h) => `${h.event}>${h.to}`))}; rebuilt ${(state as { rebuiltAt?: number } | undefined)?.rebuiltAt !== undefined}; comments ${story}`,
@@ -345,7 +350,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
     const resyncs = (await platform.changeLog(o.user.serial)).length;
     if (resyncs > o.kind.resyncs) {
       doubleResyncs += resyncs - o.kind.resyncs;
-      const story = data.comments.map((c) => (c.authorRole === 'bot' ? `${c.public ? 'BOT' : 'note'}: ${c.body.split('\n')[0]?.slice(0, 60)}` : `${c.authorRole}: ${c.body.length} chars`)).join(' | ');
+      const story = storyOf(data);
       problems.push(`ticket ${o.ticketId} (${o.kind.name}): ${resyncs} successful resyncs, expected ${o.kind.resyncs}; history ${JSON.stringify(state?.history.map((h) => `${h.event}>${h.to}`))}; comments ${story}`);
     }
   }

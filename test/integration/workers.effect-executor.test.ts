@@ -55,8 +55,12 @@ describe('the effect executor against the embedded desk and platform', () => {
     expect(await resync(1, comment.id)).toMatchObject({ type: 'resyncSucceeded', effectId: '1.1.0' });
     // The same effect retried after an unknown outcome: its own earlier success, not a rejection.
     expect(await resync(1, comment.id, true)).toMatchObject({ type: 'resyncSucceeded' });
-    // The same codes from a different effect are a replay.
-    expect(await resync(2, comment.id)).toMatchObject({ type: 'resyncRejected', reason: 'codes_already_used' });
+    // The same comment from another effect (a workflow that went back, or was rebuilt, after its resync reached the
+    // platform): the same request, its own success.
+    expect(await resync(2, comment.id)).toMatchObject({ type: 'resyncSucceeded' });
+    // The same codes in another comment (a replay, whoever wrote it) stay used.
+    const replay = await desk.store.addComment(ticketId, { authorId: 'user-1', authorRole: 'requester', public: true, body: comment.body });
+    expect(await resync(8, replay.id)).toMatchObject({ type: 'resyncRejected', reason: 'codes_already_used' });
   });
 
   it('answers reply_unusable when the comment holds no codes', async () => {
@@ -65,16 +69,17 @@ describe('the effect executor against the embedded desk and platform', () => {
   });
 
   it('counts only resyncs whose codes matched toward the daily limit, and past it refuses without reaching the platform', async () => {
-    // Effect 1 succeeded; effects 2 (a replay) and 3 (no codes) did not, so they used up nothing.
+    // Effect 1 (and effect 2, the same comment) made one resync; effects 8 (a replay) and 3 (no codes) used up nothing.
     const token = new VirtualToken({ secret: (await platformSecret()) ?? '', counter: (DEMO_DEVICE_COUNTERS['MP-1001'] ?? 0) + 10, kind: 'mobilepass', digits: 6 });
     const pair = async () => (await desk.store.addComment(ticketId, { authorId: 'user-1', authorRole: 'requester', public: true, body: `${token.nextCode()} ${token.nextCode()}` })).id;
     // a spoofer's wrong codes, however many, cost the owner nothing
     const wrong = await desk.store.addComment(ticketId, { authorId: 'user-1', authorRole: 'requester', public: true, body: '000000 000001' });
     for (const n of [10, 11, 12, 13]) expect(await resync(n, wrong.id)).toMatchObject({ type: 'resyncRejected', reason: 'codes_not_in_window' });
     expect(await resync(5, await pair())).toMatchObject({ type: 'resyncSucceeded' });
-    expect(await resync(6, await pair())).toMatchObject({ type: 'resyncSucceeded' });
+    const sixth = await pair();
+    expect(await resync(6, sixth)).toMatchObject({ type: 'resyncSucceeded' });
     // the limit of 3 is reached: a retry of a counted effect is not a new resync, a new one is refused
-    expect(await resync(6, await pair(), true)).toMatchObject({ type: 'resyncSucceeded' });
+    expect(await resync(6, sixth, true)).toMatchObject({ type: 'resyncSucceeded' });
     const refused = await pair();
     expect(await resync(7, refused)).toMatchObject({ type: 'resyncRejected', reason: 'resync_limit' });
   });

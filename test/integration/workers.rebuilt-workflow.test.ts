@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createApp, type App } from '../../workers/app.js';
 import { loadConfig } from '../../workers/config.js';
-import { ticketKey } from '../../workers/store/keys.js';
+import { resyncRequestId, ticketKey } from '../../workers/store/keys.js';
 import { freePort } from '../../workers/redis/private-redis.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
@@ -29,7 +29,7 @@ describe('a workflow lost in the middle of a round, rebuilt from the ticket', ()
 
   beforeAll(async () => {
     redis = newRedis();
-    const seed = await writeGeneratedSeed(6);
+    const seed = await writeGeneratedSeed(8);
     users = seed.users;
     const port = await freePort();
     desk = await startLocalDesk({ redis, prefix: `${prefix}:desk`, webhookUrl: `http://127.0.0.1:${port}/webhooks/local`, notifyBotChanges: false });
@@ -177,6 +177,53 @@ describe('a workflow lost in the middle of a round, rebuilt from the ticket', ()
     expect(replies.slice(0, 2)).toEqual(before);
     expect(replies).toHaveLength(3);
     expect(replies[2]).toMatch(/glad|works|solved/i);
+  });
+
+  it('lost after the resync ran and before its answer was written: the replayed codes count as its own, no second resync and no "codes did not match"', async () => {
+    const u = users[6]!;
+    const id = await open(u);
+    const asked = await bot(id, true);
+    await lose(id);
+    const device = token(u);
+    const [c1, c2] = [device.nextCode(), device.nextCode()];
+    await requesterWrites(id, `${c1} ${c2}`);
+    // the lost workflow's resync reached the platform; its result and the "log in again" reply were lost
+    const lost = await app.platform.resyncOtp('u6', u.serial, c1, c2, { requestId: 'the-lost-workflow' });
+    expect(lost.ok).toBe(true);
+    await app.poller.poll();
+    const state = await until(id, 'awaiting_retest');
+    await settled();
+
+    expect(state.rebuiltAt).toBeDefined();
+    expect(await resyncs(u)).toHaveLength(1);
+    const replies = await bot(id, true);
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toBe(asked[0]);
+    expect(replies[1]).toMatch(/back in sync/);
+  });
+
+  it('went back to before the codes, after its resync of them reached the platform and before its answer was written: the codes count as its own', async () => {
+    const u = users[7]!;
+    const id = await open(u);
+    const tk = ticketKey('local', id);
+    const rewind = await snapshot(id);
+    // The lost seconds: the codes came and the bot resynced with them; its state and its answer did not survive.
+    await lose(id);
+    const device = token(u);
+    const [c1, c2] = [device.nextCode(), device.nextCode()];
+    await requesterWrites(id, `${c1} ${c2}`);
+    const codes = (await desk.store.listComments(id)).filter((c) => c.authorRole === 'requester').at(-1)!;
+    expect((await app.platform.resyncOtp('u7', u.serial, c1, c2, { requestId: resyncRequestId(tk, codes.id) })).ok).toBe(true);
+    await rewind();
+
+    await app.poller.poll();
+    await until(id, 'awaiting_retest');
+    await settled();
+    expect(await resyncs(u)).toHaveLength(1);
+    const replies = await bot(id, true);
+    expect(replies).toHaveLength(2);
+    expect(replies[1]).toMatch(/back in sync/);
+    expect((await bot(id, false)).some((n) => n.includes('rejected the resync'))).toBe(false);
   });
 
   it('a ticket whose bot comment ended the round stays left after the same loss', async () => {

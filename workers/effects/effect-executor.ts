@@ -3,7 +3,7 @@ import type { TwoFactorPlatform } from '../../integrations/twofa/platform.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import { TicketNotFound } from '../../integrations/ticketing/errors.js';
 import type { Redis } from 'ioredis';
-import { splitTicketKey, type Keys } from '../store/keys.js';
+import { resyncRequestId, splitTicketKey, type Keys } from '../store/keys.js';
 import type { WorkflowStore } from '../store/workflow-store.js';
 import type { RecentComments } from './recent-comments.js';
 import type { TokensReadAhead } from './tokens-read-ahead.js';
@@ -179,24 +179,26 @@ export class EffectExecutor {
       }
       case 'resyncOtp': {
         ctx = this.rebuiltContext(effect, ctx);
-        if (await this.overResyncLimit(lease.scope, effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
+        const request = resyncRequestId(ctx.tk, effect.commentId);
+        if (await this.overResyncLimit(lease.scope, effect.userId, request)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         // A resync that is a login used its codes if the lost attempt reached the platform: sending them again would
         // count a failure toward the user's lock-out, so the requester is asked for fresh ones instead.
         if (ctx.retryAfterUnknownOutcome && platform.capabilities.resyncByAuthentication) return { type: 'resyncRejected', ...base, reason: 'outcome_unknown', at: at() };
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'codes', codeLength: effect.codeLength });
         if (parsed.kind !== 'codes') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
-        const outcome = await platform.resyncOtp(effect.userId, effect.serial, parsed.codes[0], parsed.codes[1], { requestId: ctx.key });
-        return this.resyncResult(base, outcome, ctx, lease.scope, effect.userId);
+        const outcome = await platform.resyncOtp(effect.userId, effect.serial, parsed.codes[0], parsed.codes[1], { requestId: request });
+        return this.resyncResult(base, outcome, ctx, lease.scope, effect.userId, request);
       }
       case 'resyncChallenge': {
         ctx = this.rebuiltContext(effect, ctx);
-        if (await this.overResyncLimit(lease.scope, effect.userId, ctx.key)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
+        const request = resyncRequestId(ctx.tk, effect.commentId);
+        if (await this.overResyncLimit(lease.scope, effect.userId, request)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'response', codeLength: effect.codeLength });
         if (parsed.kind !== 'response') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
         const outcome = await platform.resyncChallenge(effect.userId, effect.serial, effect.challenge, parsed.response);
-        return this.resyncResult(base, outcome, ctx, lease.scope, effect.userId);
+        return this.resyncResult(base, outcome, ctx, lease.scope, effect.userId, request);
       }
       case 'holdCodes':
         return this.holdCodes(effect, ctx, base);
@@ -296,31 +298,33 @@ export class EffectExecutor {
     ctx: EffectContext,
     scope: string,
     userId: string,
+    request: string,
   ): Promise<WorkflowEvent> {
     // Our own earlier start used these codes before its answer was lost: the token is in sync.
     const ok = outcome.ok || (outcome.reason === 'codes_already_used' && ctx.retryAfterUnknownOutcome);
     if (!ok) return { type: 'resyncRejected', ...base, reason: outcome.reason, at: this.now() };
-    await this.countResync(scope, userId, ctx.key);
+    await this.countResync(scope, userId, request);
     return { type: 'resyncSucceeded', ...base, ...(outcome.ok && outcome.alreadyInSync ? { alreadyInSync: true } : {}), at: this.now() };
   }
 
   /**
    * Abuse guard: the resyncs of one platform user per UTC day, across tickets and workers. Only resyncs whose codes
    * matched count (countResync after success): whoever spoofs the user's address cannot use up their allowance with
-   * wrong codes. A retried effect that already counted is not over the limit.
+   * wrong codes. A resync request (a ticket's comment: see resyncRequestId) that already counted is not over the
+   * limit, however often it is sent again (a retried effect, or a workflow that went back or was rebuilt).
    */
-  private async overResyncLimit(scope: string, userId: string, effectKey: string): Promise<boolean> {
+  private async overResyncLimit(scope: string, userId: string, request: string): Promise<boolean> {
     const key = this.resyncDayKey(scope, userId);
-    const res = await this.deps.resyncLimit.redis.multi().sismember(key, effectKey).scard(key).exec();
+    const res = await this.deps.resyncLimit.redis.multi().sismember(key, request).scard(key).exec();
     const member = Number(res?.[0]?.[1] ?? 0);
     const count = Number(res?.[1]?.[1] ?? 0);
     return member !== 1 && count >= this.deps.resyncLimit.perUserPerDay;
   }
 
-  /** Counts a successful resync (once per effect, however often it is retried) toward the user's daily limit. */
-  private async countResync(scope: string, userId: string, effectKey: string): Promise<void> {
+  /** Counts a successful resync (once per request, however often it is sent) toward the user's daily limit. */
+  private async countResync(scope: string, userId: string, request: string): Promise<void> {
     const key = this.resyncDayKey(scope, userId);
-    await this.deps.resyncLimit.redis.multi().sadd(key, effectKey).expire(key, 2 * 86_400).exec();
+    await this.deps.resyncLimit.redis.multi().sadd(key, request).expire(key, 2 * 86_400).exec();
   }
 
   private resyncDayKey(scope: string, userId: string): string {

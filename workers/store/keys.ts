@@ -110,3 +110,12 @@ export function jobId(...parts: string[]): string {
 export function effectKey(tk: string, effectId: string): string {
   return `${tk}|${effectId}`;
 }
+
+/**
+ * The id a resync is sent under: the ticket and the comment whose codes it sends, not the effect. A workflow that
+ * went back to an older version, or was rebuilt, after its resync reached the platform sends the same codes again
+ * under another effect id: under this id the platform knows them for the same request (`repeated`), not "already used".
+ */
+export function resyncRequestId(tk: string, commentId: string): string {
+  return `${tk}|resync|${commentId}`;
+}
