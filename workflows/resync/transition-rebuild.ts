@@ -13,7 +13,8 @@ import { isWaiting, type Step } from './transition-step.js';
  * groups and tokens again (reads change nothing), holds the requester's comments back while it is busy, then acts on
  * them in order, one wait at a time. The ticket already shows the bot's answers to what came before: while an event it acts on
  * was answered on the ticket (`quiet`), its steps write nothing but the note that says so: the ticket shows their
- * comments, status and tags already (and writing the status again could undo a later one the lost workflow set). A resync it sends is marked `rebuilt`, so codes the lost workflow already used count as its own.
+ * comments, status and tags already (and writing the status again could undo a later one the lost workflow set); a step
+ * that ends the round sends its end again, with its note but not its public word. A resync it sends is marked `rebuilt`, so codes the lost workflow already used count as its own.
  */
 
 

@@ -217,10 +217,12 @@ export class Step {
   private ticketUpdate(): TicketUpdate | undefined {
     let update = this.update;
     if (update && (this.quiet ?? this.s.rebuild?.quiet)) {
-      // The end of a round is sent again without its comments: the ticket system's answer (taken, or refused) is what
-      // says whether the round is done, never the state's memory of it.
-      const { publicReply: _reply, internalNote: _note, ...changes } = update;
-      update = CLOSING.has(this.s.status) ? changes : undefined;
+      // The end of a round is sent again without its public word, which the ticket shows: the ticket system's answer
+      // (taken, or refused) is what says whether the round is done, never the state's memory of it. Its note goes
+      // with it: a reply can look answered by a later message than the lost end (the rebuilt workflow's own), and an
+      // agent must never find an ended ticket without the note that says why; a second copy of it costs nothing.
+      const { publicReply: _reply, internalNote, ...changes } = update;
+      update = CLOSING.has(this.s.status) ? { ...changes, ...(internalNote !== undefined ? { internalNote } : {}) } : undefined;
     }
     if (this.loudNote !== undefined) {
       const base = update ?? { addTags: [], escalate: false };
