@@ -1,8 +1,8 @@
 import { Agent } from 'node:https';
-import axios, { type AxiosInstance, type Method } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { PlatformForbidden, PlatformRateLimited, PlatformUnavailable } from '../errors.js';
-import { retryLimits, sendWithRetries, type RetryLimits, type RetryOptions, type RetryPolicy } from '../../shared/http-retry.js';
+import { retryLimits, sendWithRetries, type HttpCall, type RetryLimits, type RetryOptions } from '../../shared/http-retry.js';
 import type { CallGuard } from '../shared/platform-guard.js';
 import { paged } from './schemas.js';
 import { StaNotFound, StaRefused } from './sta-errors.js';
@@ -18,16 +18,8 @@ export interface StaRestClientOptions extends RetryOptions {
   timeoutMs?: number;
 }
 
-export interface RestCall {
-  method: Method;
-  /** below /api/v1/tenants/{tenantCode}, e.g. `/users/alice`; or an absolute `links.next` URL of the same origin */
-  path: string;
-  params?: Record<string, string>;
-  data?: unknown;
-  /** `always`: safe to repeat; `unsent`: repeat only when nothing reached STA */
-  retry: RetryPolicy;
-  what: string;
-}
+/** `path`: below /api/v1/tenants/{tenantCode}, e.g. `/users/alice`; or an absolute `links.next` URL of the same origin */
+export type RestCall = HttpCall;
 
 /** The largest page STA's list endpoints are asked for. */
 export const PAGE_SIZE = 100;
