@@ -43,7 +43,7 @@ describe('the effect executor refuses writes a ticket’s mode keeps for an agen
       ticketing: new Map([['local', ticketing]]),
       timers: { setTimer: async () => undefined },
       resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 5 },
-      modes: { stateOf: async () => state },
+      states: { of: async () => state },
     });
   });
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { type Effect, type EffectOf, guardedWrite, parseReply, type PlatformTraits, refusedWrite, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
+import { changesTicket, type Effect, type EffectOf, guardedWrite, isLateUpdate, lateRemainder, parseReply, type PlatformTraits, refusedWrite, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
 import type { TwoFactorPlatform } from '../../integrations/twofa/platform.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import { TicketNotFound } from '../../integrations/ticketing/errors.js';
@@ -54,9 +54,10 @@ export interface ExecutorDeps {
   /**
    * the ticket's stored workflow state, read before a write its mode may hold for an agent (docs/modes.md): a shadow
    * ticket's platform writes and public replies, an approve-changes ticket's account changes, run only when they carry
-   * out a proposal an agent applied. None: no such check (tests of single effects)
+   * out a proposal an agent applied; and before a ticket update from the middle of a round, which sends no more than
+   * its note once the round ended (workflows/resync/late-update.ts). None: no such checks (tests of single effects)
    */
-  modes?: { stateOf(tk: string): Promise<WorkflowState | undefined> };
+  states?: { of(tk: string): Promise<WorkflowState | undefined> };
 }
 
 /** A write the ticket's mode holds for an agent, which no agent applied: refused, whatever the workflow asked. */
@@ -131,7 +132,13 @@ export class EffectExecutor {
   }
 
   async run(effect: Effect, ctx: EffectContext): Promise<WorkflowEvent | undefined> {
-    await this.checkMode(effect, ctx.tk);
+    const state = this.stateIfNeeded(effect, ctx.tk);
+    const why = refusedWrite(await state, effect);
+    if (why !== undefined) throw new ModeWriteRefused(ctx.tk, why);
+    if (effect.type === 'updateTicket' && isLateUpdate(await state, effect)) {
+      const rest = lateRemainder(effect);
+      return rest ? this.runOn(this.defaultLease(), rest, ctx) : undefined;
+    }
     const lease = await this.lease(effect);
     try {
       return await this.runOn(lease, effect, ctx);
@@ -140,18 +147,26 @@ export class EffectExecutor {
     }
   }
 
-  /** Refuses a write the ticket's mode keeps for an agent unless it carries out an applied proposal (ModeWriteRefused). */
-  private async checkMode(effect: Effect, tk: string): Promise<void> {
-    const modes = this.deps.modes;
-    // Only a write some mode guards costs the read (public replies, platform writes); notes, tags, reads and timers do not.
-    if (!modes || (guardedWrite('shadow', effect) === undefined && guardedWrite('approve-changes', effect) === undefined)) return;
-    const why = refusedWrite(await modes.stateOf(tk), effect);
-    if (why !== undefined) throw new ModeWriteRefused(tk, why);
+  /**
+   * The ticket's stored state, read only for an effect a check needs it for: a write some mode guards (public replies,
+   * platform writes: ModeWriteRefused unless it carries out an applied proposal), or a ticket update from the middle of
+   * a round that changes what people see (late-update.ts). Notes, reads and timers cost no read.
+   */
+  private async stateIfNeeded(effect: Effect, tk: string): Promise<WorkflowState | undefined> {
+    const states = this.deps.states;
+    if (!states) return undefined;
+    const guarded = guardedWrite('shadow', effect) !== undefined || guardedWrite('approve-changes', effect) !== undefined;
+    const midRound = effect.type === 'updateTicket' && effect.ends !== true && changesTicket(effect);
+    return guarded || midRound ? states.of(tk) : undefined;
+  }
+
+  private defaultLease(): PlatformLease {
+    return { platform: this.deps.platform, scope: this.deps.platform.name, release: () => undefined };
   }
 
   /** The platform an effect goes to: its tenant's (a lease within the tenant's limit), or the single platform. */
   private async lease(effect: Effect): Promise<PlatformLease> {
-    if (effect.tenant === undefined || DESK_SIDE.has(effect.type)) return { platform: this.deps.platform, scope: this.deps.platform.name, release: () => undefined };
+    if (effect.tenant === undefined || DESK_SIDE.has(effect.type)) return this.defaultLease();
     if (!this.deps.tenants) throw new TenantsUnavailable(effect.tenant);
     return this.deps.tenants.lease(effect.tenant);
   }

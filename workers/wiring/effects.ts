@@ -59,8 +59,8 @@ export function effects(deps: EffectsDeps): Effects {
     requeue: async (tk, events) => {
       if ((await store.append(tk, events)) > 0) await queues.drain(tk);
     },
-    // shadow and approve-changes tickets: a write the mode keeps for an agent runs only when an agent applied it
-    modes: { stateOf: async (tk) => (await store.getState(tk)).state },
+    // a write a shadow or approve-changes ticket keeps for an agent, and a ticket update that comes after the end
+    states: { of: async (tk) => (await store.getState(tk)).state },
     ...clock,
   });
   const runner = new EffectRunner({

@@ -11,6 +11,7 @@ export { LocaleSchema, normaliseLocale } from './language.js';
 export { templateOverrideProblems } from './language-overrides.js';
 export { MAX_PROPOSALS, PROPOSAL_OUTCOMES, PROPOSAL_STEPS, ProposalOutcomeSchema, ProposalStepSchema, type ProposalOutcome, type ProposalStep } from './mode-proposal.js';
 export { guardedWrite, refusedWrite } from './mode-writes.js';
+export { changesTicket, isLateUpdate, lateRemainder } from './late-update.js';
 export { isMootTimer, timersMadeMoot, type TimerRef } from './moot-timer.js';
 export { maskCodes } from './sanitize.js';
 export { isAwaited } from './transition-step.js';
