@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,17 +28,53 @@ export interface PrivateRedis {
   restart(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** A free TCP port on loopback, chosen by the kernel. */
+/** Ports handed out by this process: two servers it starts never get the same one, though neither listens yet. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on loopback, for a server started next. Chosen below the kernel's range for outgoing connections
+ * (ip_local_port_range): a port the kernel picks from that range can be taken by an outgoing connection between this
+ * check and the server's bind, which happened in busy runs (EADDRINUSE). Falls back to the kernel's choice.
+ */
 export async function freePort(): Promise<number> {
+  const below = await ephemeralLow();
+  const low = 10_000;
+  if (below - low > 1_000) {
+    for (let tries = 0; tries < 50; tries++) {
+      const port = low + randomInt(below - low);
+      if (handedOut.has(port)) continue;
+      if (handedOut.size >= 10_000) handedOut.clear();
+      handedOut.add(port);
+      if (await bindable(port)) return port;
+    }
+  }
+  return listenOn(0);
+}
+
+async function ephemeralLow(): Promise<number> {
+  const text = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '');
+  const low = Number(text.trim().split(/\s+/)[0]);
+  return Number.isInteger(low) && low > 0 ? low : 32_768;
+}
+
+async function bindable(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Listens on the port (0: the kernel's choice) and closes again; resolves with the port that was bound. */
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
     srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
       if (addr && typeof addr === 'object') {
-        const port = addr.port;
-        srv.close(() => resolve(port));
+        const bound = addr.port;
+        srv.close(() => resolve(bound));
       } else reject(new Error('no port'));
     });
   });
