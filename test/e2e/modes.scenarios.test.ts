@@ -11,11 +11,14 @@ import { freePort } from '../../workers/redis/private-redis.js';
 import { ModeAuditStore } from '../../workers/observe/sla/mode-audit-store.js';
 import type { ModeAudit } from '../../workers/observe/sla/mode-audit.js';
 import type { LocalPlatform } from '../../integrations/twofa/local/adapter.js';
+import { generate } from '../../integrations/twofa/local/hotp.js';
+import { LocalPlatformStore } from '../../integrations/twofa/local/store.js';
 import { parseSeed, type Seed } from '../../integrations/twofa/local/seed.js';
 import { VirtualToken } from '../../integrations/twofa/local/virtual-token.js';
 import { DEMO_DEVICE_COUNTERS } from '../../integrations/twofa/local/demo-devices.js';
 import { parsePolicy } from '../../workflows/resync/policy.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
+import { PI_ADMIN_PASSWORD, PI_ALICE_SECRET, PI_REALM, piSeed, startFakePrivacyIdea, type FakePrivacyIdea } from '../support/fake-privacyidea.js';
 import { startFakeZendesk, zendeskAppEnv, type FakeZendesk } from '../support/fake-zendesk.js';
 import { capturedLogger } from '../support/log-capture.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -23,8 +26,9 @@ import { waitFor } from '../support/wait-for.js';
 
 /*
  * Shadow and approve-changes modes through the whole app (docs/modes.md): on the embedded desk and the embedded
- * platform, and on Zendesk's fake, whose request log shows every write the bot made. Timers are long enough that
- * nothing times out during a test: every step here is an agent's or the requester's.
+ * platform, on Zendesk's fake, whose request log shows every write the bot made to the ticket, and on privacyIDEA's
+ * fake, whose request log shows every call the bot made to the platform. Timers are long enough that nothing times
+ * out during a test: every step here is an agent's or the requester's.
  */
 
 const POLICY = parsePolicy({ groupMapping: { byDomain: { 'example.com': 'VPN Users' } }, reminderAfterMs: 120_000, maxReminders: 1, timeoutAfterMs: 300_000 });
@@ -45,6 +49,16 @@ function tokenOf(userName: string): { serial: string; device: VirtualToken } {
   return { serial: t.serial, device: new VirtualToken({ secret: t.secret, kind: t.kind, counter: DEMO_DEVICE_COUNTERS[t.serial] ?? t.counter, digits: t.digits ?? (t.kind === 'kt4' ? 8 : 6) }) };
 }
 
+/**
+ * What the embedded platform (keys under `prefix`) shows of the writes a shadow bot must not make unasked: carol's
+ * groups (she has none; the mapped group waits for her resync) and a challenge on bob's KT-4 (starting one is a write).
+ */
+async function untouchedAccounts(redis: Redis, prefix: string): Promise<{ carolGroups: string[]; bobChallenge: string | undefined }> {
+  const store = new LocalPlatformStore(redis, prefix);
+  return { carolGroups: await store.getGroups('u-1003'), bobChallenge: (await store.getToken(tokenOf('bob').serial))?.challenge };
+}
+const UNTOUCHED = { carolGroups: [], bobChallenge: undefined };
+
 /** Waiting on someone: a proposal for an agent, the identity approval, or the end of the round. */
 function settled(s: WorkflowState | undefined): boolean {
   return !!s && (s.proposal !== undefined || TERMINAL.has(s.status) || s.status === 'awaiting_approval');
@@ -53,7 +67,7 @@ function settled(s: WorkflowState | undefined): boolean {
 async function localApp(prefix: string, env: Record<string, string>, policy = POLICY): Promise<App> {
   const log = capturedLogger('warn').log;
   const source = { REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', POLL_INTERVAL_S: '5', SWEEP_INTERVAL_S: '2', EFFECT_BACKOFF_MS: '200', ...env };
-  const app = await createApp(loadConfig(source, { policy }), { log });
+  const app = await createApp(loadConfig(source, { policy }), { log, source });
   await app.start();
   return app;
 }
@@ -136,8 +150,7 @@ describe('shadow mode on the embedded desk (TWOFA_MODE=shadow)', () => {
     const proposing = await Promise.all([...tickets.values()].map((id) => desk.state(id)));
     expect(proposing.filter((s) => s?.proposal).length).toBeGreaterThanOrEqual(5);
     for (const token of seed.tokens) expect({ serial: token.serial, changes: await platform().changeLog(token.serial) }).toEqual({ serial: token.serial, changes: [] });
-    // carol has no group: the mapped group waits for the resync, which waits for an agent
-    expect(await platform().getGroups('u-1003')).toEqual([]);
+    expect(await untouchedAccounts(redis, prefix)).toEqual(UNTOUCHED);
   });
 
   it('the note shows the reply it would send, quoted, with the one action that applies it', async () => {
@@ -157,6 +170,7 @@ describe('shadow mode on the embedded desk (TWOFA_MODE=shadow)', () => {
     expect(after.proposal?.id).toBe(before?.proposal?.id);
     expect(await desk.bot(id, 'public')).toEqual([]);
     expect(await platform().changeLog(tokenOf('bob').serial)).toEqual([]);
+    expect(await untouchedAccounts(redis, prefix)).toEqual(UNTOUCHED);
   });
 
   it("an agent applies each step with one action, and the bot carries it out and proposes the next", async () => {
@@ -187,10 +201,14 @@ describe('shadow mode on the embedded desk (TWOFA_MODE=shadow)', () => {
     expect(end.proposals?.map((p) => `${p.steps.join('+')}:${p.outcome}`)).toEqual(['reply:applied', 'resync:applied', 'reply:applied']);
   });
 
-  it('report --mode-audit counts what the agents applied, per step', async () => {
-    const records = await waitFor('the audit record', async () => {
+  it('report --mode-audit counts what the agents applied, and what they did by hand, per step', async () => {
+    const grace = tickets.get('never-replies') ?? '';
+    expect((await desk.state(grace))?.proposal?.steps).toEqual(['reply']);
+    await desk.write(grace, 'agent', 'Hi Grace, please send me two codes from your token.');
+    await desk.until(grace, 'the bot left the ticket to the agent', (s) => s.status === 'handed_off');
+    const records = await waitFor('the audit records', async () => {
       const r = await new ModeAuditStore(redis, prefix).range(0, Date.now() + 1000);
-      return r.some((x) => x.ticketId === tickets.get('mobilepass-drift')) ? r : undefined;
+      return [tickets.get('mobilepass-drift'), grace].every((id) => r.some((x) => x.ticketId === id)) ? r : undefined;
     });
     expect(records.every((r) => r.mode === 'shadow')).toBe(true);
     const out: string[] = [];
@@ -199,8 +217,60 @@ describe('shadow mode on the embedded desk (TWOFA_MODE=shadow)', () => {
     const audit = JSON.parse(out.join('\n')) as ModeAudit;
     const row = (step: string) => audit.rows.find((r) => r.mode === 'shadow' && r.step === step);
     expect(row('reply')?.outcomes.applied).toBe(2);
-    expect(row('resync')).toMatchObject({ proposed: 1, agreement: 1 });
+    expect(row('reply')?.actions).toMatchObject({ applied: 2, by_hand: 1 });
+    expect(row('resync')).toMatchObject({ proposed: 1, agreement: 1, actions: { applied: 1, unseen: 0 } });
     expect(audit.tickets).toBe(records.length);
+  });
+});
+
+describe('shadow mode against a privacyIDEA fake (its request log)', () => {
+  let app: App;
+  let desk: Desk;
+  let pi: FakePrivacyIdea;
+  let redis: Redis;
+  const prefix = freshPrefix('e2e-shadow-pi');
+
+  /** What the bot asked of the platform that is not a read: anything but a GET, or its own log-in. */
+  const writes = () => pi.requests.filter((r) => !r.startsWith('GET ') && r !== 'POST /auth');
+
+  beforeAll(async () => {
+    redis = newRedis();
+    pi = await startFakePrivacyIdea(piSeed());
+    app = await localApp(prefix, {
+      TWOFA_MODE: 'shadow',
+      TWOFA_PLATFORM: 'privacyidea',
+      PRIVACYIDEA_URL: pi.url,
+      PRIVACYIDEA_REALM: PI_REALM,
+      PRIVACYIDEA_ADMIN_USER: 'helpdesk',
+      PRIVACYIDEA_ADMIN_PASSWORD: PI_ADMIN_PASSWORD,
+      PRIVACYIDEA_GROUP_ATTRIBUTE: 'groups',
+    });
+    desk = new Desk(app);
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.stop();
+    await pi?.close();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('the platform sees reads only until an agent applies the resync, then exactly that resync', async () => {
+    const id = await desk.open({ email: 'alice.archer@example.com', name: 'Alice Archer' });
+    await desk.until(id, 'the ask for codes proposed', (s) => s.proposal?.steps.includes('reply') === true);
+    expect(pi.requests.some((r) => r.startsWith('GET /token/'))).toBe(true);
+    await desk.tag(id, 'agent', [POLICY.applyTag]);
+    await desk.until(id, 'the ask for codes sent', (s) => s.status === 'awaiting_codes' && !s.proposal);
+    // alice's phone is two presses ahead of the server's counter (10)
+    await desk.write(id, 'requester', `${generate(PI_ALICE_SECRET, 12, 6)} ${generate(PI_ALICE_SECRET, 13, 6)}`);
+    await desk.until(id, 'the resync proposed', (s) => s.proposal?.steps.includes('resync') === true);
+    expect(writes()).toEqual([]);
+    expect(pi.tokens.get('OATH0001')?.count).toBe(10);
+
+    await desk.write(id, 'agent', '#apply', false);
+    await desk.until(id, 'the retest ask proposed', (s) => s.status === 'awaiting_retest' && s.proposal !== undefined);
+    expect(writes()).toEqual(['POST /token/resync']);
+    expect(pi.tokens.get('OATH0001')?.count).toBe(14);
   });
 });
 
@@ -253,7 +323,7 @@ describe('shadow and approve-changes modes against a fake Zendesk (its request l
   let redis: Redis;
   const stops: Array<() => Promise<void>> = [];
 
-  async function zendesk(mode: 'shadow' | 'approve-changes'): Promise<{ fake: FakeZendesk; app: App; agentId: number }> {
+  async function zendesk(mode: 'shadow' | 'approve-changes'): Promise<{ fake: FakeZendesk; app: App; agentId: number; prefix: string }> {
     const prefix = freshPrefix(`e2e-zd-${mode}`);
     const port = await freePort();
     const secret = 'zendesk-modes-webhook-signing-secret';
@@ -268,7 +338,7 @@ describe('shadow and approve-changes modes against a fake Zendesk (its request l
       await fake.close();
       await deletePrefix(redis, prefix);
     });
-    return { fake, app, agentId };
+    return { fake, app, agentId, prefix };
   }
 
   /** The bot's writes that a requester would see: a public comment, or a status. */
@@ -296,13 +366,16 @@ describe('shadow and approve-changes modes against a fake Zendesk (its request l
   });
 
   it('shadow: no public comment, no status and no platform write until an agent applies; the requester cannot apply', async () => {
-    const { fake, app, agentId } = await zendesk('shadow');
+    const { fake, app, agentId, prefix } = await zendesk('shadow');
     const platform = app.platform as LocalPlatform;
     const alice = await fake.createTicket({ subject: '2FA code not working', description: 'My 2FA code does not work.', requester: { email: 'alice.archer@example.com', name: 'Alice Archer' }, tags: ['2fa_issue'] });
     const carol = await fake.createTicket({ subject: '2FA code not working', description: 'My 2FA code does not work.', requester: { email: 'carol.clark@example.com', name: 'Carol Clark' }, tags: ['2fa_issue'] });
+    const bob = await fake.createTicket({ subject: '2FA token out of sync', description: 'My KT-4 token does not work.', requester: { email: 'bob.baker@example.com', name: 'Bob Baker' }, tags: ['2fa_issue'] });
     await until(app, alice.id, 'a proposal', (s) => s.proposal !== undefined);
     await until(app, carol.id, 'a proposal', (s) => s.proposal !== undefined);
+    expect((await until(app, bob.id, 'a proposal', (s) => s.proposal !== undefined)).proposal?.steps).toEqual(['challenge']);
     expect(visibleWrites(fake)).toEqual([]);
+    expect(await untouchedAccounts(redis, prefix)).toEqual(UNTOUCHED);
     expect((fake.comments.get(alice.id) ?? []).filter((c) => c.author_id === fake.botId).map((c) => c.public)).toEqual([false]);
 
     const requesterId = alice.requester_id;
@@ -318,7 +391,8 @@ describe('shadow and approve-changes modes against a fake Zendesk (its request l
     expect(shown).toHaveLength(1);
     expect(JSON.stringify(shown[0])).toContain('Hello Alice');
     expect(fake.tickets.get(alice.id)?.tags).not.toContain(POLICY.applyTag);
-    for (const serial of [tokenOf('alice').serial, tokenOf('carol').serial]) expect(await platform.changeLog(serial)).toEqual([]);
+    for (const serial of [tokenOf('alice').serial, tokenOf('carol').serial, tokenOf('bob').serial]) expect(await platform.changeLog(serial)).toEqual([]);
+    expect(await untouchedAccounts(redis, prefix)).toEqual(UNTOUCHED);
   });
 
   it('approve-changes: the resync waits for an agent’s #approve-change note; the requester’s tag does nothing', async () => {

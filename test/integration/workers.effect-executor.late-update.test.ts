@@ -40,6 +40,7 @@ describe('a ticket update from the middle of a round that reaches the desk after
           reads += 1;
           return state;
         },
+        configuredMode: () => 'live',
       },
     });
   });

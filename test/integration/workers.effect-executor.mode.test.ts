@@ -5,6 +5,7 @@ import { Keys } from '../../workers/store/keys.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import type { TwoFactorPlatform } from '../../integrations/twofa/platform.js';
 import type { Effect } from '../../workflows/resync/effects.js';
+import type { Mode } from '../../workflows/resync/mode-proposal.js';
 import type { WorkflowState } from '../../workflows/resync/state.js';
 import { Desk, otpDesk } from '../unit/workflow.harness.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
@@ -19,6 +20,9 @@ describe('the effect executor refuses writes a ticket’s mode keeps for an agen
   let redis: Redis;
   const calls: string[] = [];
   let state: WorkflowState | undefined;
+  /** the mode configured per tenant ('' : an effect that names none) */
+  let configured: Record<string, Mode> = {};
+  const asked: Array<string | undefined> = [];
 
   const ticketing = {
     applyUpdate: async (_id: string, update: { publicReply?: string; internalNote?: string }) => void calls.push(`update:${update.publicReply !== undefined ? 'public' : 'note'}`),
@@ -40,10 +44,17 @@ describe('the effect executor refuses writes a ticket’s mode keeps for an agen
     redis = newRedis();
     executor = new EffectExecutor({
       platform,
+      tenants: { lease: async (tenant) => ({ platform, scope: tenant, release: () => undefined }) },
       ticketing: new Map([['local', ticketing]]),
       timers: { setTimer: async () => undefined },
       resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 5 },
-      states: { of: async () => state },
+      states: {
+        of: async () => state,
+        configuredMode: (tenant) => {
+          asked.push(tenant);
+          return configured[tenant ?? ''] ?? 'live';
+        },
+      },
     });
   });
   afterAll(async () => {
@@ -84,5 +95,22 @@ describe('the effect executor refuses writes a ticket’s mode keeps for an agen
     state = otpDesk(new Desk()).s;
     await executor.run(group('1.5.0'), ctx('1.5.0'));
     expect(calls).toEqual(['update:public', 'addToGroup']);
+  });
+
+  it('a ticket with no stored state: fails closed where its configured mode is not live, and runs as before where it is', async () => {
+    state = undefined;
+    calls.length = 0;
+    asked.length = 0;
+    configured = { '': 'shadow', acme: 'approve-changes', globex: 'live' };
+    const refused = await executor.run(reply('1.4.0'), ctx('1.4.0')).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ name: 'ModeWriteRefused', retryable: false, reason: expect.stringMatching(/no stored workflow state, whose configured mode is shadow.*expired or was lost/) });
+    await expect(executor.run({ ...group('1.4.1'), tenant: 'acme' }, ctx('1.4.1'))).rejects.toBeInstanceOf(ModeWriteRefused);
+    expect(asked).toEqual([undefined, 'acme']);
+    await executor.run(note('1.4.0'), ctx('1.4.0'));
+    await executor.run({ ...group('1.4.1'), tenant: 'globex' }, ctx('1.4.1'));
+    configured = {};
+    await executor.run(reply('1.4.0'), ctx('1.4.0'));
+    await executor.run(group('1.4.1'), ctx('1.4.1'));
+    expect(calls).toEqual(['update:note', 'addToGroup', 'update:public', 'addToGroup']);
   });
 });

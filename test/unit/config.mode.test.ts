@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../integrations/shared/config-error.js';
 import { loadConfig } from '../../workers/config.js';
+import { parseTenants } from '../../workers/tenants/parse-tenants.js';
+import { configuredMode } from '../../workers/wiring/configured-mode.js';
+import type { Tenants } from '../../workers/wiring/tenant-wiring.js';
 import { parsePolicy } from '../../workflows/resync/policy.js';
 
 describe('TWOFA_MODE', () => {
@@ -16,5 +19,24 @@ describe('TWOFA_MODE', () => {
     expect(() => loadConfig({ TWOFA_MODE: 'shadwo' })).toThrow(/TWOFA_MODE/);
     // vitest's own MODE=test is not ours
     expect(loadConfig({ MODE: 'test' }).policy.mode).toBe('live');
+  });
+});
+
+describe('the mode configured for a ticket with no stored state (the executor’s guard)', () => {
+  const local = (id: string, domain: string, mode: string) => ({ id, match: { emailDomains: [domain] }, platform: { kind: 'local' }, policy: { mode } });
+  const withTenants = (tenants: unknown[]) => ({ registry: { current: parseTenants({ tenants }, parsePolicy({}), {}, '/etc/twofa/tenants.yaml') } }) as unknown as Tenants;
+
+  it('is the tenant’s policy mode, or the global one for a tenant no longer configured', () => {
+    const modeOf = configuredMode(parsePolicy({}), withTenants([local('acme', 'acme.example', 'shadow'), local('globex', 'globex.example', 'live')]));
+    expect(modeOf('acme')).toBe('shadow');
+    expect(modeOf('globex')).toBe('live');
+    expect(modeOf('gone')).toBe('live');
+  });
+
+  it('for an effect that names no tenant: the strictest of the global mode and every tenant’s', () => {
+    expect(configuredMode(parsePolicy({}), withTenants([local('acme', 'acme.example', 'approve-changes')]))(undefined)).toBe('approve-changes');
+    expect(configuredMode(parsePolicy({ mode: 'shadow' }), withTenants([local('acme', 'acme.example', 'live')]))(undefined)).toBe('shadow');
+    expect(configuredMode(parsePolicy({}), undefined)(undefined)).toBe('live');
+    expect(configuredMode(loadConfig({ TWOFA_MODE: 'shadow' }).policy, undefined)(undefined)).toBe('shadow');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatModeAudit, modeAuditRecordOf, summarizeModeAudit, type ModeAuditRecord } from '../../workers/observe/sla/mode-audit.js';
+import { agentAction, formatModeAudit, modeAuditRecordOf, summarizeModeAudit, type ModeAuditRecord } from '../../workers/observe/sla/mode-audit.js';
 import { Desk, codesReply, otpDesk } from './workflow.harness.js';
 
 function record(proposals: Array<[string, ModeAuditRecord['proposals'][number]['outcome']]>, mode: ModeAuditRecord['mode'] = 'shadow'): ModeAuditRecord {
@@ -46,7 +46,35 @@ describe('mode audit', () => {
     expect(row('approve-changes', 'resync')).toMatchObject({ proposed: 1, agreement: 1, applyP50Ms: 60_000 });
     expect(audit.tickets).toBe(3);
     expect(formatModeAudit(audit, 'table')).toMatch(/shadow.*reply.*60\.0%/);
-    expect(formatModeAudit(audit, 'csv').split('\n')[0]).toBe('mode,step,proposed,applied,agent_replied,taken_over,agent_closed,rejected,escalated,expired,open,agreement,apply p50');
+    expect(formatModeAudit(audit, 'csv').split('\n')[0]).toBe('mode,step,proposed,applied,agent_replied,taken_over,agent_closed,rejected,escalated,expired,open,agreement,apply p50,by_hand,differently,not_done,unseen,followed');
     expect(formatModeAudit(summarizeModeAudit([], { from: 0, to: 1 }), 'table')).toMatch(/no shadow or approve-changes ticket/);
+  });
+
+  it('what the agent did per step: a public reply where the bot proposed one is the step done by hand', () => {
+    expect(agentAction('reply', 'agent_replied')).toBe('by_hand');
+    expect(agentAction('reply', 'agent_closed')).toBe('differently');
+    expect(agentAction('reply', 'taken_over')).toBe('differently');
+    expect(agentAction('resync', 'rejected')).toBe('differently');
+    expect(agentAction('group', 'expired')).toBe('not_done');
+    // whether the agent resynced in the console is not at hand: the bot reads nothing after its round
+    expect(agentAction('resync', 'agent_replied')).toBe('unseen');
+    expect(agentAction('challenge', 'agent_closed')).toBe('unseen');
+    expect(agentAction('resync', 'open')).toBeUndefined();
+  });
+
+  it('counts each step by what the agent did, and the share they followed through the bot or by hand', () => {
+    const audit = summarizeModeAudit(
+      [
+        record([['reply', 'applied'], ['resync', 'agent_replied']]),
+        record([['reply', 'agent_replied'], ['reply', 'agent_closed'], ['reply', 'expired'], ['reply', 'open']]),
+      ],
+      { from: 0, to: 2000 },
+    );
+    const row = (step: string) => audit.rows.find((r) => r.mode === 'shadow' && r.step === step);
+    expect(row('reply')).toMatchObject({ proposed: 5, agreement: 1 / 4, actions: { applied: 1, by_hand: 1, differently: 1, not_done: 1, unseen: 0 }, followed: 2 / 4 });
+    expect(row('resync')).toMatchObject({ agreement: 0, actions: { unseen: 1 }, followed: null });
+    expect(row('all')).toMatchObject({ proposed: 6, actions: { applied: 1, by_hand: 1, differently: 1, not_done: 1, unseen: 1 }, followed: 2 / 4 });
+    const csv = formatModeAudit(audit, 'csv').split('\n');
+    expect(csv.find((l) => l.startsWith('shadow,reply,'))).toBe('shadow,reply,5,1,1,0,1,0,0,1,1,25.0%,60s,1,1,1,0,50.0%');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect } from '../../workflows/resync/effects.js';
-import { guardedWrite, refusedWrite } from '../../workflows/resync/mode-writes.js';
+import { guardedWrite, refusedWrite, strictestMode } from '../../workflows/resync/mode-writes.js';
 import type { PolicyInput } from '../../workflows/resync/policy.js';
 import { ALICE, BOB, CHALLENGE, CODES, Desk, HOUR, KT4, MINUTE, MOBILEPASS, codesReply } from './workflow.harness.js';
 
@@ -27,6 +27,9 @@ function visible(effects: Effect[]): Effect[] {
 }
 
 const applyTag = (desk: Desk) => desk.tags({ added: ['2fa_apply'] });
+
+/** The executor's check for a ticket with a stored state: the state's mode decides, not the configured one. */
+const refused = (s: Desk['s'], effect: Effect) => refusedWrite(s, effect, 'live');
 
 describe('shadow mode', () => {
   it('reads the platform but proposes the ask for codes in an internal note, quoted, without a word to the requester', () => {
@@ -66,7 +69,7 @@ describe('shadow mode', () => {
     expect(desk.s.sla.firstPublicReplyAt).toBe(desk.now);
     // the executor's guard lets exactly this step's effects write
     const reply = desk.last.effects.find((e) => e.type === 'updateTicket') as Effect;
-    expect(refusedWrite(desk.s, reply)).toBeUndefined();
+    expect(refused(desk.s, reply)).toBeUndefined();
   });
 
   it("an agent's internal note #apply applies too, and the requester's codes then become a resync proposal", () => {
@@ -85,7 +88,7 @@ describe('shadow mode', () => {
     const resync = desk.effect('resyncOtp');
     expect(resync.id.startsWith(`${desk.s.proposals?.at(-1)?.appliedAs}.`)).toBe(true);
     expect(desk.s.awaiting).toBe(resync.id);
-    expect(refusedWrite(desk.s, resync)).toBeUndefined();
+    expect(refused(desk.s, resync)).toBeUndefined();
     desk.result('resyncSucceeded', {});
     expect(visible(desk.last.effects)).toEqual([]);
     expect(desk.s.proposal?.publicReply).toMatch(/back in sync/);
@@ -251,7 +254,7 @@ describe('approve-changes mode', () => {
     expect(desk.effects.some((e) => e.type === 'resyncOtp')).toBe(false);
     desk.agentNote('#approve-change');
     const resync = desk.effect('resyncOtp');
-    expect(refusedWrite(desk.s, resync)).toBeUndefined();
+    expect(refused(desk.s, resync)).toBeUndefined();
   });
 
   it('reminds the agents, then escalates when no one approves', () => {
@@ -313,22 +316,41 @@ describe('the executor guard (mode-writes)', () => {
     const note: Effect = { type: 'updateTicket', id: '1.4.0', internalNote: 'hello', addTags: [], removeTags: [], escalate: false };
     const resync: Effect = { type: 'resyncOtp', id: '1.4.1', userId: 'u', serial: 's', commentId: 'c', codeLength: 6 };
     const read: Effect = { type: 'readTokens', id: '1.4.2', userId: 'u' };
-    expect(refusedWrite(s, reply)).toMatch(/a public reply on a shadow ticket that no agent applied/);
-    expect(refusedWrite(s, resync)).toMatch(/resyncOtp/);
-    expect(refusedWrite(s, { ...note, status: 'solved' })).toMatch(/solved/);
-    expect(refusedWrite(s, note)).toBeUndefined();
-    expect(refusedWrite(s, read)).toBeUndefined();
+    expect(refused(s, reply)).toMatch(/a public reply on a shadow ticket that no agent applied/);
+    expect(refused(s, resync)).toMatch(/resyncOtp/);
+    expect(refused(s, { ...note, status: 'solved' })).toMatch(/solved/);
+    expect(refused(s, note)).toBeUndefined();
+    expect(refused(s, read)).toBeUndefined();
     applyTag(desk);
-    expect(refusedWrite(desk.s, { ...reply, id: '1.5.0' })).toBeUndefined();
-    expect(refusedWrite(desk.s, { ...reply, id: '1.50.0' })).toMatch(/no agent applied/);
-    expect(refusedWrite({ ...s, mode: undefined }, reply)).toBeUndefined();
+    expect(refused(desk.s, { ...reply, id: '1.5.0' })).toBeUndefined();
+    expect(refused(desk.s, { ...reply, id: '1.50.0' })).toMatch(/no agent applied/);
+    expect(refused({ ...s, mode: undefined }, reply)).toBeUndefined();
   });
 
   it('guards only account changes on an approve-changes ticket', () => {
     const s = discover(approving()).s;
-    expect(refusedWrite(s, { type: 'addToGroup', id: '1.9.0', userId: 'u', group: 'g' })).toMatch(/account change/);
-    expect(refusedWrite(s, { type: 'updateTicket', id: '1.9.0', publicReply: 'hi', addTags: [], removeTags: [], escalate: false })).toBeUndefined();
-    expect(refusedWrite(s, { type: 'startChallenge', id: '1.9.0', userId: 'u', serial: 's' })).toBeUndefined();
+    expect(refused(s, { type: 'addToGroup', id: '1.9.0', userId: 'u', group: 'g' })).toMatch(/account change/);
+    expect(refused(s, { type: 'updateTicket', id: '1.9.0', publicReply: 'hi', addTags: [], removeTags: [], escalate: false })).toBeUndefined();
+    expect(refused(s, { type: 'startChallenge', id: '1.9.0', userId: 'u', serial: 's' })).toBeUndefined();
+  });
+
+  it('fails closed for a ticket with no stored state unless its configured mode is live', () => {
+    const reply: Effect = { type: 'updateTicket', id: '1.5.0', publicReply: 'hello', addTags: [], removeTags: [], escalate: false };
+    const group: Effect = { type: 'addToGroup', id: '1.5.1', userId: 'u', group: 'g' };
+    const note: Effect = { type: 'updateTicket', id: '1.5.0', internalNote: 'hello', addTags: [], removeTags: [], escalate: false };
+    expect(refusedWrite(undefined, reply, 'shadow')).toMatch(/a public reply for a ticket with no stored workflow state, whose configured mode is shadow/);
+    expect(refusedWrite(undefined, group, 'approve-changes')).toMatch(/addToGroup \(an account change\) for a ticket with no stored workflow state/);
+    expect(refusedWrite(undefined, reply, 'approve-changes')).toBeUndefined();
+    expect(refusedWrite(undefined, note, 'shadow')).toBeUndefined();
+    // a live deployment keeps working without state (a workflow rebuilt after a failover)
+    expect(refusedWrite(undefined, reply, 'live')).toBeUndefined();
+    expect(refusedWrite(undefined, group, 'live')).toBeUndefined();
+  });
+
+  it('a ticket whose tenant is unknown is held to the strictest mode configured', () => {
+    expect(strictestMode(['live', 'approve-changes', 'shadow'])).toBe('shadow');
+    expect(strictestMode(['approve-changes', 'live'])).toBe('approve-changes');
+    expect(strictestMode(['live', 'live'])).toBe('live');
   });
 
   it('a whole shadow ticket without an agent emits nothing the guard would refuse, reminders and time-outs included', () => {

@@ -1,4 +1,4 @@
-import { changesTicket, type Effect, type EffectOf, guardedWrite, isLateUpdate, lateRemainder, parseReply, type PlatformTraits, refusedWrite, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
+import { changesTicket, type Effect, type EffectOf, guardedWrite, isLateUpdate, lateRemainder, type Mode, parseReply, type PlatformTraits, refusedWrite, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
 import type { TwoFactorPlatform } from '../../integrations/twofa/platform.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import { TicketNotFound } from '../../integrations/ticketing/errors.js';
@@ -57,7 +57,15 @@ export interface ExecutorDeps {
    * out a proposal an agent applied; and before a ticket update from the middle of a round, which sends no more than
    * its note once the round ended (workflows/resync/late-update.ts). None: no such checks (tests of single effects)
    */
-  states?: { of(tk: string): Promise<WorkflowState | undefined> };
+  states?: {
+    of(tk: string): Promise<WorkflowState | undefined>;
+    /**
+     * the mode configured for a ticket whose state is gone (expired, or lost in a failover): its tenant's policy mode,
+     * or for an effect that names no tenant the global one (with tenants: the strictest of all). A guarded write of
+     * such a ticket runs only when this is live.
+     */
+    configuredMode(tenant: string | undefined): Mode;
+  };
 }
 
 /** A write the ticket's mode holds for an agent, which no agent applied: refused, whatever the workflow asked. */
@@ -65,9 +73,12 @@ export class ModeWriteRefused extends Error {
   override readonly name = 'ModeWriteRefused';
   readonly retryable = false;
   readonly reason: string;
-  constructor(tk: string, why: string) {
+  /** stateless: the ticket had no stored state, so no apply could be proven */
+  constructor(tk: string, why: string, stateless = false) {
     super(`refused for ${tk}: ${why}`);
-    this.reason = `${why}: the workflow asked for a write its mode keeps for an agent (a bug, or a state edited by hand); nothing was written. Apply the step with the mode's tag or note command, or do it by hand (docs/modes.md)`;
+    this.reason = stateless
+      ? `${why}: its state expired or was lost (a Redis failover), so no agent's apply can be proven; nothing was written. Do the step by hand, or take the bot's tag off the ticket and add it again to start afresh (docs/modes.md)`
+      : `${why}: the workflow asked for a write its mode keeps for an agent (a bug, or a state edited by hand); nothing was written. Apply the step with the mode's tag or note command, or do it by hand (docs/modes.md)`;
   }
 }
 
@@ -133,8 +144,11 @@ export class EffectExecutor {
 
   async run(effect: Effect, ctx: EffectContext): Promise<WorkflowEvent | undefined> {
     const state = this.stateIfNeeded(effect, ctx.tk);
-    const why = refusedWrite(await state, effect);
-    if (why !== undefined) throw new ModeWriteRefused(ctx.tk, why);
+    if (this.deps.states) {
+      const stored = await state;
+      const why = refusedWrite(stored, effect, this.deps.states.configuredMode(effect.tenant));
+      if (why !== undefined) throw new ModeWriteRefused(ctx.tk, why, stored === undefined);
+    }
     if (effect.type === 'updateTicket' && isLateUpdate(await state, effect)) {
       const rest = lateRemainder(effect);
       return rest ? this.runOn(this.defaultLease(), rest, ctx) : undefined;

@@ -13,6 +13,7 @@ import { TokensReadAhead } from '../effects/tokens-read-ahead.js';
 import type { TicketObserver } from '../observe/ticket-observer.js';
 import type { Queues } from '../store/queues.js';
 import type { WorkflowStore } from '../store/workflow-store.js';
+import { configuredMode } from './configured-mode.js';
 import type { Tenants } from './tenant-wiring.js';
 
 export interface EffectsDeps {
@@ -60,7 +61,7 @@ export function effects(deps: EffectsDeps): Effects {
       if ((await store.append(tk, events)) > 0) await queues.drain(tk);
     },
     // a write a shadow or approve-changes ticket keeps for an agent, and a ticket update that comes after the end
-    states: { of: async (tk) => (await store.getState(tk)).state },
+    states: { of: async (tk) => (await store.getState(tk)).state, configuredMode: configuredMode(deps.policy, deps.tenants) },
     ...clock,
   });
   const runner = new EffectRunner({

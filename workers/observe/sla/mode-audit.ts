@@ -55,6 +55,38 @@ export function modeAuditRecordOf(state: WorkflowState): ModeAuditRecord | undef
 
 export type OutcomeCounts = Record<ProposalOutcome | 'open', number>;
 
+/**
+ * What the agent did with a proposed step, as far as the bot can see it from the events it gets anyway. applied:
+ * through the apply action; by_hand: the same step themselves (a public reply where the bot proposed a reply);
+ * differently: something else (a reject, an escalation; where a reply was proposed, a close or a take-over);
+ * not_done: nobody acted before the time-out; unseen: an agent replied, closed or took the ticket over while an
+ * account change (resync, group, challenge) waited: whether they made it in the console would take another read of the
+ * platform, and the bot reads nothing of a ticket once its round ended.
+ */
+export const AGENT_ACTIONS = ['applied', 'by_hand', 'differently', 'not_done', 'unseen'] as const;
+export type AgentAction = (typeof AGENT_ACTIONS)[number];
+export type ActionCounts = Record<AgentAction, number>;
+
+/** Which AGENT_ACTIONS bucket a decided proposal's step falls in (undefined: still open). */
+export function agentAction(step: ProposalStep, outcome: ProposalOutcome | 'open'): AgentAction | undefined {
+  switch (outcome) {
+    case 'open':
+      return undefined;
+    case 'applied':
+      return 'applied';
+    case 'expired':
+      return 'not_done';
+    case 'rejected':
+    case 'escalated':
+      return 'differently';
+    case 'agent_replied':
+      return step === 'reply' ? 'by_hand' : 'unseen';
+    case 'taken_over':
+    case 'agent_closed':
+      return step === 'reply' ? 'differently' : 'unseen';
+  }
+}
+
 export interface StepAgreement {
   mode: ModeAuditRecord['mode'];
   /** reply, group, resync, challenge; `all` sums a mode's steps */
@@ -63,6 +95,13 @@ export interface StepAgreement {
   outcomes: OutcomeCounts;
   /** applied / decided (every outcome but open): the share of the bot's proposals an agent carried out as proposed */
   agreement: number | null;
+  /** the decided proposals by what the agent did (AGENT_ACTIONS) */
+  actions: ActionCounts;
+  /**
+   * (applied + by_hand) / the decided proposals whose fate the bot saw (all but unseen): the share where the agent
+   * did what the bot proposed, through the bot or by hand
+   */
+  followed: number | null;
   /** median ms from the proposal to the agent's apply */
   applyP50Ms: number | null;
 }
@@ -98,10 +137,27 @@ export function summarizeModeAudit(records: ModeAuditRecord[], range: { from: nu
       const mine = step === 'all' ? proposals : proposals.filter((p) => p.steps.includes(step));
       if (mine.length === 0 && step !== 'all') continue;
       const outcomes = emptyCounts();
-      for (const p of mine) outcomes[p.outcome] += 1;
+      const actions = Object.fromEntries(AGENT_ACTIONS.map((a) => [a, 0])) as ActionCounts;
+      for (const p of mine) {
+        outcomes[p.outcome] += 1;
+        // a proposal of several steps counts in `all` by the step that weighs most: an account change's fate over its reply's
+        const counted = step === 'all' ? (p.steps.find((x) => x !== 'reply') ?? 'reply') : step;
+        const action = agentAction(counted, p.outcome);
+        if (action) actions[action] += 1;
+      }
       const decided = mine.length - outcomes.open;
+      const seen = decided - actions.unseen;
       const waits = mine.filter((p) => p.outcome === 'applied' && p.decidedAt !== undefined).map((p) => (p.decidedAt as number) - p.proposedAt);
-      rows.push({ mode, step, proposed: mine.length, outcomes, agreement: decided === 0 ? null : outcomes.applied / decided, applyP50Ms: median(waits) });
+      rows.push({
+        mode,
+        step,
+        proposed: mine.length,
+        outcomes,
+        agreement: decided === 0 ? null : outcomes.applied / decided,
+        actions,
+        followed: seen === 0 ? null : (actions.applied + actions.by_hand) / seen,
+        applyP50Ms: median(waits),
+      });
     }
   }
   return { from: range.from, to: range.to, tickets: records.length, rows };
@@ -111,6 +167,8 @@ export const MODE_AUDIT_FORMATS = ['table', 'csv', 'json'] as const;
 export type ModeAuditFormat = (typeof MODE_AUDIT_FORMATS)[number];
 
 const OTHER: readonly ProposalOutcome[] = PROPOSAL_OUTCOMES.filter((o) => o !== 'applied');
+/** `applied` is already a column (the outcome) */
+const ACTION_COLUMNS: readonly AgentAction[] = AGENT_ACTIONS.filter((a) => a !== 'applied');
 
 function rate(r: number | null): string {
   return r === null ? '-' : `${(r * 100).toFixed(1)}%`;
@@ -122,12 +180,23 @@ function seconds(ms: number | null): string {
 
 export function formatModeAudit(audit: ModeAudit, format: ModeAuditFormat): string {
   if (format === 'json') return JSON.stringify(audit, null, 2);
-  const head = ['mode', 'step', 'proposed', 'applied', ...OTHER, 'open', 'agreement', 'apply p50'];
-  const rows = audit.rows.map((r) => [r.mode, r.step, r.proposed, r.outcomes.applied, ...OTHER.map((o) => r.outcomes[o]), r.outcomes.open, rate(r.agreement), seconds(r.applyP50Ms)]);
+  const head = ['mode', 'step', 'proposed', 'applied', ...OTHER, 'open', 'agreement', 'apply p50', ...ACTION_COLUMNS, 'followed'];
+  const rows = audit.rows.map((r) => [
+    r.mode,
+    r.step,
+    r.proposed,
+    r.outcomes.applied,
+    ...OTHER.map((o) => r.outcomes[o]),
+    r.outcomes.open,
+    rate(r.agreement),
+    seconds(r.applyP50Ms),
+    ...ACTION_COLUMNS.map((a) => r.actions[a]),
+    rate(r.followed),
+  ]);
   if (format === 'csv') return [head, ...rows].map((row) => row.join(',')).join('\n');
   const title = `Mode audit ${new Date(audit.from).toISOString()} – ${new Date(audit.to).toISOString()}: ${audit.tickets} ticket rounds`;
   if (rows.length === 0) return `${title}\nno shadow or approve-changes ticket ended in this range`;
   const t = new Table({ head, style: { head: [], border: [] } });
   t.push(...rows.map((row) => row.map(String)));
-  return `${title}\n${t.toString()}\nagreement: proposals an agent applied as proposed, of those decided (every outcome but open)`;
+  return `${title}\n${t.toString()}\nagreement: proposals an agent applied as proposed, of those decided (every outcome but open)\nfollowed: applied or done by hand the same way, of those decided whose fate the bot saw (all but unseen)`;
 }
