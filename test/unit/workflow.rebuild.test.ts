@@ -196,6 +196,50 @@ describe('a workflow lost in the middle of a round is rebuilt from the ticket', 
     });
   });
 
+  it('a reply that comes live before the handed-back codes are back waits behind them: the codes are acted on first, then the reply', () => {
+    const desk = rebuilt();
+    requesterComment(desk, '7', true);
+    desk.result('userLocated', { user: ALICE, matchedBy: 'email' });
+    desk.result('groupsRead', { groups: ['vpn-users'] });
+    desk.result('tokensRead', { tokens: [MOBILEPASS] });
+    expect(desk.effect('replayComments').comments.map((c) => c.commentId)).toEqual(['7']);
+    expect(desk.s.replaying).toEqual(['local:1:comment:7:rebuilt']);
+
+    // the webhook of the requester's next reply ("works") comes before the hand-back: held, not read as codes
+    requesterComment(desk, '9', false, 'works now');
+    expect(desk.s.status).toBe('awaiting_codes');
+    expect(desk.last.effects).toEqual([]);
+    expect(desk.s.held?.map((c) => c.commentId)).toEqual(['9']);
+
+    desk.send('commentAdded', { commentId: '7', authorId: 'requester-1', authorRole: 'requester', public: true, answered: true, text: codesReply() }, { id: 'local:1:comment:7:rebuilt' });
+    expect(desk.s.status).toBe('resyncing');
+    expect(desk.s.replaying).toBeUndefined();
+    desk.result('resyncSucceeded', {});
+    expect(desk.s.status).toBe('awaiting_retest');
+    expect(desk.effect('replayComments').comments.map((c) => c.commentId)).toEqual(['9']);
+    desk.send('commentAdded', { commentId: '9', authorId: 'requester-1', authorRole: 'requester', public: true, text: 'works now' }, { id: 'local:1:comment:9:rebuilt' });
+    expect(desk.s.status).toBe('resolved');
+    const replies = desk.effects.filter((e) => e.type === 'updateTicket' && e.publicReply !== undefined);
+    expect(replies).toHaveLength(1);
+  });
+
+  it('a hand-back is one at a time, and the end of the round drops what was still to come back', () => {
+    const desk = reach('resyncing');
+    desk.comment('still failing');
+    desk.result('resyncSucceeded', {});
+    const first = desk.s.replaying;
+    expect(first).toHaveLength(1);
+    desk.comment('hello?');
+    desk.comment('anyone?');
+    expect(desk.s.held).toHaveLength(2);
+    expect(desk.types()).not.toContain('replayComments');
+    expect(desk.s.replaying).toEqual(first);
+    desk.tags({ added: [desk.policy.handoffTag] });
+    expect(desk.s.status).toBe('handed_off');
+    expect(desk.s.replaying).toBeUndefined();
+    expect(desk.s.held).toBeUndefined();
+  });
+
   it('any workflow holds a reply that comes while it resyncs, and acts on it once it waits for the re-test', () => {
     const desk = reach('resyncing');
     desk.comment('works now');

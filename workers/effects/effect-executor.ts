@@ -1,4 +1,4 @@
-import { changesTicket, type Effect, type EffectOf, guardedWrite, isLateUpdate, lateRemainder, type Mode, parseReply, type PlatformTraits, refusedWrite, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
+import { changesTicket, type Effect, type EffectOf, guardedWrite, isLateUpdate, lateRemainder, type Mode, parseReply, type PlatformTraits, refusedWrite, replayedId, type WorkflowEvent, type WorkflowState } from '../../workflows/resync/index.js';
 import type { TwoFactorPlatform } from '../../integrations/twofa/platform.js';
 import type { TicketSystem } from '../../integrations/ticketing/ticket-system.js';
 import { TicketNotFound } from '../../integrations/ticketing/errors.js';
@@ -250,7 +250,7 @@ export class EffectExecutor {
       case 'replayComments': {
         if (!this.deps.requeue) throw new ReplayUnavailable();
         // Ids of their own: the first ones were taken (and held back); the text is read from the ticket as usual.
-        await this.deps.requeue(ctx.tk, effect.comments.map((c) => ({ ...c, id: `${c.id}:rebuilt`, at: this.now() })));
+        await this.deps.requeue(ctx.tk, effect.comments.map((c) => ({ ...c, id: replayedId(c.id), at: this.now() })));
         return undefined;
       }
     }

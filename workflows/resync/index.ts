@@ -13,6 +13,7 @@ export { MAX_PROPOSALS, PROPOSAL_OUTCOMES, PROPOSAL_STEPS, ProposalOutcomeSchema
 export { guardedWrite, refusedWrite, strictestMode } from './mode-writes.js';
 export { changesTicket, isLateUpdate, lateRemainder } from './late-update.js';
 export { isMootTimer, timersMadeMoot, type TimerRef } from './moot-timer.js';
+export { replayedId } from './transition-rebuild.js';
 export { maskCodes } from './sanitize.js';
 export { isAwaited } from './transition-step.js';
 export { initialState, isInert, transition, type TenantRoute, type TransitionResult } from './transition.js';

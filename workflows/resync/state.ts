@@ -201,6 +201,11 @@ export const WorkflowStateSchema = z.object({
    * user again), stored without text, handed back to the inbox once it waits for them
    */
   held: z.array(CommentAddedSchema).max(MAX_DEFERRED).optional(),
+  /**
+   * the event ids under which held comments were handed back to the inbox and have not come back yet: a comment
+   * that comes live meanwhile waits behind them (held), as it was written after them
+   */
+  replaying: z.array(z.string()).max(MAX_DEFERRED).optional(),
   /** ids of the last events applied (bounded), so a duplicate changes nothing */
   appliedEventIds: z.array(z.string()),
   /** bounded trail of transitions, for the agents' note and `ticket show` */

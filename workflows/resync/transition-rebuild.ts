@@ -73,11 +73,19 @@ export function noticeRewind(step: Step, before: { updatedAt: number }): void {
  * Before the event is applied: holds a requester's comment back while the workflow is busy (true: the event is taken
  * and nothing else happens) — a rebuilt workflow while it reads the user again or resyncs, any workflow while it
  * resyncs (a second reply written meanwhile, or one that came in the same batch as the codes, waits for the wait it
- * answers instead of being dropped) — and, for a rebuilt workflow, sets `quiet` from the event.
+ * answers instead of being dropped), and any workflow while comments it handed back to the inbox have not all come
+ * back (one that comes live meanwhile was written after them) — and, for a rebuilt workflow, sets `quiet` from the event.
  */
 export function holdBack(step: Step): boolean {
   const { s, event: e } = step;
-  if (e.type === 'commentAdded' && e.authorRole === 'requester' && (s.rebuild ? isBusy(s.status) : s.status === 'resyncing')) {
+  const requester = e.type === 'commentAdded' && e.authorRole === 'requester';
+  const handedBack = requester && s.replaying?.includes(e.id) === true;
+  if (handedBack) {
+    const left = (s.replaying ?? []).filter((id) => id !== e.id);
+    s.replaying = left.length > 0 ? left : undefined;
+  }
+  const behindHandBack = requester && !handedBack && s.replaying !== undefined;
+  if (e.type === 'commentAdded' && requester && (behindHandBack || (s.rebuild ? isBusy(s.status) : s.status === 'resyncing'))) {
     const held = s.held ?? [];
     if (held.length >= MAX_DEFERRED) {
       escalate(step, 'effect_failed', `${MAX_DEFERRED + 1} replies came while the bot was busy with the ticket (rebuilding it or resyncing)`);
@@ -102,16 +110,29 @@ function speaksAnew(e: WorkflowEvent): boolean {
   return e.type === 'reminderDue' || e.type === 'timeoutDue' || e.type === 'slaRiskDue' || e.type === 'operatorCommand';
 }
 
-/** After the event: once the workflow waits for the requester, the comments held back go to the inbox again. */
+/** The id a held comment comes back under (the worker appends it so): its first id was taken when it was held. */
+export function replayedId(commentEventId: string): string {
+  return `${commentEventId}:rebuilt`;
+}
+
+/**
+ * After the event: once the workflow waits for the requester, the comments held back go to the inbox again. Until
+ * they are all back, a comment that comes live is held behind them (holdBack): the hand-back is an effect, and a
+ * webhook can come first.
+ */
 export function releaseHeldBack(step: Step): void {
   const { s } = step;
   if (isBusy(s.status)) return;
   if (isWaiting(s.status)) {
-    if (s.held && s.held.length > 0) step.emit({ type: 'replayComments', comments: s.held });
+    // One hand-back at a time: the inbox keeps them in order, two effects might not.
+    if (s.replaying !== undefined || !s.held || s.held.length === 0) return;
+    step.emit({ type: 'replayComments', comments: s.held });
+    s.replaying = s.held.map((c) => replayedId(c.id));
     s.held = undefined;
   } else if (isTerminal(s.status)) {
     // The round ended (an agent took over, or it was escalated): what was held back is on the ticket for them.
     s.held = undefined;
+    s.replaying = undefined;
     if (!s.rebuild) return;
     // An end reached on a reply the ticket shows answered is on the ticket already; one reached otherwise (the user
     // no longer found, say) is news, and written.
