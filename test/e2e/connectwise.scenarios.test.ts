@@ -45,7 +45,8 @@ async function startSystem(opts: { pollIntervalS: number; log: Logger; sent: Set
   const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
   const prefix = freshPrefix('e2e-cw');
   const port = await freePort();
-  const fake = await startFakeConnectWise({ callbackUrl: `http://127.0.0.1:${port}/webhooks/connectwise?secret=${SECRET}` });
+  // registered as the README says (isSelfSuppressedFlag): the bot's own saves post no callback
+  const fake = await startFakeConnectWise({ callbackUrl: `http://127.0.0.1:${port}/webhooks/connectwise?secret=${SECRET}`, selfSuppressed: true });
   const source = connectWiseAppEnv({ redisUrl: testRedisUrl(), prefix, port, fake, callbackSecret: SECRET, pollIntervalS: opts.pollIntervalS });
   const app = await createApp(loadConfig(source, { policy: opts.policy ?? DEMO_POLICY }), { log: opts.log, source });
   await app.start();

@@ -248,6 +248,6 @@ describe('API economy: a MobilePASS happy path on Halo, every request counted', 
     const actions = calls.filter((c) => c === 'GET /api/Actions?ticket_id=:ticket').length;
     expect(actions).toBeGreaterThanOrEqual(4);
     expect(actions).toBeLessThan(tickets);
-    expect(calls.length).toBeLessThanOrEqual(35);
+    expect(calls.length).toBeLessThanOrEqual(29);
   });
 });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { ConnectWiseAdapter } from '../../integrations/ticketing/connectwise/adapter.js';
 import { checkConnectWise } from '../../integrations/ticketing/connectwise/check.js';
 import { loadConnectWiseConfig, type ConnectWiseConfig } from '../../integrations/ticketing/connectwise/config.js';
-import { ConnectWiseResponseInvalid, ConnectWiseStatusMissing } from '../../integrations/ticketing/connectwise/connectwise-errors.js';
+import { ConnectWiseBudgetSpent, ConnectWiseResponseInvalid, ConnectWiseStatusMissing } from '../../integrations/ticketing/connectwise/connectwise-errors.js';
 import { InvalidWebhook, TicketingAuthFailed } from '../../integrations/ticketing/errors.js';
 import type { EventOf } from '../../workflows/resync/events.js';
 import { ConfigError } from '../../integrations/shared/config-error.js';
@@ -20,7 +20,7 @@ describe('ConnectWise adapter (fake PSA)', () => {
   let prefix: string;
   let adapters: ConnectWiseAdapter[];
 
-  const adapter = (over: Partial<ConnectWiseConfig> = {}, opts: { maxRateWaitMs?: number } = {}) => {
+  const adapter = (over: Partial<ConnectWiseConfig> = {}, opts: { maxRateWaitMs?: number; rateWindowMs?: number } = {}) => {
     const a = new ConnectWiseAdapter({ config: connectWiseConfigFor(fake, over), redis, prefix, retryBaseDelayMs: 5, ...opts });
     adapters.push(a);
     return a;
@@ -136,16 +136,35 @@ describe('ConnectWise adapter (fake PSA)', () => {
       expect(t.id).toBeGreaterThan(0);
     });
 
-    it("reads nothing for another record type, a deletion or the API member's own save", async () => {
+    it('reads nothing for another record type or a deletion', async () => {
       const a = adapter();
       const body = (o: object) => ({ ...asCallback({ body: JSON.stringify({ MessageId: 'm1', Action: 'updated', Type: 'ticket', ID: 1, ...o }), headers: {} }) });
       expect(await a.eventsFromWebhook(body({ Type: 'contact' }), 1)).toEqual([]);
       expect(await a.eventsFromWebhook(body({ Action: 'deleted' }), 1)).toEqual([]);
-      expect(await a.eventsFromWebhook(body({ MemberId: fake.bot.identifier.toUpperCase() }), 1)).toEqual([]);
-      expect(a.webhookDeliveryId(body({ MemberId: fake.bot.identifier }))).toBeUndefined();
-      expect(a.webhookDeliveryId(body({ MemberId: 'agnes' }))).toBe('m1');
+      expect(a.webhookDeliveryId(body({ MemberId: fake.bot.identifier }))).toBe('m1');
       expect(fake.requests).toEqual([]);
       await expect(a.eventsFromWebhook(body({ ID: 'x' }), 1)).rejects.toMatchObject({ slug: 'bad_shape' });
+    });
+
+    it("reads back a callback whatever its MemberId: the bot's own save makes no event of its note, a customer's note named as the API member's still does", async () => {
+      const t = fake.createTicket({ contact: who('Uma'), summary: 'codes refused' });
+      const a = adapter();
+      await a.applyUpdate(String(t.id), step({ internalNote: 'Located the user.' }), 'cw:1|r1.e1');
+      await fake.settle();
+      const own = fake.deliveries.at(-1);
+      if (!own) throw new Error('no callback');
+      expect((JSON.parse(own.body) as { MemberId: string }).MemberId).toBe(fake.bot.identifier);
+      const readsBefore = fake.requests.filter((r) => r.path === `/service/tickets/${t.id}`).length;
+      const ownEvents = (await a.eventsFromWebhook(asCallback(own), 5)).flatMap((b) => b.events);
+      expect(fake.requests.filter((r) => r.path === `/service/tickets/${t.id}`).length).toBe(readsBefore + 1);
+      expect(ownEvents.filter((e) => e.type === 'commentAdded' && e.authorRole === 'bot')).toEqual([]);
+      fake.addNote(t.id, { byContact: t.contactId, text: 'here are my two codes' });
+      await fake.settle();
+      const customer = fake.deliveries.at(-1);
+      if (!customer) throw new Error('no callback');
+      const named = { ...customer, body: JSON.stringify({ ...(JSON.parse(customer.body) as object), MemberId: fake.bot.identifier }) };
+      const events = (await a.eventsFromWebhook(asCallback(named), 6)).flatMap((b) => b.events);
+      expect(events).toContainEqual(expect.objectContaining({ type: 'commentAdded', authorRole: 'requester' }));
     });
 
     it('a ticket an agent moved off the watched board: the watch tag removed, by an agent (a hand-off)', async () => {
@@ -195,6 +214,17 @@ describe('ConnectWise adapter (fake PSA)', () => {
       expect(fake.requests.find((r) => r.status === 429)?.retryAfterS).toBe(1);
       const keys = await redis.keys(`${prefix}:connectwise-limit:*paused-until`);
       expect(keys).toHaveLength(1);
+    });
+
+    it("sends no more than CONNECTWISE_RATE_LIMIT_PER_MIN: past the bot's own budget, a typed error naming the variable, and nothing sent", async () => {
+      const t = fake.createTicket({ contact: who('Kim'), summary: 'codes refused' });
+      const a = adapter({ rateLimitPerMin: 2 }, { maxRateWaitMs: 0, rateWindowMs: 600_000 });
+      const before = fake.requests.length;
+      const err = await a.getTicket(String(t.id)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectWiseBudgetSpent);
+      expect((err as ConnectWiseBudgetSpent).retryAfterMs).toBeGreaterThan(0);
+      expect((err as ConnectWiseBudgetSpent).reason).toContain('CONNECTWISE_RATE_LIMIT_PER_MIN');
+      expect(fake.requests.length - before).toBe(2);
     });
 
     it('names the field of an answer that is not the documented shape, and refuses wrong keys or a missing clientId as auth', async () => {

@@ -5,7 +5,7 @@ import type { WebhookRequest } from '../../integrations/ticketing/ticket-system.
 import { HaloAdapter } from '../../integrations/ticketing/halo/adapter.js';
 import type { HaloConfig } from '../../integrations/ticketing/halo/config.js';
 import { loadHaloConfig } from '../../integrations/ticketing/halo/config.js';
-import { HaloResponseInvalid, HaloStatusMissing } from '../../integrations/ticketing/halo/halo-errors.js';
+import { HaloBudgetSpent, HaloResponseInvalid, HaloStatusMissing } from '../../integrations/ticketing/halo/halo-errors.js';
 import { StatusMap } from '../../integrations/ticketing/halo/status-map.js';
 import { ConfigError } from '../../integrations/shared/config-error.js';
 import type { EventOf } from '../../workflows/resync/events.js';
@@ -23,7 +23,7 @@ describe('the Halo adapter against a fake tenant', () => {
   let adapter: HaloAdapter;
   let clock: number;
 
-  const make = (over: Partial<HaloConfig> = {}, opts: { maxRateWaitMs?: number; now?: () => number } = {}) =>
+  const make = (over: Partial<HaloConfig> = {}, opts: { maxRateWaitMs?: number; rateWindowMs?: number; now?: () => number } = {}) =>
     new HaloAdapter({ config: haloContractConfig(fake, over), redis, prefix, retryBaseDelayMs: 5, ...opts });
   const asRequest = (d: Delivery, headers: Record<string, string> = {}): WebhookRequest => ({ headers: { ...d.headers, ...headers }, rawBody: Buffer.from(d.body) });
   const lastDelivery = async (ticketId: number) => {
@@ -70,6 +70,20 @@ describe('the Halo adapter against a fake tenant', () => {
       const snap = await adapter.getTicket(String(t.id));
       expect(snap.requester).toEqual({ id: String(t.user_id), name: who.name, email: who.email });
       expect(calls('GET', `/api/Users/${t.user_id}`)).toHaveLength(1);
+    });
+  });
+
+  describe('who wrote an action', () => {
+    it("takes the ticket's end user by actionby_user_id: another user on the ticket (a cc) with the same name is an end user, not the requester", async () => {
+      const t = fake.createTicket({ user: who, summary: 'codes', tickettype_id: HALO_WATCH_TYPE });
+      const namesake = fake.createTicket({ user: { name: who.name, email: 'grace.h@fabrikam.example' }, summary: 'other', tickettype_id: HALO_WATCH_TYPE });
+      fake.addAction(t.id, { by: 'user', note: 'my codes' });
+      fake.addAction(t.id, { by: { userId: namesake.user_id }, note: 'cc: same here' });
+      const comments = await adapter.listComments(String(t.id));
+      expect(comments.map((c) => [c.body, c.authorRole, c.authorId])).toEqual([
+        ['my codes', 'requester', String(t.user_id)],
+        ['cc: same here', 'end-user', `user:${namesake.user_id}`],
+      ]);
     });
   });
 
@@ -230,6 +244,35 @@ describe('the Halo adapter against a fake tenant', () => {
       expect(pages.map((p) => p.query.page_no)).toEqual(['1', '2']);
       expect(pages[0]?.query).toMatchObject({ pageinate: 'true', page_size: '100', open_only: 'true', datesearch: 'lastactiondate', requesttype_id: String(HALO_WATCH_TYPE) });
       expect(Date.parse(pages[0]?.query.startdate ?? '')).toBeLessThan(Date.now() - 29 * 86_400_000);
+    });
+
+    it("looks back HALO_POLL_LOOKBACK_DAYS from the adapter's clock, not the machine's", async () => {
+      const at = Date.parse('2026-03-01T12:00:00Z');
+      const dated = make({ tenant: 'contoso', pollLookbackDays: 30 }, { now: () => at });
+      try {
+        await dated.listWatchedTickets();
+        expect(calls('GET', '/api/Tickets')[0]?.query.startdate).toBe('2026-01-30T12:00:00Z');
+      } finally {
+        await dated.close();
+      }
+    });
+  });
+
+  describe('HALO_RATE_LIMIT_PER_MIN', () => {
+    it("sends no more than the bot's own budget: past it, a typed error naming the variable, and nothing sent", async () => {
+      const t = fake.createTicket({ user: who, summary: 'codes', tickettype_id: HALO_WATCH_TYPE });
+      const small = make({ tenant: 'contoso', rateLimitPerMin: 2 }, { maxRateWaitMs: 0, rateWindowMs: 600_000 });
+      try {
+        const before = fake.requests.length;
+        const err = await small.getTicket(String(t.id)).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(HaloBudgetSpent);
+        expect((err as HaloBudgetSpent).retryAfterMs).toBeGreaterThan(0);
+        expect((err as HaloBudgetSpent).reason).toContain('HALO_RATE_LIMIT_PER_MIN');
+        // the token and the ticket: the user record that comes next is never asked for
+        expect(fake.requests.slice(before).map((r) => r.path)).toEqual(['/auth/token', `/api/Tickets/${t.id}`]);
+      } finally {
+        await small.close();
+      }
     });
   });
 

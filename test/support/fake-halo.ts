@@ -12,29 +12,35 @@ import { installWriteFaults } from './local-desk.js';
 import type { WriteFault } from './ticket-system-contract.js';
 
 /**
- * A fake HaloPSA tenant built from the published reference, each shape with its page:
+ * A fake HaloPSA tenant, each shape with its source. Halo's own reference is the OpenAPI document a tenant serves at
+ * <tenant>/api/swagger ("Halo swagger"; read from the copy at https://github.com/redanthrax/halopsa-node/blob/main/swagger.json)
+ * and the vendor's guides; a shape marked NOT Halo's comes from a transcription or public client code (the adapter's
+ * README, "Shapes and their sources", says which is which):
  *
  * - Authorisation (client credentials): `POST {auth}/token?tenant=` with grant_type=client_credentials, client_id,
- *   client_secret, scope form-encoded; answers {access_token, token_type, expires_in}. Public client code:
- *   https://github.com/homotechsual/HaloAPI/blob/main/Public/Connect-HaloAPI.ps1 and
- *   https://github.com/Tim-ImpendingTech/HaloPSA-MCP-Server/blob/main/src/client/halo-api-client.ts; the Authorisation
- *   and Resource Server URLs and the tenant: https://docs.stigg.io/documentation/workflows/halopsa.
- * - Tickets ("Faults": https://kb.dtctoday.com/books/halopsa-api-reference/page/ticket-endpoints): `GET /api/Tickets/{id}`;
- *   `GET /api/Tickets` with pageinate, page_size, page_no, open_only, requesttype_id, datesearch, startdate →
- *   {record_count, tickets}; `POST /api/Tickets` with an array of records (an id updates that ticket). Field names of a
- *   ticket (id, summary, details, tickettype_id, category_1, status_id, client_id, client_name, user_id, user_name, team,
- *   agent_id, lastactiondate) as a create answer records them: https://github.com/patrickthibaudeau/moodle-local_cts_co.
- * - Actions (https://kb.dtctoday.com/books/halopsa-api-reference/page/action-endpoints): `GET /api/Actions?ticket_id=`
- *   → {record_count, actions} (newest first here: the adapter must order them); `POST /api/Actions` with an array
- *   (ticket_id, note, hiddenfromuser, sendemail). Action fields who, who_agentid, note, hiddenfromuser, outcome as
- *   public client code reads them (HaloPSA-MCP-Server src/client/types.ts).
- * - Users (`GET /api/Users/{id}`: name, emailaddress, client_id, client_name), Status (`GET /api/Status`), Team
- *   (`GET /api/Team`), `GET /api/Agent/me` (HaloPSA-MCP-Server src/tools/tickets.ts).
- * - Webhooks ("Webhook Integration": https://haloitsm.com/guides/article/?kbid=838): a JSON POST per event, Basic
- *   authentication with the configured user name and password; each payload carries id, notification_id, escmsg_id,
- *   event, webhook_id, object_id and timestamp, the "small object" payload the ticket under `ticket` (key spelling as a
- *   public test records a live payload).
- * - 429 with Retry-After when the rate limit is exceeded (Halo documents a per-tenant limit; the header is assumed).
+ *   client_secret, scope form-encoded; answers {access_token, token_type, expires_in}. The authorisation server and the
+ *   "Client ID and Secret (Services)" method: Halo's guide https://halocrm.io/guides/article?kbid=1823. The fields are
+ *   NOT Halo's: https://github.com/homotechsual/HaloAPI/blob/main/Public/Connect-HaloAPI.ps1.
+ * - Tickets, NOT Halo's ("Faults" as transcribed at https://kb.dtctoday.com/books/halopsa-api-reference/page/ticket-endpoints):
+ *   `GET /api/Tickets/{id}`; `GET /api/Tickets` with pageinate, page_size, page_no, open_only, requesttype_id,
+ *   datesearch, startdate → {record_count, tickets}; `POST /api/Tickets` with an array of records (an id updates that
+ *   ticket). Field names id, summary, details, tickettype_id, category_1, status_id, client_id, client_name, user_id,
+ *   user_name, team, agent_id, lastactiondate.
+ * - Actions (Halo swagger: `GET /Actions` → `Actions_View` {record_count, actions: `Actions_List`}; `POST /Actions`
+ *   with an array of `Actions`, answering 201 with one): `GET /api/Actions?ticket_id=` (newest first here: the adapter
+ *   must order them); `POST /api/Actions` (ticket_id, note, hiddenfromuser, sendemail). Action fields id, ticket_id,
+ *   note, hiddenfromuser, who_type, who_agentid (the agent who wrote it), actionby_user_id (the user who wrote it),
+ *   outcome, datetime.
+ * - Users (`GET /api/Users/{id}`: name, emailaddress, client_id, client_name), Team (`GET /api/Team`) and
+ *   `GET /api/Agent/me`: NOT Halo's (https://github.com/Tim-ImpendingTech/HaloPSA-MCP-Server, src/client/types.ts and
+ *   src/tools/tickets.ts). Status (`GET /api/Status`): the path is the Halo swagger's (`TStatus`), its fields id, name
+ *   are NOT Halo's (the transcription's ticket-configuration-endpoints page).
+ * - Webhooks (Halo's guide "Webhook Integration": https://haloitsm.com/guides/article/?kbid=838): a JSON POST per event,
+ *   Basic authentication with the configured user name and password; each payload carries id, notification_id,
+ *   escmsg_id, event, webhook_id, object_id and timestamp, the "small object" payload the ticket under `ticket` (key
+ *   spelling as a public test records a live payload).
+ * - 429 when the rate limit is exceeded (Halo swagger: `429 Too Many Requests` among the answers of `/Actions` and
+ *   `/Actions/{id}`), with a Retry-After header that is assumed: Halo's reference names no header.
  *
  * The fake's own choices, not from the reference (see the adapter's README): status ids differ from Halo's defaults
  * (an adapter that hard-coded 9 for Closed fails here); an end user's action on a ticket "With User" takes it back to
@@ -72,7 +78,7 @@ export interface FakeHaloAction {
   ticket_id: number;
   note: string;
   hiddenfromuser: boolean;
-  who: string;
+  actionby_user_id: number;
   who_type: number;
   who_agentid: number;
   outcome: string;
@@ -134,8 +140,8 @@ export interface FakeHalo {
   addAgent(name: string): { id: number; name: string };
   /** a ticket as the end user logs it (portal, e-mail): the user (created on first sight) and their company */
   createTicket(t: { user: { name: string; email: string }; company?: string; summary: string; details?: string; tickettype_id: number; category_1?: string }): FakeHaloTicket;
-  /** an action as someone writes it in Halo: the ticket's end user (public) or an agent (public or hidden) */
-  addAction(ticketId: number, a: { by: 'user' | { agentId: number; name: string }; note: string; hidden?: boolean }): FakeHaloAction;
+  /** an action as someone writes it in Halo: the ticket's end user or another user (a cc; public), or an agent (public or hidden) */
+  addAction(ticketId: number, a: { by: 'user' | { userId: number } | { agentId: number; name: string }; note: string; hidden?: boolean }): FakeHaloAction;
   /** an agent changes fields on the ticket */
   changeTicket(ticketId: number, c: { status_id?: number; tickettype_id?: number; agent?: { agentId: number; name: string } }): void;
   actionsOf(ticketId: number): FakeHaloAction[];
@@ -383,7 +389,7 @@ export async function startFakeHalo(options: FakeHaloOptions = {}): Promise<Fake
     const t = tickets.get(Number(rec.ticket_id));
     if (!t) return reply.code(404).send({ error: 'Not Found' });
     if (typeof rec.note !== 'string') return reply.code(400).send({ error: 'note' });
-    const a = pushAction(t, { note: rec.note, hiddenfromuser: rec.hiddenfromuser === true, who: bot.name, who_type: 1, who_agentid: bot.id, outcome: rec.hiddenfromuser === true ? 'Private Note' : 'Email User', sendemail: rec.sendemail === true });
+    const a = pushAction(t, { note: rec.note, hiddenfromuser: rec.hiddenfromuser === true, actionby_user_id: 0, who_type: 1, who_agentid: bot.id, outcome: rec.hiddenfromuser === true ? 'Private Note' : 'Email User', sendemail: rec.sendemail === true });
     webhook(t, 'Action Added', bot.id);
     return a;
   });
@@ -452,12 +458,13 @@ export async function startFakeHalo(options: FakeHaloOptions = {}): Promise<Fake
     addAction(ticketId, a) {
       const t = tickets.get(ticketId);
       if (!t) throw new Error(`no ticket ${ticketId}`);
-      const byUser = a.by === 'user';
-      const action = byUser
-        ? pushAction(t, { note: a.note, hiddenfromuser: false, who: t.user_name, who_type: 2, who_agentid: 0, outcome: 'End-User Update', sendemail: false })
-        : pushAction(t, { note: a.note, hiddenfromuser: a.hidden === true, who: (a.by as { name: string }).name, who_type: 1, who_agentid: (a.by as { agentId: number }).agentId, outcome: a.hidden ? 'Private Note' : 'Email User', sendemail: !a.hidden });
-      if (byUser && t.status_id === fake.statusId('With User')) t.status_id = fake.statusId('In Progress');
-      webhook(t, byUser ? 'Updated by End-User' : 'Action Added', byUser ? 0 : (a.by as { agentId: number }).agentId);
+      const agentId = typeof a.by === 'object' && 'agentId' in a.by ? a.by.agentId : undefined;
+      const userId = a.by === 'user' ? t.user_id : typeof a.by === 'object' && 'userId' in a.by ? a.by.userId : 0;
+      const action = agentId === undefined
+        ? pushAction(t, { note: a.note, hiddenfromuser: false, actionby_user_id: userId, who_type: 2, who_agentid: 0, outcome: 'End-User Update', sendemail: false })
+        : pushAction(t, { note: a.note, hiddenfromuser: a.hidden === true, actionby_user_id: 0, who_type: 1, who_agentid: agentId, outcome: a.hidden ? 'Private Note' : 'Email User', sendemail: !a.hidden });
+      if (agentId === undefined && t.status_id === fake.statusId('With User')) t.status_id = fake.statusId('In Progress');
+      webhook(t, agentId === undefined ? 'Updated by End-User' : 'Action Added', agentId ?? 0);
       return action;
     },
     changeTicket(ticketId, c) {
@@ -466,7 +473,7 @@ export async function startFakeHalo(options: FakeHaloOptions = {}): Promise<Fake
       if (c.status_id !== undefined) t.status_id = c.status_id;
       if (c.tickettype_id !== undefined) t.tickettype_id = c.tickettype_id;
       // Halo records a change made in the UI as an action by the agent (its note may be empty)
-      if (c.agent) pushAction(t, { note: '', hiddenfromuser: true, who: c.agent.name, who_type: 1, who_agentid: c.agent.agentId, outcome: 'Status Change', sendemail: false });
+      if (c.agent) pushAction(t, { note: '', hiddenfromuser: true, actionby_user_id: 0, who_type: 1, who_agentid: c.agent.agentId, outcome: 'Status Change', sendemail: false });
       t.last_update = stamp();
       webhook(t, 'Ticket Updated', c.agent?.agentId ?? 0);
     },

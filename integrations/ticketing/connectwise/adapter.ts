@@ -156,11 +156,9 @@ export class ConnectWiseAdapter implements TicketSystem {
     if (ops.length > 0) this.remember(await this.client.patchTicket(ticketId, ops));
   }
 
-  /** The callback's MessageId; none for the bot's own saves, which make no events. */
+  /** The callback's MessageId. */
   webhookDeliveryId(req: WebhookRequest): string | undefined {
-    const body = webhookBodyFields(req);
-    if (typeof body?.MemberId === 'string' && sameMember(body.MemberId, this.config.apiMember)) return undefined;
-    return deliveryIdOf(body?.MessageId);
+    return deliveryIdOf(webhookBodyFields(req)?.MessageId);
   }
 
   /** Callbacks are not signed: the URL they are posted to carries CONNECTWISE_CALLBACK_SECRET (`?secret=…`). */
@@ -208,9 +206,10 @@ export class ConnectWiseAdapter implements TicketSystem {
       throw new InvalidWebhook('bad_shape', `${issue?.path.map(String).join('.') || 'body'}: ${issue?.message ?? 'invalid'} (a ConnectWise callback: Action, Type, ID …)`, 400);
     }
     const cb = parsed.data;
-    // Another record type (a callback registered too widely), a deletion, or the bot's own save: nothing, and no call.
+    // Another record type (a callback registered too widely) or a deletion: nothing, and no call. The callback's
+    // MemberId is not trusted to skip the bot's own saves (the vendor does not say it is the member who saved): the
+    // read-back recognises the bot's notes and makes no events of them.
     if (cb.Type.toLowerCase() !== 'ticket' || cb.Action.toLowerCase() === 'deleted') return [];
-    if (cb.MemberId !== undefined && sameMember(cb.MemberId, this.config.apiMember)) return [];
     const ticketId = String(cb.ID);
     let ticket: Ticket;
     try {

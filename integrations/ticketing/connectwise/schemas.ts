@@ -99,14 +99,13 @@ export const ErrorBodySchema = z.object({
 
 /**
  * What a callback (/system/callbacks) posts when a record is saved ("PSA Callbacks"): which record (`Type`, `ID`),
- * what happened (`Action`: added, updated, deleted), who saved it (`MemberId`), a delivery id (`MessageId`) and the
- * record itself (`Entity`, a JSON string). Not signed: the URL carries CONNECTWISE_CALLBACK_SECRET, and the record is
+ * what happened (`Action`: added, updated, deleted), a delivery id (`MessageId`) and the record itself (`Entity`, a
+ * JSON string); `MemberId` is not read (the vendor does not define it as the member who saved the record). Not signed: the URL carries CONNECTWISE_CALLBACK_SECRET, and the record is
  * read back from the API, never taken from `Entity`.
  */
 export const CallbackSchema = z.object({
   MessageId: z.string().max(200).optional(),
   CompanyId: z.string().optional(),
-  MemberId: z.string().optional(),
   Action: z.string().min(1),
   Type: z.string().min(1),
   ID: z.coerce.number().int().positive(),

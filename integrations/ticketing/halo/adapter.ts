@@ -41,7 +41,7 @@ const USER_TTL_MS = 10 * 60_000;
 
 type Content = { ticket: HaloTicket; user: HaloUser | undefined };
 /** Who an action's author is, relative to the ticket: the bot's agent id and the ticket's end user. */
-type Parties = { botId: number; user: HaloUser | undefined; userName: string };
+type Parties = { botId: number; userId: number | undefined };
 
 /**
  * HaloPSA tickets behind the `TicketSystem` interface, through the Halo API. A webhook (Configuration > Integrations >
@@ -62,13 +62,14 @@ export class HaloAdapter implements TicketSystem {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly webhookMaxRateWaitMs: number;
+  private readonly now: () => number;
   private readonly expectedAuthorization: string;
   private botAgent: Promise<number> | undefined;
   private statusMap: Promise<StatusMap> | undefined;
   /** user id → the end user's record (what Halo vouches for: e-mail, name), read again after a while */
   private readonly users = new LRUCache<number, HaloUser>({ max: CACHE_SIZE, ttl: USER_TTL_MS });
-  /** ticket id → its end user's id and name, from this process's last read of it */
-  private readonly requesters = new LRUCache<string, { userId: number | undefined; userName: string }>({ max: CACHE_SIZE });
+  /** ticket id → its end user's id, from this process's last read of it */
+  private readonly requesters = new LRUCache<string, { userId: number | undefined }>({ max: CACHE_SIZE });
   /** ticket id → the latest change stamp the bot's own writes in this process left */
   private readonly botWrites = new LRUCache<string, number>({ max: CACHE_SIZE, ttl: HELD_COMMENTS.ttl });
   /** ticket id → the newest action a webhook's read-back in this process turned into events */
@@ -82,6 +83,7 @@ export class HaloAdapter implements TicketSystem {
     this.redis = opts.redis;
     this.prefix = opts.prefix;
     this.webhookMaxRateWaitMs = opts.webhookMaxRateWaitMs ?? 2_000;
+    this.now = opts.now ?? Date.now;
     this.expectedAuthorization = basicAuthorization(opts.config.webhookUser, opts.config.webhookSecret);
     this.limiter = new HaloAccountLimiter({
       redis: opts.redis,
@@ -206,7 +208,7 @@ export class HaloAdapter implements TicketSystem {
   async listWatchedTickets(): Promise<TicketSummary[]> {
     const statuses = await this.statuses();
     const { watchTicketTypeId, pollLookbackDays } = this.config;
-    const since = new Date(Date.now() - pollLookbackDays * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const since = new Date(this.now() - pollLookbackDays * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const filter: Record<string, string> = {
       open_only: 'true',
       datesearch: 'lastactiondate',
@@ -349,19 +351,18 @@ export class HaloAdapter implements TicketSystem {
 
   private async readTicket(ticketId: string): Promise<Content> {
     const ticket = await this.client.getTicket(ticketId);
-    this.requesters.set(ticketId, { userId: ticket.user_id, userName: ticket.user_name });
+    this.requesters.set(ticketId, { userId: ticket.user_id });
     return { ticket, user: await this.user(ticket.user_id) };
   }
 
   private async parties(content: Content): Promise<Parties> {
-    return { botId: await this.botAgentId(), user: content.user, userName: content.user?.name || content.ticket.user_name };
+    return { botId: await this.botAgentId(), userId: content.ticket.user_id };
   }
 
   private async partiesOf(ticketId: string): Promise<Parties> {
     const known = this.requesters.get(ticketId);
     if (!known) return this.parties(await this.readTicket(ticketId));
-    const user = await this.user(known.userId);
-    return { botId: await this.botAgentId(), user, userName: user?.name || known.userName };
+    return { botId: await this.botAgentId(), userId: known.userId };
   }
 
   /** A user record, read once in a while (a ticket with no user, or a user gone since: undefined). */
@@ -418,13 +419,14 @@ export class HaloAdapter implements TicketSystem {
 
 /**
  * Who wrote an action: the bot is its agent writing with its marker (the same agent without one is a person); any other
- * agent is an agent; an action by no agent is the ticket's end user when Halo records them as its author, someone else
- * on the customer's side (a cc) otherwise. Halo's own actions (no agent, no author) are the system.
+ * agent is an agent; an action by no agent is the ticket's end user when Halo records them as its author
+ * (`actionby_user_id`), someone else on the customer's side (a cc) otherwise. Halo's own actions (no agent, no user) are
+ * the system. Ids only: a display name is not unique.
  */
 function roleOf(a: HaloAction, p: Parties): ActorRole {
   if (a.who_agentid !== undefined) return a.who_agentid === p.botId && hasMarker(noteText(a.note)) ? 'bot' : 'agent';
-  if (a.who.trim() === '') return 'system';
-  return p.userName !== '' && a.who.trim().toLowerCase() === p.userName.trim().toLowerCase() ? 'requester' : 'end-user';
+  if (a.actionby_user_id === undefined) return 'system';
+  return a.actionby_user_id === p.userId ? 'requester' : 'end-user';
 }
 
 /** The actions with a note, as comments: visible ones public, hidden ones internal. */
@@ -435,8 +437,8 @@ function commentsOf(actions: HaloAction[], p: Parties): TicketComment[] {
     if (body === '') continue;
     const authorRole = roleOf(a, p);
     const round = authorRole === 'bot' ? roundFields(roundMarkIn(body)) : {};
-    // the end user by the id the snapshot gives the requester; agents by their agent id; others by the name Halo records
-    const authorId = authorRole === 'requester' && p.user ? String(p.user.id) : a.who_agentid !== undefined ? `agent:${a.who_agentid}` : `name:${a.who || 'unknown'}`;
+    // the end user by the id the snapshot gives the requester; agents by their agent id; other users by their user id
+    const authorId = authorRole === 'requester' ? String(a.actionby_user_id) : a.who_agentid !== undefined ? `agent:${a.who_agentid}` : a.actionby_user_id !== undefined ? `user:${a.actionby_user_id}` : 'system';
     out.push({ id: String(a.id), authorId, authorRole, public: !a.hiddenfromuser, body, createdAt: haloTimeMs(a.datetime), ...round });
   }
   return out;
