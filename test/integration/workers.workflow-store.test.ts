@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { WorkflowEvent } from '../../workflows/resync/events.js';
 import type { Effect } from '../../workflows/resync/effects.js';
+import { FIRST_MESSAGE_MAX } from '../../workflows/resync/model.js';
 import { CommitConflict, EffectCompletedElsewhere, WorkflowStore } from '../../workers/store/workflow-store.js';
 import { deletePrefix, freshPrefix, newRedis } from '../support/redis.js';
 
@@ -76,6 +77,22 @@ describe('WorkflowStore', () => {
     const raw = (await redis.lrange(store.keys.inbox(tk), 0, -1)).join('');
     expect(raw).toContain('My codes');
     for (const code of ['815604', '718975', '815 604']) expect(raw).not.toContain(code);
+  });
+
+  it('keeps a ticket’s first message for the drain masked and cut to what the language detector reads', async () => {
+    const description = `Mein Code 815604 geht nicht. ${'x'.repeat(5_000)}`;
+    const tagged: WorkflowEvent = {
+      type: 'ticketTagged',
+      id: 't1',
+      at: 1,
+      ticket: { system: 'local', id: '1', subject: 'Login', description, status: 'new', tags: ['2fa_issue'], requester: { id: 'r1' } },
+    };
+    await store.append(tk, [tagged]);
+    const [raw] = await redis.lrange(store.keys.inbox(tk), 0, -1);
+    const stored = (JSON.parse(raw ?? '{}') as { ticket?: { description?: string } }).ticket?.description ?? '';
+    expect(stored).toMatch(/^Mein Code \S+ geht nicht\./);
+    expect(stored).not.toContain('815604');
+    expect(stored.length).toBeLessThanOrEqual(FIRST_MESSAGE_MAX);
   });
 
   it('commits with compare-and-set: a stale version or a moved head is a conflict', async () => {

@@ -18,10 +18,11 @@ import type { WorkflowState } from '../../workflows/resync/state.js';
  *
  * - GET  /rest/api/3/myself, GET /rest/api/3/user?accountId=  — /cloud/jira/platform/rest/v3/api-group-myself/,
  *   /cloud/jira/platform/rest/v3/api-group-users/#api-rest-api-3-user-get (User: accountId, accountType
- *   atlassian|app|customer, displayName, emailAddress hidden by profile visibility, active, timeZone)
+ *   atlassian|app|customer, displayName, emailAddress hidden by profile visibility, active, timeZone, and `locale`,
+ *   which an issue's UserDetails lack)
  * - GET  /rest/api/3/issue/{key}?fields=…&expand=transitions, PUT /rest/api/3/issue/{key} (update.labels add/remove,
  *   fields.assignee.accountId; 204) — /cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get
- *   and -put
+ *   and -put; `description` in Atlassian Document Format — /cloud/jira/platform/apis/document/structure/
  * - GET/POST /rest/api/3/issue/{key}/transitions ({transition: {id}}; 204; 400 "Transition id … is not valid") —
  *   /cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-transitions-get and -post
  * - POST /rest/api/3/search/jql ({jql, fields, maxResults, nextPageToken} → {issues, nextPageToken, isLast}) —
@@ -53,6 +54,8 @@ export interface FakeJiraUser {
   emailAddress: string | null;
   /** Atlassian's profile visibility: the platform API hides the email; JSM still shows a customer's to agents */
   hideEmail: boolean;
+  /** the profile's language in Java's form ("de_DE"), shown by GET /user only (User `locale`, not in UserDetails); null: hidden or none */
+  locale?: string | null;
 }
 
 export interface FakeJiraIssue {
@@ -156,7 +159,7 @@ export interface FakeJira {
   startStorm(retryAfterS: number): void;
   injectAnswer(rule: { method?: string; path: string; times: number; status: number; body: unknown; headers?: Record<string, string> }): void;
   addUser(u: { displayName: string; email: string | null; accountType: AccountType; hideEmail?: boolean }): FakeJiraUser;
-  createRequest(r: { summary: string; description: string; reporter: { email: string; name: string }; labels?: string[]; requestTypeId?: string; hideEmail?: boolean }): Promise<FakeJiraIssue>;
+  createRequest(r: { summary: string; description: string; reporter: { email: string; name: string; locale?: string }; labels?: string[]; requestTypeId?: string; hideEmail?: boolean }): Promise<FakeJiraIssue>;
   addComment(key: string, c: { authorId: string; body: string; public?: boolean }): Promise<FakeJiraComment>;
   addParticipant(key: string, accountId: string): void;
   changeIssue(key: string, c: { actorId: string; addLabels?: string[]; removeLabels?: string[]; toStatus?: string }): Promise<void>;
@@ -211,13 +214,14 @@ export async function startFakeJira(options: FakeJiraOptions = {}): Promise<Fake
     return { self: `${fake.url}/rest/api/3/status/${id}`, description: '', iconUrl: '', name: s.name, id, statusCategory: { self: '', id: s.categoryId, key: s.category, colorName: 'blue-gray', name: s.category } };
   };
 
-  function userJson(id: string | null, opts: { webhook?: boolean } = {}): Record<string, unknown> | null {
+  /** `user: true`: the User of GET /user, with `locale`; otherwise the UserDetails an issue or a comment carries. */
+  function userJson(id: string | null, opts: { webhook?: boolean; user?: boolean } = {}): Record<string, unknown> | null {
     if (id === null) return null;
     const u = users.get(id);
     if (!u) return null;
     // Webhooks carry no email addresses; the API shows one unless the profile hides it.
     const showEmail = !opts.webhook && !u.hideEmail && u.emailAddress !== null;
-    return { self: `${fake.url}/rest/api/3/user?accountId=${u.accountId}`, accountId: u.accountId, accountType: u.accountType, displayName: u.displayName, active: true, timeZone: 'Europe/Berlin', ...(showEmail ? { emailAddress: u.emailAddress } : {}), avatarUrls: {} };
+    return { self: `${fake.url}/rest/api/3/user?accountId=${u.accountId}`, accountId: u.accountId, accountType: u.accountType, displayName: u.displayName, active: true, timeZone: 'Europe/Berlin', ...(showEmail ? { emailAddress: u.emailAddress } : {}), ...(opts.user ? { locale: u.locale ?? null } : {}), avatarUrls: {} };
   }
 
   const available = (issue: FakeJiraIssue) => WORKFLOW.filter(([, , from]) => from === issue.statusId);
@@ -226,7 +230,7 @@ export async function startFakeJira(options: FakeJiraOptions = {}): Promise<Fake
   function issueJson(issue: FakeJiraIssue, fields: string[] | undefined, opts: { webhook?: boolean } = {}): Record<string, unknown> {
     const all: Record<string, unknown> = {
       summary: issue.summary,
-      description: issue.description,
+      description: adfDoc(issue.description),
       status: statusJson(issue.statusId),
       labels: issue.labels,
       reporter: userJson(issue.reporterId, opts),
@@ -406,7 +410,7 @@ export async function startFakeJira(options: FakeJiraOptions = {}): Promise<Fake
     let m: RegExpMatchArray | null;
     if (req.method === 'GET' && path === '/rest/api/3/myself') return { ...userJson(bot.accountId), emailAddress: bot.emailAddress };
     if (req.method === 'GET' && path === '/rest/api/3/user') {
-      const u = userJson(q.get('accountId') ?? '');
+      const u = userJson(q.get('accountId') ?? '', { user: true });
       return u ?? reply.code(404).send({ errorMessages: ['Specified user does not exist or you do not have required permissions'], errors: {} });
     }
     if (req.method === 'GET' && (m = path.match(/^\/rest\/servicedeskapi\/servicedesk\/(\d+)$/))) {
@@ -552,7 +556,7 @@ export async function startFakeJira(options: FakeJiraOptions = {}): Promise<Fake
     },
     async createRequest(r) {
       const known = [...users.values()].find((u) => u.emailAddress?.toLowerCase() === r.reporter.email.toLowerCase());
-      const reporter = known ?? add({ accountType: 'customer', displayName: r.reporter.name, emailAddress: r.reporter.email, hideEmail: r.hideEmail ?? false });
+      const reporter = known ?? add({ accountType: 'customer', displayName: r.reporter.name, emailAddress: r.reporter.email, hideEmail: r.hideEmail ?? false, locale: r.reporter.locale ?? null });
       const now = Date.now();
       const issue: FakeJiraIssue = {
         id: String(nextId++),
@@ -701,4 +705,14 @@ export class JiraSimulatedUser {
     }
     return last;
   }
+}
+
+/**
+ * A plain-text description as the v3 API returns a rich-text field: an Atlassian Document Format document, a paragraph
+ * of text nodes per line (/cloud/jira/platform/apis/document/structure/); null for none.
+ */
+function adfDoc(text: string): Record<string, unknown> | null {
+  if (!text) return null;
+  const paragraph = (line: string) => ({ type: 'paragraph', content: line ? [{ type: 'text', text: line }] : [] });
+  return { type: 'doc', version: 1, content: text.split('\n').map(paragraph) };
 }

@@ -35,6 +35,9 @@ import type { WriteFault } from './ticket-system-contract.js';
  * - Life cycle of an Incident (https://www.servicenow.com/docs/r/it-service-management/incident-management/c_IncidentManagementStateModel.html):
  *   New, In Progress, On Hold (with On hold reason Awaiting Caller …), Resolved, Closed, Canceled; "If the caller updates
  *   the incident, the On hold reason field is cleared and the state of the incident is changed to In Progress".
+ * - Internationalization support (https://docs.servicenow.com/bundle/newyork-platform-administration/page/administer/localization/concept/c_LangInternationalizationSupport.html):
+ *   a session's language comes from the login picker, the header's picker, "the language setting in the User [sys_user]
+ *   table", else the system default; the fake's sys_user rows carry that setting as `preferred_language`, "" for none.
  * - GlideCertificateEncryption.generateMac (https://www.servicenow.com/docs/r/api-reference/server-api-reference/c_GlideCertificateEncryptionAPI.html):
  *   the README's Business Rule signs its notification with base64 HMAC-SHA256 (key given base64-encoded).
  *
@@ -50,6 +53,8 @@ export interface FakeSysUser {
   email: string;
   /** the roles that matter here: itil users may write work notes */
   itil: boolean;
+  /** the user record's Language ("de"; "" for none: the instance's default applies) */
+  preferred_language: string;
 }
 
 export interface FakeIncident {
@@ -156,10 +161,10 @@ export interface FakeServiceNow {
   revokeTokens(): void;
   stateValue(label: string): string;
   stateLabel(value: string): string | undefined;
-  addUser(u: { user_name: string; name: string; email: string; itil?: boolean }): FakeSysUser;
+  addUser(u: { user_name: string; name: string; email: string; itil?: boolean; preferred_language?: string }): FakeSysUser;
   addGroup(name: string): { sys_id: string; name: string; active: 'true' | 'false' };
   /** an incident as the caller opens it in the Service Portal: category set, caller = that user (created on first sight) */
-  createIncident(i: { caller: { user_name?: string; name: string; email: string }; short_description: string; description?: string; category?: string; subcategory?: string }): FakeIncident;
+  createIncident(i: { caller: { user_name?: string; name: string; email: string; preferred_language?: string }; short_description: string; description?: string; category?: string; subcategory?: string }): FakeIncident;
   /** a journal entry as someone writes it on the form (the caller's reply takes an On Hold incident back to In Progress) */
   addEntry(sysId: string, e: { by: string; element: 'comments' | 'work_notes'; value: string }): FakeJournalEntry;
   /** an agent (or anyone) changes fields on the form */
@@ -251,7 +256,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
   let outbox: Promise<void> = Promise.resolve();
   const watchCategory = options.watchCategory ?? 'two_factor';
 
-  const bot: FakeSysUser = { sys_id: sysId(), user_name: options.botUserName ?? 'twofa.bot', name: 'twofa-desk bot', email: 'twofa-bot@acme.example', itil: true };
+  const bot: FakeSysUser = { sys_id: sysId(), user_name: options.botUserName ?? 'twofa.bot', name: 'twofa-desk bot', email: 'twofa-bot@acme.example', itil: true, preferred_language: '' };
   users.set(bot.sys_id, bot);
 
   const label = (value: string) => choices.find((c) => c.element === 'state' && c.language === 'en' && c.value === value)?.label;
@@ -297,6 +302,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
       subcategory: i.subcategory,
       caller_id: i.caller_id,
       short_description: i.short_description,
+      description: i.description.substring(0, 2000),
       delivery_id: randomUUID().replace(/-/g, ''),
       sent_at: Date.now(),
     });
@@ -355,7 +361,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
       case 'incident':
         return [...incidents.values()] as unknown as Row[];
       case 'sys_user':
-        return [...users.values()].map((u) => ({ sys_id: u.sys_id, user_name: u.user_name, name: u.name, email: u.email }));
+        return [...users.values()].map((u) => ({ sys_id: u.sys_id, user_name: u.user_name, name: u.name, email: u.email, preferred_language: u.preferred_language }));
       case 'sys_user_group':
         return [...groups.values()];
       case 'sys_journal_field':
@@ -509,7 +515,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
     stateValue: value,
     stateLabel: label,
     addUser(u) {
-      const user: FakeSysUser = { sys_id: sysId(), user_name: u.user_name, name: u.name, email: u.email, itil: u.itil ?? false };
+      const user: FakeSysUser = { sys_id: sysId(), user_name: u.user_name, name: u.name, email: u.email, itil: u.itil ?? false, preferred_language: u.preferred_language ?? '' };
       users.set(user.sys_id, user);
       return user;
     },
@@ -519,7 +525,7 @@ export async function startFakeServiceNow(options: FakeServiceNowOptions = {}): 
       return g;
     },
     createIncident(c) {
-      const caller = [...users.values()].find((u) => u.email.toLowerCase() === c.caller.email.toLowerCase()) ?? fake.addUser({ user_name: c.caller.user_name ?? c.caller.email.split('@')[0] ?? 'caller', name: c.caller.name, email: c.caller.email });
+      const caller = [...users.values()].find((u) => u.email.toLowerCase() === c.caller.email.toLowerCase()) ?? fake.addUser({ user_name: c.caller.user_name ?? c.caller.email.split('@')[0] ?? 'caller', name: c.caller.name, email: c.caller.email, ...(c.caller.preferred_language !== undefined ? { preferred_language: c.caller.preferred_language } : {}) });
       const at = glideNow();
       const i: FakeIncident = {
         sys_id: sysId(),

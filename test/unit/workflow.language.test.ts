@@ -134,10 +134,14 @@ describe('detectLanguage', () => {
   });
 });
 
-/** A desk whose requester has this locale and whose ticket has this subject. */
-function deskFor(opts: { locale?: string; subject?: string; policy?: PolicyInput } = {}): Desk {
+/** A desk whose requester has this locale and whose ticket has this subject (and first message, as a description). */
+function deskFor(opts: { locale?: string; subject?: string; description?: string; policy?: PolicyInput } = {}): Desk {
   const base = makeTicket();
-  const ticket = makeTicket({ subject: opts.subject ?? base.subject, requester: { ...base.requester, ...(opts.locale ? { locale: opts.locale } : {}) } });
+  const ticket = makeTicket({
+    subject: opts.subject ?? base.subject,
+    ...(opts.description !== undefined ? { description: opts.description } : {}),
+    requester: { ...base.requester, ...(opts.locale ? { locale: opts.locale } : {}) },
+  });
   return new Desk(parsePolicy(opts.policy ?? {}), ticket);
 }
 
@@ -171,6 +175,20 @@ describe('the reply language of a ticket', () => {
     expect(desk.update().publicReply).toBe(CATALOGUES.es.codes_problem_no_codes.replace('{{codeLength}}', '6'));
     desk.reply('Ok, merci, je vous envoie les codes bientôt.');
     expect(desk.s.language).toBe('es');
+  });
+
+  it('without a locale, is the first message’s (the description) before the subject’s, fixed like a comment’s', () => {
+    const desk = otpDesk(deskFor({ subject: '2FA code not working', description: 'Guten Tag, mein Code funktioniert nicht mehr und ich kann mich nicht anmelden.' }));
+    expect(desk.s).toMatchObject({ language: 'de', languageFrom: 'message' });
+    expect(desk.update().publicReply).toBe(render('ask_codes', { firstName: 'Alice', codeLength: 6 }, desk.policy, 'de'));
+    desk.reply('Ok, merci, je vous envoie les codes bientôt.');
+    expect(desk.s.language).toBe('de');
+  });
+
+  it('reads the first message’s own words only: the subject decides when it cannot tell, and a locale outranks it', () => {
+    const quoted = `${CODES.first}\n\nOn Mon, 3 Nov 2026, IT wrote:\n> Please send us the codes, thank you, we are here to help`;
+    expect(otpDesk(deskFor({ subject: 'Mon code ne marche pas', description: quoted })).s).toMatchObject({ language: 'fr', languageFrom: 'subject' });
+    expect(otpDesk(deskFor({ locale: 'nl', subject: 'Login', description: 'Hola, mi código no funciona y no puedo iniciar sesión.' })).s).toMatchObject({ language: 'nl', languageFrom: 'locale' });
   });
 
   it('is not taken from a reply that holds only codes, nor from an agent’s note or the quoted history', () => {

@@ -1,4 +1,4 @@
-import { type Effect, type EffectOf, EffectSchema, maskCodes, TERMINAL_STATES, type WorkflowEvent, type WorkflowState, WorkflowStateSchema } from '../../workflows/resync/index.js';
+import { type Effect, type EffectOf, EffectSchema, firstMessageExcerpt, maskCodes, TERMINAL_STATES, type WorkflowEvent, type WorkflowState, WorkflowStateSchema } from '../../workflows/resync/index.js';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { luaScript } from '../../integrations/shared/lua-script.js';
@@ -302,8 +302,9 @@ export class WorkflowStore {
 }
 
 /**
- * What may be stored of an event: never a comment's text (it can hold codes), and a ticket's subject and requester
- * name with code-length digit runs masked (a requester may type codes into the subject).
+ * What may be stored of an event: never a comment's text (it can hold codes), and a ticket's subject, first message
+ * and requester name with code-length digit runs masked (a requester may type codes into any of them). The first
+ * message stays, masked, until the drain reads the event: its words, not its digits, tell the reply language.
  */
 function stripText(e: WorkflowEvent): WorkflowEvent {
   if (e.type === 'commentAdded' && e.text !== undefined) {
@@ -311,8 +312,16 @@ function stripText(e: WorkflowEvent): WorkflowEvent {
     return rest;
   }
   if (e.type === 'ticketTagged') {
-    const { subject, requester } = e.ticket;
-    return { ...e, ticket: { ...e.ticket, subject: maskCodes(subject), requester: requester.name === undefined ? requester : { ...requester, name: maskCodes(requester.name) } } };
+    const { subject, description, requester } = e.ticket;
+    return {
+      ...e,
+      ticket: {
+        ...e.ticket,
+        subject: maskCodes(subject),
+        ...(description !== undefined ? { description: maskCodes(firstMessageExcerpt(description)) } : {}),
+        requester: requester.name === undefined ? requester : { ...requester, name: maskCodes(requester.name) },
+      },
+    };
   }
   return e;
 }

@@ -8,7 +8,8 @@ export type Language = z.infer<typeof LanguageSchema>;
 
 /**
  * Where the reply language came from: `locale`, the requester's locale as the ticket system keeps it (it vouches for
- * it, and the requester set it or an agent did); `message`, the requester's own words; `subject`, the ticket's subject
+ * it, and the requester set it or an agent did); `message`, the requester's own words (the ticket's description or a
+ * comment); `subject`, the ticket's subject
  * (a first guess that the requester's first message that tells overrides).
  */
 export const LanguageSourceSchema = z.enum(['locale', 'message', 'subject']);

@@ -39,18 +39,37 @@ export const RequesterSchema = z.object({
   /** the ticket system's external id for the person, tried as the platform user name */
   externalId: z.string().optional(),
   /**
-   * the person's language as the ticket system keeps it (Zendesk's user locale, the embedded desk's user locale), a
-   * BCP-47 tag such as `de` or `fr-CA`: the language the bot replies in (docs/languages.md). None: the desk has none.
+   * the person's language as the ticket system keeps it (Zendesk's and Jira's user locale, ServiceNow's user Language,
+   * the embedded desk's user locale), a BCP-47 tag such as `de` or `fr-CA`: the language the bot replies in
+   * (docs/languages.md). None: the desk has none.
    */
   locale: LocaleSchema.optional(),
 });
 export type Requester = z.infer<typeof RequesterSchema>;
+
+/**
+ * The most of a ticket's first message the snapshot carries: enough for the language detector, which reads no more
+ * (language-detect.ts), and a bound on what a stored event holds until the drain takes it.
+ */
+export const FIRST_MESSAGE_MAX = 2_000;
+
+/** The start of a ticket's first message, cut to what the snapshot carries. */
+export function firstMessageExcerpt(text: string): string {
+  return text.slice(0, FIRST_MESSAGE_MAX);
+}
 
 /** What the workflow needs of a ticket when it starts. */
 export const TicketSnapshotSchema = z.object({
   system: z.string().min(1),
   id: z.string().min(1),
   subject: z.string().default(''),
+  /**
+   * The requester's first message where the desk keeps it as a field of the ticket rather than as a comment (JSM's and
+   * ServiceNow's description, Zendesk's first comment, which the comment events leave out): its language is the best
+   * guess before the requester writes again (docs/languages.md). Cut to FIRST_MESSAGE_MAX; like a comment it may hold
+   * codes, so it is never logged, stored events carry it masked (workers/store), and the workflow state never keeps it.
+   */
+  description: z.string().transform(firstMessageExcerpt).optional(),
   status: TicketStatusSchema,
   tags: z.array(z.string()),
   requester: RequesterSchema,

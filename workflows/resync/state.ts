@@ -105,8 +105,8 @@ export const WorkflowStateSchema = z.object({
   tenant: z.string().min(1).max(64).optional(),
   /**
    * the language of the replies to the requester, and where it came from (language-choice.ts, docs/languages.md):
-   * the requester's locale, fixed; else their first comment whose language tells, fixed; else the subject's, until
-   * then. None: the policy's language.
+   * the requester's locale, fixed; else their first message (the description) or first comment whose language tells,
+   * fixed; else the subject's, until then. None: the policy's language.
    */
   language: LanguageSchema.optional(),
   languageFrom: LanguageSourceSchema.optional(),

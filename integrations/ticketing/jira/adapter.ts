@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
+import { FIRST_MESSAGE_MAX, normaliseLocale, type ActorRole, type EventOf, type TicketSnapshot } from '../../../workflows/resync/index.js';
 import { secretMatches } from '../../shared/hmac-signature.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { refuseUnlessFresh } from '../webhook-freshness.js';
 import { JiraAccountLimiter } from './account-limiter.js';
+import { adfPlainText } from './adf-text.js';
 import { JiraClient, SYSTEM } from './client.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import { commentMarker, hasMarker, markersIn, roundFields, roundMarkIn, withMarker, type CommentPart } from './comment-marker.js';
@@ -41,6 +42,8 @@ export interface JiraAdapterOptions {
 const ATTEMPT_TTL_S = 7 * 86_400;
 const HELD_COMMENTS = { max: 10_000, ttl: 5 * 60_000 };
 const KNOWN = { max: 10_000 };
+/** a requester who changes their language in their profile is read again after this long */
+const LOCALES = { max: 10_000, ttl: 60 * 60_000 };
 
 /** What this process last saw of an issue: only saves reads, never decides alone (see moveTo). */
 interface IssueFacts {
@@ -78,6 +81,8 @@ export class JiraAdapter implements TicketSystem {
   private readonly transitionsFrom = new LRUCache<string, JiraTransition[]>(KNOWN);
   /** account id → role of a person who is not the request's reporter */
   private readonly roles = new LRUCache<string, ActorRole>(KNOWN);
+  /** reporter's account id → their locale ('' for none): one user read per requester, not per request */
+  private readonly locales = new LRUCache<string, string>(LOCALES);
   /** comments a verified webhook carried, in this process's memory only (they may hold codes), for minutes */
   private readonly fromWebhooks = new LRUCache<string, TicketComment>(HELD_COMMENTS);
 
@@ -400,7 +405,8 @@ export class JiraAdapter implements TicketSystem {
 
   /**
    * The requester as Jira records the reporter: the account's email where the profile shows it, else the email the
-   * service desk holds for its customer. Never anything the requester typed into the request.
+   * service desk holds for its customer, and their profile's locale. Never anything the requester typed into the
+   * request: the description rides along for its language only.
    */
   private async snapshot(issue: JiraIssue): Promise<TicketSnapshot> {
     const reporter = issue.fields.reporter;
@@ -412,14 +418,36 @@ export class JiraAdapter implements TicketSystem {
       email = request.reporter.emailAddress ?? undefined;
       name ??= request.reporter.displayName;
     }
+    const locale = await this.localeOf(reporter.accountId);
+    const description = issue.fields.description ? adfPlainText(issue.fields.description, FIRST_MESSAGE_MAX) : '';
     return {
       system: SYSTEM,
       id: issue.key,
       subject: issue.fields.summary ?? '',
+      ...(description ? { description } : {}),
       status: ticketStatusOf(issue.fields.status, this.config.statusNames),
       tags: issue.fields.labels.map((l) => l.toLowerCase()),
-      requester: { id: reporter.accountId, ...(name ? { name } : {}), ...(email ? { email } : {}) },
+      requester: { id: reporter.accountId, ...(name ? { name } : {}), ...(email ? { email } : {}), ...(locale !== undefined ? { locale } : {}) },
     };
+  }
+
+  /**
+   * The reporter's locale: the issue's `reporter` (UserDetails) has none, so their user record is read, once per
+   * account for LOCALES.ttl. A refusal (an account Jira no longer shows, a site that denies the bot "Browse users and
+   * groups") costs the hint, not the request; a failure that a retry may cure stops the read of the request, to be
+   * tried again, rather than answer in the wrong language for good.
+   */
+  private async localeOf(accountId: string): Promise<string | undefined> {
+    const known = this.locales.get(accountId);
+    if (known !== undefined) return known || undefined;
+    let locale: string | undefined;
+    try {
+      locale = normaliseLocale((await this.client.user(accountId)).locale);
+    } catch (err) {
+      if (!(err instanceof JiraRequestRefused)) throw err;
+    }
+    this.locales.set(accountId, locale ?? '');
+    return locale;
   }
 
   private async readIssue(key: string): Promise<JiraIssue> {

@@ -25,7 +25,7 @@ import {
 export const SYSTEM = 'jira';
 
 /** The issue fields every read asks for (and nothing more: a read of all fields is large). */
-export const ISSUE_FIELDS = 'summary,status,labels,reporter,assignee,project,issuetype,created,updated';
+export const ISSUE_FIELDS = 'summary,description,status,labels,reporter,assignee,project,issuetype,created,updated';
 
 export { NO_LIMIT, type RequestLimiter } from '../request-limiter.js';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AdfNodeSchema } from './adf-text.js';
 
 /**
  * Jira Cloud platform REST API v3, Jira Service Management REST API and webhook shapes: only the fields the adapter
@@ -28,6 +29,12 @@ export const JiraUserSchema = z.object({
   emailAddress: z.string().nullable().optional(),
   active: z.boolean().optional(),
   timeZone: z.string().optional(),
+  /**
+   * GET /rest/api/3/user only (not the UserDetails of an issue's `reporter`): "The locale of the user. Depending on the
+   * user's privacy setting, this may be returned as null", in Java's form ("en_US"). Any string here: an odd value
+   * only costs the bot its hint (normaliseLocale), never the request.
+   */
+  locale: z.string().nullable().optional(),
 });
 export type JiraUser = z.infer<typeof JiraUserSchema>;
 
@@ -50,9 +57,11 @@ export type JiraTransition = z.infer<typeof JiraTransitionSchema>;
 
 export const TransitionsResponseSchema = z.object({ transitions: z.array(JiraTransitionSchema) });
 
-/** The fields the adapter asks for: ?fields=summary,status,labels,reporter,assignee,project,issuetype,created,updated */
+/** The fields the adapter asks for: ?fields=summary,description,status,labels,reporter,assignee,project,issuetype,created,updated */
 export const JiraIssueFieldsSchema = z.object({
   summary: z.string().nullable(),
+  /** the request's description as the customer wrote it on the portal: v3 gives it in Atlassian Document Format */
+  description: AdfNodeSchema.nullable().optional(),
   status: JiraStatusSchema,
   labels: z.array(z.string()),
   reporter: JiraUserSchema.nullable(),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
-import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
+import { firstMessageExcerpt, normaliseLocale, type ActorRole, type EventOf, type TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
@@ -240,7 +240,7 @@ export class ServiceNowAdapter implements TicketSystem {
     if (!this.watches(n)) return [];
     const caller = await this.user(n.caller_id);
     const status = (await this.stateChoices()).toStatus(n.state, n.hold_reason);
-    return [tagged(this.snapshotOf(n.sys_id, n.short_description, status, [this.config.watchTag], caller), now)];
+    return [tagged(this.snapshotOf(n, status, [this.config.watchTag], caller), now)];
   }
 
   /**
@@ -267,7 +267,7 @@ export class ServiceNowAdapter implements TicketSystem {
     const choices = await this.stateChoices();
     const status = choices.toStatus(n.state, n.hold_reason);
     const incident = { category: n.category, subcategory: n.subcategory };
-    const snap = this.snapshotOf(ticketId, n.short_description, status, this.tagsOf(incident, journal, caller, bot), caller);
+    const snap = this.snapshotOf(n, status, this.tagsOf(incident, journal, caller, bot), caller);
     const past = botPast(comments);
     return [
       ...this.journalEvents(ticketId, journal, comments, { incident, caller, bot }, now),
@@ -329,19 +329,36 @@ export class ServiceNowAdapter implements TicketSystem {
 
   private async snapshot(content: Content, tags: string[]): Promise<TicketSnapshot> {
     const { incident, caller } = content;
-    return this.snapshotOf(incident.sys_id, incident.short_description, (await this.stateChoices()).toStatus(incident.state, incident.hold_reason), tags, caller);
+    return this.snapshotOf(incident, (await this.stateChoices()).toStatus(incident.state, incident.hold_reason), tags, caller);
   }
 
-  /** The requester is the incident's caller as its sys_user record has it: user_name, email and name set by admins or SSO. */
-  private snapshotOf(id: string, subject: string, status: TicketSnapshot['status'], tags: string[], caller: SysUser | undefined): TicketSnapshot {
+  /**
+   * The requester is the incident's caller as its sys_user record has it: user_name, email, name and Language set by
+   * admins, SSO or the caller's own profile. The description is the caller's first message, read for its language only.
+   */
+  private snapshotOf(
+    incident: Pick<Incident, 'sys_id' | 'short_description' | 'description'>,
+    status: TicketSnapshot['status'],
+    tags: string[],
+    caller: SysUser | undefined,
+  ): TicketSnapshot {
+    const locale = normaliseLocale(caller?.preferred_language);
+    const description = firstMessageExcerpt(incident.description ?? '').trim();
     return {
       system: SYSTEM,
-      id,
-      subject,
+      id: incident.sys_id,
+      subject: incident.short_description,
+      ...(description ? { description } : {}),
       status,
       tags,
       requester: caller
-        ? { id: caller.sys_id, ...(caller.name ? { name: caller.name } : {}), ...(caller.email ? { email: caller.email } : {}), ...(caller.user_name ? { externalId: caller.user_name } : {}) }
+        ? {
+            id: caller.sys_id,
+            ...(caller.name ? { name: caller.name } : {}),
+            ...(caller.email ? { email: caller.email } : {}),
+            ...(caller.user_name ? { externalId: caller.user_name } : {}),
+            ...(locale !== undefined ? { locale } : {}),
+          }
         : { id: 'no-caller' },
     };
   }

@@ -23,6 +23,8 @@ export const IncidentSchema = z.object({
   sys_id: z.string().min(1),
   number: z.string().min(1),
   short_description: z.string(),
+  /** what the caller wrote when they raised it (on the portal, or an agent for them): its language is the first guess */
+  description: z.string().optional(),
   state: z.string().min(1),
   hold_reason: z.string().optional(),
   category: z.string(),
@@ -48,6 +50,11 @@ export const SysUserSchema = z.object({
   user_name: z.string(),
   email: z.string(),
   name: z.string(),
+  /**
+   * the user's Language ("de", "fr"; "" when none is set and the instance's default applies: "Internationalization
+   * support", the session language's third source). Optional: an ACL may hide the column, which only costs the hint.
+   */
+  preferred_language: z.string().optional(),
 });
 export type SysUser = z.output<typeof SysUserSchema>;
 export const SYS_USER_FIELDS = Object.keys(SysUserSchema.shape).join(',');
@@ -116,6 +123,8 @@ export const NotificationSchema = z.object({
   subcategory: z.string(),
   caller_id: z.string(),
   short_description: z.string(),
+  /** the start of the description (the README's rule sends 2,000 characters); absent from a rule set up before it */
+  description: z.string().optional(),
   delivery_id: z.string().min(1).max(200),
   sent_at: z.coerce.number().int().positive(),
 });

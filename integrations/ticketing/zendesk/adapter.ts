@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
-import { type ActorRole, type EventOf, normaliseLocale, type TicketSnapshot } from '../../../workflows/resync/index.js';
+import { type ActorRole, type EventOf, firstMessageExcerpt, normaliseLocale, type TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
@@ -412,10 +412,13 @@ export class ZendeskAdapter implements TicketSystem {
 
   private async snapshot({ ticket, users }: Content): Promise<TicketSnapshot> {
     const requester = users.get(ticket.requester_id) ?? (await this.client.getUser(String(ticket.requester_id)));
+    // the first comment, which the comment events leave out (the tagging stands for it): read for its language only
+    const description = firstMessageExcerpt(ticket.description ?? '').trim();
     return {
       system: SYSTEM,
       id: String(ticket.id),
       subject: ticket.subject ?? '',
+      ...(description ? { description } : {}),
       status: ticket.status,
       tags: ticket.tags,
       requester: {
