@@ -53,7 +53,8 @@ export async function benchConnectWiseEconomy(redisUrl: string): Promise<Row[]> 
   const seed = parseSeed(JSON.parse(await readFile(DEFAULT_SEED, 'utf8')), DEFAULT_SEED);
   const prefix = uniquePrefix('cw-eco');
   const port = await freePort();
-  const fake = await startFakeConnectWise({ callbackUrl: `http://127.0.0.1:${port}/webhooks/connectwise?secret=${SECRET}` });
+  // registered with isSelfSuppressedFlag, as the setup guide tells operators: the bot is not called back for its own saves
+  const fake = await startFakeConnectWise({ callbackUrl: `http://127.0.0.1:${port}/webhooks/connectwise?secret=${SECRET}`, selfSuppressed: true });
   const source = { ...connectWiseAppEnv({ redisUrl, prefix, port, fake, callbackSecret: SECRET, pollIntervalS: 60 }), LOG_LEVEL: 'silent' };
   // Reminders far beyond a run of seconds: a reminder racing a slow machine is not a call of the happy path.
   const policy = parsePolicy({ ...DEMO_POLICY, reminderAfterMs: 60_000, timeoutAfterMs: 120_000 });
