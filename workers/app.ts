@@ -87,7 +87,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const lookups = tenantLookups(tenants, policy, platform);
 
   const drainRequests = new DrainRequests(redis, store.keys);
-  const observed = observation({ redis, prefix: env.REDIS_PREFIX, slaRetentionDays: env.SLA_RETENTION_DAYS, store, queues, drainRequests, platformName: platform.name, ticketing, knownTenants: lookups.knownTenants, log, now });
+  const observed = observation({ redis, prefix: env.REDIS_PREFIX, slaRetentionDays: env.SLA_RETENTION_DAYS, store, queues, drainRequests, platformNameOf: lookups.platformNameOf, ticketing, knownTenants: lookups.knownTenants, log, now });
   // The one-time code page needs the operations token: without it no codes are ever held (see docs/security.md).
   const vault = env.ADMIN_TOKEN ? new CodeVault({ redis, prefix: env.REDIS_PREFIX, key: vaultKey(env.ADMIN_TOKEN) }) : undefined;
   const wake = new Wake(roles.has('workers'), queues, drainRequests);

@@ -1,13 +1,14 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../workflows/resync/policy.js';
 import { DEFAULT_SEED, loadConfig } from '../../workers/config.js';
 import { EffectExecutor, TenantsUnavailable } from '../../workers/effects/effect-executor.js';
 import { Keys } from '../../workers/store/keys.js';
-import { TenantBusy, TenantNotConfigured, TenantPlatforms } from '../../workers/tenants/platform-pool.js';
+import { TenantPlatforms } from '../../workers/tenants/platform-pool.js';
+import { TenantBusy, TenantNotConfigured, TenantPlatformFailed, TenantPlatformsFailed } from '../../workers/tenants/tenant-platform-errors.js';
 import { parseTenants } from '../../workers/tenants/parse-tenants.js';
 import { writeGeneratedSeed } from '../support/generated-seed.js';
 import { deletePrefix, freshPrefix, newRedis, testRedisUrl } from '../support/redis.js';
@@ -35,6 +36,11 @@ describe('the tenants’ platforms (workers/tenants/platform-pool.ts) and the ex
   beforeAll(async () => {
     redis = newRedis();
     other = await writeGeneratedSeed(3);
+    // beta has an alice too, with the same email: another person at another customer
+    const seed = JSON.parse(await readFile(other.path, 'utf8')) as { users: object[]; tokens: object[] };
+    seed.users.push({ id: 'b-alice', userName: 'alice.beta', firstName: 'Alice', lastName: 'Archer', email: 'alice.archer@example.com' });
+    seed.tokens.push({ serial: 'MP-B-1', userId: 'b-alice', kind: 'mobilepass', secret: 'AIDNYO2WRALLB7G56OAJBENN3FII44JE', counter: 3, state: 'active' });
+    await writeFile(other.path, JSON.stringify(seed));
     pool = await TenantPlatforms.build(tenantsOf(entries(other.path)), { redis, env, log });
   });
 
@@ -55,14 +61,21 @@ describe('the tenants’ platforms (workers/tenants/platform-pool.ts) and the ex
     });
   const alice = { id: 'r1', email: 'alice.archer@example.com', name: 'Alice Archer' };
 
-  it('finds alice through her own tenant, and not through another tenant’s platform (the effect names the tenant)', async () => {
+  it('finds each tenant’s own alice through its own platform: the same email at another customer is another person', async () => {
     const ctx = { tk: 'local:1', key: 'k1', retryAfterUnknownOutcome: false };
     const found = await executor().run({ type: 'locateUser', id: '1.1.0', tenant: 'acme', requester: alice }, ctx);
-    expect(found).toMatchObject({ type: 'userLocated', user: { userName: 'alice' } });
+    expect(found).toMatchObject({ type: 'userLocated', matchedBy: 'email', user: { userName: 'alice' } });
     const elsewhere = await executor().run({ type: 'locateUser', id: '1.1.0', tenant: 'beta', requester: alice }, ctx);
-    expect(elsewhere).toMatchObject({ type: 'userNotFound' });
-    // nor by her user name: tenant beta's platform has no such user
+    expect(elsewhere).toMatchObject({ type: 'userLocated', matchedBy: 'email', user: { userName: 'alice.beta' } });
+    // nor by acme's user name or token: beta's platform knows neither
     expect(await pool.platformOf('beta')?.findUsers({ userName: 'alice' })).toEqual([]);
+    expect(await pool.platformOf('beta')?.findUsers({ email: alice.email })).toEqual([expect.objectContaining({ userName: 'alice.beta' })]);
+    const betaTokens = await executor().run({ type: 'readTokens', id: '1.2.0', tenant: 'beta', userId: 'b-alice' }, ctx);
+    expect(betaTokens).toMatchObject({ type: 'tokensRead', tokens: [expect.objectContaining({ serial: 'MP-B-1' })] });
+    const acmeTokens = await executor().run({ type: 'readTokens', id: '1.2.0', tenant: 'acme', userId: 'u-1001' }, ctx);
+    expect(acmeTokens).toMatchObject({ type: 'tokensRead', tokens: [expect.objectContaining({ serial: 'MP-1001' })] });
+    // acme's alice, asked for by her id through beta, does not exist there
+    await expect(executor().run({ type: 'readTokens', id: '1.2.0', tenant: 'beta', userId: 'u-1001' }, ctx)).rejects.toMatchObject({ name: 'PlatformUserNotFound' });
   });
 
   it('keeps each tenant’s embedded users in a key space of its own', async () => {
@@ -140,5 +153,70 @@ describe('the tenants’ platforms (workers/tenants/platform-pool.ts) and the ex
   it('an executor without tenants refuses an effect that names one (every worker needs the same tenants file)', async () => {
     const bare = new EffectExecutor({ platform: { name: 'local' } as never, ticketing: new Map(), timers: { setTimer: async () => undefined }, resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 5 } });
     await expect(bare.run({ type: 'locateUser', id: '1.1.0', tenant: 'acme', requester: alice }, { tk: 'local:1', key: 'k', retryAfterUnknownOutcome: false })).rejects.toBeInstanceOf(TenantsUnavailable);
+  });
+
+  it('a new tenant whose platform cannot be built: its effects fail for good with the cause (its tickets go to an agent), the other tenants’ changes take effect', async () => {
+    const missing = join(process.cwd(), 'no-such-seed.json');
+    const gamma = { id: 'gamma', match: { tags: ['customer_gamma'] }, platform: { kind: 'local', settings: { TWOFA_LOCAL_SEED: missing } } };
+    const delta = { id: 'delta', match: { tags: ['customer_delta'] }, platform: { kind: 'local', settings: { TWOFA_LOCAL_SEED: DEFAULT_SEED } } };
+    const own = await TenantPlatforms.build(tenantsOf(entries(other.path).slice(0, 1)), { redis, env, log });
+    try {
+      const failed = await own.update(tenantsOf([...entries(other.path).slice(0, 1), gamma, delta])).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(TenantPlatformsFailed);
+      expect((failed as TenantPlatformsFailed).failures.map((f) => f.tenant)).toEqual(['gamma']);
+      expect(own.platformOf('delta')).toBeDefined();
+      const ctx = { tk: 'local:9', key: 'k9', retryAfterUnknownOutcome: false };
+      const run = new EffectExecutor({ platform: { name: 'unused' } as never, tenants: own, ticketing: new Map(), timers: { setTimer: async () => undefined }, resyncLimit: { redis, keys: new Keys(prefix), perUserPerDay: 5 } });
+      const err = await run.run({ type: 'locateUser', id: '1.1.0', tenant: 'gamma', requester: alice }, ctx).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TenantPlatformFailed);
+      expect((err as TenantPlatformFailed).retryable).toBe(false);
+      expect((err as TenantPlatformFailed).reason).toContain(`tenant 'gamma'`);
+      expect((err as TenantPlatformFailed).reason).toContain(`TWOFA_LOCAL_SEED: cannot read ${missing} (ENOENT)`);
+      // fixed in the file: the next reload builds it
+      await own.update(tenantsOf([...entries(other.path).slice(0, 1), { ...gamma, platform: { kind: 'local', settings: { TWOFA_LOCAL_SEED: DEFAULT_SEED } } }, delta]));
+      expect(await run.run({ type: 'locateUser', id: '1.1.0', tenant: 'gamma', requester: alice }, ctx)).toMatchObject({ type: 'userLocated' });
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a changed tenant whose new platform cannot be built keeps its running one, and the next reload tries the new settings again', async () => {
+    const own = await TenantPlatforms.build(tenantsOf(entries(other.path).slice(0, 1)), { redis, env, log });
+    try {
+      const running = own.platformOf('acme');
+      const broken = [{ ...entries(other.path)[0], platform: { kind: 'local', settings: { TWOFA_LOCAL_SEED: join(process.cwd(), 'no-such-seed.json') } } }];
+      await expect(own.update(tenantsOf(broken))).rejects.toBeInstanceOf(TenantPlatformsFailed);
+      expect(own.platformOf('acme')).toBe(running);
+      (await own.lease('acme')).release();
+      await expect(own.update(tenantsOf(broken))).rejects.toBeInstanceOf(TenantPlatformsFailed);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('an embedded tenant takes nothing from the process environment: its seed is its own (or the built-in one), its Redis the one it names', async () => {
+    const processEnv = loadConfig({ REDIS_URL: testRedisUrl(), REDIS_PREFIX: prefix, TWOFA_LOCAL_SEED: other.path }).env;
+    const url = new URL(testRedisUrl());
+    url.pathname = '/3';
+    const apart = new Redis(url.toString(), { maxRetriesPerRequest: null });
+    const own = await TenantPlatforms.build(
+      tenantsOf([
+        { id: 'plain', match: { tags: ['customer_plain'] }, platform: { kind: 'local', settings: {} } },
+        { id: 'apart', match: { tags: ['customer_apart'] }, platform: { kind: 'local', settings: { TWOFA_LOCAL_REDIS_URL: url.toString() } } },
+      ]),
+      { redis, env: processEnv, log },
+    );
+    try {
+      // the built-in demo seed, not the process's TWOFA_LOCAL_SEED (the generated users)
+      expect(await own.platformOf('plain')?.findUsers({ email: alice.email })).toEqual([expect.objectContaining({ id: 'u-1001' })]);
+      expect(await own.platformOf('plain')?.findUsers({ userName: 'user0' })).toEqual([]);
+      // the tenant's own Redis (database 3 here) holds its users, the bot's holds none of them
+      expect((await apart.keys(`${prefix}:tenant:apart:*`)).length).toBeGreaterThan(0);
+      expect(await redis.keys(`${prefix}:tenant:apart:*`)).toEqual([]);
+    } finally {
+      await own.close();
+      await deletePrefix(apart, prefix);
+      apart.disconnect();
+    }
   });
 });

@@ -97,14 +97,15 @@ describe('openTicketOf with a tenant', () => {
 });
 
 describe('TicketObserver: the tenant label of the finished-ticket metrics', () => {
-  function observe(known?: Set<string>) {
+  /** the tenants' platforms as tenantLookups answers them: the single platform is 'local' */
+  function observe(known?: Set<string>, platforms: Record<string, string> = {}) {
     const metrics = new Metrics();
     const observer = new TicketObserver({
       metrics,
       index: { move: async () => undefined } as never,
       activity: { add: async () => undefined } as never,
       log: capturedLogger('info').log,
-      platformName: 'local',
+      platformNameOf: (tenant) => (tenant === undefined ? 'local' : (platforms[tenant] ?? 'local')),
       systems: new Set(['local']),
       ...(known ? { knownTenants: () => known } : {}),
     });
@@ -136,6 +137,18 @@ describe('TicketObserver: the tenant label of the finished-ticket metrics', () =
     const text = await metrics.registry.metrics();
     expect(text).toContain('twofa_desk_tickets_finished_total{outcome="resolved",system="local",platform="local"} 1');
     expect(text).toContain('twofa_desk_tickets_finished_total{outcome="resolved",system="local",platform="local",tenant="other"} 1');
+  });
+
+  it('labels each ticket with its own tenant’s platform, not the single platform of TWOFA_PLATFORM', async () => {
+    const { metrics, observer, finish } = observe(new Set(['acme', 'nordwerk']), { nordwerk: 'privacyidea' });
+    finish('nordwerk');
+    finish('acme');
+    observer.effect({ tk: 'local:t2', effect: { type: 'readGroups', id: 'e1', tenant: 'nordwerk' }, outcome: 'retry', error: new Error('x'), at: 0 });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('twofa_desk_tickets_finished_total{outcome="resolved",system="local",platform="privacyidea",tenant="nordwerk"} 1');
+    expect(text).toContain('twofa_desk_tickets_finished_total{outcome="resolved",system="local",platform="local",tenant="acme"} 1');
+    expect(text).not.toContain('platform="local",tenant="nordwerk"');
+    expect(text).toMatch(/effect_failures_total\{integration="privacyidea",effect="readGroups",reason="Error"\} 1/);
   });
 
   it('is on the count of rounds whose final update failed too', async () => {

@@ -38,7 +38,7 @@ describe('TicketObserver.integrationOf', () => {
     index: {} as never,
     activity: {} as never,
     log: capturedLogger().log,
-    platformName: 'safenet-sta',
+    platformNameOf: (tenant) => (tenant === 'nordwerk' ? 'privacyidea' : 'safenet-sta'),
     systems: new Set(['local']),
   });
 
@@ -49,6 +49,11 @@ describe('TicketObserver.integrationOf', () => {
     expect(observer.integrationOf('local:1', 'updateTicket', new Error('x'))).toBe('local');
     expect(observer.integrationOf('other:1', 'updateTicket', new Error('x'))).toBe('unknown');
     expect(observer.integrationOf('local:1', 'setTimer', new Error('x'))).toBe('timers');
+  });
+
+  it('names the platform of the effect’s tenant, not the single platform’s', () => {
+    expect(observer.integrationOf('local:1', 'readGroups', new PlatformRateLimited('privacyidea', 1), 'nordwerk')).toBe('privacyidea');
+    expect(observer.integrationOf('local:1', 'resyncOtp', new Error('x'), 'nordwerk')).toBe('privacyidea');
   });
 });
 
@@ -62,7 +67,7 @@ describe('TicketObserver on a round the ticket system did not record', () => {
       index: { move: async (tk: string, state: string) => void moves.push([tk, state]) } as never,
       activity: { add: async () => undefined } as never,
       log,
-      platformName: 'local',
+      platformNameOf: () => 'local',
       systems: new Set(['local']),
     });
     const desk = reach('resolved');

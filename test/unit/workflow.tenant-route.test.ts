@@ -32,8 +32,15 @@ describe('the workflow and the ticket’s tenant', () => {
 
   it('a route given for a ticket that already has a workflow changes nothing: the tenant is fixed for the ticket’s life', () => {
     const first = transition(undefined, tagged, policy, { tenant: 'acme' });
-    const again = transition(first.state, { ...tagged, id: 'local:t1:tagged:again', at: T0 + 5 }, policy, { tenant: 'beta' });
-    expect((again.changed ? again.state : first.state)?.tenant).toBe('acme');
+    const locate = first.effects.find((e) => e.type === 'locateUser');
+    // an event that moves the workflow on, arriving with another tenant's route
+    const later = transition(first.state, { type: 'userLocated', id: 'fx:1', at: T0 + 5, effectId: locate?.id ?? '', user: ALICE, matchedBy: 'email', platform: { name: 'local', canAddToGroup: true, canResync: true, canChallenge: true } }, policy, { tenant: 'beta' });
+    expect(later.changed).toBe(true);
+    expect(later.state?.status).not.toBe(first.state?.status);
+    expect(later.state?.tenant).toBe('acme');
+    const platformSide = later.effects.filter((e) => PLATFORM_SIDE.has(e.type));
+    expect(platformSide.length).toBeGreaterThan(0);
+    for (const e of platformSide) expect(e.tenant, e.type).toBe('acme');
   });
 
   it('no tenant (or two) matches: escalated to a human at once, the reason in the note, no platform effect, no code asked for', () => {

@@ -9,7 +9,8 @@ import { loadPrivacyIdeaConfig } from '../../integrations/twofa/privacyidea/conf
 import { SafeNetStaPlatform } from '../../integrations/twofa/safenet-sta/adapter.js';
 import { loadStaConfig } from '../../integrations/twofa/safenet-sta/config.js';
 import { ConfigError } from '../../integrations/shared/config-error.js';
-import { DEFAULT_SEED, type Config, type Env } from '../config.js';
+import { parseConfig } from '../../integrations/shared/parse-config.js';
+import { EnvSchema, type Config, type Env } from '../config.js';
 
 export type PlatformKind = Env['TWOFA_PLATFORM'];
 
@@ -21,34 +22,40 @@ export interface PlatformDeps {
   log: Logger;
 }
 
-/** The 2FA platform selected by TWOFA_PLATFORM. */
+/**
+ * The embedded platform's own variables, with the adapter's defaults (the demo seed, a window of 1000): read from the
+ * settings given alone, so a tenant's embedded platform never takes the process's seed or Redis.
+ */
+export const LocalSettings = EnvSchema.pick({ TWOFA_LOCAL_SEED: true, TWOFA_LOCAL_WINDOW: true, TWOFA_LOCAL_REDIS_URL: true });
+
+/** The 2FA platform selected by TWOFA_PLATFORM, from the process's environment. */
 export async function createPlatform(deps: PlatformDeps): Promise<TwoFactorPlatform> {
   const { env } = deps.config;
-  if (env.TWOFA_PLATFORM === 'local' && env.TWOFA_LOCAL_REDIS_URL) {
-    const own = new Redis(env.TWOFA_LOCAL_REDIS_URL, { maxRetriesPerRequest: null });
-    own.on('error', (err: Error) => deps.log.warn({ error: err.name, reason: err.message }, 'embedded platform Redis unreachable'));
-    return buildPlatform({ kind: 'local', settings: deps.source, prefix: env.REDIS_PREFIX }, { redis: own, ownsRedis: true, env });
-  }
-  return buildPlatform({ kind: env.TWOFA_PLATFORM, settings: deps.source, prefix: env.REDIS_PREFIX }, { redis: deps.redis, env });
+  // the embedded platform's variables as parsed at start-up (a test may give them in the config alone)
+  const local = { TWOFA_LOCAL_SEED: env.TWOFA_LOCAL_SEED, TWOFA_LOCAL_WINDOW: String(env.TWOFA_LOCAL_WINDOW), TWOFA_LOCAL_REDIS_URL: env.TWOFA_LOCAL_REDIS_URL };
+  const settings = env.TWOFA_PLATFORM === 'local' ? local : deps.source;
+  return buildPlatform({ kind: env.TWOFA_PLATFORM, settings, prefix: env.REDIS_PREFIX }, { redis: deps.redis, log: deps.log });
 }
 
 /**
  * A platform of a given kind from its adapter's own variables (`settings`: the environment, or a tenant's settings in
- * TENANTS_FILE), its Redis keys under `prefix`. The embedded platform is seeded from TWOFA_LOCAL_SEED.
+ * TENANTS_FILE) and nothing else, its Redis keys under `prefix`. An embedded platform with TWOFA_LOCAL_REDIS_URL keeps
+ * its users on a Redis connection of its own (a 2FA system apart from the bot's Redis), which its close() ends.
  */
-export async function buildPlatform(
-  spec: { kind: PlatformKind; settings: NodeJS.ProcessEnv; prefix: string },
-  deps: { redis: Redis; env: Env; ownsRedis?: boolean },
-): Promise<TwoFactorPlatform> {
+export async function buildPlatform(spec: { kind: PlatformKind; settings: NodeJS.ProcessEnv; prefix: string }, deps: { redis: Redis; log: Logger }): Promise<TwoFactorPlatform> {
   const { kind, settings, prefix } = spec;
   switch (kind) {
     case 'local': {
-      const window = settings.TWOFA_LOCAL_WINDOW === undefined ? deps.env.TWOFA_LOCAL_WINDOW : Number(settings.TWOFA_LOCAL_WINDOW);
-      if (!Number.isInteger(window) || window < 1) throw new ConfigError('TWOFA_LOCAL_WINDOW', 'must be a whole number of at least 1');
-      const platform = new LocalPlatform({ redis: deps.redis, prefix, lookAheadWindow: window, ...(deps.ownsRedis ? { ownsRedis: true } : {}) });
-      const seedPath = settings.TWOFA_LOCAL_SEED ?? deps.env.TWOFA_LOCAL_SEED ?? DEFAULT_SEED;
-      const seed = parseSeed(JSON.parse(await readFile(seedPath, 'utf8')), seedPath);
-      await platform.seed(seed);
+      const local = parseConfig(LocalSettings, settings, 'TWOFA_LOCAL_SEED');
+      const own = local.TWOFA_LOCAL_REDIS_URL !== undefined ? ownRedis(local.TWOFA_LOCAL_REDIS_URL, deps.log) : undefined;
+      const platform = new LocalPlatform({ redis: own ?? deps.redis, prefix, lookAheadWindow: local.TWOFA_LOCAL_WINDOW, ...(own ? { ownsRedis: true } : {}) });
+      try {
+        const seedPath = local.TWOFA_LOCAL_SEED;
+        await platform.seed(parseSeed(JSON.parse(await readSeed(seedPath)), seedPath));
+      } catch (err) {
+        await platform.close();
+        throw err;
+      }
       return platform;
     }
     case 'privacyidea':
@@ -57,5 +64,19 @@ export async function buildPlatform(
       return new SafeNetStaPlatform({ config: loadStaConfig(settings), redis: deps.redis, prefix });
     default:
       throw new ConfigError('TWOFA_PLATFORM', `'${String(kind)}' is not built into this version yet`);
+  }
+}
+
+function ownRedis(url: string, log: Logger): Redis {
+  const own = new Redis(url, { maxRetriesPerRequest: null });
+  own.on('error', (err: Error) => log.warn({ error: err.name, reason: err.message }, 'embedded platform Redis unreachable'));
+  return own;
+}
+
+async function readSeed(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('TWOFA_LOCAL_SEED', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }

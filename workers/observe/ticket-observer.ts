@@ -10,7 +10,7 @@ import type { TicketActivity } from './ticket-activity.js';
 /** One attempt of an effect, as the effect runner reports it. */
 export interface EffectAttempt {
   tk: string;
-  effect: Pick<Effect, 'type' | 'id'>;
+  effect: Pick<Effect, 'type' | 'id' | 'tenant'>;
   outcome: 'ok' | 'retry' | 'failed';
   error?: unknown;
   at: number;
@@ -21,7 +21,11 @@ export interface TicketObserverDeps {
   index: OpenTicketIndex;
   activity: TicketActivity;
   log: Logger;
-  platformName: string;
+  /**
+   * the name of the 2FA platform a ticket's tenant uses (its kind: a bounded label), the single platform's for a
+   * ticket without a tenant, 'unknown' for a tenant no longer configured
+   */
+  platformNameOf: (tenant: string | undefined) => string;
   /** configured ticket system names: anything else is labelled 'unknown' */
   systems: ReadonlySet<string>;
   /**
@@ -57,7 +61,7 @@ export class TicketObserver {
     if (from !== to) {
       const step = stepDuration(before, after);
       if (step) metrics.stepDuration.observe({ step: step.step }, step.seconds);
-      if (TERMINAL.has(to)) metrics.ticketsFinished.inc({ outcome: to, system: this.system(after.ticket.system), platform: this.deps.platformName, ...this.tenantLabel(after) });
+      if (TERMINAL.has(to)) metrics.ticketsFinished.inc({ outcome: to, system: this.system(after.ticket.system), platform: this.deps.platformNameOf(after.tenant), ...this.tenantLabel(after) });
       if (UNFINISHED.has(to)) this.unfinished(tk, event, from, after);
       this.save(tk, to, 'open-ticket index', index.move(tk, to, after.updatedAt));
     }
@@ -74,7 +78,7 @@ export class TicketObserver {
     const failure = after.deskFailure;
     const fields = { tk, state: after.status, from, outcome: failure?.outcome, event: event.type };
     if (from !== undefined && CLOSING.has(from)) {
-      this.deps.metrics.finalUpdateFailures.inc({ outcome: from, system: this.system(after.ticket.system), platform: this.deps.platformName, ...this.tenantLabel(after) });
+      this.deps.metrics.finalUpdateFailures.inc({ outcome: from, system: this.system(after.ticket.system), platform: this.deps.platformNameOf(after.tenant), ...this.tenantLabel(after) });
       this.deps.log.error({ ...fields, reason: failure?.reason }, 'ticket not finished: the ticket system did not take its last update; a note for an agent went in its place');
     } else if (after.status === 'stuck') {
       const retryAt = after.timer ? new Date(after.timer.dueAt).toISOString() : undefined;
@@ -90,7 +94,7 @@ export class TicketObserver {
     const { tk, effect, outcome, error } = attempt;
     metrics.effects.inc({ effect: effect.type, outcome });
     const failure = outcome === 'ok' ? undefined : describeError(error);
-    if (failure) metrics.effectFailures.inc({ integration: this.integrationOf(tk, effect.type, error), effect: effect.type, reason: failure.name });
+    if (failure) metrics.effectFailures.inc({ integration: this.integrationOf(tk, effect.type, error, effect.tenant), effect: effect.type, reason: failure.name });
     this.save(
       tk,
       undefined,
@@ -99,14 +103,17 @@ export class TicketObserver {
     );
   }
 
-  /** The integration an effect failure came from: the error's own family first, the effect's target otherwise. */
-  integrationOf(tk: string, effectType: string, error: unknown): string {
+  /**
+   * The integration an effect failure came from: the error's own family first, the effect's target otherwise (a
+   * platform effect's is its tenant's platform).
+   */
+  integrationOf(tk: string, effectType: string, error: unknown, tenant?: string): string {
     const system = this.system(splitTicketKey(tk).system);
     if (error instanceof TicketingError) return system;
-    if (error instanceof PlatformError) return this.deps.platformName;
+    if (error instanceof PlatformError) return this.deps.platformNameOf(tenant);
     if (effectType === 'updateTicket') return system;
     if (effectType === 'setTimer') return 'timers';
-    return this.deps.platformName;
+    return this.deps.platformNameOf(tenant);
   }
 
   private system(name: string): string {

@@ -1,11 +1,9 @@
 import { loadPrivacyIdeaConfig } from '../../integrations/twofa/privacyidea/config.js';
 import { loadStaConfig } from '../../integrations/twofa/safenet-sta/config.js';
 import { ConfigError } from '../../integrations/shared/config-error.js';
-import { EnvSchema } from '../config.js';
+import { LocalSettings } from '../adapters/platforms.js';
 import { fieldOf, type FieldProblem } from './field-problem.js';
 import type { PlatformKind } from './tenant-config.js';
-
-const LocalSettings = EnvSchema.pick({ TWOFA_LOCAL_SEED: true, TWOFA_LOCAL_WINDOW: true, TWOFA_LOCAL_REDIS_URL: true });
 
 /**
  * The adapter's own check of a tenant's settings, run at load so a bad URL or a missing credential stops start-up

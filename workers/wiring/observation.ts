@@ -18,7 +18,8 @@ export interface ObservationDeps {
   store: WorkflowStore;
   queues: Queues;
   drainRequests: DrainRequests;
-  platformName: string;
+  /** the platform name of a ticket's tenant (or of the single platform), for metric labels */
+  platformNameOf: (tenant: string | undefined) => string;
   ticketing: ReadonlyMap<string, TicketSystem>;
   knownTenants: () => ReadonlySet<string>;
   log: Logger;
@@ -43,7 +44,7 @@ export function observation(deps: ObservationDeps): Observation {
     index: openTickets,
     activity: new TicketActivity(redis, store.keys),
     log: deps.log,
-    platformName: deps.platformName,
+    platformNameOf: deps.platformNameOf,
     systems: new Set(deps.ticketing.keys()),
     knownTenants: deps.knownTenants,
   });

@@ -13,7 +13,8 @@ export interface Tenants {
 
 /**
  * The tenants file and one platform per tenant; a valid new file (edited, or SIGHUP) rebuilds the platforms whose
- * settings changed. A platform that cannot be built on a reload is logged: its tenant's effects fail until fixed.
+ * settings changed. A platform that cannot be built on a reload is logged with its tenant and cause: a changed tenant
+ * keeps its running platform, a new one's tickets go to an agent (TenantPlatformFailed) until a reload builds it.
  */
 export async function startTenants(path: string, config: Config, source: NodeJS.ProcessEnv, redis: Redis, log: Logger): Promise<Tenants> {
   const registry = new TenantRegistry({ path, basePolicy: config.policy, env: source, log });
