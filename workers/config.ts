@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../integrations/shared/config-error.js';
+import { DESKS, escalationTargetProblem } from '../integrations/ticketing/escalation-target.js';
 import { parseConfig } from '../integrations/shared/parse-config.js';
 import { type Policy, PolicySchema, templateOverrideProblems } from '../workflows/resync/index.js';
 
@@ -63,7 +64,7 @@ export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** the address the HTTP servers listen on; anything but loopback must pass checkExposure */
   HOST: z.string().trim().min(1).default('127.0.0.1'),
-  TICKET_SYSTEM: z.enum(['local', 'zendesk', 'jira', 'servicenow', 'rt', 'connectwise', 'halo']).default('local'),
+  TICKET_SYSTEM: z.enum(DESKS).default('local'),
   TWOFA_PLATFORM: z.enum(['local', 'safenet-sta', 'privacyidea']).default('local'),
   TWOFA_LOCAL_SEED: z.string().default(DEFAULT_SEED),
   TWOFA_LOCAL_WINDOW: z.coerce.number().int().min(1).max(100_000).default(1000),
@@ -236,6 +237,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, overrides: {
     if (problems.length > 0) {
       throw new ConfigError('POLICY_FILE', problems.map((t) => `templates.${t.language}.${t.template}: ${t.message}`).join('; '));
     }
+    const target = policy.escalationTarget !== undefined ? escalationTargetProblem(env.TICKET_SYSTEM, policy.escalationTarget) : undefined;
+    if (target !== undefined) throw new ConfigError('POLICY_FILE', `escalationTarget: ${target} (TICKET_SYSTEM=${env.TICKET_SYSTEM})`);
   }
   if (env.TWOFA_MODE !== undefined) policy = { ...policy, mode: env.TWOFA_MODE };
   return { env, policy };

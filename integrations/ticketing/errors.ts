@@ -80,3 +80,11 @@ export abstract class DeskBudgetSpent extends TicketingError {
     );
   }
 }
+
+/** The policy's escalationTarget (a tenant's, in TENANTS_FILE) is not of the form this desk takes: nothing was written. */
+export class InvalidEscalationTarget extends TicketingError {
+  override readonly name = 'InvalidEscalationTarget';
+  constructor(system: string, problem: string) {
+    super(`escalationTarget for ${system}: ${problem}`, `the policy's escalationTarget ${problem}: fix it in TENANTS_FILE (or POLICY_FILE) and reload`, false);
+  }
+}

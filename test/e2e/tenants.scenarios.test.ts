@@ -29,6 +29,8 @@ import { codesIn } from '../support/secret-scan.js';
 const LOCAL = ['acme', 'beta', 'gamma'] as const;
 const PI = ['delta', 'epsilon'] as const;
 const DOWN = 'omega';
+/** the group the customer whose platform is down has its escalations go to (its policy's escalationTarget) */
+const DOWN_ESCALATIONS = 'Omega Service Desk';
 /**
  * The demo's timers with more room: sixty tickets and two privacyIDEA servers share two cores here (with the rest of
  * the suite), and a reply that reaches the bot after its reminder is due gets that reminder (a real desk's reminder
@@ -108,6 +110,7 @@ describe('one deployment serving six customers from a tenants file (three embedd
       id: DOWN,
       name: 'Customer whose platform is down',
       match: { tags: [`customer_${DOWN}`] },
+      policy: { escalationTarget: DOWN_ESCALATIONS },
       // a closed port: connection refused on every call
       platform: { kind: 'privacyidea', settings: { PRIVACYIDEA_URL: 'http://127.0.0.1:9', PRIVACYIDEA_REALM: 'omega', PRIVACYIDEA_ADMIN_USER: 'bot', PRIVACYIDEA_ADMIN_PASSWORD: { env: 'PI_PASSWORD_OMEGA' }, PRIVACYIDEA_RETRIES: '0', PRIVACYIDEA_TIMEOUT_MS: '500' } },
     });
@@ -194,11 +197,12 @@ describe('one deployment serving six customers from a tenants file (three embedd
     for (const id of [...LOCAL, ...PI]) expect(byKey(runs.get(id) as DemoRun, 'mobilepass-drift')?.state?.status).toBe('resolved');
   });
 
-  it('the customer whose platform is down: its ticket went to a human (the failing platform named), while every other tenant resolved its tickets', () => {
+  it('the customer whose platform is down: its ticket went to a human (the failing platform named) of its own escalation group, while every other tenant resolved its tickets', async () => {
     const result = byKey(runs.get(DOWN) as DemoRun, 'mobilepass-drift');
     expect(result?.state?.tenant).toBe(DOWN);
     expect(result?.state?.status).toBe('escalated');
     expect(result?.state?.escalation?.reason).toBe('effect_failed');
+    expect((await app.desk?.getTicket(result?.ticketId ?? ''))?.assigneeGroup).toBe(DOWN_ESCALATIONS);
     expect(result?.publicReplies).toBe(1);
     for (const id of [...LOCAL, ...PI]) expect(byKey(runs.get(id) as DemoRun, 'mobilepass-drift')?.state?.status).toBe('resolved');
   });

@@ -84,6 +84,7 @@ export async function startConnectWiseContractDesk(): Promise<ContractDesk> {
   return {
     system,
     botAuthorId: `member:${fake.bot.identifier}`,
+    tenantEscalationTarget: String(fake.escalationBoard.id),
     async createTicket(o) {
       return String(fake.createTicket({ contact: o.requester, summary: o.subject, description: o.body, watched: o.watched }).id);
     },
@@ -108,6 +109,7 @@ export async function startConnectWiseContractDesk(): Promise<ContractDesk> {
         endMarkers: [...markers],
         comments: notes.map((n) => ({ public: !n.internalAnalysisFlag, body: n.text, byBot: byBot(n) })),
         escalated: t.teamId === config.escalation.teamId,
+        inTenantTarget: t.boardId === fake.escalationBoard.id,
       };
     },
     async signedNotification(ticketId) {

@@ -16,6 +16,7 @@ const WATCH = '2fa_issue';
 export const HALO_WATCH_TYPE = 25;
 const OTHER_TYPE = 1;
 const ESCALATION_TEAM = 'Service Desk L2';
+const TENANT_TEAM = 'Acme L2';
 /** connection refused at once: the fake keeps every webhook, and the harness hands them over as the intake would */
 const NOWHERE = 'http://127.0.0.1:9/webhooks/halo';
 
@@ -57,6 +58,7 @@ export function haloContractConfig(fake: FakeHalo, over: Partial<HaloConfig> = {
 export async function startHaloContractDesk(): Promise<ContractDesk> {
   const fake = await startFakeHalo({ ...HALO_CLIENT, webhook: { url: NOWHERE, user: 'twofa-desk', password: HALO_WEBHOOK_SECRET } });
   const agent = fake.addAgent('Agnes Agent');
+  fake.teams.push({ id: fake.teams.length + 1, name: TENANT_TEAM });
   const redis = new Redis(testRedisUrl());
   const prefix = freshPrefix('contract-halo');
   const system = new HaloAdapter({ config: haloContractConfig(fake), redis, prefix, retryBaseDelayMs: 10 });
@@ -82,6 +84,7 @@ export async function startHaloContractDesk(): Promise<ContractDesk> {
   return {
     system,
     botAuthorId: `agent:${fake.bot.id}`,
+    tenantEscalationTarget: TENANT_TEAM,
     async createTicket(o) {
       const t = fake.createTicket({ user: o.requester, summary: o.subject, details: o.body, tickettype_id: o.watched ? HALO_WATCH_TYPE : OTHER_TYPE });
       return String(t.id);
@@ -108,6 +111,7 @@ export async function startHaloContractDesk(): Promise<ContractDesk> {
         endMarkers: [...markers],
         comments: actions.map((a) => ({ public: !a.hiddenfromuser, body: a.note, byBot: byBot(a) })),
         escalated: t.team === ESCALATION_TEAM,
+        inTenantTarget: t.team === TENANT_TEAM,
       };
     },
     async signedNotification(ticketId) {

@@ -28,6 +28,7 @@ export async function startJiraContractDesk(): Promise<ContractDesk> {
   const fake = await startFakeJira({ apiToken: config0.credentials.kind === 'token' ? config0.credentials.token : '', email: 'twofa-bot@acme.example', webhookSecret: config0.webhookSecret, webhookUrl: NOWHERE, transitionIdOffset: 5 });
   const agent = fake.addUser({ displayName: 'Agnes Agent', email: 'agnes@acme.example', accountType: 'atlassian' });
   const escalation = fake.addUser({ displayName: 'Service Desk L2', email: 'l2@acme.example', accountType: 'atlassian' });
+  const tenantAssignee = fake.addUser({ displayName: 'Acme L2', email: 'acme-l2@acme.example', accountType: 'atlassian' });
   const redis = new Redis(testRedisUrl());
   const prefix = freshPrefix('contract-jira');
   const config = jiraTestConfig(fake, { escalationAssignee: escalation.accountId });
@@ -52,6 +53,7 @@ export async function startJiraContractDesk(): Promise<ContractDesk> {
   return {
     system,
     botAuthorId: fake.bot.accountId,
+    tenantEscalationTarget: tenantAssignee.accountId,
     async createTicket(o) {
       const t = await fake.createRequest({ summary: o.subject, description: o.body, reporter: o.requester, labels: o.watched ? [WATCH] : ['printer'] });
       return t.key;
@@ -70,6 +72,7 @@ export async function startJiraContractDesk(): Promise<ContractDesk> {
         endMarkers: [...t.labels],
         comments: (fake.comments.get(key) ?? []).map((c) => ({ public: c.public, body: c.body, byBot: c.authorId === fake.bot.accountId })),
         escalated: t.assigneeId === escalation.accountId,
+        inTenantTarget: t.assigneeId === tenantAssignee.accountId,
       };
     },
     async signedNotification(key) {

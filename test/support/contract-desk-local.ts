@@ -10,6 +10,7 @@ import type { ContractDesk, DeskTraits } from './ticket-system-contract.js';
 
 const WATCH = '2fa_issue';
 const ESCALATION_GROUP = 'Service Desk L2';
+const TENANT_GROUP = 'Acme L2';
 const AGENT_ID = 'agent-ann';
 
 /** The embedded desk has every capability: signed webhooks, external ids on its users, and a Fastify server to fault. */
@@ -43,6 +44,7 @@ export async function startLocalContractDesk(): Promise<ContractDesk> {
   return {
     system,
     botAuthorId: BOT_AUTHOR_ID,
+    tenantEscalationTarget: TENANT_GROUP,
     async createTicket(o) {
       const ticket = await client.createTicket({ subject: o.subject, description: o.body, requester: o.requester, tags: o.watched ? [WATCH] : ['printer'] });
       return ticket.id;
@@ -60,6 +62,7 @@ export async function startLocalContractDesk(): Promise<ContractDesk> {
         endMarkers: t.tags,
         comments: t.comments.map((c) => ({ public: c.public, body: c.body, byBot: c.authorRole === 'bot' })),
         escalated: t.assigneeGroup === ESCALATION_GROUP,
+        inTenantTarget: t.assigneeGroup === TENANT_GROUP,
       };
     },
     async setRequesterExternalId(email, externalId) {

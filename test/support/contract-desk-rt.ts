@@ -5,7 +5,7 @@ import { hasMarker } from '../../integrations/ticketing/rt/comment-marker.js';
 import { statusFromRt } from '../../integrations/ticketing/rt/ticket-text.js';
 import { deletePrefix, freshPrefix, testRedisUrl } from './redis.js';
 import { RtTestDesk } from './rt-desk.js';
-import { RT_BOT, RT_ESCALATION_QUEUE, RT_FIELD, RT_QUEUE, startRt, type RunningRt } from './rt-server.js';
+import { RT_BOT, RT_ESCALATION_QUEUE, RT_FIELD, RT_QUEUE, RT_TENANT_ESCALATION_QUEUE, startRt, type RunningRt } from './rt-server.js';
 import type { ContractDesk, DeskTraits } from './ticket-system-contract.js';
 
 const WATCH = '2fa_issue';
@@ -40,9 +40,11 @@ export async function startRtContractDesk(): Promise<ContractDesk> {
   const config = loadRtConfig({ RT_URL: rt.url, RT_USER: RT_BOT.name, RT_TOKEN: rt.botToken, RT_QUEUE, RT_WATCH_FIELD: RT_FIELD, RT_WATCH_VALUE: WATCH, RT_ESCALATION_QUEUE });
   const system = new RtAdapter({ config, redis, prefix, watchTag: WATCH, retryBaseDelayMs: 10 });
   const escalationQueueId = await desk.queueId(RT_ESCALATION_QUEUE);
+  const tenantQueueId = await desk.queueId(RT_TENANT_ESCALATION_QUEUE);
   return {
     system,
     botAuthorId: RT_BOT.name,
+    tenantEscalationTarget: RT_TENANT_ESCALATION_QUEUE,
     async createTicket(o) {
       const id = await desk.createByMail({ from: o.requester, subject: o.subject, text: o.body, style: 'multipart' });
       if (o.watched) await desk.agentUpdate(id, { CustomFields: { [RT_FIELD]: [WATCH] } });
@@ -64,6 +66,7 @@ export async function startRtContractDesk(): Promise<ContractDesk> {
         endMarkers: (t.CustomFields.find((f) => f.name === RT_FIELD)?.values ?? []).filter((v) => v !== WATCH),
         comments: messages.map((m) => ({ public: m.type === 'Correspond', body: m.text, byBot: m.creator === RT_BOT.name && hasMarker(m.text) })),
         escalated: t.Queue.id === escalationQueueId,
+        inTenantTarget: t.Queue.id === tenantQueueId,
       };
     },
     unknownIds: { ticket: '987654321', comment: '987654321' },

@@ -31,6 +31,7 @@ export const SERVICENOW_TRAITS: DeskTraits = {
 export async function startServiceNowContractDesk(): Promise<ContractDesk> {
   const fake = await startFakeServiceNow({ password: PASSWORD, webhookSecret: SECRET, webhookUrl: NOWHERE, watchCategory: CATEGORY });
   const group = fake.addGroup('Service Desk L2');
+  const tenantGroup = fake.addGroup('Acme L2');
   const agent = fake.addUser({ user_name: 'agnes.agent', name: 'Agnes Agent', email: 'agnes@acme.example', itil: true });
   const redis = new Redis(testRedisUrl());
   const prefix = freshPrefix('contract-sn');
@@ -75,6 +76,7 @@ export async function startServiceNowContractDesk(): Promise<ContractDesk> {
   return {
     system,
     botAuthorId: fake.bot.user_name,
+    tenantEscalationTarget: tenantGroup.sys_id,
     async createTicket(o) {
       const i = fake.createIncident({ caller: o.requester, short_description: o.subject, description: o.body, category: o.watched ? CATEGORY : 'hardware' });
       return i.sys_id;
@@ -101,6 +103,7 @@ export async function startServiceNowContractDesk(): Promise<ContractDesk> {
         endMarkers: [...markers],
         comments: entries.map((e) => ({ public: e.element === 'comments', body: e.value, byBot: byBot(e) })),
         escalated: i.assignment_group === group.sys_id,
+        inTenantTarget: i.assignment_group === tenantGroup.sys_id,
       };
     },
     async setRequesterExternalId(email, externalId) {

@@ -28,6 +28,7 @@ export const ZENDESK_TRAITS: DeskTraits = {
 export async function startZendeskContractDesk(): Promise<ContractDesk> {
   const fake = await startFakeZendesk({ apiToken: TOKEN, agentEmail: EMAIL, webhookSecret: SECRET, webhookUrl: NOWHERE });
   const group = fake.addGroup('Service Desk L2');
+  const tenantGroup = fake.addGroup('Acme L2');
   const agent = fake.addUser({ name: 'Agnes Agent', email: 'agnes@acme.example', role: 'agent' });
   const redis = new Redis(testRedisUrl());
   const prefix = freshPrefix('contract-zd');
@@ -63,6 +64,7 @@ export async function startZendeskContractDesk(): Promise<ContractDesk> {
   return {
     system,
     botAuthorId: String(fake.botId),
+    tenantEscalationTarget: String(tenantGroup.id),
     async createTicket(o) {
       const t = await fake.createTicket({ subject: o.subject, description: o.body, requester: o.requester, tags: o.watched ? [WATCH] : ['printer'] });
       return String(t.id);
@@ -80,6 +82,7 @@ export async function startZendeskContractDesk(): Promise<ContractDesk> {
         endMarkers: [...t.tags],
         comments: (fake.comments.get(t.id) ?? []).map((c) => ({ public: c.public, body: c.body, byBot: c.author_id === fake.botId })),
         escalated: t.group_id === group.id,
+        inTenantTarget: t.group_id === tenantGroup.id,
       };
     },
     async setRequesterExternalId(email, externalId) {

@@ -16,6 +16,8 @@ export const RT_AGENT = { name: 'agent', password: 'agent-password-123' };
 export const RT_ROOT = { name: 'root', password: 'root-password-123' };
 export const RT_QUEUE = '2FA Support';
 export const RT_ESCALATION_QUEUE = '2FA Escalations';
+/** the queue a tenant's policy escalates to (escalationTarget) in place of RT_ESCALATION_QUEUE */
+export const RT_TENANT_ESCALATION_QUEUE = 'Acme Escalations';
 export const RT_FIELD = '2FA';
 export const RT_NAME = 'twofa-test';
 
@@ -185,9 +187,10 @@ async function initialData(dir: string, withScrip: boolean): Promise<string> {
 @Queues = (
   { Name => '${RT_QUEUE}', Description => '2FA login problems' },
   { Name => '${RT_ESCALATION_QUEUE}', Description => 'escalated by the 2FA bot' },
+  { Name => '${RT_TENANT_ESCALATION_QUEUE}', Description => "a tenant's escalations" },
 );
 @CustomFields = (
-  { Name => '${RT_FIELD}', Type => 'FreeformMultiple', LookupType => 'RT::Queue-RT::Ticket', Queue => ['${RT_QUEUE}', '${RT_ESCALATION_QUEUE}'], Description => 'twofa-desk' },
+  { Name => '${RT_FIELD}', Type => 'FreeformMultiple', LookupType => 'RT::Queue-RT::Ticket', Queue => ['${RT_QUEUE}', '${RT_ESCALATION_QUEUE}', '${RT_TENANT_ESCALATION_QUEUE}'], Description => 'twofa-desk' },
 );
 @Users = (
   { Name => '${RT_BOT.name}', RealName => '2FA assistant', EmailAddress => 'twofa-bot@twofa.test', Password => '${RT_BOT.password}', Privileged => 1 },
@@ -198,6 +201,8 @@ async function initialData(dir: string, withScrip: boolean): Promise<string> {
   ${rights(RT_ESCALATION_QUEUE, RT_BOT.name, 'SeeQueue CreateTicket ShowTicket ModifyTicket CommentOnTicket SeeCustomField ModifyCustomField')},
   ${rights(RT_QUEUE, RT_AGENT.name, 'SeeQueue ShowTicket ShowTicketComments ReplyToTicket CommentOnTicket ModifyTicket OwnTicket TakeTicket StealTicket SeeCustomField ModifyCustomField')},
   ${rights(RT_ESCALATION_QUEUE, RT_AGENT.name, 'SeeQueue ShowTicket ShowTicketComments ReplyToTicket CommentOnTicket ModifyTicket OwnTicket SeeCustomField ModifyCustomField')},
+  ${rights(RT_TENANT_ESCALATION_QUEUE, RT_BOT.name, 'SeeQueue CreateTicket ShowTicket ModifyTicket CommentOnTicket SeeCustomField ModifyCustomField')},
+  ${rights(RT_TENANT_ESCALATION_QUEUE, RT_AGENT.name, 'SeeQueue ShowTicket ShowTicketComments ReplyToTicket CommentOnTicket ModifyTicket OwnTicket SeeCustomField ModifyCustomField')},
   (map { { Right => $_, GroupDomain => 'SystemInternal', GroupType => 'Everyone', Queue => '${RT_QUEUE}' } } qw(CreateTicket ReplyToTicket)),
 );
 ${

@@ -1,7 +1,7 @@
 // CONTRACT-READY
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidWebhook, TicketNotFound, TicketingError } from '../../integrations/ticketing/errors.js';
+import { InvalidEscalationTarget, InvalidWebhook, TicketNotFound, TicketingError } from '../../integrations/ticketing/errors.js';
 import type { StoredEvent, TicketComment, TicketStatus, TicketSystem, TicketUpdate, WebhookRequest } from '../../integrations/ticketing/ticket-system.js';
 import { EventSchema, type EventOf } from '../../workflows/resync/events.js';
 import { parsePolicy } from '../../workflows/resync/policy.js';
@@ -50,6 +50,8 @@ export interface DeskView {
   comments: { public: boolean; body: string; byBot: boolean }[];
   /** the ticket is assigned to the configured escalation group (queue, assignment group …) */
   escalated: boolean;
+  /** the ticket is in the target `ContractDesk.tenantEscalationTarget` names */
+  inTenantTarget: boolean;
 }
 
 export interface ContractDesk {
@@ -86,6 +88,11 @@ export interface ContractDesk {
    * fault it asked for really happened. Present exactly when failNextWrite is.
    */
   writeFaultPending?(): boolean;
+  /**
+   * A second escalation target the desk has, other than the configured one, as a tenant's policy names it
+   * (escalationTarget: the desk's own id of a group, queue, team, board or assignee, in the form its adapter checks)
+   */
+  tenantEscalationTarget: string;
   /** ids of the desk's own form that name no ticket and no comment (default `987654321` for both) */
   unknownIds?: { ticket: string; comment: string };
   /** stops the fake and the adapter, deletes what the desk created where it can */
@@ -340,6 +347,31 @@ export function runTicketSystemContract(name: string, makeDesk: () => Promise<Co
         expect(view.status).toBe('open');
         expect(view.endMarkers).toContain(POLICY.escalatedTag);
         expect(botComments(view).map((c) => [c.public, c.body])).toEqual([[false, expect.stringContaining('Escalated: the token is locked.')]]);
+      });
+
+      it("escalates to the policy's target (a tenant's escalationTarget) in place of the configured one", async () => {
+        const { id } = await watchedTicket();
+        expect((await desk.view(id)).inTenantTarget).toBe(false);
+        const update = step({ internalNote: 'Escalated to the customer’s own team.', status: 'open', addTags: [POLICY.escalatedTag], escalate: true, escalateTo: desk.tenantEscalationTarget });
+        await system.applyUpdate(id, update, effectKey(system, id, 'r1.e6'));
+        const view = await desk.view(id);
+        expect(view.inTenantTarget).toBe(true);
+        expect(view.escalated).toBe(false);
+        expect(view.status).toBe('open');
+        expect(view.endMarkers).toContain(POLICY.escalatedTag);
+        expect(botComments(view).map((c) => c.body)).toEqual([expect.stringContaining('Escalated to the customer’s own team.')]);
+      });
+
+      it("refuses a target not of the desk's form before it writes anything, naming the value", async () => {
+        const { id } = await watchedTicket();
+        const before = botComments(await desk.view(id)).length;
+        const update = step({ internalNote: 'Escalated.', status: 'open', addTags: [POLICY.escalatedTag], escalate: true, escalateTo: 'L2\nteam' });
+        const err = await system.applyUpdate(id, update, effectKey(system, id, 'r1.e6')).then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidEscalationTarget);
+        expect(err).toMatchObject({ retryable: false, reason: expect.stringContaining('"L2\\nteam" is not') });
+        const view = await desk.view(id);
+        expect(botComments(view)).toHaveLength(before);
+        expect(view.inTenantTarget || view.escalated).toBe(false);
       });
 
       it('posts nothing twice when the same update is applied again with the same idempotency key', async () => {

@@ -211,6 +211,22 @@ describe('parseTenants', () => {
         expect.stringMatching(/^tenant 'a', policy\.maxAttempts: /),
       ]);
     });
+
+    it("takes an escalation target of the ticket system's form", () => {
+      const t = parseTenants({ tenants: [local('a', { tags: ['a'] }, { policy: { escalationTarget: '7001' } })] }, BASE, { TICKET_SYSTEM: 'zendesk' }, origin).tenants[0];
+      expect(t?.policy.escalationTarget).toBe('7001');
+      const onLocal = parseTenants({ tenants: [local('a', { tags: ['a'] }, { policy: { escalationTarget: 'Acme L2' } })] }, BASE, {}, origin).tenants[0];
+      expect(onLocal?.policy.escalationTarget).toBe('Acme L2');
+    });
+
+    it("refuses an escalation target not of the ticket system's form, naming the value and the desk", () => {
+      expect(problems([local('a', { tags: ['a'] }, { policy: { escalationTarget: 'Acme L2' } })], { ...ENV, TICKET_SYSTEM: 'zendesk' })).toEqual([
+        expect.stringMatching(/^tenant 'a', policy\.escalationTarget: "Acme L2" is not the numeric id of a Zendesk group .*\(TICKET_SYSTEM=zendesk\)$/),
+      ]);
+      expect(problems([local('b', { tags: ['b'] }, { policy: { escalationTarget: '12345' } })], { ...ENV, TICKET_SYSTEM: 'servicenow' })).toEqual([
+        expect.stringMatching(/^tenant 'b', policy\.escalationTarget: "12345" is not the sys_id of a sys_user_group/),
+      ]);
+    });
   });
 
   describe('overlaps and duplicates', () => {

@@ -297,7 +297,7 @@ describe('awaiting_codes', () => {
     const comment = desk.events.at(-1);
     expect(desk.s.status).toBe('resyncing');
     expect(desk.last.effects).toEqual([
-      { type: 'resyncOtp', id: '1.5.0', userId: ALICE.id, serial: MOBILEPASS.serial, commentId: comment?.type === 'commentAdded' ? comment.commentId : '', codeLength: 6 },
+      { type: 'resyncOtp', id: '1.5.0', userId: ALICE.id, serial: MOBILEPASS.serial, commentId: comment?.type === 'commentAdded' ? comment.commentId : '', codeLength: 6, maxResyncsPerUserPerDay: 5 },
     ]);
     expect(desk.s.awaiting).toBe('1.5.0');
     expect(desk.s.timer).toBeUndefined();

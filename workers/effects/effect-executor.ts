@@ -209,7 +209,7 @@ export class EffectExecutor {
       case 'resyncOtp': {
         ctx = this.rebuiltContext(effect, ctx);
         const request = resyncRequestId(ctx.tk, effect.commentId);
-        if (await this.overResyncLimit(lease.scope, effect.userId, request)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
+        if (await this.overResyncLimit(lease.scope, effect.userId, request, effect.maxResyncsPerUserPerDay)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         // A resync that is a login used its codes if the lost attempt reached the platform: sending them again would
         // count a failure toward the user's lock-out, so the requester is asked for fresh ones instead.
         if (ctx.retryAfterUnknownOutcome && platform.capabilities.resyncByAuthentication) return { type: 'resyncRejected', ...base, reason: 'outcome_unknown', at: at() };
@@ -222,7 +222,7 @@ export class EffectExecutor {
       case 'resyncChallenge': {
         ctx = this.rebuiltContext(effect, ctx);
         const request = resyncRequestId(ctx.tk, effect.commentId);
-        if (await this.overResyncLimit(lease.scope, effect.userId, request)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
+        if (await this.overResyncLimit(lease.scope, effect.userId, request, effect.maxResyncsPerUserPerDay)) return { type: 'resyncRejected', ...base, reason: 'resync_limit', at: at() };
         const text = await this.commentText(ctx.tk, effect.commentId);
         const parsed = parseReply(text, { kind: 'response', codeLength: effect.codeLength });
         if (parsed.kind !== 'response') return { type: 'resyncRejected', ...base, reason: 'reply_unusable', at: at() };
@@ -342,12 +342,12 @@ export class EffectExecutor {
    * wrong codes. A resync request (a ticket's comment: see resyncRequestId) that already counted is not over the
    * limit, however often it is sent again (a retried effect, or a workflow that went back or was rebuilt).
    */
-  private async overResyncLimit(scope: string, userId: string, request: string): Promise<boolean> {
+  private async overResyncLimit(scope: string, userId: string, request: string, perUserPerDay: number | undefined): Promise<boolean> {
     const key = this.resyncDayKey(scope, userId);
     const res = await this.deps.resyncLimit.redis.multi().sismember(key, request).scard(key).exec();
     const member = Number(res?.[0]?.[1] ?? 0);
     const count = Number(res?.[1]?.[1] ?? 0);
-    return member !== 1 && count >= this.deps.resyncLimit.perUserPerDay;
+    return member !== 1 && count >= (perUserPerDay ?? this.deps.resyncLimit.perUserPerDay);
   }
 
   /** Counts a successful resync (once per request, however often it is sent) toward the user's daily limit. */

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { DESKS, type Desk, escalationTargetProblem } from '../../integrations/ticketing/escalation-target.js';
 import type { Policy } from '../../workflows/resync/index.js';
 import { digestOf } from './digest.js';
 import { fieldOf, type FieldProblem } from './field-problem.js';
@@ -26,6 +27,12 @@ function sorted(values: readonly string[]): string[] {
   return [...values].sort();
 }
 
+/** The ticket system TICKET_SYSTEM names; none for a name workers/config.ts refuses anyway. */
+function deskOf(env: NodeJS.ProcessEnv): Desk | undefined {
+  const named = env.TICKET_SYSTEM || 'local';
+  return DESKS.find((d) => d === named);
+}
+
 /** One tenant entry: validated, references resolved, policy merged; or the problems, each naming a field. */
 function parseTenant(raw: unknown, basePolicy: Policy, env: NodeJS.ProcessEnv, baseDir: string): TenantConfig | FieldProblem[] {
   const parsed = TenantEntrySchema.safeParse(raw);
@@ -42,6 +49,9 @@ function parseTenant(raw: unknown, basePolicy: Policy, env: NodeJS.ProcessEnv, b
   const { policy, problems: policyProblems } = tenantPolicy(basePolicy, entry.policy);
   problems.push(...policyProblems);
   if (policy) problems.push(...botTagsIn(tags, policy).map((message) => ({ field: 'match.tags', message })));
+  const desk = deskOf(env);
+  const target = desk !== undefined && policy?.escalationTarget !== undefined ? escalationTargetProblem(desk, policy.escalationTarget) : undefined;
+  if (target !== undefined) problems.push({ field: 'policy.escalationTarget', message: `${target} (TICKET_SYSTEM=${desk})` });
   if (problems.length > 0 || !policy) return problems;
   const platform = { kind: entry.platform.kind, settings };
   const platformDigest = digestOf(platform);

@@ -28,6 +28,8 @@ export const ResyncOtpSchema = z.object({
   codeLength: z.union([z.literal(6), z.literal(8)]),
   /** sent by a workflow rebuilt from the ticket: the lost one may have sent these very codes (see EffectContext) */
   rebuilt: z.boolean().optional(),
+  /** the policy's maxResyncsPerUserPerDay (the tenant's own): the worker's global limit applies when unset */
+  maxResyncsPerUserPerDay: z.number().int().positive().optional(),
 });
 export const ResyncChallengeSchema = z.object({
   type: z.literal('resyncChallenge'),
@@ -39,6 +41,7 @@ export const ResyncChallengeSchema = z.object({
   commentId: z.string(),
   codeLength: z.union([z.literal(6), z.literal(8)]),
   rebuilt: z.boolean().optional(),
+  maxResyncsPerUserPerDay: z.number().int().positive().optional(),
 });
 /** The platform cannot resync: the worker reads the codes from the comment and holds them for an agent's one-time page. */
 export const HoldCodesSchema = z.object({
@@ -68,6 +71,11 @@ export const UpdateTicketSchema = z.object({
   removeTags: z.array(z.string()).default([]),
   /** assign the ticket to the configured escalation group */
   escalate: z.boolean().default(false),
+  /**
+   * with `escalate`: the target the policy names (escalationTarget, the desk's own id of a group, queue, team or board)
+   * in place of the configured one; the adapter checks its form for its desk
+   */
+  escalateTo: z.string().min(1).max(200).optional(),
   /**
    * this update tells how the round ended (resolved, timed out, escalated, not finished): the ticket system marks its
    * comments so, and a workflow lost after it is never rebuilt (the bot left the ticket); unset in the middle of a round

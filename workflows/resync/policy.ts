@@ -38,6 +38,11 @@ export const PolicySchema = z.object({
   onTimeout: z.enum(['close', 'escalate']).default('close'),
   /** failed code/response attempts (unusable replies and rejected resyncs) before escalation */
   maxAttempts: z.number().int().positive().default(3),
+  /**
+   * where an escalation sends the ticket, in place of the ticket system's configured target: the desk's own id of the
+   * group, queue, team or board (docs/tenants.md says which per desk). Unset: the configured target.
+   */
+  escalationTarget: z.string().trim().min(1).max(200).optional(),
   /** resyncs one platform user may ask for per UTC day, across all tickets; past it the ticket goes to a human */
   maxResyncsPerUserPerDay: z.number().int().positive().default(5),
   /** before sending a re-test reminder, ask the platform whether the user logged in since the resync */

@@ -177,7 +177,11 @@ export class Step {
     // may have used those very codes. A reply written since is fresh, and codes already used in it stay refused
     // (whoever holds old codes gains nothing from a failover).
     const rebuilt = this.s.rebuild?.priorReply === true;
-    const marked = this.actions.map((a) => (rebuilt && (a.type === 'resyncOtp' || a.type === 'resyncChallenge') ? { ...a, rebuilt: true } : a));
+    // A resync carries the policy's daily limit: a tenant's own applies, not the worker's global one.
+    const limit = this.policy.maxResyncsPerUserPerDay;
+    const marked = this.actions.map((a) =>
+      a.type === 'resyncOtp' || a.type === 'resyncChallenge' ? { ...a, maxResyncsPerUserPerDay: limit, ...(rebuilt ? { rebuilt: true } : {}) } : a,
+    );
     // Replayed comments go last: the step's other effects keep the indexes (and so the ticket updates the idempotency
     // keys) they have when the comments came one by one, as they did before a failover.
     const bodies: Array<DistributiveOmit<Effect, 'id'>> = marked.filter((a) => a.type !== 'replayComments');
@@ -185,7 +189,14 @@ export class Step {
     const update = this.ticketUpdate();
     if (update) {
       if (update.publicReply !== undefined && this.s.sla.firstPublicReplyAt === undefined) this.s.sla.firstPublicReplyAt = this.at;
-      bodies.push({ type: 'updateTicket', ...update, removeTags: update.removeTags ?? [], ...(CLOSING.has(this.s.status) ? { ends: true } : {}) });
+      const target = update.escalate ? this.policy.escalationTarget : undefined;
+      bodies.push({
+        type: 'updateTicket',
+        ...update,
+        removeTags: update.removeTags ?? [],
+        ...(target !== undefined ? { escalateTo: target } : {}),
+        ...(CLOSING.has(this.s.status) ? { ends: true } : {}),
+      });
     }
     for (const t of this.fixedTimers) bodies.push({ type: 'setTimer', ...t });
     if (!CLOSING.has(this.s.status)) this.s.closingUpdate = undefined;

@@ -6,6 +6,7 @@ import { secretMatches } from '../../shared/hmac-signature.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import { commentMarker, hasMarker, markersIn, roundFields, roundMarkIn } from '../comment-marker.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import { escalationTargetOf } from '../escalation-target.js';
 import { botTagChanges, hashtags, tagLine } from '../note-tags.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
@@ -334,7 +335,7 @@ export class ConnectWiseAdapter implements TicketSystem {
 
   /** The JSON Patch of a step: the status (on the board the ticket ends on) and the escalation's board, team, owner. */
   private async patchFor(update: TicketUpdate): Promise<PatchOp[]> {
-    const esc = update.escalate ? this.config.escalation : {};
+    const esc = update.escalate ? escalationOf(this.config.escalation, update.escalateTo) : {};
     const ops: PatchOp[] = [];
     if (esc.boardId !== undefined) {
       // a status belongs to its board: moving the ticket takes a status of the new board with it
@@ -429,4 +430,13 @@ function tagged(ticket: TicketSnapshot, now: number, past?: EventOf<'ticketTagge
 
 function commentAdded(ticketId: string, c: TicketComment, now: number): EventOf<'commentAdded'> {
   return { type: 'commentAdded', id: `${SYSTEM}:${ticketId}:comment:${c.id}`, at: now, commentId: c.id, authorId: c.authorId, authorRole: c.authorRole, public: c.public };
+}
+
+/**
+ * Where a step's escalation moves the ticket: the policy's board (escalateTo) in place of the configured one. A
+ * configured team belongs to the configured board, so it does not go along to another; the owner does.
+ */
+function escalationOf(configured: ConnectWiseConfig['escalation'], escalateTo: string | undefined): ConnectWiseConfig['escalation'] {
+  if (escalateTo === undefined) return configured;
+  return { boardId: Number(escalationTargetOf(SYSTEM, escalateTo)), ...(configured.member !== undefined ? { member: configured.member } : {}) };
 }

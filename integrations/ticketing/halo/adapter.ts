@@ -5,6 +5,7 @@ import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resy
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import { commentMarker, hasMarker, markersIn, roundFields, roundMarkIn } from '../comment-marker.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import { escalationTargetOf } from '../escalation-target.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { HaloAccountLimiter } from './account-limiter.js';
@@ -146,9 +147,10 @@ export class HaloAdapter implements TicketSystem {
     if (update.internalNote || (tags !== undefined && tagsOnReply === undefined)) {
       actions.set('note', { ticket_id: ticket, note: botNote(update.internalNote ?? '', idempotencyKey, 'note', { tags, ends }), hiddenfromuser: true, sendemail: false });
     }
+    const team = update.escalate ? (update.escalateTo !== undefined ? escalationTargetOf(SYSTEM, update.escalateTo) : this.config.escalationTeam) : undefined;
     const patch: TicketPatch = {
       ...(update.status !== undefined ? { status_id: (await this.statuses()).idFor(update.status) } : {}),
-      ...(update.escalate && this.config.escalationTeam !== undefined ? { team: this.config.escalationTeam } : {}),
+      ...(team !== undefined ? { team } : {}),
       ...(update.escalate && this.config.escalationAgentId !== undefined ? { agent_id: this.config.escalationAgentId } : {}),
     };
     if (actions.size === 0 && Object.keys(patch).length === 0) return;

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { FIRST_MESSAGE_MAX, normaliseLocale, type ActorRole, type EventOf, type TicketSnapshot } from '../../../workflows/resync/index.js';
 import { secretMatches } from '../../shared/hmac-signature.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import { escalationTargetOf } from '../escalation-target.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { refuseUnlessFresh } from '../webhook-freshness.js';
 import { JiraAccountLimiter } from './account-limiter.js';
@@ -141,7 +142,7 @@ export class JiraAdapter implements TicketSystem {
     const comments: Array<{ part: CommentPart; body: string; public: boolean }> = [];
     if (update.internalNote) comments.push({ part: 'note', body: update.internalNote, public: false });
     if (update.publicReply) comments.push({ part: 'reply', body: update.publicReply, public: true });
-    const assignee = update.escalate ? this.config.escalationAssignee : undefined;
+    const assignee = update.escalate ? (update.escalateTo !== undefined ? escalationTargetOf(SYSTEM, update.escalateTo) : this.config.escalationAssignee) : undefined;
     const edit = { addLabels: update.addTags, removeLabels: update.removeTags, ...(assignee !== undefined ? { assigneeAccountId: assignee } : {}) };
     const editing = edit.addLabels.length > 0 || edit.removeLabels.length > 0 || assignee !== undefined;
     if (comments.length === 0 && !editing && update.status === undefined) return;

@@ -1,5 +1,6 @@
 import type { EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import { escalationTargetOf } from '../escalation-target.js';
 import { botPast, othersWithAnswered } from '../bot-trail.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
@@ -67,6 +68,8 @@ export class LocalDeskAdapter implements TicketSystem {
   }
 
   async applyUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<void> {
+    // The embedded desk takes any group name; a name no agent could have written is refused before anything is written.
+    if (update.escalate && update.escalateTo !== undefined) escalationTargetOf(SYSTEM, update.escalateTo);
     await this.client.botUpdate(ticketId, update, idempotencyKey);
   }
 

@@ -285,7 +285,7 @@ export class DeskStore {
       if (tagChange) changes.push(tagChange);
       const status = update.status ?? current.status;
       if (status !== current.status) changes.push({ type: 'ticket.status_changed', ticketId, at, status, byRole: 'bot' });
-      const assigneeGroup = update.escalate ? this.escalationGroup : current.assigneeGroup;
+      const assigneeGroup = update.escalate ? (update.escalateTo ?? this.escalationGroup) : current.assigneeGroup;
       if (assigneeGroup !== undefined && assigneeGroup !== current.assigneeGroup) changes.push({ type: 'ticket.assigned', ticketId, at, group: assigneeGroup, byRole: 'bot' });
       const touched = changes.length > 0;
       const ticket: DeskTicket = {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { ActorRole, EventOf, TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import { escalationTargetOf } from '../escalation-target.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { refuseUnlessFresh } from '../webhook-freshness.js';
@@ -359,7 +360,8 @@ export class RtAdapter implements TicketSystem {
     const changes: RtTicketChanges = {};
     if (update.status !== undefined) changes.Status = statusToRt(update.status);
     if (update.escalate) {
-      if (this.config.escalationQueue !== undefined) changes.Queue = this.config.escalationQueue;
+      const queue = update.escalateTo !== undefined ? escalationTargetOf(SYSTEM, update.escalateTo) : this.config.escalationQueue;
+      if (queue !== undefined) changes.Queue = queue;
       if (this.config.escalationOwner !== undefined) changes.Owner = this.config.escalationOwner;
     }
     const field = this.config.watchField;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { firstMessageExcerpt, normaliseLocale, type ActorRole, type EventOf, type TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import { escalationTargetOf } from '../escalation-target.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { refuseUnlessFresh } from '../webhook-freshness.js';
@@ -135,9 +136,10 @@ export class ServiceNowAdapter implements TicketSystem {
    */
   async applyUpdate(ticketId: string, update: TicketUpdate, idempotencyKey: string): Promise<void> {
     const tags = tagLine(update.addTags, update.removeTags);
+    const group = update.escalate ? (update.escalateTo !== undefined ? escalationTargetOf(SYSTEM, update.escalateTo).toLowerCase() : this.config.escalationGroupSysId) : undefined;
     const fields: IncidentPatch = {
       ...(update.status !== undefined ? (await this.stateChoices()).patchFor(update.status) : {}),
-      ...(update.escalate && this.config.escalationGroupSysId !== undefined ? { assignment_group: this.config.escalationGroupSysId } : {}),
+      ...(group !== undefined ? { assignment_group: group } : {}),
     };
     const ends = update.ends === true;
     // The tag line rides on the note; a step without one carries it on its reply, and only a step with neither writes a

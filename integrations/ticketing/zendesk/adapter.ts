@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import { type ActorRole, type EventOf, firstMessageExcerpt, normaliseLocale, type TicketSnapshot } from '../../../workflows/resync/index.js';
 import { InvalidWebhook, TicketNotFound } from '../errors.js';
+import { escalationTargetOf } from '../escalation-target.js';
 import type { StoredEvent, TicketComment, TicketEvents, TicketSummary, TicketSystem, TicketUpdate, WebhookRequest } from '../ticket-system.js';
 import { deliveryIdOf, webhookBodyFields } from '../webhook-body.js';
 import { refuseUnlessFresh } from '../webhook-freshness.js';
@@ -152,11 +153,12 @@ export class ZendeskAdapter implements TicketSystem {
     const comments: Array<{ part: CommentPart; body: string; public: boolean }> = [];
     if (update.internalNote) comments.push({ part: 'note', body: update.internalNote, public: false });
     if (update.publicReply) comments.push({ part: 'reply', body: update.publicReply, public: true });
+    const group = update.escalate ? (update.escalateTo !== undefined ? escalationTargetOf(SYSTEM, update.escalateTo) : this.config.escalationGroupId) : undefined;
     const fixed: TicketUpdateBody = {
       ...(update.status !== undefined ? { status: update.status } : {}),
       ...(update.addTags.length > 0 ? { additional_tags: update.addTags } : {}),
       ...(update.removeTags.length > 0 ? { remove_tags: update.removeTags } : {}),
-      ...(update.escalate && this.config.escalationGroupId !== undefined ? { group_id: Number(this.config.escalationGroupId) } : {}),
+      ...(group !== undefined ? { group_id: Number(group) } : {}),
     };
     const hasChanges = Object.keys(fixed).length > 0;
     if (comments.length === 0 && !hasChanges) return;
