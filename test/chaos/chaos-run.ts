@@ -287,13 +287,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosSummary> {
   const outcomes = await Promise.all(seed.users.map((u, i) => play(u, i)));
   clearInterval(killer);
   // Let the workers finish what is in flight (a late duplicate of a user's comment, the last notes) before judging.
-  // A comment whose webhook was lost waits for the poller (every 2 s): give it one round first.
-  await new Promise((r) => setTimeout(r, 3_000));
+  // A comment whose webhook was lost waits for the poller (every 2 s), and a workflow that went back in a failover
+  // catches up only once the poller brings the reply it lost: judge only after a poller round in which no ticket's
+  // workflow changed (a drain that had just taken its ticket off the dirty set passes for quiet on its own).
   const quietBy = Date.now() + 60_000;
+  const fingerprint = async () => (await Promise.all(outcomes.map(async (o) => (await app.store.getState(o.tk)).state?.updatedAt ?? 0))).join(',');
+  let before = await fingerprint();
   while (Date.now() < quietBy) {
-    const [dirty, outbox] = await Promise.all([app.redis.scard(app.store.keys.dirty), app.redis.zcard(app.store.keys.outbox)]);
-    if (dirty === 0 && outbox === 0) break;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 3_000));
+    for (;;) {
+      const [dirty, outbox] = await Promise.all([app.redis.scard(app.store.keys.dirty), app.redis.zcard(app.store.keys.outbox)]);
+      if ((dirty === 0 && outbox === 0) || Date.now() >= quietBy) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const now = await fingerprint();
+    if (now === before) break;
+    before = now;
   }
 
   const problems: string[] = [...failoverProblems];
